@@ -1,0 +1,145 @@
+import React from 'react';
+import { css, cx } from '@emotion/css';
+import { dateTimeFormat, GrafanaTheme2 } from '@grafana/data';
+import { TimeZone } from '@grafana/schema';
+import { Tooltip, useStyles2, useTheme2 } from '@grafana/ui';
+
+import { DecisionEvent, DecisionKind, DecisionsModel } from '../data/model';
+import { formatCount, humanize } from '../format';
+import { MissingNote } from './MissingSeries';
+
+interface Props {
+  model: DecisionsModel;
+  range: { from: number; to: number };
+  timeZone?: TimeZone;
+  showEventList: boolean;
+  width: number;
+  height: number;
+}
+
+const LANES: Array<{ kind: Exclude<DecisionKind, 'none'>; label: string; color: string }> = [
+  { kind: 'scale_out', label: 'scale out', color: 'green' },
+  { kind: 'scale_in', label: 'scale in', color: 'blue' },
+  { kind: 'blocked', label: 'blocked', color: 'orange' },
+];
+
+export function transition(e: DecisionEvent): string {
+  return `${formatCount(e.current)} → ${formatCount(e.target)}`;
+}
+
+function describe(e: DecisionEvent, time: string): string {
+  return [
+    `${time} · ${e.service}`,
+    `${humanize(e.action)} ${transition(e)}`,
+    `trigger: ${e.trigger}`,
+    `blocked by: ${e.blockedBy}`,
+  ].join('\n');
+}
+
+function Marker({ kind, x, y, color }: { kind: DecisionKind; x: number; y: number; color: string }) {
+  const s = 6;
+  if (kind === 'scale_out') {
+    return <path d={`M${x},${y - s}L${x + s},${y + s - 1}L${x - s},${y + s - 1}Z`} fill={color} />;
+  }
+  if (kind === 'scale_in') {
+    return <path d={`M${x},${y + s}L${x + s},${y - s + 1}L${x - s},${y - s + 1}Z`} fill={color} />;
+  }
+  return <rect x={x - s + 1} y={y - s + 1} width={2 * s - 2} height={2 * s - 2} fill={color} transform={`rotate(45 ${x} ${y})`} />;
+}
+
+/** Timeline of scale-out, scale-in and blocked decisions over the dashboard time range. */
+export function DecisionsView({ model, range, timeZone, showEventList, width, height }: Props) {
+  const styles = useStyles2(getStyles);
+  const theme = useTheme2();
+  const laneHeight = 26;
+  const margin = { left: 72, right: 14, top: 6, bottom: 20 };
+  const chartHeight = margin.top + LANES.length * laneHeight + margin.bottom;
+  const plotW = Math.max(10, width - margin.left - margin.right);
+  const span = Math.max(1, range.to - range.from);
+  const x = (t: number) => margin.left + ((t - range.from) / span) * plotW;
+  const laneY = (kind: DecisionKind) => margin.top + LANES.findIndex((l) => l.kind === kind) * laneHeight + laneHeight / 2;
+  const format = span > 2 * 86400 * 1000 ? 'MM-DD HH:mm' : 'HH:mm';
+  const fmt = (t: number, f = format) => dateTimeFormat(t, { format: f, timeZone });
+  const tickCount = Math.max(2, Math.min(6, Math.floor(plotW / 90)));
+  const ticks = Array.from({ length: tickCount + 1 }, (_, i) => range.from + (i * span) / tickCount);
+  const colorOf = (kind: DecisionKind) => theme.visualization.getColorByName(LANES.find((l) => l.kind === kind)?.color ?? 'text');
+  const multiService = model.services.length > 1;
+
+  return (
+    <div className={styles.wrapper} data-testid="decisions-view">
+      <svg width={width} height={chartHeight} className={styles.svg} data-testid="decisions-chart" role="img" aria-label="Scaling decisions">
+        {LANES.map((lane, i) => (
+          <g key={lane.kind}>
+            <rect x={margin.left} y={margin.top + i * laneHeight + 2} width={plotW} height={laneHeight - 4} fill={theme.colors.background.secondary} />
+            <text x={margin.left - 6} y={laneY(lane.kind)} dy="0.32em" textAnchor="end" className={styles.axis}>
+              {lane.label}
+            </text>
+          </g>
+        ))}
+        {ticks.map((t) => (
+          <text key={t} x={x(t)} y={chartHeight - 5} textAnchor="middle" className={styles.axis}>
+            {fmt(t)}
+          </text>
+        ))}
+        {model.events.map((e) => (
+          <g key={`${e.service}-${e.trigger}-${e.action}-${e.blockedBy}-${e.time}`} data-testid={`decision-marker-${e.kind}`}>
+            <title>{describe(e, fmt(e.time, 'YYYY-MM-DD HH:mm:ss'))}</title>
+            <Marker kind={e.kind} x={x(e.time)} y={laneY(e.kind)} color={colorOf(e.kind)} />
+            {plotW > 240 && (
+              <text x={x(e.time) + 9} y={laneY(e.kind)} dy="0.32em" className={styles.markerLabel}>
+                {transition(e)}
+              </text>
+            )}
+          </g>
+        ))}
+      </svg>
+      {model.events.length === 0 && (
+        <div className={styles.quiet} data-testid="decisions-none">
+          No scaling decisions in this time range.
+        </div>
+      )}
+      {showEventList && model.events.length > 0 && (
+        <div className={styles.list} style={{ maxHeight: Math.max(0, height - chartHeight - 24) }} data-testid="decisions-list">
+          {[...model.events].reverse().map((e) => (
+            <Tooltip key={`${e.service}-${e.trigger}-${e.time}`} content={<pre className={styles.tip}>{describe(e, fmt(e.time, 'YYYY-MM-DD HH:mm:ss'))}</pre>}>
+              <div className={styles.row} data-testid="decision-row">
+                <span className={styles.time}>{fmt(e.time, 'MM-DD HH:mm')}</span>
+                {multiService && <span className={styles.service}>{e.service}</span>}
+                <span className={cx(styles.kind)} style={{ color: colorOf(e.kind) }}>
+                  {humanize(e.action)}
+                </span>
+                <span className={styles.transition}>{transition(e)}</span>
+                <span>{e.trigger}</span>
+                {e.blockedBy !== 'none' && <span className={styles.blocked}>blocked by {e.blockedBy}</span>}
+              </div>
+            </Tooltip>
+          ))}
+        </div>
+      )}
+      <MissingNote missing={model.missing} />
+    </div>
+  );
+}
+
+const getStyles = (theme: GrafanaTheme2) => ({
+  wrapper: css({ display: 'flex', flexDirection: 'column', height: '100%', overflow: 'hidden' }),
+  svg: css({ display: 'block', flexShrink: 0 }),
+  axis: css({ fill: theme.colors.text.secondary, fontSize: 10, fontFamily: theme.typography.fontFamily }),
+  markerLabel: css({ fill: theme.colors.text.primary, fontSize: 10, fontFamily: theme.typography.fontFamily }),
+  quiet: css({ color: theme.colors.text.secondary, fontSize: theme.typography.bodySmall.fontSize }),
+  list: css({ overflow: 'auto', marginTop: theme.spacing(0.5), fontSize: theme.typography.bodySmall.fontSize }),
+  row: css({
+    display: 'flex',
+    gap: theme.spacing(1.5),
+    padding: theme.spacing(0.25, 0.5),
+    borderBottom: `1px solid ${theme.colors.border.weak}`,
+    whiteSpace: 'nowrap',
+    '&:hover': { background: theme.colors.action.hover },
+  }),
+  time: css({ color: theme.colors.text.secondary, fontVariantNumeric: 'tabular-nums' }),
+  service: css({ fontWeight: theme.typography.fontWeightMedium }),
+  kind: css({ minWidth: 64 }),
+  transition: css({ fontVariantNumeric: 'tabular-nums', minWidth: 56 }),
+  blocked: css({ color: theme.colors.warning.text }),
+  tip: css({ margin: 0, background: 'none', border: 'none', padding: 0, fontFamily: theme.typography.fontFamilyMonospace, fontSize: 11 }),
+});

@@ -1,0 +1,154 @@
+import React from 'react';
+import { css } from '@emotion/css';
+import { GrafanaTheme2 } from '@grafana/data';
+import { useStyles2, useTheme2 } from '@grafana/ui';
+
+import { PlanModel } from '../data/model';
+import { formatCompact, formatCount, formatHorizon, formatMoney } from '../format';
+import { PlanMetric, PlanScale } from '../types';
+import { chooseScale } from './scale';
+
+const SCENARIO_COLORS: Record<string, string> = {
+  conservative: 'green',
+  moderate: 'blue',
+  aggressive: 'orange',
+  hockey_stick: 'purple',
+};
+const FALLBACK_COLORS = ['yellow', 'text', 'red'];
+
+export function scenarioColor(theme: GrafanaTheme2, name: string, index: number): string {
+  return theme.visualization.getColorByName(SCENARIO_COLORS[name] ?? FALLBACK_COLORS[index % FALLBACK_COLORS.length]);
+}
+
+interface Props {
+  plan: PlanModel;
+  metric: PlanMetric;
+  scale: PlanScale;
+  currency: string;
+  width: number;
+  height: number;
+}
+
+interface Line {
+  name: string;
+  planning: boolean;
+  color: string;
+  points: Array<[number, number]>;
+}
+
+/** Instances (or monthly cost) per scenario over the horizons, with current count, limit and budget lines. */
+export function PlanChart({ plan, metric, scale, currency, width, height }: Props) {
+  const theme = useTheme2();
+  const styles = useStyles2(getStyles);
+  const compact = width < 320;
+  const margin = { left: 44, right: compact ? 10 : 86, top: 10, bottom: 20 };
+  const plotW = Math.max(10, width - margin.left - margin.right);
+  const plotH = Math.max(10, height - margin.top - margin.bottom);
+  const maxHorizon = Math.max(1, ...plan.horizons);
+  const x = (months: number) => margin.left + (months / maxHorizon) * plotW;
+
+  const lines: Line[] = plan.scenarios.map((s, index) => {
+    const points: Array<[number, number]> = plan.horizons
+      .filter((h) => s[metric].has(h))
+      .map((h) => [h, s[metric].get(h)!]);
+    if (metric === 'instances' && plan.current !== undefined) {
+      points.unshift([0, plan.current]);
+    }
+    return { name: s.name, planning: s.planning, color: scenarioColor(theme, s.name, index), points };
+  });
+
+  const references: Array<{ label: string; value: number; color: string; testId: string }> = [];
+  if (metric === 'instances') {
+    if (plan.max !== undefined) {
+      references.push({ label: `max ${formatCount(plan.max)}`, value: plan.max, color: theme.colors.error.text, testId: 'plan-max-line' });
+    }
+    if (plan.min !== undefined) {
+      references.push({ label: `min ${formatCount(plan.min)}`, value: plan.min, color: theme.colors.text.secondary, testId: 'plan-min-line' });
+    }
+  } else if (plan.budget !== undefined) {
+    references.push({ label: `budget ${formatMoney(plan.budget, currency, true)}`, value: plan.budget, color: theme.colors.error.text, testId: 'plan-budget-line' });
+  }
+
+  const values = [...lines.flatMap((l) => l.points.map((p) => p[1])), ...references.map((r) => r.value)];
+  const y = chooseScale(scale, values, margin.top + plotH, margin.top);
+  const formatTick = (value: number) => (metric === 'cost' ? formatMoney(value, currency, true) : formatCompact(value));
+  const xTicks = [...new Set([metric === 'instances' && plan.current !== undefined ? 0 : undefined, ...plan.horizons])].filter(
+    (h): h is number => h !== undefined
+  );
+
+  return (
+    <svg className={styles.svg} width={width} height={height} data-testid="plan-chart" role="img" aria-label={`Projected ${metric} per scenario`}>
+      <g className={styles.grid}>
+        {y.ticks.map((t) => (
+          <g key={`y${t}`}>
+            <line x1={margin.left} x2={margin.left + plotW} y1={y(t)} y2={y(t)} />
+            <text x={margin.left - 4} y={y(t)} dy="0.32em" textAnchor="end">
+              {formatTick(t)}
+            </text>
+          </g>
+        ))}
+        {xTicks.map((h) => (
+          <g key={`x${h}`}>
+            <line x1={x(h)} x2={x(h)} y1={margin.top} y2={margin.top + plotH} />
+            <text x={x(h)} y={height - 6} textAnchor="middle">
+              {formatHorizon(h)}
+            </text>
+          </g>
+        ))}
+      </g>
+      {references.map((r) => (
+        <g key={r.testId} data-testid={r.testId}>
+          <line x1={margin.left} x2={margin.left + plotW} y1={y(r.value)} y2={y(r.value)} stroke={r.color} strokeDasharray="6 4" strokeWidth={1.5} />
+          {!compact && (
+            <text x={margin.left + plotW + 4} y={y(r.value)} dy="0.32em" fill={r.color} className={styles.label}>
+              {r.label}
+            </text>
+          )}
+        </g>
+      ))}
+      {lines.map((line) => (
+        <g key={line.name} data-testid={`plan-line-${line.name}`}>
+          <title>{`${line.name}${line.planning ? ' (planning)' : ''}: ${line.points
+            .map(([h, v]) => `${formatHorizon(h)} ${metric === 'cost' ? formatMoney(v, currency) : formatCount(v)}`)
+            .join(', ')}`}</title>
+          <path
+            d={line.points.map(([h, v], i) => `${i ? 'L' : 'M'}${x(h).toFixed(1)},${y(v).toFixed(1)}`).join('')}
+            fill="none"
+            stroke={line.color}
+            strokeWidth={line.planning ? 3 : 1.5}
+            strokeLinejoin="round"
+          />
+          {line.points.map(([h, v]) => (
+            <circle key={h} cx={x(h)} cy={y(v)} r={line.planning ? 3.5 : 2.5} fill={line.color} />
+          ))}
+          {!compact && line.points.length > 0 && (
+            <text
+              x={margin.left + plotW + 4}
+              y={y(line.points[line.points.length - 1][1])}
+              dy="0.32em"
+              fill={line.color}
+              className={styles.label}
+            >
+              {metric === 'cost' ? formatMoney(line.points[line.points.length - 1][1], currency, true) : formatCompact(line.points[line.points.length - 1][1])}
+            </text>
+          )}
+        </g>
+      ))}
+      {metric === 'instances' && plan.current !== undefined && (
+        <g data-testid="plan-current">
+          <title>{`now: ${formatCount(plan.current)} instances`}</title>
+          <circle cx={x(0)} cy={y(plan.current)} r={4.5} fill={theme.colors.text.primary} stroke={theme.colors.background.primary} strokeWidth={1.5} />
+        </g>
+      )}
+    </svg>
+  );
+}
+
+const getStyles = (theme: GrafanaTheme2) => ({
+  svg: css({ display: 'block', overflow: 'visible' }),
+  grid: css({
+    line: { stroke: theme.colors.border.weak, strokeWidth: 1 },
+    text: { fill: theme.colors.text.secondary, fontSize: 10, fontFamily: theme.typography.fontFamily },
+  }),
+  label: css({ fontSize: 10, fontFamily: theme.typography.fontFamily }),
+});

@@ -1,0 +1,58 @@
+/** Minimal linear/log scales and tick generation for the SVG charts. */
+
+export interface Scale {
+  (value: number): number;
+  ticks: number[];
+  kind: 'linear' | 'log';
+}
+
+function niceStep(span: number, count: number): number {
+  const raw = span / Math.max(1, count);
+  const power = Math.pow(10, Math.floor(Math.log10(raw)));
+  const fraction = raw / power;
+  const nice = fraction <= 1 ? 1 : fraction <= 2 ? 2 : fraction <= 5 ? 5 : 10;
+  return nice * power;
+}
+
+export function linearScale(max: number, rangeFrom: number, rangeTo: number, tickCount = 4): Scale {
+  const step = niceStep(max > 0 ? max : 1, tickCount);
+  const top = Math.max(step, Math.ceil((max > 0 ? max : 1) / step) * step);
+  const scale = ((value: number) => rangeFrom + (value / top) * (rangeTo - rangeFrom)) as Scale;
+  scale.ticks = [];
+  for (let t = 0; t <= top + step / 2; t += step) {
+    scale.ticks.push(Number(t.toPrecision(12)));
+  }
+  scale.kind = 'linear';
+  return scale;
+}
+
+export function logScale(min: number, max: number, rangeFrom: number, rangeTo: number): Scale {
+  const lo = Math.pow(10, Math.floor(Math.log10(Math.max(min, 1e-9))));
+  const hi = Math.pow(10, Math.ceil(Math.log10(Math.max(max, lo * 10))));
+  const scale = ((value: number) => {
+    const clamped = Math.max(value, lo);
+    return rangeFrom + ((Math.log10(clamped) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo))) * (rangeTo - rangeFrom);
+  }) as Scale;
+  const decades = Math.round(Math.log10(hi / lo));
+  const multipliers = decades <= 2 ? [1, 2, 5] : [1];
+  scale.ticks = [];
+  for (let power = lo; power <= hi * 1.0001; power *= 10) {
+    for (const m of multipliers) {
+      const t = Number((power * m).toPrecision(12));
+      if (t <= hi * 1.0001) {
+        scale.ticks.push(t);
+      }
+    }
+  }
+  scale.kind = 'log';
+  return scale;
+}
+
+/** `auto` picks log when the values span more than a factor of 30 (compound growth over a year). */
+export function chooseScale(kind: 'auto' | 'linear' | 'log', values: number[], rangeFrom: number, rangeTo: number): Scale {
+  const positive = values.filter((v) => v > 0 && Number.isFinite(v));
+  const max = positive.length ? Math.max(...positive) : 1;
+  const min = positive.length ? Math.min(...positive) : 1;
+  const useLog = kind === 'log' || (kind === 'auto' && max / min > 30);
+  return useLog ? logScale(min, max, rangeFrom, rangeTo) : linearScale(max, rangeFrom, rangeTo);
+}

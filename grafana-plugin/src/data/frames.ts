@@ -1,0 +1,122 @@
+import { DataFrame, Field, FieldType } from '@grafana/data';
+
+/** One Prometheus series: metric name, its labels (without `__name__`) and its samples. */
+export interface Series {
+  metric: string;
+  labels: Record<string, string>;
+  /** Sample times in ms; NaN when the frame had no time field. */
+  times: number[];
+  values: number[];
+}
+
+const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+
+/**
+ * Numbers arrive as numbers, null (gaps) or, from some JSON paths, the strings Prometheus writes for
+ * non-finite values ("+Inf", "NaN").
+ */
+export function toNumber(value: unknown): number | undefined {
+  if (typeof value === 'number') {
+    return Number.isNaN(value) ? undefined : value;
+  }
+  if (typeof value === 'string') {
+    const text = value.trim();
+    if (text === '+Inf' || text === 'Inf') {
+      return Infinity;
+    }
+    if (text === '-Inf') {
+      return -Infinity;
+    }
+    const parsed = Number(text);
+    return text === '' || Number.isNaN(parsed) ? undefined : parsed;
+  }
+  return undefined;
+}
+
+function metricNameOf(frame: DataFrame, field: Field, labels: Record<string, string>): string | undefined {
+  const candidates = [labels.__name__, field.name, frame.name, field.config?.displayNameFromDS];
+  return candidates.find((name): name is string => typeof name === 'string' && METRIC_NAME.test(name) && name !== 'Value');
+}
+
+function withoutName(labels: Record<string, string> | undefined): Record<string, string> {
+  const { __name__: _ignored, ...rest } = labels ?? {};
+  return rest;
+}
+
+/**
+ * Turns the frames the Prometheus data source returns into series. Supported shapes:
+ * - one frame per series, the value field carrying the Prometheus labels (time series and instant
+ *   queries; Grafana names the field after `__name__`);
+ * - wide frames (several labelled number fields sharing one time field, e.g. after "join by field");
+ * - table/long frames (instant queries with Format=Table: one row per series, label columns, "Value #A").
+ */
+export function framesToSeries(frames: DataFrame[]): Series[] {
+  const byKey = new Map<string, Series>();
+  const add = (metric: string | undefined, labels: Record<string, string>, time: number, value: number | undefined) => {
+    if (!metric || value === undefined) {
+      return;
+    }
+    const key = seriesKey(metric, labels);
+    let series = byKey.get(key);
+    if (!series) {
+      series = { metric, labels, times: [], values: [] };
+      byKey.set(key, series);
+    }
+    series.times.push(time);
+    series.values.push(value);
+  };
+
+  for (const frame of frames) {
+    const timeField = frame.fields.find((field) => field.type === FieldType.time);
+    const labelFields = frame.fields.filter((field) => field.type === FieldType.string);
+    const numberFields = frame.fields.filter((field) => field.type === FieldType.number);
+    const timeAt = (row: number) => {
+      const t = timeField?.values[row];
+      return typeof t === 'number' ? t : NaN;
+    };
+
+    for (const field of numberFields) {
+      for (let row = 0; row < frame.length; row++) {
+        const rowLabels: Record<string, string> = { ...(field.labels ?? {}) };
+        for (const labelField of labelFields) {
+          const value = labelField.values[row];
+          if (value !== null && value !== undefined && value !== '') {
+            rowLabels[labelField.name] = String(value);
+          }
+        }
+        add(metricNameOf(frame, field, rowLabels), withoutName(rowLabels), timeAt(row), toNumber(field.values[row]));
+      }
+    }
+  }
+  for (const series of byKey.values()) {
+    sortByTime(series);
+  }
+  return [...byKey.values()];
+}
+
+function sortByTime(series: Series) {
+  const order = series.times.map((_, index) => index).sort((a, b) => (series.times[a] || 0) - (series.times[b] || 0));
+  series.times = order.map((index) => series.times[index]);
+  series.values = order.map((index) => series.values[index]);
+}
+
+/** Stable identity of a series: metric plus sorted labels. */
+export function seriesKey(metric: string, labels: Record<string, string>): string {
+  return `${metric}{${labelKey(labels)}}`;
+}
+
+export function labelKey(labels: Record<string, string>, omit: string[] = []): string {
+  return Object.keys(labels)
+    .filter((name) => !omit.includes(name))
+    .sort()
+    .map((name) => `${name}=${JSON.stringify(labels[name])}`)
+    .join(',');
+}
+
+/** The latest sample of a series: plan and headroom read the current value of instant or range queries. */
+export function lastValue(series: Series | undefined): number | undefined {
+  if (!series || series.values.length === 0) {
+    return undefined;
+  }
+  return series.values[series.values.length - 1];
+}

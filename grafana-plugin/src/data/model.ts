@@ -1,0 +1,321 @@
+import { EXPECTED_METRICS, METRICS, MetricName } from '../queries';
+import { labelKey, lastValue, Series } from './frames';
+
+/** Known scenario and resource orders; anything else follows alphabetically. */
+const SCENARIO_ORDER = ['conservative', 'moderate', 'aggressive', 'hockey_stick'];
+const RESOURCE_ORDER = ['cpu', 'memory', 'sessions'];
+
+function byKnownOrder(order: string[]) {
+  return (a: string, b: string) => {
+    const ia = order.indexOf(a);
+    const ib = order.indexOf(b);
+    if (ia !== -1 || ib !== -1) {
+      return (ia === -1 ? order.length : ia) - (ib === -1 ? order.length : ib);
+    }
+    return a.localeCompare(b);
+  };
+}
+
+/**
+ * Reads the (variable-resolved) service option. Empty, an unresolved `$service`, or "All" mean no
+ * filter. Multi-value variables arrive as `{a,b}` (Prometheus formatting) or `a|b`.
+ */
+export function parseServiceOption(text: string | undefined): string[] {
+  const trimmed = (text ?? '').trim().replace(/^\{(.*)\}$/, '$1').replace(/^\((.*)\)$/, '$1');
+  if (trimmed === '' || trimmed.startsWith('$') || trimmed === 'All' || trimmed === '.*' || trimmed === '.+') {
+    return [];
+  }
+  return trimmed
+    .split(/[,|]/)
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
+}
+
+export function servicesIn(series: Series[]): string[] {
+  const names = new Set<string>();
+  for (const s of series) {
+    if (s.metric.startsWith('headroom_') && s.labels.service) {
+      names.add(s.labels.service);
+    }
+  }
+  return [...names].sort();
+}
+
+/** The service a single-service view shows: the first wanted one present, else the first present. */
+export function pickService(series: Series[], wanted: string[]): string | undefined {
+  const present = servicesIn(series);
+  if (wanted.length === 0) {
+    return present[0];
+  }
+  return wanted.find((name) => present.includes(name));
+}
+
+function ofMetric(series: Series[], metric: MetricName, service: string | undefined): Series[] {
+  return series.filter((s) => s.metric === metric && (service === undefined || s.labels.service === service));
+}
+
+function missingOf(series: Series[], metrics: MetricName[], service: string | undefined): MetricName[] {
+  return metrics.filter((metric) => ofMetric(series, metric, service).length === 0);
+}
+
+const finite = (value: number | undefined) => (value !== undefined && Number.isFinite(value) ? value : undefined);
+
+export interface ScenarioPlan {
+  name: string;
+  /** horizon in months → instances needed */
+  instances: Map<number, number>;
+  /** horizon in months → monthly cost */
+  cost: Map<number, number>;
+  planning: boolean;
+}
+
+export interface PlanModel {
+  service?: string;
+  services: string[];
+  current?: number;
+  min?: number;
+  max?: number;
+  horizons: number[];
+  scenarios: ScenarioPlan[];
+  planningScenario?: string;
+  budget?: number;
+  budgetUsage?: number;
+  forecastSpend?: number;
+  missing: MetricName[];
+}
+
+export function buildPlan(series: Series[], wanted: string[]): PlanModel {
+  const service = pickService(series, wanted);
+  const services = servicesIn(series);
+  const pick = (metric: MetricName) => ofMetric(series, metric, service);
+  const single = (metric: MetricName) => finite(lastValue(pick(metric)[0]));
+  const limit = (name: string) => finite(lastValue(pick(METRICS.limitInstances).find((s) => s.labels.limit === name)));
+
+  const scenarios = new Map<string, ScenarioPlan>();
+  const horizons = new Set<number>();
+  const collect = (metric: MetricName, into: 'instances' | 'cost') => {
+    for (const s of pick(metric)) {
+      const horizon = Number(s.labels.horizon_months);
+      const value = finite(lastValue(s));
+      const name = s.labels.scenario;
+      if (!name || !Number.isFinite(horizon) || value === undefined) {
+        continue;
+      }
+      let plan = scenarios.get(name);
+      if (!plan) {
+        plan = { name, instances: new Map(), cost: new Map(), planning: false };
+        scenarios.set(name, plan);
+      }
+      plan[into].set(horizon, value);
+      horizons.add(horizon);
+    }
+  };
+  collect(METRICS.projectedInstances, 'instances');
+  collect(METRICS.projectedMonthlyCost, 'cost');
+
+  const planningScenario = pick(METRICS.planningScenario).find((s) => lastValue(s) === 1)?.labels.scenario;
+  const ordered = [...scenarios.values()].sort((a, b) => byKnownOrder(SCENARIO_ORDER)(a.name, b.name));
+  for (const plan of ordered) {
+    plan.planning = plan.name === planningScenario;
+  }
+
+  return {
+    service,
+    services,
+    current: single(METRICS.instances),
+    min: limit('min'),
+    max: limit('max'),
+    horizons: [...horizons].sort((a, b) => a - b),
+    scenarios: ordered,
+    planningScenario,
+    budget: single(METRICS.budgetMonthly),
+    budgetUsage: single(METRICS.budgetUsage),
+    forecastSpend: single(METRICS.budgetForecast),
+    missing: missingOf(series, EXPECTED_METRICS.plan, service),
+  };
+}
+
+/** Range of a metric across scenarios at one horizon, e.g. "6 months: 19–135 instances". */
+export function rangeAt(plan: PlanModel, horizon: number, metric: 'instances' | 'cost'): [number, number] | undefined {
+  const values = plan.scenarios.map((s) => s[metric].get(horizon)).filter((v): v is number => v !== undefined);
+  return values.length === 0 ? undefined : [Math.min(...values), Math.max(...values)];
+}
+
+/** First horizon at which each scenario needs more than `limit`. */
+export function firstHorizonAbove(plan: PlanModel, metric: 'instances' | 'cost', limit: number | undefined) {
+  if (limit === undefined) {
+    return [];
+  }
+  return plan.scenarios
+    .map((s) => ({ scenario: s.name, horizon: plan.horizons.find((h) => (s[metric].get(h) ?? -Infinity) > limit) }))
+    .filter((entry): entry is { scenario: string; horizon: number } => entry.horizon !== undefined);
+}
+
+export interface ResourceHeadroom {
+  resource: string;
+  utilization?: number;
+  warning?: number;
+  critical?: number;
+  headroom?: number;
+  /** Infinity when the exporter says never (or publishes nothing for a resource it has), undefined when unknown. */
+  exhaustionSeconds?: number;
+}
+
+export interface HeadroomModel {
+  service?: string;
+  services: string[];
+  resources: ResourceHeadroom[];
+  missing: MetricName[];
+}
+
+export function buildHeadroom(series: Series[], wanted: string[]): HeadroomModel {
+  const service = pickService(series, wanted);
+  const resources = new Map<string, ResourceHeadroom>();
+  const entry = (name: string) => {
+    let r = resources.get(name);
+    if (!r) {
+      r = { resource: name };
+      resources.set(name, r);
+    }
+    return r;
+  };
+  const each = (metric: MetricName, apply: (r: ResourceHeadroom, value: number | undefined, s: Series) => void) => {
+    for (const s of ofMetric(series, metric, service)) {
+      if (s.labels.resource) {
+        apply(entry(s.labels.resource), lastValue(s), s);
+      }
+    }
+  };
+  each(METRICS.utilization, (r, v) => (r.utilization = finite(v)));
+  each(METRICS.threshold, (r, v, s) => {
+    if (s.labels.level === 'warning') {
+      r.warning = finite(v);
+    } else if (s.labels.level === 'critical') {
+      r.critical = finite(v);
+    }
+  });
+  each(METRICS.headroom, (r, v) => (r.headroom = finite(v)));
+  each(METRICS.exhaustion, (r, v) => (r.exhaustionSeconds = v === undefined || v < 0 ? undefined : v));
+
+  const missing = missingOf(series, EXPECTED_METRICS.headroom, service);
+  // The exporter leaves the exhaustion series out when a resource never runs out, so its absence
+  // means "never" as long as the family exists for the service at all.
+  if (!missing.includes(METRICS.exhaustion)) {
+    for (const r of resources.values()) {
+      r.exhaustionSeconds ??= Infinity;
+    }
+  }
+  return {
+    service,
+    services: servicesIn(series),
+    resources: [...resources.values()].sort((a, b) => byKnownOrder(RESOURCE_ORDER)(a.resource, b.resource)),
+    missing,
+  };
+}
+
+export type ResourceState = 'ok' | 'warning' | 'critical';
+
+export function resourceState(r: ResourceHeadroom): ResourceState {
+  if (r.utilization === undefined) {
+    return 'ok';
+  }
+  if (r.critical !== undefined && r.utilization >= r.critical) {
+    return 'critical';
+  }
+  if (r.warning !== undefined && r.utilization >= r.warning) {
+    return 'warning';
+  }
+  return 'ok';
+}
+
+export type DecisionKind = 'scale_out' | 'scale_in' | 'blocked' | 'none';
+
+export interface DecisionEvent {
+  /** Decision time in ms (the value of the timestamp series). */
+  time: number;
+  service: string;
+  trigger: string;
+  action: string;
+  blockedBy: string;
+  kind: DecisionKind;
+  current?: number;
+  target?: number;
+}
+
+export interface DecisionsModel {
+  services: string[];
+  events: DecisionEvent[];
+  missing: MetricName[];
+}
+
+/** Value of a gauge at the sample closest to `time` (the same scrape as the timestamp, normally). */
+function valueNear(series: Series | undefined, time: number): number | undefined {
+  if (!series || series.values.length === 0) {
+    return undefined;
+  }
+  let best = 0;
+  for (let i = 1; i < series.times.length; i++) {
+    if (Math.abs(series.times[i] - time) < Math.abs(series.times[best] - time)) {
+      best = i;
+    }
+  }
+  return finite(series.values[best]);
+}
+
+export function decisionKind(action: string, blockedBy: string): DecisionKind {
+  if (blockedBy && blockedBy !== 'none') {
+    return 'blocked';
+  }
+  return action === 'scale_out' || action === 'scale_in' ? action : 'none';
+}
+
+/**
+ * Every distinct value of a `…_last_decision_timestamp_seconds` series is one decision; its current
+ * and target counts come from the series with the same labels at the same sample. Decisions with
+ * action "none" that nothing blocked are not events.
+ */
+export function buildDecisions(series: Series[], wanted: string[], range?: { from: number; to: number }): DecisionsModel {
+  const inService = (s: Series) => wanted.length === 0 || wanted.includes(s.labels.service);
+  const relevant = series.filter(inService);
+  const index = (metric: MetricName) =>
+    new Map(relevant.filter((s) => s.metric === metric).map((s) => [labelKey(s.labels), s] as const));
+  const currents = index(METRICS.decisionCurrent);
+  const targets = index(METRICS.decisionTarget);
+
+  const events: DecisionEvent[] = [];
+  const seen = new Set<string>();
+  for (const s of relevant.filter((x) => x.metric === METRICS.decisionTimestamp)) {
+    const key = labelKey(s.labels);
+    for (let i = 0; i < s.values.length; i++) {
+      const seconds = s.values[i];
+      if (!Number.isFinite(seconds) || seconds <= 0 || seen.has(`${key}@${seconds}`)) {
+        continue;
+      }
+      seen.add(`${key}@${seconds}`);
+      const time = seconds * 1000;
+      if (range && (time < range.from || time > range.to)) {
+        continue;
+      }
+      const action = s.labels.action ?? 'none';
+      const blockedBy = s.labels.blocked_by ?? 'none';
+      const kind = decisionKind(action, blockedBy);
+      if (kind === 'none') {
+        continue;
+      }
+      const sampleTime = Number.isFinite(s.times[i]) ? s.times[i] : time;
+      events.push({
+        time,
+        service: s.labels.service ?? '',
+        trigger: s.labels.trigger ?? '',
+        action,
+        blockedBy,
+        kind,
+        current: valueNear(currents.get(key), sampleTime),
+        target: valueNear(targets.get(key), sampleTime),
+      });
+    }
+  }
+  events.sort((a, b) => a.time - b.time);
+  const missing = EXPECTED_METRICS.decisions.filter((metric) => !relevant.some((s) => s.metric === metric));
+  return { services: [...new Set(events.map((e) => e.service))].sort(), events, missing };
+}

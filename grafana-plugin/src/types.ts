@@ -1,0 +1,34 @@
+export type PanelView = 'plan' | 'headroom' | 'decisions';
+export type PlanMetric = 'instances' | 'cost';
+export type PlanScale = 'auto' | 'linear' | 'log';
+
+export interface PanelOptions {
+  /** Which of the three views the panel shows. */
+  view: PanelView;
+  /**
+   * Service to show. Empty shows the first service found (plan, headroom) or all services (decisions).
+   * Dashboard variables are resolved, so `$service` works; a multi-value variable picks the first match.
+   */
+  service: string;
+  /** Plan view: instances needed, or monthly cost against the budget. */
+  planMetric: PlanMetric;
+  /** Plan view: y axis scale. Compound growth (60 % a month) makes linear charts unreadable, so `auto` picks log for wide ranges. */
+  planScale: PlanScale;
+  /** Plan view: show the 6/12-month summary below the chart. */
+  showSummary: boolean;
+  /** Plan view: ISO currency code of the policy's prices, used to format costs. */
+  currency: string;
+  /** Decisions view: list the decisions below the timeline. */
+  showEventList: boolean;
+}
+
+/** The one place option defaults are declared; module.ts and the components read them from here. */
+export const defaultOptions: PanelOptions = {
+  view: 'plan',
+  service: '',
+  planMetric: 'instances',
+  planScale: 'auto',
+  showSummary: true,
+  currency: 'USD',
+  showEventList: true,
+};
