@@ -1,0 +1,126 @@
+import type { Command } from 'commander';
+import { createSource } from '../sources/index.js';
+import { computePlans } from '../engine.js';
+import type { ServicePlan } from '../model/plan.js';
+import { MONTH_SECONDS } from '../config/defaults.js';
+import { DEFAULT_CONFIG, parseFormat, readPolicy, UsageError, type Io } from './common.js';
+
+const num = (v: number, digits = 0) => v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const money = (v: number | null, cur: string) => (v === null ? 'n/a' : `${cur === 'USD' ? '$' : `${cur} `}${num(v, 2)}`);
+const pct = (v: number | null) => (v === null ? 'n/a' : `${num(v * 100, 1)}%`);
+const months = (s: number | null) => (s === null ? 'not within 10 years' : s === 0 ? 'now' : `${num(s / MONTH_SECONDS, 1)} months`);
+const pad = (s: string, n: number) => s.padEnd(n);
+const lpad = (s: string, n: number) => s.padStart(n);
+
+function range(values: number[]): [number, number] {
+  return [Math.min(...values), Math.max(...values)];
+}
+
+/** The seed's executive summary, made true: every figure below comes from the model. */
+export function renderPlan(p: ServicePlan, sourceKind: string): string {
+  const cur = p.cost.currency;
+  const out: string[] = [];
+  out.push(`Headroom capacity plan: ${p.service}  (${new Date(p.at * 1000).toISOString().slice(0, 16).replace('T', ' ')} UTC, source: ${sourceKind})`);
+  out.push('');
+  const lt = p.loadtest;
+  out.push('Load-test thresholds (concurrent users per instance)');
+  out.push(`  optimal ${lt.optimal} · warning ${lt.warning} · critical ${lt.critical} · maximum ${lt.maximum}`);
+  out.push(`  scale out at ${lt.scaleOut} · scale in at ${lt.scaleIn} · emergency at ${lt.emergency}`);
+  out.push('');
+  const r = p.recommendation;
+  out.push('Now');
+  const bases = Object.entries(r.bases)
+    .map(([b, v]) => `${b} ${v ?? 'n/a'}`)
+    .join(', ');
+  out.push(`  instances: ${p.current ?? 'unknown'} running, ${r.recommended ?? 'unknown'} recommended (basis: ${r.basis ?? 'none'}; ${bases})`);
+  for (const h of p.headroom) {
+    out.push(
+      h.used === null
+        ? `  ${pad(h.resource, 9)} missing (${p.inputs[h.signal]?.reason ?? 'no data'})`
+        : `  ${pad(h.resource, 9)} ${lpad(pct(h.headroom), 6)} headroom (${num(h.used, 1)} used, warning ${num(h.warningRatio * 100, 0)}% / critical ${num(h.criticalRatio * 100, 0)}% of limit) · critical in ${months(h.exhaustionSeconds)}`,
+    );
+  }
+  const d = p.decision;
+  out.push(`  decision: ${d.action}${d.action !== 'none' ? ` to ${d.target}` : ''}${d.blockedBy.length ? ` (wanted ${d.intended}, blocked by ${d.blockedBy.join(', ')})` : ''}, confidence ${num(d.confidence, 2)}`);
+  for (const reason of d.reasons) out.push(`    - ${reason}`);
+  out.push('');
+
+  const pr = p.projections;
+  if (pr.scenarios.length === 0) {
+    out.push(`Projections: unavailable (${pr.reason ?? 'no history'})`);
+  } else {
+    const hs = pr.scenarios[0].horizons.map((h) => h.months);
+    out.push(`Projections (daily active users now: ${num(pr.currentDailyUsers ?? 0)}; instances and monthly cost)`);
+    out.push(`  ${pad('scenario', 16)}${hs.map((m) => lpad(`${m} mo`, 20)).join('')}   capacity runs out      budget runs out`);
+    for (const s of pr.scenarios) {
+      const cells = s.horizons.map((h) => lpad(`${h.instances}${h.exceedsMax ? '!' : ''} (${money(h.monthlyCost, cur)})`, 20)).join('');
+      out.push(`  ${pad(`${s.scenario}${s.planning ? ' *' : ''}`, 16)}${cells}   ${pad(months(s.capacityExhaustionSeconds), 22)} ${months(s.budgetExhaustionSeconds)}`);
+    }
+    out.push(`  * planning scenario · ! above the maximum of instances`);
+    for (const m of [6, 12]) {
+      const at = pr.scenarios.map((s) => s.horizons.find((h) => h.months === m)).filter((h) => h !== undefined);
+      if (at.length === 0) continue;
+      const [iMin, iMax] = range(at.map((h) => h.instances));
+      const [cMin, cMax] = range(at.map((h) => h.monthlyCost));
+      const plan = pr.scenarios.find((s) => s.planning)!.horizons.find((h) => h.months === m)!;
+      out.push(`  ${m}-month range: ${iMin}–${iMax} instances, ${money(cMin, cur)}–${money(cMax, cur)} a month; planning (${pr.planningScenario}): ${plan.instances} instances (${money(plan.monthlyCost, cur)} a month)`);
+    }
+    out.push('');
+    out.push('Fitted models on the history (holdout error = mean absolute % error on the held-out tail)');
+    for (const m of pr.models) {
+      if (!m.ok) {
+        out.push(`  ${pad(m.model, 14)} not fitted: ${m.reason}`);
+        continue;
+      }
+      const last = m.horizons[m.horizons.length - 1];
+      out.push(
+        `  ${pad(m.model + (m.selected ? ' *' : ''), 14)} R² ${num(m.rSquared!, 3)} · holdout error ${pct(m.holdoutError)} · ${last.months} mo: ${num(last.dailyUsers)} users [${num(last.lower)}–${num(last.upper)}] → ${last.instances} instances`,
+      );
+    }
+    out.push('  * chosen automatically (lowest holdout error)');
+  }
+  out.push('');
+  const c = p.cost.monthly;
+  out.push(`Cost now (a month): on-demand ${money(c.on_demand, cur)} · reserved ${money(c.reserved, cur)} · spot ${money(c.spot, cur)} · resource prices ${money(c.resources, cur)}`);
+  const sv = p.cost.savings;
+  if (sv) {
+    out.push(
+      `Savings (a month): right-sizing ${money(sv.monthly.right_sizing, cur)}${sv.rightSizedInstances !== null ? ` (to ${sv.rightSizedInstances} instances)` : ''} · reserved ${money(sv.monthly.reserved, cur)} · spot ${money(sv.monthly.spot, cur)} (spot needs a fault-tolerant workload)`,
+    );
+  }
+  const b = p.budget;
+  out.push(
+    `Budget: ${money(b.monthlyBudget, cur)} a month, warning at ${pct(b.warningRatio)}; spent ${money(b.spendToDate, cur)} (${pct(b.usageRatio)}) so far, forecast month-end ${money(b.forecastMonthEnd, cur)} (${pct(b.forecastRatio)}): ${b.status}`,
+  );
+  return out.join('\n') + '\n';
+}
+
+export function registerPlan(program: Command, io: Io, clock: () => number): void {
+  program
+    .command('plan')
+    .description('print a capacity report per service: thresholds, recommendation, headroom, projections, cost and budget')
+    .option('-c, --config <file>', 'policy file', DEFAULT_CONFIG)
+    .option('--format <format>', 'text or json', 'text')
+    .option('--service <name>', 'only this service')
+    .option('--at <time>', 'evaluate at this time (ISO 8601 or unix seconds) instead of now')
+    .action(async (opts: { config: string; format: string; service?: string; at?: string }) => {
+      const format = parseFormat(opts.format);
+      const policy = readPolicy(opts.config);
+      const now = opts.at === undefined ? clock() : parseTime('--at', opts.at);
+      if (opts.service && !policy.services.some((s) => s.name === opts.service)) {
+        throw new UsageError(`--service: unknown service "${opts.service}" (known: ${policy.services.map((s) => s.name).join(', ')})`);
+      }
+      const scoped = opts.service ? { ...policy, services: policy.services.filter((s) => s.name === opts.service) } : policy;
+      const source = await createSource(scoped);
+      const plans = await computePlans(scoped, source, now);
+      if (format === 'json') io.stdout(`${JSON.stringify({ version: 1, generatedAt: new Date(now * 1000).toISOString(), source: source.kind, services: plans }, null, 2)}\n`);
+      else io.stdout(plans.map((p) => renderPlan(p, source.kind === 'demo' ? 'built-in demo' : 'prometheus')).join('\n'));
+    });
+}
+
+export function parseTime(flag: string, v: string): number {
+  if (/^\d+(\.\d+)?$/.test(v)) return Number(v);
+  const t = Date.parse(v);
+  if (Number.isNaN(t)) throw new UsageError(`${flag}: expected an ISO 8601 time or unix seconds, got "${v}"`);
+  return t / 1000;
+}

@@ -1,0 +1,81 @@
+/**
+ * Every default of headroom.yml, declared once. The schema (schema.ts) reads these; nothing else
+ * repeats them as literals. Numbers cite the capacity-planning guide (the seed) where they come from.
+ */
+export const DEFAULTS = {
+  /** Default listen address of `headroom serve`. 9778 is free of Prometheus (9090), Alertmanager
+   * (9093/9094), node exporter (9100), Grafana (3000) and pushgateway (9091). */
+  listen: '127.0.0.1:9778',
+  prometheus: {
+    timeoutSeconds: 10,
+    concurrency: 4,
+  },
+  refresh: {
+    intervalSeconds: 30,
+    /** History (365 days of daily data) changes slowly; it is refetched and refitted hourly. */
+    historyIntervalSeconds: 3600,
+    /** A signal older than this is stale (missing). */
+    staleAfterSeconds: 300,
+  },
+  loadtest: {
+    /** Seed: warning when response time > 300 ms or CPU > 80 %. */
+    warningResponseMs: 300,
+    warningCpuPercent: 80,
+    /** Seed: critical when error rate > 1 % or response time > 500 ms. */
+    criticalResponseMs: 500,
+    criticalErrorPercent: 1,
+    /** Seed: maximum when error rate > 5 %. */
+    maximumErrorPercent: 5,
+    /** Seed: scale out at 80 % of warning users, scale in at 60 % of optimal, emergency at 90 % of critical. */
+    scaleOutRatio: 0.8,
+    scaleInRatio: 0.6,
+    emergencyRatio: 0.9,
+  },
+  capacity: {
+    sessionsPerUser: 2,
+    /** Seed: Buffer_Instances = max(1, Required_Instances * 0.2), rounded up here. */
+    bufferRatio: 0.2,
+    minBufferInstances: 1,
+  },
+  scaling: {
+    scaleOutStep: 1,
+    scaleInStep: 1,
+    /** Seed health_checks.grace_period: 300 s for new instances. */
+    warmupSeconds: 300,
+    timezone: 'UTC',
+  },
+  growth: {
+    horizonsMonths: [1, 3, 6, 12],
+    historyDays: 365,
+    seasonLengthDays: 7,
+    /** The last 20 % of the history is held out to score each fitted model. */
+    holdoutRatio: 0.2,
+    models: ['linear', 'polynomial', 'exponential', 'holt_winters'] as const,
+    /** Seed: 15 % concurrency (concurrent users / daily active users). */
+    concurrencyRatio: 0.15,
+    planningScenario: 'moderate',
+    /** z for a 95 % prediction interval. */
+    intervalZ: 1.96,
+  },
+  cost: {
+    currency: 'USD',
+    /** Seed: 24 * 30. */
+    hoursPerMonth: 720,
+    /** Seed: 30 % buffer on CPU and memory, 20 % on storage. */
+    buffers: { cpu: 0.3, memory: 0.3, storage: 0.2 },
+    /** Seed cost-optimization.sh: right-size to 65 % CPU and 70 % memory. */
+    rightSizingTargets: { cpu: 65, memory: 70 },
+    projectionPricing: 'on_demand',
+    budgetWarningRatio: 0.8,
+  },
+  scaler: {
+    bodyLimitBytes: 256 * 1024,
+    actuatorTimeoutSeconds: 10,
+    storePath: 'headroom-state.db',
+    budgetGuard: 'off',
+  },
+} as const;
+
+/** A month, for growth projections and cost: 30 days, as the seed's hours_per_month of 720. */
+export const MONTH_SECONDS = 30 * 86_400;
+export const DAY_SECONDS = 86_400;

@@ -1,0 +1,349 @@
+import { z } from 'zod';
+import { CronExpressionParser } from 'cron-parser';
+import { DEFAULTS } from './defaults.js';
+
+/** "90s", "5m", "1h", "1d" or a plain number of seconds. Always parsed to seconds. */
+export const durationPattern = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
+const UNIT_SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86_400 };
+
+export function parseDuration(v: unknown): number | undefined {
+  if (typeof v === 'number' && Number.isFinite(v) && v >= 0) return v;
+  if (typeof v !== 'string') return undefined;
+  const m = durationPattern.exec(v.trim());
+  if (!m) return undefined;
+  return Number(m[1]) * UNIT_SECONDS[m[2]];
+}
+
+const DURATION_ERROR = 'expected a duration such as "90s", "5m", "1h" or a number of seconds';
+const duration = z
+  .union([z.number().nonnegative(), z.string().regex(durationPattern, { error: DURATION_ERROR })], { error: DURATION_ERROR })
+  .transform((v) => parseDuration(v) as number);
+
+const name = z
+  .string()
+  .regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, { error: 'expected a name of letters, digits and underscores (a Prometheus label value)' });
+const positive = z.number().positive();
+const nonneg = z.number().nonnegative();
+const ratio = z.number().min(0).max(1);
+
+const auth = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('bearer'),
+    credentials: z.string().optional(),
+    credentials_file: z.string().optional(),
+  }),
+  z.strictObject({
+    type: z.literal('basic'),
+    username: z.string(),
+    password: z.string().optional(),
+    password_file: z.string().optional(),
+  }),
+]);
+
+const prometheus = z.strictObject({
+  url: z.url({ error: 'expected an http(s) URL such as http://127.0.0.1:9090' }),
+  timeout: duration.default(DEFAULTS.prometheus.timeoutSeconds),
+  concurrency: z.number().int().min(1).max(64).default(DEFAULTS.prometheus.concurrency),
+  auth: auth.optional(),
+});
+
+const signal = z.strictObject({
+  name,
+  query: z.string().min(1),
+  unit: z.enum(['percent', 'ratio', 'count', 'seconds', 'milliseconds', 'users', 'sessions', 'bytes', 'requests_per_second']),
+  /** utilization: scales with 1/instances when the fleet changes (CPU %, sessions per instance).
+   * count: a property of the demand (total users), unchanged by the fleet size. */
+  kind: z.enum(['utilization', 'count']).default('utilization'),
+  description: z.string().optional(),
+});
+
+const instances = z
+  .strictObject({ query: z.string().min(1).optional(), static: z.number().int().min(0).optional() })
+  .refine((v) => (v.query === undefined) !== (v.static === undefined), {
+    error: 'expected exactly one of "query" or "static"',
+  });
+
+const loadtest = z
+  .strictObject({
+    users: z.array(positive).min(2),
+    response_time_ms: z.array(nonneg),
+    cpu_percent: z.array(nonneg),
+    memory_percent: z.array(nonneg).optional(),
+    error_percent: z.array(nonneg),
+    throughput_rps: z.array(nonneg),
+    criteria: z
+      .strictObject({
+        warning_response_ms: positive.default(DEFAULTS.loadtest.warningResponseMs),
+        warning_cpu_percent: positive.default(DEFAULTS.loadtest.warningCpuPercent),
+        critical_response_ms: positive.default(DEFAULTS.loadtest.criticalResponseMs),
+        critical_error_percent: nonneg.default(DEFAULTS.loadtest.criticalErrorPercent),
+        maximum_error_percent: nonneg.default(DEFAULTS.loadtest.maximumErrorPercent),
+        scale_out_ratio: ratio.default(DEFAULTS.loadtest.scaleOutRatio),
+        scale_in_ratio: ratio.default(DEFAULTS.loadtest.scaleInRatio),
+        emergency_ratio: ratio.default(DEFAULTS.loadtest.emergencyRatio),
+      })
+      .prefault({}),
+  })
+  .superRefine((lt, ctx) => {
+    for (const key of ['response_time_ms', 'cpu_percent', 'memory_percent', 'error_percent', 'throughput_rps'] as const) {
+      const arr = lt[key];
+      if (arr && arr.length !== lt.users.length) {
+        ctx.addIssue({ code: 'custom', path: [key], message: `expected ${lt.users.length} values (one per entry of users)`, input: arr.length });
+      }
+    }
+    for (let i = 1; i < lt.users.length; i++) {
+      if (lt.users[i] <= lt.users[i - 1]) {
+        ctx.addIssue({ code: 'custom', path: ['users', i], message: 'expected users in increasing order', input: lt.users[i] });
+      }
+    }
+  });
+
+const resource = z.strictObject({
+  name,
+  signal: name,
+  /** Capacity of one instance in the signal's unit (100 for a percentage, 200 sessions). */
+  limit: positive,
+  warning: positive,
+  critical: positive,
+});
+
+const capacity = z.strictObject({
+  instance: z.strictObject({ cpu_cores: positive, memory_gb: positive, storage_gb: nonneg.default(0) }),
+  scaling_factors: z.strictObject({
+    sessions_per_cpu_core: positive,
+    sessions_per_gb_memory: positive,
+    websockets_per_cpu_core: positive,
+    max_sessions_per_instance: positive,
+  }),
+  sessions_per_user: positive.default(DEFAULTS.capacity.sessionsPerUser),
+  buffer_ratio: nonneg.default(DEFAULTS.capacity.bufferRatio),
+  min_buffer_instances: z.number().int().min(0).default(DEFAULTS.capacity.minBufferInstances),
+  /** The signal that measures concurrent users (demand for the load-test basis). */
+  users_signal: name.optional(),
+  resources: z.array(resource).default([]),
+  loadtest,
+});
+
+const scaleOutTrigger = z.strictObject({
+  name,
+  signal: name,
+  above: z.number({ error: 'expected a number' }),
+  for: duration,
+  cooldown: duration,
+  step: z.number().int().min(1).default(DEFAULTS.scaling.scaleOutStep),
+  /** Desired value of the signal: when set, the target is also ceil(current * observed / target). */
+  target: positive.optional(),
+  severity: z.enum(['info', 'warning', 'critical', 'page']).default('warning'),
+  description: z.string().optional(),
+});
+
+const scaleIn = z.strictObject({
+  conditions: z.array(z.strictObject({ signal: name, below: z.number({ error: 'expected a number' }) })).min(1),
+  for: duration,
+  cooldown: duration,
+  step: z.number().int().min(1).default(DEFAULTS.scaling.scaleInStep),
+});
+
+const schedule = z
+  .strictObject({
+    name,
+    cron: z.string(),
+    timezone: z.string().default(DEFAULTS.scaling.timezone),
+    desired: z.number().int().min(0),
+    min: z.number().int().min(0),
+  })
+  .superRefine((s, ctx) => {
+    try {
+      CronExpressionParser.parse(s.cron, { tz: s.timezone });
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', path: ['cron'], message: `expected a cron expression with a valid time zone (${(e as Error).message})`, input: s.cron });
+    }
+    if (s.min > s.desired) ctx.addIssue({ code: 'custom', path: ['min'], message: `expected min <= desired (${s.desired})`, input: s.min });
+  });
+
+const scaling = z.strictObject({
+  scale_out: z.array(scaleOutTrigger).min(1),
+  scale_in: scaleIn.optional(),
+  schedules: z.array(schedule).default([]),
+  limits: z
+    .strictObject({
+      min: z.number().int().min(0),
+      max: z.number().int().min(1),
+      max_scale_out_per_hour: z.number().int().min(1),
+      max_scale_in_per_hour: z.number().int().min(1),
+    })
+    .refine((l) => l.min <= l.max, { error: 'expected limits.min <= limits.max' }),
+  warmup: duration.default(DEFAULTS.scaling.warmupSeconds),
+});
+
+const growth = z.strictObject({
+  history_query: z.string().min(1),
+  history_days: z.number().int().min(28).max(3650).default(DEFAULTS.growth.historyDays),
+  /** Concurrent users per daily active user (seed: 0.15). */
+  concurrency_ratio: ratio.default(DEFAULTS.growth.concurrencyRatio),
+  /** Other ratios of daily active users to report (seed: terminal_sessions 0.3). */
+  ratios: z.record(name, nonneg).default({}),
+  scenarios: z
+    .array(z.strictObject({ name, monthly_rate: z.number().min(-0.99).max(10), description: z.string().optional() }))
+    .min(1),
+  planning_scenario: name.default(DEFAULTS.growth.planningScenario),
+  horizons_months: z.array(z.number().int().min(1).max(120)).min(1).default([...DEFAULTS.growth.horizonsMonths]),
+  models: z.array(z.enum(['linear', 'polynomial', 'exponential', 'holt_winters'])).default([...DEFAULTS.growth.models]),
+  season_length_days: z.number().int().min(2).max(366).default(DEFAULTS.growth.seasonLengthDays),
+  holdout_ratio: z.number().min(0.05).max(0.5).default(DEFAULTS.growth.holdoutRatio),
+});
+
+const cost = z.strictObject({
+  currency: z.string().default(DEFAULTS.cost.currency),
+  hours_per_month: positive.default(DEFAULTS.cost.hoursPerMonth),
+  resources: z
+    .strictObject({ cpu_core_hour: nonneg, memory_gb_hour: nonneg, storage_gb_month: nonneg.default(0) })
+    .optional(),
+  instance_hour: z.strictObject({ on_demand: nonneg, reserved: nonneg.optional(), spot: nonneg.optional() }),
+  buffers: z
+    .strictObject({
+      cpu: nonneg.default(DEFAULTS.cost.buffers.cpu),
+      memory: nonneg.default(DEFAULTS.cost.buffers.memory),
+      storage: nonneg.default(DEFAULTS.cost.buffers.storage),
+    })
+    .prefault({}),
+  right_sizing_targets: z
+    .strictObject({
+      cpu: positive.default(DEFAULTS.cost.rightSizingTargets.cpu),
+      memory: positive.default(DEFAULTS.cost.rightSizingTargets.memory),
+    })
+    .prefault({}),
+  projection_pricing: z.enum(['on_demand', 'reserved', 'spot', 'resources']).default(DEFAULTS.cost.projectionPricing),
+  /** PromQL returning month-to-date spend; when absent it is estimated from instance-hours. */
+  spend_query: z.string().optional(),
+  budget: z.strictObject({ monthly: positive, warning_ratio: ratio.default(DEFAULTS.cost.budgetWarningRatio) }),
+});
+
+const service = z
+  .strictObject({
+    name,
+    description: z.string().optional(),
+    instances,
+    signals: z.array(signal).min(1),
+    capacity,
+    scaling,
+    growth,
+    cost,
+  })
+  .superRefine((svc, ctx) => {
+    const signals = new Set(svc.signals.map((s) => s.name));
+    const ref = (path: (string | number)[], sig: string) => {
+      if (!signals.has(sig)) {
+        ctx.addIssue({ code: 'custom', path, message: `expected the name of a signal of this service (${[...signals].join(', ')})`, input: sig });
+      }
+    };
+    svc.scaling.scale_out.forEach((t, i) => ref(['scaling', 'scale_out', i, 'signal'], t.signal));
+    svc.scaling.scale_in?.conditions.forEach((c, i) => ref(['scaling', 'scale_in', 'conditions', i, 'signal'], c.signal));
+    svc.capacity.resources.forEach((r, i) => ref(['capacity', 'resources', i, 'signal'], r.signal));
+    if (svc.capacity.users_signal) ref(['capacity', 'users_signal'], svc.capacity.users_signal);
+    dupes(svc.signals.map((s) => s.name), ['signals'], ctx);
+    dupes(svc.scaling.scale_out.map((s) => s.name), ['scaling', 'scale_out'], ctx);
+    dupes(svc.scaling.schedules.map((s) => s.name), ['scaling', 'schedules'], ctx);
+    dupes(svc.growth.scenarios.map((s) => s.name), ['growth', 'scenarios'], ctx);
+    if (!svc.growth.scenarios.some((s) => s.name === svc.growth.planning_scenario)) {
+      ctx.addIssue({ code: 'custom', path: ['growth', 'planning_scenario'], message: `expected one of the scenarios (${svc.growth.scenarios.map((s) => s.name).join(', ')})`, input: svc.growth.planning_scenario });
+    }
+    svc.scaling.schedules.forEach((s, i) => {
+      if (s.desired > svc.scaling.limits.max) ctx.addIssue({ code: 'custom', path: ['scaling', 'schedules', i, 'desired'], message: `expected at most limits.max (${svc.scaling.limits.max})`, input: s.desired });
+    });
+    if (svc.cost.projection_pricing === 'resources' && !svc.cost.resources) {
+      ctx.addIssue({ code: 'custom', path: ['cost', 'resources'], message: 'expected resource prices when projection_pricing is "resources"', input: undefined });
+    }
+  });
+
+function dupes(names: string[], path: (string | number)[], ctx: z.RefinementCtx) {
+  const seen = new Set<string>();
+  names.forEach((n, i) => {
+    if (seen.has(n)) ctx.addIssue({ code: 'custom', path: [...path, i, 'name'], message: 'expected a unique name', input: n });
+    seen.add(n);
+  });
+}
+
+const store = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('sqlite'), path: z.string().default(DEFAULTS.scaler.storePath) }),
+  z.strictObject({ type: z.literal('redis'), url: z.string().regex(/^rediss?:\/\//, { error: 'expected a redis:// URL' }), key_prefix: z.string().default('headroom:') }),
+]);
+
+const actuator = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('dry-run') }),
+  z.strictObject({
+    type: z.literal('http'),
+    url: z.url(),
+    /** Where the current instance count is read (GET, JSON {"count": n} or {"instances": n}). */
+    count_url: z.url().optional(),
+    headers: z.record(z.string(), z.string()).default({}),
+    auth: auth.optional(),
+    timeout: duration.default(DEFAULTS.scaler.actuatorTimeoutSeconds),
+  }),
+  z.strictObject({
+    type: z.literal('kubernetes'),
+    kind: z.enum(['Deployment', 'StatefulSet']).default('Deployment'),
+    namespace: z.string(),
+    name: z.string(),
+    /** Defaults to the in-cluster service account; a kubeconfig path may be given instead. */
+    kubeconfig: z.string().optional(),
+    api_url: z.url().optional(),
+    timeout: duration.default(DEFAULTS.scaler.actuatorTimeoutSeconds),
+  }),
+  z.strictObject({
+    type: z.literal('command'),
+    argv: z.array(z.string()).min(1),
+    count_argv: z.array(z.string()).min(1).optional(),
+    timeout: duration.default(DEFAULTS.scaler.actuatorTimeoutSeconds),
+  }),
+]);
+
+const scaler = z.strictObject({
+  store: store.default({ type: 'sqlite', path: DEFAULTS.scaler.storePath }),
+  /** One actuator for all services, or per service name. */
+  actuator: actuator.default({ type: 'dry-run' }),
+  actuators: z.record(name, actuator).default({}),
+  token_file: z.string().optional(),
+  token_env: z.string().optional(),
+  body_limit_bytes: z.number().int().min(1024).default(DEFAULTS.scaler.bodyLimitBytes),
+  budget_guard: z.enum(['off', 'warn', 'block']).default(DEFAULTS.scaler.budgetGuard),
+});
+
+export const policySchema = z
+  .strictObject({
+    prometheus: prometheus.optional(),
+    refresh: z
+      .strictObject({
+        interval: duration.default(DEFAULTS.refresh.intervalSeconds),
+        history_interval: duration.default(DEFAULTS.refresh.historyIntervalSeconds),
+        stale_after: duration.default(DEFAULTS.refresh.staleAfterSeconds),
+      })
+      .prefault({}),
+    runbook_url: z.string().default('https://github.com/headroom/headroom/blob/main/README.md#alerts'),
+    scaler: scaler.prefault({}),
+    services: z.array(service).min(1),
+  })
+  .superRefine((p, ctx) => {
+    dupes(p.services.map((s) => s.name), ['services'], ctx);
+    for (const svc of Object.keys(p.scaler.actuators)) {
+      if (!p.services.some((s) => s.name === svc)) {
+        ctx.addIssue({ code: 'custom', path: ['scaler', 'actuators', svc], message: 'expected the name of a service', input: svc });
+      }
+    }
+  });
+
+export type Policy = z.output<typeof policySchema>;
+export type PolicyInput = z.input<typeof policySchema>;
+export type Service = Policy['services'][number];
+export type Signal = Service['signals'][number];
+export type ScalingPolicy = Service['scaling'];
+export type ScaleOutTrigger = ScalingPolicy['scale_out'][number];
+export type Schedule = ScalingPolicy['schedules'][number];
+export type LoadTestCurve = Service['capacity']['loadtest'];
+export type CapacityModel = Service['capacity'];
+export type GrowthModel = Service['growth'];
+export type CostModel = Service['cost'];
+export type ActuatorConfig = Policy['scaler']['actuator'];
+export type StoreConfig = Policy['scaler']['store'];
+export type PrometheusConfig = NonNullable<Policy['prometheus']>;
+export type AuthConfig = NonNullable<PrometheusConfig['auth']>;

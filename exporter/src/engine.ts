@@ -1,0 +1,41 @@
+import type { Policy, Service } from './config/schema.js';
+import type { DecisionState } from './model/decision.js';
+import { emptyState } from './model/decision.js';
+import { INTERVAL_Z, planService, type ServicePlan } from './model/plan.js';
+import { fitHistory, type HistoryFit } from './model/projection.js';
+import type { Source } from './sources/source.js';
+
+export interface HistoryEntry {
+  fit: HistoryFit | null;
+  reason?: string;
+  /** Unix seconds of the fetch. */
+  fetchedAt: number;
+}
+
+/** Fetch a service's history and fit the growth models (the slow cadence). */
+export async function refreshHistory(source: Source, svc: Service, now: number): Promise<HistoryEntry> {
+  const h = await source.readHistory(svc, now);
+  if (!h.ok) return { fit: null, reason: h.reason, fetchedAt: now };
+  const fit = fitHistory(svc, h.points, INTERVAL_Z);
+  return fit ? { fit, fetchedAt: now } : { fit: null, reason: `history has ${h.points.length} points, need at least 2`, fetchedAt: now };
+}
+
+/** Read a service's current inputs and compute its plan (the fast cadence). */
+export async function refreshPlan(
+  policy: Policy,
+  source: Source,
+  svc: Service,
+  now: number,
+  history: HistoryEntry | undefined,
+  state: DecisionState = emptyState(),
+): Promise<ServicePlan> {
+  const inputs = await source.readInputs(svc, now);
+  return planService(svc, inputs, history?.fit ?? null, state, { budgetGuard: policy.scaler.budget_guard, historyReason: history?.reason });
+}
+
+/** One-shot plans of every service (CLI `plan`). */
+export async function computePlans(policy: Policy, source: Source, now: number): Promise<ServicePlan[]> {
+  return Promise.all(
+    policy.services.map(async (svc) => refreshPlan(policy, source, svc, now, await refreshHistory(source, svc, now))),
+  );
+}

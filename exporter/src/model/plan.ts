@@ -1,0 +1,188 @@
+import type { Service } from '../config/schema.js';
+import { DEFAULTS, MONTH_SECONDS } from '../config/defaults.js';
+import {
+  bufferInstances,
+  capacityRequirements,
+  loadTestInstances,
+  proportionalTarget,
+  resourceHeadroom,
+  secondsUntil,
+  type CapacityRequirements,
+  type ResourceHeadroom,
+} from './capacity.js';
+import { budgetPosition, hourlyRate, monthlyCost, savings, type BudgetPosition, type Pricing, type Savings } from './cost.js';
+import { decide, type Decision, type DecisionState, type Observation } from './decision.js';
+import { analyzeLoadTest, type LoadTestThresholds } from './loadtest.js';
+import { projectModels, projectScenarios, type HistoryFit, type ModelProjection, type ScenarioProjection } from './projection.js';
+
+/** One input value: a number, or missing with the reason (never a made-up default). */
+export type Reading = { ok: true; value: number } | { ok: false; reason: string };
+
+export interface ServiceInputs {
+  now: number;
+  current: Reading;
+  /** Latest value per signal name. */
+  signals: Record<string, Reading>;
+  /** Per scale-out trigger: latest value and whether it held above the threshold for `for`. */
+  scaleOut: Record<string, Observation>;
+  /** Per scale-in condition, in policy order. */
+  scaleIn?: Observation[];
+  /** Month-to-date spend, or missing. */
+  spendToDate: Reading;
+}
+
+export type Basis = 'loadtest' | 'sessions' | 'utilization';
+export const BASES: readonly Basis[] = ['loadtest', 'sessions', 'utilization'];
+
+export interface Recommendation {
+  /** Instances to run now, within [min, max]; null when no basis has data. */
+  recommended: number | null;
+  basis: Basis | null;
+  /** Instances per basis (before limits), null where its inputs are missing. */
+  bases: Record<Basis, number | null>;
+  requirements: CapacityRequirements | null;
+}
+
+export interface ResourcePlan extends ResourceHeadroom {
+  /** Seconds until the critical threshold at a fixed fleet size under the planning scenario. */
+  exhaustionSeconds: number | null;
+}
+
+export interface ServicePlan {
+  service: string;
+  at: number;
+  current: number | null;
+  inputs: Record<string, { ok: boolean; value: number | null; reason?: string }>;
+  loadtest: LoadTestThresholds;
+  recommendation: Recommendation;
+  headroom: ResourcePlan[];
+  projections: {
+    currentDailyUsers: number | null;
+    planningScenario: string;
+    scenarios: ScenarioProjection[];
+    models: ModelProjection[];
+    selectedModel: string | null;
+    reason?: string;
+  };
+  cost: { currency: string; monthly: Record<Pricing, number | null>; savings: Savings | null };
+  budget: BudgetPosition;
+  decision: Decision;
+}
+
+const val = (r: Reading | undefined): number | null => (r && r.ok ? r.value : null);
+
+export function recommend(svc: Service, lt: LoadTestThresholds, inputs: ServiceInputs): Recommendation {
+  const cap = svc.capacity;
+  const users = cap.users_signal ? val(inputs.signals[cap.users_signal]) : null;
+  const current = val(inputs.current);
+  const withBuffer = (n: number) => n + bufferInstances(cap, n);
+  const requirements = users === null ? null : capacityRequirements(cap, users);
+  let utilization: number | null = null;
+  if (current !== null) {
+    for (const t of svc.scaling.scale_out) {
+      const v = val(inputs.signals[t.signal]);
+      if (t.target !== undefined && v !== null) utilization = Math.max(utilization ?? 0, proportionalTarget(current, v, t.target));
+    }
+  }
+  const bases: Record<Basis, number | null> = {
+    loadtest: users === null ? null : withBuffer(loadTestInstances(users, lt.optimal)),
+    sessions: requirements === null ? null : withBuffer(requirements.instances),
+    utilization,
+  };
+  let basis: Basis | null = null;
+  for (const b of BASES) if (bases[b] !== null && (basis === null || bases[b]! > bases[basis]!)) basis = b;
+  const { min, max } = svc.scaling.limits;
+  return {
+    recommended: basis === null ? null : Math.min(max, Math.max(min, bases[basis]!)),
+    basis,
+    bases,
+    requirements,
+  };
+}
+
+/** The whole plan of one service at `inputs.now`. Pure. `history` comes from the slower refit. */
+export function planService(
+  svc: Service,
+  inputs: ServiceInputs,
+  history: HistoryFit | null,
+  state: DecisionState,
+  opts: { budgetGuard: 'off' | 'warn' | 'block'; historyReason?: string } = { budgetGuard: 'off' },
+): ServicePlan {
+  const lt = analyzeLoadTest(svc.capacity.loadtest);
+  const now = inputs.now;
+  const current = val(inputs.current);
+  const planning = svc.growth.scenarios.find((s) => s.name === svc.growth.planning_scenario)!;
+
+  const headroom: ResourcePlan[] = svc.capacity.resources.map((r) => {
+    const h = resourceHeadroom(r, val(inputs.signals[r.signal]));
+    return { ...h, exhaustionSeconds: h.used === null ? null : secondsUntil(h.used, r.critical, planning.monthly_rate, MONTH_SECONDS) };
+  });
+
+  const currentDailyUsers = history ? history.lastValue : null;
+  const scenarios = currentDailyUsers === null ? [] : projectScenarios(svc, lt, currentDailyUsers);
+  const models = history ? projectModels(svc, lt, history) : [];
+
+  const cpuRes = svc.capacity.resources.find((r) => r.name === 'cpu');
+  const memRes = svc.capacity.resources.find((r) => r.name === 'memory');
+  const pct = (r: typeof cpuRes) => {
+    const v = r ? val(inputs.signals[r.signal]) : null;
+    return v === null || !r ? null : (100 * v) / r.limit;
+  };
+
+  const spend = val(inputs.spendToDate);
+  const budget = budgetPosition(svc.cost, now, spend, current === null ? null : hourlyRate(svc.capacity, svc.cost, current));
+  const rate = (n: number) => hourlyRate(svc.capacity, svc.cost, n);
+
+  const decision = decide(
+    svc.scaling,
+    {
+      now,
+      current,
+      scaleOut: inputs.scaleOut,
+      scaleIn: inputs.scaleIn,
+      budget:
+        opts.budgetGuard !== 'off' && budget.forecastMonthEnd !== null && current !== null
+          ? {
+              mode: opts.budgetGuard,
+              forecastMonthEnd: budget.forecastMonthEnd,
+              monthlyBudget: budget.monthlyBudget,
+              instanceCostRestOfMonth: (rate(current + 1) - rate(current)) * ((budget.monthEnd - now) / 3600),
+            }
+          : undefined,
+    },
+    state,
+  );
+
+  const inputsOut: ServicePlan['inputs'] = {};
+  for (const s of svc.signals) {
+    const r = inputs.signals[s.name];
+    inputsOut[s.name] = r?.ok ? { ok: true, value: r.value } : { ok: false, value: null, reason: r ? r.reason : 'not read' };
+  }
+
+  return {
+    service: svc.name,
+    at: now,
+    current,
+    inputs: inputsOut,
+    loadtest: lt,
+    recommendation: recommend(svc, lt, inputs),
+    headroom,
+    projections: {
+      currentDailyUsers,
+      planningScenario: planning.name,
+      scenarios,
+      models,
+      selectedModel: history?.set.best?.model ?? null,
+      ...(history ? {} : { reason: opts.historyReason ?? 'no history' }),
+    },
+    cost: {
+      currency: svc.cost.currency,
+      monthly: current === null ? { on_demand: null, reserved: null, spot: null, resources: null } : monthlyCost(svc.capacity, svc.cost, current),
+      savings: current === null ? null : savings(svc.cost, current, pct(cpuRes), pct(memRes)),
+    },
+    budget,
+    decision,
+  };
+}
+
+export const INTERVAL_Z = DEFAULTS.growth.intervalZ;

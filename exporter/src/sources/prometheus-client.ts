@@ -1,0 +1,131 @@
+import { readFileSync } from 'node:fs';
+import type { AuthConfig } from '../config/schema.js';
+import type { Point } from '../model/forecast.js';
+
+/** A scalar from an instant query, or why there is none. Never a substituted default. */
+export type ScalarResult = { ok: true; value: number; labels: Record<string, string> } | { ok: false; reason: string };
+export type RangeResult = { ok: true; series: { labels: Record<string, string>; points: Point[] }[] } | { ok: false; reason: string };
+
+export interface PrometheusClientOptions {
+  url: string;
+  timeoutSeconds: number;
+  concurrency: number;
+  auth?: AuthConfig;
+  /** Injected for tests; defaults to global fetch. */
+  fetchImpl?: typeof fetch;
+}
+
+/** A small semaphore: at most `n` queries in flight against Prometheus. */
+class Limiter {
+  private active = 0;
+  private readonly queue: (() => void)[] = [];
+  constructor(private readonly n: number) {}
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.active >= this.n) await new Promise<void>((r) => this.queue.push(r));
+    this.active++;
+    try {
+      return await fn();
+    } finally {
+      this.active--;
+      this.queue.shift()?.();
+    }
+  }
+}
+
+export function authHeader(auth: AuthConfig | undefined): string | undefined {
+  if (!auth) return undefined;
+  if (auth.type === 'bearer') {
+    const token = auth.credentials ?? (auth.credentials_file ? readFileSync(auth.credentials_file, 'utf8').trim() : '');
+    return `Bearer ${token}`;
+  }
+  const password = auth.password ?? (auth.password_file ? readFileSync(auth.password_file, 'utf8').trim() : '');
+  return `Basic ${Buffer.from(`${auth.username}:${password}`).toString('base64')}`;
+}
+
+interface ApiResponse {
+  status: 'success' | 'error';
+  errorType?: string;
+  error?: string;
+  data?: { resultType: string; result: unknown };
+}
+
+/** Prometheus HTTP API client (https://prometheus.io/docs/prometheus/latest/querying/api/). */
+export class PrometheusClient {
+  private readonly limiter: Limiter;
+  private readonly fetchImpl: typeof fetch;
+  private readonly base: string;
+  private readonly authorization: string | undefined;
+
+  constructor(private readonly opts: PrometheusClientOptions) {
+    this.limiter = new Limiter(opts.concurrency);
+    this.fetchImpl = opts.fetchImpl ?? fetch;
+    this.base = opts.url.replace(/\/+$/, '');
+    this.authorization = authHeader(opts.auth);
+  }
+
+  private async call(path: string, params: Record<string, string>): Promise<{ ok: true; data: NonNullable<ApiResponse['data']> } | { ok: false; reason: string }> {
+    return this.limiter.run(async () => {
+      const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
+      if (this.authorization) headers.authorization = this.authorization;
+      let res: Response;
+      try {
+        res = await this.fetchImpl(`${this.base}${path}`, {
+          method: 'POST',
+          headers,
+          body: new URLSearchParams(params).toString(),
+          signal: AbortSignal.timeout(this.opts.timeoutSeconds * 1000),
+        });
+      } catch (e) {
+        const err = e as Error;
+        if (err.name === 'TimeoutError' || err.name === 'AbortError') return { ok: false, reason: `timeout after ${this.opts.timeoutSeconds}s` };
+        const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+        return { ok: false, reason: `request failed: ${cause?.code ?? cause?.message ?? err.message}` };
+      }
+      let body: ApiResponse;
+      try {
+        body = (await res.json()) as ApiResponse;
+      } catch {
+        return { ok: false, reason: `HTTP ${res.status}: response is not JSON` };
+      }
+      if (body.status !== 'success' || !body.data) return { ok: false, reason: `HTTP ${res.status}: ${body.errorType ?? 'error'}: ${body.error ?? 'unknown error'}` };
+      return { ok: true, data: body.data };
+    });
+  }
+
+  /** An instant query that must yield exactly one finite sample. */
+  async scalar(query: string, time?: number): Promise<ScalarResult> {
+    const params: Record<string, string> = { query };
+    if (time !== undefined) params.time = String(time);
+    const r = await this.call('/api/v1/query', params);
+    if (!r.ok) return r;
+    const { resultType, result } = r.data;
+    let raw: string;
+    let labels: Record<string, string> = {};
+    if (resultType === 'scalar') raw = (result as [number, string])[1];
+    else if (resultType === 'vector') {
+      const v = result as { metric: Record<string, string>; value: [number, string] }[];
+      if (v.length === 0) return { ok: false, reason: 'no series (empty result)' };
+      if (v.length > 1) return { ok: false, reason: `${v.length} series, expected exactly one (aggregate the query, e.g. with sum or avg)` };
+      raw = v[0].value[1];
+      labels = v[0].metric;
+    } else return { ok: false, reason: `result type ${resultType}, expected a vector or scalar` };
+    const value = Number(raw);
+    if (!Number.isFinite(value)) return { ok: false, reason: `value is ${raw}` };
+    return { ok: true, value, labels };
+  }
+
+  /** A range query; series and points as returned (NaN and Inf samples dropped). */
+  async range(query: string, start: number, end: number, step: number): Promise<RangeResult> {
+    const r = await this.call('/api/v1/query_range', { query, start: String(start), end: String(end), step: String(step) });
+    if (!r.ok) return r;
+    if (r.data.resultType !== 'matrix') return { ok: false, reason: `result type ${r.data.resultType}, expected a matrix` };
+    const m = r.data.result as { metric: Record<string, string>; values: [number, string][] }[];
+    return {
+      ok: true,
+      series: m.map((s) => ({
+        labels: s.metric,
+        points: s.values.map(([t, v]) => ({ t, v: Number(v) })).filter((p) => Number.isFinite(p.v)),
+      })),
+    };
+  }
+}

@@ -1,0 +1,16 @@
+import type { Service } from '../config/schema.js';
+import type { Point } from '../model/forecast.js';
+import type { Reading, ServiceInputs } from '../model/plan.js';
+
+export type HistoryReading = { ok: true; points: Point[] } | { ok: false; reason: string };
+
+/** Where a service's inputs come from: Prometheus, or the built-in demo workload. */
+export interface Source {
+  readonly kind: 'prometheus' | 'demo';
+  /** Current signals, sustained-trigger states, instance count and spend at `now` (unix seconds). */
+  readInputs(svc: Service, now: number): Promise<ServiceInputs>;
+  /** Daily history of the growth query, `history_days` long, ending at `now`. */
+  readHistory(svc: Service, now: number): Promise<HistoryReading>;
+}
+
+export const missing = (reason: string): Reading => ({ ok: false, reason });
