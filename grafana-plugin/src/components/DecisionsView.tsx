@@ -47,6 +47,43 @@ function Marker({ kind, x, y, color }: { kind: DecisionKind; x: number; y: numbe
   return <rect x={x - s + 1} y={y - s + 1} width={2 * s - 2} height={2 * s - 2} fill={color} transform={`rotate(45 ${x} ${y})`} />;
 }
 
+const CHAR_WIDTH = 6;
+const LABEL_OFFSET = 9;
+
+/**
+ * Puts the "current → target" label right of its marker, or left of it near the right edge, and
+ * drops labels that would overprint another one in the same lane (the tooltip still has them).
+ */
+function placeLabels(events: DecisionEvent[], x: (t: number) => number, left: number, right: number, enabled: boolean) {
+  // Markers occupy their lane first, so no label covers a later marker.
+  const taken = new Map<DecisionKind, Array<[number, number]>>();
+  for (const event of events) {
+    const cx = x(event.time);
+    taken.set(event.kind, [...(taken.get(event.kind) ?? []), [cx - 7, cx + 7]]);
+  }
+  return events.map((event) => {
+    if (!enabled) {
+      return { event, label: undefined };
+    }
+    const width = transition(event).length * CHAR_WIDTH;
+    const cx = x(event.time);
+    const candidates: Array<{ x: number; anchor: 'start' | 'end'; from: number; to: number }> = [
+      { x: cx + LABEL_OFFSET, anchor: 'start', from: cx + LABEL_OFFSET, to: cx + LABEL_OFFSET + width },
+      { x: cx - LABEL_OFFSET, anchor: 'end', from: cx - LABEL_OFFSET - width, to: cx - LABEL_OFFSET },
+    ];
+    const lane = taken.get(event.kind) ?? [];
+    const others = lane.filter(([from, to]) => !(from === cx - 7 && to === cx + 7));
+    const fits = candidates.find(
+      (c) => c.from >= left - 4 && c.to <= right + 8 && others.every(([from, to]) => c.to + 2 < from || c.from > to + 2)
+    );
+    if (fits) {
+      lane.push([fits.from, fits.to]);
+    }
+    taken.set(event.kind, lane);
+    return { event, label: fits && { x: fits.x, anchor: fits.anchor } };
+  });
+}
+
 /** Timeline of scale-out, scale-in and blocked decisions over the dashboard time range. */
 export function DecisionsView({ model, range, timeZone, showEventList, width, height }: Props) {
   const styles = useStyles2(getStyles);
@@ -64,6 +101,7 @@ export function DecisionsView({ model, range, timeZone, showEventList, width, he
   const ticks = Array.from({ length: tickCount + 1 }, (_, i) => range.from + (i * span) / tickCount);
   const colorOf = (kind: DecisionKind) => theme.visualization.getColorByName(LANES.find((l) => l.kind === kind)?.color ?? 'text');
   const multiService = model.services.length > 1;
+  const placed = placeLabels(model.events, x, margin.left, margin.left + plotW, plotW > 240);
 
   return (
     <div className={styles.wrapper} data-testid="decisions-view">
@@ -81,12 +119,12 @@ export function DecisionsView({ model, range, timeZone, showEventList, width, he
             {fmt(t)}
           </text>
         ))}
-        {model.events.map((e) => (
+        {placed.map(({ event: e, label }) => (
           <g key={`${e.service}-${e.trigger}-${e.action}-${e.blockedBy}-${e.time}`} data-testid={`decision-marker-${e.kind}`}>
             <title>{describe(e, fmt(e.time, 'YYYY-MM-DD HH:mm:ss'))}</title>
             <Marker kind={e.kind} x={x(e.time)} y={laneY(e.kind)} color={colorOf(e.kind)} />
-            {plotW > 240 && (
-              <text x={x(e.time) + 9} y={laneY(e.kind)} dy="0.32em" className={styles.markerLabel}>
+            {label && (
+              <text x={label.x} y={laneY(e.kind)} dy="0.32em" textAnchor={label.anchor} className={styles.markerLabel}>
                 {transition(e)}
               </text>
             )}
@@ -101,16 +139,18 @@ export function DecisionsView({ model, range, timeZone, showEventList, width, he
       {showEventList && model.events.length > 0 && (
         <div className={styles.list} style={{ maxHeight: Math.max(0, height - chartHeight - 24) }} data-testid="decisions-list">
           {[...model.events].reverse().map((e) => (
-            <Tooltip key={`${e.service}-${e.trigger}-${e.time}`} content={<pre className={styles.tip}>{describe(e, fmt(e.time, 'YYYY-MM-DD HH:mm:ss'))}</pre>}>
-              <div className={styles.row} data-testid="decision-row">
+            <Tooltip key={`${e.service}-${e.trigger}-${e.action}-${e.blockedBy}-${e.time}`} content={<pre className={styles.tip}>{describe(e, fmt(e.time, 'YYYY-MM-DD HH:mm:ss'))}</pre>}>
+              <div className={styles.row} style={{ gridTemplateColumns: multiService ? '80px 72px 72px 64px 1fr' : '80px 72px 64px 1fr' }} data-testid="decision-row">
                 <span className={styles.time}>{fmt(e.time, 'MM-DD HH:mm')}</span>
                 {multiService && <span className={styles.service}>{e.service}</span>}
                 <span className={cx(styles.kind)} style={{ color: colorOf(e.kind) }}>
                   {humanize(e.action)}
                 </span>
                 <span className={styles.transition}>{transition(e)}</span>
-                <span>{e.trigger}</span>
-                {e.blockedBy !== 'none' && <span className={styles.blocked}>blocked by {e.blockedBy}</span>}
+                <span className={styles.trigger}>
+                  {e.trigger}
+                  {e.blockedBy !== 'none' && <span className={styles.blocked}> blocked by {e.blockedBy}</span>}
+                </span>
               </div>
             </Tooltip>
           ))}
@@ -129,8 +169,8 @@ const getStyles = (theme: GrafanaTheme2) => ({
   quiet: css({ color: theme.colors.text.secondary, fontSize: theme.typography.bodySmall.fontSize }),
   list: css({ overflow: 'auto', marginTop: theme.spacing(0.5), fontSize: theme.typography.bodySmall.fontSize }),
   row: css({
-    display: 'flex',
-    gap: theme.spacing(1.5),
+    display: 'grid',
+    columnGap: theme.spacing(1),
     padding: theme.spacing(0.25, 0.5),
     borderBottom: `1px solid ${theme.colors.border.weak}`,
     whiteSpace: 'nowrap',
@@ -138,8 +178,9 @@ const getStyles = (theme: GrafanaTheme2) => ({
   }),
   time: css({ color: theme.colors.text.secondary, fontVariantNumeric: 'tabular-nums' }),
   service: css({ fontWeight: theme.typography.fontWeightMedium }),
-  kind: css({ minWidth: 64 }),
-  transition: css({ fontVariantNumeric: 'tabular-nums', minWidth: 56 }),
+  kind: css({}),
+  transition: css({ fontVariantNumeric: 'tabular-nums' }),
+  trigger: css({ overflow: 'hidden', textOverflow: 'ellipsis' }),
   blocked: css({ color: theme.colors.warning.text }),
   tip: css({ margin: 0, background: 'none', border: 'none', padding: 0, fontFamily: theme.typography.fontFamilyMonospace, fontSize: 11 }),
 });

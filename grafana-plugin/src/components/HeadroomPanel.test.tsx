@@ -23,8 +23,8 @@ describe('empty data', () => {
     expect(within(screen.getByTestId('headroom-expected-series')).getByText(query)).toBeInTheDocument();
   });
 
-  it('shows the empty view when the chosen service is not in the data', () => {
-    renderPanel(fixtureFrames(), { view: 'plan', service: 'billing' });
+  it.each<PanelView>(['plan', 'headroom'])('shows the empty %s view when the chosen service is not in the data', (view) => {
+    renderPanel(fixtureFrames(), { view, service: 'billing' });
     expect(screen.getByTestId('headroom-empty')).toHaveTextContent('service "billing"');
   });
 });
@@ -45,7 +45,7 @@ describe('plan view', () => {
     expect(screen.getByTestId('plan-range-12')).toHaveTextContent('12 months: 43–2,252 instances');
     expect(screen.getByTestId('plan-planning')).toHaveTextContent('Planning scenario moderate: 31 at 6 mo, 117 at 12 mo ($84,240/month)');
     expect(screen.getByTestId('plan-budget')).toHaveTextContent('Budget $9,000/month · forecast month-end $8,400 · spent 62%');
-    expect(screen.getByTestId('plan-over-limit')).toHaveTextContent('over max 40: conservative at 12 mo, moderate at 12 mo, aggressive at 6 mo, hockey stick at 6 mo');
+    expect(screen.getByTestId('plan-over-limit')).toHaveTextContent('Over max 40: conservative from 12 mo, moderate from 12 mo, aggressive from 6 mo, hockey stick from 6 mo');
   });
 
   it('plots monthly cost against the budget line when the plan metric is cost', () => {
@@ -128,8 +128,8 @@ describe('decisions view', () => {
     expect(screen.getAllByTestId('decision-marker-blocked')).toHaveLength(2);
     const rows = screen.getAllByTestId('decision-row').map((row) => row.textContent);
     expect(rows).toEqual([
-      '11-21 12:00checkoutscale out8 → 10sessions_highblocked by cooldown',
-      '11-21 11:40searchscale out16 → 18latency_p95_highblocked by max_instances',
+      '11-21 12:00checkoutscale out8 → 10sessions_high blocked by cooldown',
+      '11-21 11:40searchscale out16 → 18latency_p95_high blocked by max_instances',
       '11-21 11:20checkoutscale out6 → 8cpu_high',
       '11-21 10:00checkoutscale in9 → 8all_low',
     ]);

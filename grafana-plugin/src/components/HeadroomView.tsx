@@ -56,7 +56,7 @@ export function HeadroomView({ model, width }: Props) {
       <div className={narrow ? styles.gridNarrow : styles.grid}>
         <span className={styles.head}>{model.services.length > 1 && model.service ? model.service : 'Resource'}</span>
         <span className={styles.head}>Used</span>
-        <span className={styles.head}>vs warning / critical</span>
+        <span className={styles.head}>{narrow ? '' : 'vs warning / critical'}</span>
         <span className={styles.head}>Headroom</span>
         {!narrow && <span className={styles.head}>Exhausted in</span>}
         {model.resources.map((r) => (

@@ -6,7 +6,7 @@ import { useStyles2, useTheme2 } from '@grafana/ui';
 import { PlanModel } from '../data/model';
 import { formatCompact, formatCount, formatHorizon, formatMoney } from '../format';
 import { PlanMetric, PlanScale } from '../types';
-import { chooseScale } from './scale';
+import { chooseScale, spreadLabels, thinTicks } from './scale';
 
 const SCENARIO_COLORS: Record<string, string> = {
   conservative: 'green',
@@ -75,11 +75,40 @@ export function PlanChart({ plan, metric, scale, currency, width, height }: Prop
   const xTicks = [...new Set([metric === 'instances' && plan.current !== undefined ? 0 : undefined, ...plan.horizons])].filter(
     (h): h is number => h !== undefined
   );
+  const labelledXTicks = new Set(thinTicks(xTicks, x, 34));
+  const endLabels = compact
+    ? []
+    : spreadLabels(
+        [
+          ...references.map((r) => ({ key: r.testId, y: y(r.value), text: r.label, color: r.color })),
+          ...lines
+            .filter((line) => line.points.length > 0)
+            .map((line) => {
+              const last = line.points[line.points.length - 1][1];
+              const text = metric === 'cost' ? formatMoney(last, currency, true) : formatCompact(last);
+              return { key: line.name, y: y(last), text, color: line.color };
+            }),
+        ],
+        11,
+        margin.top,
+        margin.top + plotH
+      );
+
+  const endLabel = (key: string) => {
+    const label = endLabels.find((l) => l.key === key);
+    return (
+      label && (
+        <text x={margin.left + plotW + 6} y={label.labelY} dy="0.32em" fill={label.color} className={styles.label}>
+          {label.text}
+        </text>
+      )
+    );
+  };
 
   return (
     <svg className={styles.svg} width={width} height={height} data-testid="plan-chart" role="img" aria-label={`Projected ${metric} per scenario`}>
       <g className={styles.grid}>
-        {y.ticks.map((t) => (
+        {thinTicks(y.ticks, (t) => -y(t), 12).map((t) => (
           <g key={`y${t}`}>
             <line x1={margin.left} x2={margin.left + plotW} y1={y(t)} y2={y(t)} />
             <text x={margin.left - 4} y={y(t)} dy="0.32em" textAnchor="end">
@@ -90,20 +119,18 @@ export function PlanChart({ plan, metric, scale, currency, width, height }: Prop
         {xTicks.map((h) => (
           <g key={`x${h}`}>
             <line x1={x(h)} x2={x(h)} y1={margin.top} y2={margin.top + plotH} />
-            <text x={x(h)} y={height - 6} textAnchor="middle">
-              {formatHorizon(h)}
-            </text>
+            {labelledXTicks.has(h) && (
+              <text x={x(h)} y={height - 6} textAnchor="middle">
+                {formatHorizon(h)}
+              </text>
+            )}
           </g>
         ))}
       </g>
       {references.map((r) => (
         <g key={r.testId} data-testid={r.testId}>
           <line x1={margin.left} x2={margin.left + plotW} y1={y(r.value)} y2={y(r.value)} stroke={r.color} strokeDasharray="6 4" strokeWidth={1.5} />
-          {!compact && (
-            <text x={margin.left + plotW + 4} y={y(r.value)} dy="0.32em" fill={r.color} className={styles.label}>
-              {r.label}
-            </text>
-          )}
+          {endLabel(r.testId)}
         </g>
       ))}
       {lines.map((line) => (
@@ -121,17 +148,7 @@ export function PlanChart({ plan, metric, scale, currency, width, height }: Prop
           {line.points.map(([h, v]) => (
             <circle key={h} cx={x(h)} cy={y(v)} r={line.planning ? 3.5 : 2.5} fill={line.color} />
           ))}
-          {!compact && line.points.length > 0 && (
-            <text
-              x={margin.left + plotW + 4}
-              y={y(line.points[line.points.length - 1][1])}
-              dy="0.32em"
-              fill={line.color}
-              className={styles.label}
-            >
-              {metric === 'cost' ? formatMoney(line.points[line.points.length - 1][1], currency, true) : formatCompact(line.points[line.points.length - 1][1])}
-            </text>
-          )}
+          {endLabel(line.name)}
         </g>
       ))}
       {metric === 'instances' && plan.current !== undefined && (

@@ -20,7 +20,7 @@ interface Props {
   height: number;
 }
 
-const LEGEND_HEIGHT = 20;
+const LEGEND_LINE = 20;
 const NOTE_HEIGHT = 18;
 const SUMMARY_LINE_HEIGHT = 18;
 
@@ -28,6 +28,21 @@ const SUMMARY_LINE_HEIGHT = 18;
 export function summaryHorizons(horizons: number[]): number[] {
   const preferred = [6, 12].filter((h) => horizons.includes(h));
   return preferred.length > 0 ? preferred : horizons.slice(-2);
+}
+
+/** Rough number of wrapped legend lines (items are ~6.5 px a character plus swatch and gap). */
+function legendLines(items: string[], width: number): number {
+  let lines = 1;
+  let used = 0;
+  for (const item of items) {
+    const itemWidth = item.length * 6.5 + 30;
+    if (used > 0 && used + itemWidth > width) {
+      lines++;
+      used = 0;
+    }
+    used += itemWidth;
+  }
+  return Math.min(lines, 3);
 }
 
 export function PlanView({ plan, metric, scale, currency, showSummary, width, height }: Props) {
@@ -38,12 +53,20 @@ export function PlanView({ plan, metric, scale, currency, showSummary, width, he
 
   const missing = plan.missing;
   const hasLines = plan.scenarios.some((s) => s[metric].size > 0);
-  const summaryLines = showSummary ? 2 + (plan.budget !== undefined || plan.forecastSpend !== undefined ? 1 : 0) : 0;
+  const overLimit = metric === 'cost' ? firstHorizonAbove(plan, 'cost', plan.budget) : firstHorizonAbove(plan, 'instances', plan.max);
+  const hasBudget = plan.budget !== undefined || plan.forecastSpend !== undefined;
+  const summaryLines = showSummary ? 2 + (hasBudget ? 1 : 0) + (overLimit.length > 0 ? 1 : 0) : 0;
   // Small panels drop the summary before the chart gets unreadable.
   const summaryVisible = summaryLines > 0 && height - summaryLines * SUMMARY_LINE_HEIGHT > 120;
+  const legendItems = [
+    ...(plan.service && plan.services.length > 1 ? [plan.service] : []),
+    ...plan.scenarios.map((s) => `${humanize(s.name)}${s.planning ? ' (planning)' : ''}`),
+    ...(plan.current !== undefined ? [`● now ${formatCount(plan.current)}`] : []),
+  ];
+  const legendHeight = legendLines(legendItems, width) * LEGEND_LINE;
   const chartHeight = Math.max(
     60,
-    height - LEGEND_HEIGHT - (missing.length ? NOTE_HEIGHT : 0) - (summaryVisible ? summaryLines * SUMMARY_LINE_HEIGHT + 6 : 0)
+    height - legendHeight - (missing.length ? NOTE_HEIGHT : 0) - (summaryVisible ? summaryLines * SUMMARY_LINE_HEIGHT + 6 : 0)
   );
   const money = (value: number | undefined) => formatMoney(value, currency);
   const amount = (value: number | undefined) => (metric === 'cost' ? money(value) : formatCount(value));
@@ -51,8 +74,6 @@ export function PlanView({ plan, metric, scale, currency, showSummary, width, he
 
   const planning = plan.scenarios.find((s) => s.planning);
   const horizons = summaryHorizons(plan.horizons);
-  const overLimit = metric === 'cost' ? firstHorizonAbove(plan, 'cost', plan.budget) : firstHorizonAbove(plan, 'instances', plan.max);
-
   return (
     <div className={styles.wrapper} data-testid="plan-view">
       {hasLines ? (
@@ -62,7 +83,7 @@ export function PlanView({ plan, metric, scale, currency, showSummary, width, he
           No projected {metric === 'cost' ? 'monthly cost' : 'instances'} for {plan.service ?? 'this service'}.
         </div>
       )}
-      <div className={styles.legend} data-testid="plan-legend">
+      <div className={styles.legend} style={{ height: legendHeight }} data-testid="plan-legend">
         {plan.service && plan.services.length > 1 && <span className={styles.service}>{plan.service}</span>}
         {plan.scenarios.map((s, index) => (
           <span key={s.name} className={styles.legendItem}>
@@ -85,13 +106,13 @@ export function PlanView({ plan, metric, scale, currency, showSummary, width, he
                 </span>
               );
             })}
-            {overLimit.length > 0 && (
-              <span className={styles.warn} data-testid="plan-over-limit">
-                over {metric === 'cost' ? `budget ${money(plan.budget)}` : `max ${formatCount(plan.max)}`}:{' '}
-                {overLimit.map((o) => `${humanize(o.scenario)} at ${o.horizon} mo`).join(', ')}
-              </span>
-            )}
           </div>
+          {overLimit.length > 0 && (
+            <div className={styles.warn} data-testid="plan-over-limit">
+              Over {metric === 'cost' ? `budget ${money(plan.budget)}` : `max ${formatCount(plan.max)}`}:{' '}
+              {overLimit.map((o) => `${humanize(o.scenario)} from ${o.horizon} mo`).join(', ')}
+            </div>
+          )}
           <div data-testid="plan-planning">
             {planning ? (
               <>
@@ -105,7 +126,7 @@ export function PlanView({ plan, metric, scale, currency, showSummary, width, he
               'No planning scenario published'
             )}
           </div>
-          {summaryLines > 2 && (
+          {hasBudget && (
             <div data-testid="plan-budget">
               Budget <strong>{money(plan.budget)}</strong>/month · forecast month-end {money(plan.forecastSpend)} · spent{' '}
               {formatPercent(plan.budgetUsage)}
@@ -130,8 +151,8 @@ const getStyles = (theme: GrafanaTheme2) => ({
     display: 'flex',
     flexWrap: 'wrap',
     gap: theme.spacing(0, 1.5),
-    height: LEGEND_HEIGHT,
     overflow: 'hidden',
+    alignContent: 'flex-start',
     alignItems: 'center',
     fontSize: theme.typography.bodySmall.fontSize,
     color: theme.colors.text.secondary,

@@ -56,3 +56,36 @@ export function chooseScale(kind: 'auto' | 'linear' | 'log', values: number[], r
   const useLog = kind === 'log' || (kind === 'auto' && max / min > 30);
   return useLog ? logScale(min, max, rangeFrom, rangeTo) : linearScale(max, rangeFrom, rangeTo);
 }
+
+/**
+ * Moves labels apart vertically so none is closer than `gap` px to the next (end-of-line labels of
+ * converging scenarios, and the max/budget line label, would otherwise overprint).
+ */
+export function spreadLabels<T extends { y: number }>(labels: T[], gap: number, top: number, bottom: number): Array<T & { labelY: number }> {
+  const sorted = [...labels].sort((a, b) => a.y - b.y).map((label) => ({ ...label, labelY: label.y }));
+  for (let i = 1; i < sorted.length; i++) {
+    sorted[i].labelY = Math.max(sorted[i].labelY, sorted[i - 1].labelY + gap);
+  }
+  const overflow = sorted.length ? sorted[sorted.length - 1].labelY - bottom : 0;
+  if (overflow > 0) {
+    sorted[sorted.length - 1].labelY -= overflow;
+    for (let i = sorted.length - 2; i >= 0; i--) {
+      sorted[i].labelY = Math.min(sorted[i].labelY, sorted[i + 1].labelY - gap);
+    }
+  }
+  for (const label of sorted) {
+    label.labelY = Math.max(top, label.labelY);
+  }
+  return sorted;
+}
+
+/** Keeps the ticks whose labels (about `minSpacing` px wide) do not run into the previous one. */
+export function thinTicks<T>(ticks: T[], position: (tick: T) => number, minSpacing: number): T[] {
+  const kept: T[] = [];
+  for (const tick of ticks) {
+    if (kept.length === 0 || position(tick) - position(kept[kept.length - 1]) >= minSpacing) {
+      kept.push(tick);
+    }
+  }
+  return kept;
+}

@@ -50,8 +50,9 @@ export function pickService(series: Series[], wanted: string[]): string | undefi
   return wanted.find((name) => present.includes(name));
 }
 
+/** Series of one metric for one service; none when no service could be picked. */
 function ofMetric(series: Series[], metric: MetricName, service: string | undefined): Series[] {
-  return series.filter((s) => s.metric === metric && (service === undefined || s.labels.service === service));
+  return service === undefined ? [] : series.filter((s) => s.metric === metric && s.labels.service === service);
 }
 
 function missingOf(series: Series[], metrics: MetricName[], service: string | undefined): MetricName[] {

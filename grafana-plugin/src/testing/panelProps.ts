@@ -2,7 +2,7 @@
 import { DataFrame, dateTime, EventBusSrv, LoadingState, PanelProps, TimeRange } from '@grafana/data';
 
 import { defaultOptions, PanelOptions } from '../types';
-import { RANGE } from './fixture';
+import { RANGE } from './times';
 
 export function timeRangeOf(range: { from: number; to: number }): TimeRange {
   const from = dateTime(range.from);

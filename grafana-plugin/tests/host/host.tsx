@@ -1,0 +1,174 @@
+/**
+ * Host page for the browser test: plays Grafana's part for the built plugin (dist/module.js, AMD).
+ * It shares its own copies of Grafana's externals with the module through a define() shim, fills the
+ * option registry with stub editors, applies option defaults the way Grafana does, turns the recorded
+ * exporter scrape into Prometheus data frames and renders the panel in PanelChrome, themed.
+ * Bundled by esbuild in the browser test; the bundle is neither linted nor committed.
+ */
+import * as emotionCss from '@emotion/css';
+import * as emotionReact from '@emotion/react';
+import * as grafanaData from '@grafana/data';
+import * as grafanaRuntime from '@grafana/runtime';
+import * as grafanaUi from '@grafana/ui';
+import React from 'react';
+import * as jsxRuntime from 'react/jsx-runtime';
+import * as ReactDOM from 'react-dom';
+import { createRoot } from 'react-dom/client';
+import * as rxjs from 'rxjs';
+
+import { PLAN_RENDER_MEASURE } from '../../src/perf';
+import { parsePromText, syntheticPlan, toPrometheusFrames } from '../../src/testing/promText';
+import { timeRangeOf } from '../../src/testing/panelProps';
+import { RANGE, SCRAPE_TIME } from '../../src/testing/times';
+
+const { applyFieldOverrides, createTheme, getPanelOptionsWithDefaults, LoadingState, standardEditorsRegistry, ThemeContext, EventBusSrv } =
+  grafanaData;
+const { GlobalStyles, PanelChrome } = grafanaUi;
+
+
+const shared: Record<string, unknown> = {
+  react: React,
+  'react-dom': ReactDOM,
+  'react/jsx-runtime': jsxRuntime,
+  '@grafana/data': grafanaData,
+  '@grafana/ui': grafanaUi,
+  '@grafana/runtime': grafanaRuntime,
+  '@emotion/css': emotionCss,
+  '@emotion/react': emotionReact,
+  rxjs,
+};
+
+type PanelPluginLike = grafanaData.PanelPlugin;
+
+function loadPlugin(url: string): Promise<PanelPluginLike> {
+  return new Promise((resolve, reject) => {
+    const moduleUri = new URL(url, window.location.href).href;
+    const define = (deps: string[], factory: (...args: unknown[]) => unknown) => {
+      const exportsObject: Record<string, unknown> = {};
+      const args = deps.map((dep) => {
+        if (dep === 'module') {
+          return { uri: moduleUri };
+        }
+        if (dep === 'exports') {
+          return exportsObject;
+        }
+        if (!(dep in shared)) {
+          reject(new Error(`module.js needs ${dep}, which the host does not share`));
+        }
+        return shared[dep];
+      });
+      const result = (factory(...args) ?? exportsObject) as { plugin?: PanelPluginLike };
+      if (!result.plugin) {
+        reject(new Error('module.js does not export `plugin`'));
+        return;
+      }
+      resolve(result.plugin);
+    };
+    Object.assign(define, { amd: true });
+    Object.assign(window, { define });
+    const script = document.createElement('script');
+    script.src = url;
+    script.onerror = () => reject(new Error(`could not load ${url}`));
+    document.head.appendChild(script);
+  });
+}
+
+const stub = (id: string) => ({ id, name: id, editor: () => null });
+standardEditorsRegistry.setInit(() =>
+  ['text', 'number', 'boolean', 'radio', 'select', 'multi-select', 'color', 'unit', 'slider', 'strings', 'custom'].map(stub)
+);
+
+async function main() {
+  const params = new URLSearchParams(window.location.search);
+  const mode = params.get('theme') === 'light' ? 'light' : 'dark';
+  const width = Number(params.get('width') ?? 720);
+  const height = Number(params.get('height') ?? 380);
+  const optionsParam = JSON.parse(params.get('options') ?? '{}');
+  const data = params.get('data') ?? 'fixture';
+
+  const plugin = await loadPlugin('/dist/module.js');
+  const theme = createTheme({ colors: { mode } });
+  document.body.style.background = theme.colors.background.canvas;
+
+  const { options, fieldConfig } = getPanelOptionsWithDefaults({
+    plugin,
+    currentOptions: optionsParam,
+    currentFieldConfig: { defaults: {}, overrides: [] },
+    isAfterPluginChange: false,
+  });
+
+  let samples;
+  if (data === 'synthetic') {
+    // 4 scenarios × 12 monthly horizons: the render-time figure in the README.
+    samples = syntheticPlan('api', ['conservative', 'moderate', 'aggressive', 'hockey_stick'], Array.from({ length: 12 }, (_, i) => i + 1));
+  } else {
+    const text = await (await fetch('/tests/fixtures/exporter-scrape.prom')).text();
+    samples = parsePromText(text);
+  }
+  const frames = applyFieldOverrides({
+    data: toPrometheusFrames(samples, [SCRAPE_TIME]),
+    fieldConfig,
+    replaceVariables: (value: string) => value,
+    theme,
+    timeZone: 'utc',
+    fieldConfigRegistry: plugin.fieldConfigRegistry,
+  });
+  const timeRange = timeRangeOf(RANGE);
+  const Panel = plugin.panel!;
+  const variables: Record<string, string> = JSON.parse(params.get('variables') ?? '{}');
+
+  const App = ({ renderKey }: { renderKey: number }) => (
+    <ThemeContext.Provider value={theme}>
+      <GlobalStyles />
+      <div id="panel" style={{ width, height, padding: 8 }}>
+        <PanelChrome width={width - 16} height={height - 16} title={`Headroom — ${options.view}`}>
+          {(innerWidth, innerHeight) => (
+            <Panel
+              key={renderKey}
+              id={1}
+              data={{ series: frames, state: LoadingState.Done, timeRange }}
+              timeRange={timeRange}
+              timeZone="utc"
+              options={options}
+              fieldConfig={fieldConfig}
+              transparent={false}
+              width={innerWidth}
+              height={innerHeight}
+              renderCounter={renderKey}
+              title="Headroom"
+              eventBus={new EventBusSrv()}
+              onOptionsChange={() => {}}
+              onFieldConfigChange={() => {}}
+              onChangeTimeRange={() => {}}
+              replaceVariables={(text: string) => text.replace(/\$(\w+)/g, (match, name: string) => variables[name] ?? match)}
+            />
+          )}
+        </PanelChrome>
+      </div>
+    </ThemeContext.Provider>
+  );
+
+  const root = createRoot(document.getElementById('root')!);
+  const renderOnce = (renderKey: number) =>
+    new Promise<void>((resolve) => {
+      root.render(<App renderKey={renderKey} />);
+      requestAnimationFrame(() => requestAnimationFrame(() => resolve()));
+    });
+  await renderOnce(0);
+  Object.assign(window, {
+    /** Remounts the panel `count` times and returns the plan render durations (ms) performance.measure recorded. */
+    headroomRemount: async (count: number) => {
+      performance.clearMeasures(PLAN_RENDER_MEASURE);
+      for (let i = 1; i <= count; i++) {
+        await renderOnce(i);
+      }
+      return performance.getEntriesByName(PLAN_RENDER_MEASURE).map((entry) => entry.duration);
+    },
+    headroomFirstRender: performance.getEntriesByName(PLAN_RENDER_MEASURE).map((entry) => entry.duration),
+    headroomReady: true,
+  });
+}
+
+main().catch((error: Error) => {
+  Object.assign(window, { headroomError: String(error?.stack ?? error) });
+});
