@@ -5,4 +5,7 @@ import type { Io } from './common.js';
  * Commands that live in their own modules: serve, rules, backtest. Each module exports
  * `register(program, io, clock)`; add one line here per command.
  */
-export async function registerExtensions(_program: Command, _io: Io, _clock: () => number): Promise<void> {}
+export async function registerExtensions(program: Command, io: Io, clock: () => number): Promise<void> {
+  (await import('./serve.js')).register(program, io, clock);
+  (await import('./metrics-doc.js')).register(program, io);
+}

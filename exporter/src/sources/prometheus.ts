@@ -1,15 +1,140 @@
 import type { PrometheusConfig, Service } from '../config/schema.js';
-import type { ServiceInputs } from '../model/plan.js';
+import { DAY_SECONDS } from '../config/defaults.js';
+import type { Observation } from '../model/decision.js';
+import type { Reading, ServiceInputs } from '../model/plan.js';
+import { hourlyRate, monthBounds } from '../model/cost.js';
+import { PrometheusClient, type ScalarResult } from './prometheus-client.js';
 import type { HistoryReading, Source } from './source.js';
 
-/** Reads a service's inputs from Prometheus's HTTP API. (Being built: issue 3.) */
+/**
+ * Resolution of the subqueries that check a trigger's window: about this many evaluations per
+ * window, at least one second and at most the 15 s of a common scrape interval apart, so a short
+ * `for` is not judged on one or two points and a long one does not cost thousands of evaluations.
+ */
+export const WINDOW_EVALUATIONS = 20;
+const MAX_WINDOW_STEP_SECONDS = 15;
+/** Step of the month-to-date instance-hours estimate (one point per 5 minutes of the month). */
+export const SPEND_STEP_SECONDS = 300;
+
+export function windowStep(windowSeconds: number): number {
+  return Math.max(1, Math.min(MAX_WINDOW_STEP_SECONDS, Math.floor(windowSeconds / WINDOW_EVALUATIONS)));
+}
+
+/**
+ * PromQL that is a single sample when `query` held on the whole window, judged on the subquery's
+ * evaluations: `min_over_time` for "above for the whole window" (scale-out triggers),
+ * `max_over_time` for "below for the whole window" (scale-in conditions). The `count_over_time`
+ * beside it tells whether the window is covered: a window with gaps (a fresh Prometheus, a target
+ * that was down) is not "held for the whole window".
+ */
+export function windowQueries(query: string, fn: 'min_over_time' | 'max_over_time', windowSeconds: number): { extreme: string; count: string; expected: number } {
+  const step = windowStep(windowSeconds);
+  const range = `[${Math.round(windowSeconds)}s:${step}s]`;
+  return {
+    extreme: `${fn}((${query})${range})`,
+    count: `count_over_time((${query})${range})`,
+    // A subquery evaluates at multiples of `step` inside (now - window, now]: floor(window / step) of them.
+    expected: Math.floor(windowSeconds / step),
+  };
+}
+
+const fromScalar = (r: ScalarResult): Reading => (r.ok ? { ok: true, value: r.value } : { ok: false, reason: r.reason });
+
+/**
+ * Reads a service's inputs from Prometheus's HTTP API. Every failure (HTTP error, timeout, no
+ * series, several series, NaN or Inf) makes that one input missing with its reason; nothing is
+ * ever replaced by a default. Concurrency, timeout and auth are the client's.
+ */
 export class PrometheusSource implements Source {
   readonly kind = 'prometheus' as const;
-  constructor(readonly config: PrometheusConfig) {}
-  async readInputs(_svc: Service, _now: number): Promise<ServiceInputs> {
-    throw new Error('the Prometheus source is not implemented yet');
+  readonly client: PrometheusClient;
+
+  constructor(
+    readonly config: PrometheusConfig,
+    fetchImpl?: typeof fetch,
+  ) {
+    this.client = new PrometheusClient({ url: config.url, timeoutSeconds: config.timeout, concurrency: config.concurrency, auth: config.auth, fetchImpl });
   }
-  async readHistory(_svc: Service, _now: number): Promise<HistoryReading> {
-    return { ok: false, reason: 'the Prometheus source is not implemented yet' };
+
+  private async sustained(query: string, fn: 'min_over_time' | 'max_over_time', window: number, now: number, held: (v: number) => boolean): Promise<{ ok: true; sustained: boolean } | { ok: false; reason: string }> {
+    const q = windowQueries(query, fn, window);
+    const [extreme, count] = await Promise.all([this.client.scalar(q.extreme, now), this.client.scalar(q.count, now)]);
+    if (!extreme.ok) return { ok: false, reason: `${window}s window (${q.extreme}): ${extreme.reason}` };
+    if (!count.ok) return { ok: false, reason: `${window}s window (${q.count}): ${count.reason}` };
+    return { ok: true, sustained: count.value >= q.expected && held(extreme.value) };
+  }
+
+  private observe(value: Reading, window: { ok: true; sustained: boolean } | { ok: false; reason: string }): Observation {
+    if (!value.ok) return value;
+    if (!window.ok) return window;
+    return { ok: true, value: value.value, sustained: window.sustained };
+  }
+
+  async readInputs(svc: Service, now: number): Promise<ServiceInputs> {
+    const queryOf = new Map(svc.signals.map((s) => [s.name, s.query]));
+    const signalReads = Promise.all(svc.signals.map(async (s) => [s.name, fromScalar(await this.client.scalar(s.query, now))] as const));
+    const outWindows = Promise.all(
+      svc.scaling.scale_out.map((t) => this.sustained(queryOf.get(t.signal)!, 'min_over_time', t.for, now, (v) => v > t.above)),
+    );
+    const scaleIn = svc.scaling.scale_in;
+    const inWindows = scaleIn
+      ? Promise.all(scaleIn.conditions.map((c) => this.sustained(queryOf.get(c.signal)!, 'max_over_time', scaleIn.for, now, (v) => v < c.below)))
+      : Promise.resolve(undefined);
+    const current = this.readInstances(svc, now);
+    const [signalList, outs, ins, cur] = await Promise.all([signalReads, outWindows, inWindows, current]);
+    const signals: Record<string, Reading> = Object.fromEntries(signalList);
+
+    const scaleOut: Record<string, Observation> = {};
+    svc.scaling.scale_out.forEach((t, i) => (scaleOut[t.name] = this.observe(signals[t.signal], outs[i])));
+    return {
+      now,
+      current: cur,
+      signals,
+      scaleOut,
+      scaleIn: scaleIn && ins ? scaleIn.conditions.map((c, i) => this.observe(signals[c.signal], ins[i])) : undefined,
+      spendToDate: await this.readSpend(svc, now, cur),
+    };
+  }
+
+  private async readInstances(svc: Service, now: number): Promise<Reading> {
+    if (svc.instances.static !== undefined) return { ok: true, value: svc.instances.static };
+    const r = fromScalar(await this.client.scalar(svc.instances.query!, now));
+    if (r.ok && !(Number.isInteger(r.value) && r.value >= 0)) return { ok: false, reason: `instances query returned ${r.value}, expected a whole number >= 0` };
+    return r;
+  }
+
+  /**
+   * Month-to-date spend: `cost.spend_query` when the policy has one. Otherwise an estimate from
+   * instance-hours: the average instance count since the start of the month (UTC), sampled every
+   * 5 minutes, times the hours elapsed, at the projection pricing. With a static count it is exact
+   * up to the count having changed. When the count cannot be read, the spend is missing.
+   */
+  private async readSpend(svc: Service, now: number, current: Reading): Promise<Reading> {
+    if (svc.cost.spend_query) return fromScalar(await this.client.scalar(svc.cost.spend_query, now));
+    const elapsed = Math.floor(now - monthBounds(now).start);
+    const hours = elapsed / 3600;
+    if (svc.instances.static !== undefined) return { ok: true, value: hourlyRate(svc.capacity, svc.cost, svc.instances.static) * hours };
+    if (elapsed < 1) return current.ok ? { ok: true, value: 0 } : { ok: false, reason: `no instance count (${current.reason})` };
+    const step = Math.min(SPEND_STEP_SECONDS, elapsed);
+    const q = `avg_over_time((${svc.instances.query})[${elapsed}s:${step}s])`;
+    const avg = await this.client.scalar(q, now);
+    if (!avg.ok) return { ok: false, reason: `estimate from instance-hours (${q}): ${avg.reason}` };
+    return { ok: true, value: hourlyRate(svc.capacity, svc.cost, avg.value) * hours };
+  }
+
+  /**
+   * Daily points of `growth.history_query` over `history_days`, evaluated at 00:00 UTC of each day
+   * (the last one today's), as one series. More than one series or fewer than two points is missing.
+   */
+  async readHistory(svc: Service, now: number): Promise<HistoryReading> {
+    const end = Math.floor(now / DAY_SECONDS) * DAY_SECONDS;
+    const start = end - (svc.growth.history_days - 1) * DAY_SECONDS;
+    const r = await this.client.range(svc.growth.history_query, start, end, DAY_SECONDS);
+    if (!r.ok) return r;
+    if (r.series.length === 0) return { ok: false, reason: 'no series (empty result)' };
+    if (r.series.length > 1) return { ok: false, reason: `${r.series.length} series, expected exactly one (aggregate the query, e.g. with sum)` };
+    const points = r.series[0].points;
+    if (points.length < 2) return { ok: false, reason: `${points.length} daily point${points.length === 1 ? '' : 's'}, need at least 2` };
+    return { ok: true, points };
   }
 }

@@ -1,0 +1,163 @@
+import { Gauge, Registry } from 'prom-client';
+import { BASES, type ServicePlan } from '../model/plan.js';
+import { BLOCK_REASONS } from '../model/decision.js';
+import { PRICINGS } from '../model/cost.js';
+import { CATALOGUE, type MetricName } from './catalogue.js';
+
+/** Health of one input of one service this refresh (signals, plus instances, history, spend). */
+export interface InputHealth {
+  signal: string;
+  ok: boolean;
+  value: number | null;
+  reason?: string;
+  /** Unix seconds of the last successful read, null when never. */
+  lastSuccess: number | null;
+}
+
+export interface ServiceSnapshot {
+  plan: ServicePlan;
+  inputs: InputHealth[];
+  limits: { min: number; max: number };
+  /** Scale-out triggers and whether their data was read (a trigger without data has no firing series). */
+  triggers: { name: string; ok: boolean }[];
+}
+
+export type Cadence = 'signals' | 'history';
+
+const ACTIONS = ['scale_out', 'scale_in', 'none'] as const;
+const LOADTEST_KEYS = [
+  ['optimal', 'optimal'],
+  ['warning', 'warning'],
+  ['critical', 'critical'],
+  ['maximum', 'maximum'],
+  ['scale_out', 'scaleOut'],
+  ['scale_in', 'scaleIn'],
+  ['emergency', 'emergency'],
+] as const;
+
+/** Metrics about the process itself, not per service: never reset by a refresh. */
+const PROCESS_METRICS = new Set<MetricName>([
+  'headroom_build_info',
+  'headroom_refresh_duration_seconds',
+  'headroom_last_refresh_success_timestamp_seconds',
+  'headroom_config_last_reload_successful',
+  'headroom_config_last_reload_success_timestamp_seconds',
+]);
+
+/**
+ * The catalogue as prom-client gauges without collect callbacks: a refresh resets and sets every
+ * per-service series at once (so series of removed services, resources or models disappear), and a
+ * scrape only serializes what is there. Nothing here computes; values come from the plans.
+ */
+export class HeadroomMetrics {
+  readonly registry: Registry;
+  private readonly gauges = new Map<MetricName, Gauge<string>>();
+
+  constructor(version: string, registry = new Registry()) {
+    this.registry = registry;
+    for (const spec of CATALOGUE) {
+      this.gauges.set(spec.name, new Gauge({ name: spec.name, help: spec.help, labelNames: [...spec.labels], registers: [registry] }));
+    }
+    this.g('headroom_build_info').set({ version }, 1);
+  }
+
+  private g(name: MetricName): Gauge<string> {
+    return this.gauges.get(name)!;
+  }
+
+  setReload(ok: boolean, at: number): void {
+    this.g('headroom_config_last_reload_successful').set(ok ? 1 : 0);
+    if (ok) this.g('headroom_config_last_reload_success_timestamp_seconds').set(at);
+  }
+
+  setRefresh(cadence: Cadence, durationSeconds: number, completedAt: number): void {
+    this.g('headroom_refresh_duration_seconds').set({ cadence }, durationSeconds);
+    this.g('headroom_last_refresh_success_timestamp_seconds').set({ cadence }, completedAt);
+  }
+
+  /** Replace every per-service series with the ones of `services`. Synchronous: a scrape sees all or nothing. */
+  publish(services: readonly ServiceSnapshot[]): void {
+    for (const [name, gauge] of this.gauges) if (!PROCESS_METRICS.has(name)) gauge.reset();
+    for (const s of services) this.publishService(s);
+  }
+
+  private publishService({ plan: p, inputs, limits, triggers }: ServiceSnapshot): void {
+    const service = p.service;
+    const set = (name: MetricName, labels: Record<string, string | number>, v: number | null | undefined) => {
+      if (v !== null && v !== undefined && Number.isFinite(v)) this.g(name).set({ service, ...labels }, v);
+    };
+
+    for (const i of inputs) {
+      set('headroom_input_up', { signal: i.signal }, i.ok ? 1 : 0);
+      if (i.ok) set('headroom_input_value', { signal: i.signal }, i.value);
+      set('headroom_input_last_success_timestamp_seconds', { signal: i.signal }, i.lastSuccess);
+    }
+
+    set('headroom_instances', {}, p.current);
+    const r = p.recommendation;
+    for (const b of BASES) set('headroom_recommended_instances', { basis: b }, r.bases[b]);
+    set('headroom_recommended_instances', { basis: 'final' }, r.recommended);
+    set('headroom_limit_instances', { limit: 'min' }, limits.min);
+    set('headroom_limit_instances', { limit: 'max' }, limits.max);
+
+    for (const h of p.headroom) {
+      const resource = h.resource;
+      set('headroom_resource_utilization_ratio', { resource }, h.utilization);
+      set('headroom_resource_threshold_ratio', { resource, level: 'warning' }, h.warningRatio);
+      set('headroom_resource_threshold_ratio', { resource, level: 'critical' }, h.criticalRatio);
+      set('headroom_resource_headroom_ratio', { resource }, h.headroom);
+      set('headroom_resource_exhaustion_seconds', { resource }, h.exhaustionSeconds);
+    }
+
+    for (const [threshold, key] of LOADTEST_KEYS) set('headroom_loadtest_users', { threshold }, p.loadtest[key]);
+
+    const pr = p.projections;
+    set('headroom_planning_scenario_info', { scenario: pr.planningScenario }, 1);
+    for (const s of pr.scenarios) {
+      for (const h of s.horizons) {
+        const labels = { scenario: s.scenario, horizon_months: h.months };
+        set('headroom_projected_users', labels, h.dailyUsers);
+        set('headroom_projected_instances', labels, h.instances);
+        set('headroom_projected_monthly_cost', labels, h.monthlyCost);
+      }
+      set('headroom_capacity_exhaustion_seconds', { scenario: s.scenario }, s.capacityExhaustionSeconds);
+      set('headroom_budget_exhaustion_seconds', { scenario: s.scenario }, s.budgetExhaustionSeconds);
+    }
+    for (const m of pr.models) {
+      if (!m.ok) continue;
+      const model = m.model;
+      set('headroom_model_holdout_error_ratio', { model }, m.holdoutError);
+      set('headroom_model_r_squared', { model }, m.rSquared);
+      set('headroom_model_selected', { model }, m.selected ? 1 : 0);
+      for (const h of m.horizons) {
+        set('headroom_model_projected_users', { model, horizon_months: h.months, bound: 'point' }, h.dailyUsers);
+        set('headroom_model_projected_users', { model, horizon_months: h.months, bound: 'lower' }, h.lower);
+        set('headroom_model_projected_users', { model, horizon_months: h.months, bound: 'upper' }, h.upper);
+        set('headroom_model_projected_instances', { model, horizon_months: h.months }, h.instances);
+      }
+    }
+
+    for (const pricing of PRICINGS) set('headroom_monthly_cost', { pricing }, p.cost.monthly[pricing]);
+    const sv = p.cost.savings;
+    if (sv) for (const [strategy, v] of Object.entries(sv.monthly)) set('headroom_monthly_savings', { strategy }, v);
+
+    const b = p.budget;
+    set('headroom_budget_monthly', {}, b.monthlyBudget);
+    set('headroom_budget_warning_ratio', {}, b.warningRatio);
+    set('headroom_budget_month_to_date_spend', {}, b.spendToDate);
+    set('headroom_budget_usage_ratio', {}, b.usageRatio);
+    set('headroom_budget_forecast_month_end_spend', {}, b.forecastMonthEnd);
+    set('headroom_budget_forecast_ratio', {}, b.forecastRatio);
+
+    const d = p.decision;
+    for (const action of ACTIONS) {
+      set('headroom_decision_action', { action }, d.action === action ? 1 : 0);
+      set('headroom_decision_intended_action', { action }, d.intended === action ? 1 : 0);
+    }
+    set('headroom_decision_target_instances', {}, d.target);
+    set('headroom_decision_confidence_ratio', {}, d.confidence);
+    for (const blocked_by of BLOCK_REASONS) set('headroom_decision_blocked', { blocked_by }, d.blockedBy.includes(blocked_by) ? 1 : 0);
+    for (const t of triggers) if (t.ok) set('headroom_trigger_firing', { trigger: t.name }, d.firing.includes(t.name) ? 1 : 0);
+    for (const [trigger, v] of Object.entries(d.cooldownRemaining)) set('headroom_cooldown_remaining_seconds', { trigger }, v);
+  }
+}

@@ -1,0 +1,141 @@
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import type { Logger } from 'pino';
+import type { HeadroomMetrics } from '../metrics/registry.js';
+import type { Refresher } from './refresher.js';
+import type { ScalerApi } from './scaler.js';
+import { basicAuth } from './webconfig.js';
+
+export interface AppDeps {
+  refresher: Refresher;
+  metrics: HeadroomMetrics;
+  logger: Logger;
+  /** Null when the scaler is not available; /webhook is then not served. */
+  scaler: ScalerApi | null;
+  /** Current service names (changes on reload). */
+  services: () => string[];
+  reload: () => Promise<{ ok: true } | { ok: false; error: string }>;
+  enableLifecycle: boolean;
+  users?: Record<string, string>;
+  clock: () => number;
+}
+
+const MAX_DECISIONS_LIMIT = 1000;
+const DEFAULT_DECISIONS_LIMIT = 100;
+
+const INDEX = (services: string[]) => `<!doctype html>
+<html><head><meta charset="utf-8"><title>Headroom exporter</title></head>
+<body>
+<h1>Headroom exporter</h1>
+<p>Capacity headroom, recommendations, projections, cost and scaling decisions for: ${services.map((s) => s.replace(/[^a-zA-Z0-9_]/g, '')).join(', ')}.</p>
+<ul>
+<li><a href="metrics">/metrics</a>: Prometheus metrics</li>
+<li><a href="api/v1/plan">/api/v1/plan</a>: the plan of each service, with the reasons</li>
+<li><a href="api/v1/decisions">/api/v1/decisions</a>: the live decision of each service and the scaler's recorded decisions</li>
+<li><a href="-/healthy">/-/healthy</a> and <a href="-/ready">/-/ready</a></li>
+</ul>
+</body></html>
+`;
+
+export function createApp(d: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  // The webhook has its own bearer-token authentication: Alertmanager's http_config cannot send basic auth and a bearer token at once.
+  if (d.users) app.use(basicAuth(d.users, ['/webhook']));
+
+  app.get('/', (_req, res) => {
+    res.type('html').send(INDEX(d.services()));
+  });
+
+  app.get('/metrics', async (_req, res, next) => {
+    try {
+      const text = await d.metrics.registry.metrics();
+      res.set('Content-Type', d.metrics.registry.contentType).send(text);
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  app.get('/-/healthy', (_req, res) => {
+    res.type('text/plain').send('Headroom is Healthy.\n');
+  });
+
+  app.get('/-/ready', (_req, res) => {
+    if (d.refresher.ready) res.type('text/plain').send('Headroom is Ready.\n');
+    else res.status(503).type('text/plain').send('Headroom is not ready: the first refresh has not completed.\n');
+  });
+
+  app.post('/-/reload', async (_req, res) => {
+    if (!d.enableLifecycle) {
+      res.status(403).type('text/plain').send('Lifecycle API is not enabled (start with --web.enable-lifecycle).\n');
+      return;
+    }
+    const r = await d.reload();
+    if (r.ok) res.type('text/plain').send('Configuration reloaded.\n');
+    else res.status(500).type('text/plain').send(`Configuration rejected, the previous policy is kept:\n${r.error}\n`);
+  });
+
+  app.get('/api/v1/plan', (req, res) => {
+    const service = typeof req.query.service === 'string' ? req.query.service : undefined;
+    if (service !== undefined && !d.services().includes(service)) {
+      res.status(404).json({ status: 'error', error: `unknown service "${service}"` });
+      return;
+    }
+    const snaps = d.refresher.snapshots.filter((s) => service === undefined || s.plan.service === service);
+    res.json({
+      version: 1,
+      ready: d.refresher.ready,
+      source: d.refresher.sourceKind,
+      refreshedAt: d.refresher.stats ? new Date(d.refresher.stats.completedAt * 1000).toISOString() : null,
+      services: snaps.map((s) => ({ ...s.plan, inputHealth: s.inputs })),
+    });
+  });
+
+  app.get('/api/v1/decisions', async (req: Request, res: Response, next: NextFunction) => {
+    const q = req.query;
+    const service = typeof q.service === 'string' && q.service !== '' ? q.service : undefined;
+    if (service !== undefined && !d.services().includes(service)) {
+      res.status(404).json({ status: 'error', error: `unknown service "${service}"` });
+      return;
+    }
+    let limit = DEFAULT_DECISIONS_LIMIT;
+    if (q.limit !== undefined) {
+      limit = Number(q.limit);
+      if (typeof q.limit !== 'string' || !Number.isInteger(limit) || limit < 1 || limit > MAX_DECISIONS_LIMIT) {
+        res.status(400).json({ status: 'error', error: `limit: expected a whole number from 1 to ${MAX_DECISIONS_LIMIT}, got ${JSON.stringify(q.limit)}` });
+        return;
+      }
+    }
+    if (q.before !== undefined && (typeof q.before !== 'string' || q.before === '')) {
+      res.status(400).json({ status: 'error', error: 'before: expected the "next" cursor of a previous page' });
+      return;
+    }
+    const before = q.before as string | undefined;
+    const live = d.refresher.snapshots
+      .filter((s) => service === undefined || s.plan.service === service)
+      .map((s) => ({ service: s.plan.service, decision: s.plan.decision }));
+    let recorded: { items: unknown[]; next: string | null } | null = null;
+    let recordedError: string | undefined;
+    if (d.scaler) {
+      try {
+        recorded = await d.scaler.listDecisions({ service, limit, before });
+      } catch (e) {
+        const err = e as Error & { status?: number; statusCode?: number };
+        const status = err.status ?? err.statusCode;
+        if (status && status >= 400 && status < 500) {
+          res.status(status).json({ status: 'error', error: err.message });
+          return;
+        }
+        return next(e);
+      }
+    } else recordedError = 'the webhook scaler is not running in this exporter';
+    res.json({ version: 1, live, recorded: recorded ?? { items: [], next: null }, ...(recordedError ? { recordedError } : {}) });
+  });
+
+  if (d.scaler) app.use(d.scaler.router);
+
+  app.use((err: Error, _req: Request, res: Response, _next: NextFunction) => {
+    d.logger.error({ err }, 'request failed');
+    if (!res.headersSent) res.status(500).json({ status: 'error', error: err.message });
+  });
+  return app;
+}

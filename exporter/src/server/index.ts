@@ -1,0 +1,133 @@
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { ConfigError, loadPolicy } from '../config/load.js';
+import type { Policy } from '../config/schema.js';
+import { HeadroomMetrics } from '../metrics/registry.js';
+import { createSource } from '../sources/index.js';
+import { createApp } from './app.js';
+import { Refresher } from './refresher.js';
+import { loadScalerFactory, type ScalerApi, type ScalerFactory } from './scaler.js';
+import { loadWebConfig } from './webconfig.js';
+
+export interface ServeOptions {
+  configFile: string;
+  /** host:port, :port (all interfaces) or [v6]:port. */
+  listen: string;
+  webConfigFile?: string;
+  enableLifecycle?: boolean;
+  logger: Logger;
+  version: string;
+  /** Unix seconds. */
+  clock?: () => number;
+  /** The scaler to mount; undefined loads src/scaler when present, null runs without it. */
+  scalerFactory?: ScalerFactory | null;
+}
+
+export interface ServeHandle {
+  url: string;
+  port: number;
+  refresher: Refresher;
+  metrics: HeadroomMetrics;
+  policy(): Policy;
+  reload(): Promise<{ ok: true } | { ok: false; error: string }>;
+  close(): Promise<void>;
+}
+
+export function parseListen(listen: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(listen);
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port > 65535) throw new ConfigError('--listen', [`--listen: expected host:port such as 127.0.0.1:9778, :9778 or [::1]:9778, got "${listen}"`]);
+  return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
+}
+
+/** Starts the exporter: loads the policy, mounts the scaler, serves HTTP(S) and runs the refresh loop. */
+export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
+  const { logger } = opts;
+  const clock = opts.clock ?? (() => Date.now() / 1000);
+  const { host, port } = parseListen(opts.listen);
+  const web = opts.webConfigFile ? loadWebConfig(opts.webConfigFile) : {};
+  let policy = loadPolicy(opts.configFile);
+  const metrics = new HeadroomMetrics(opts.version);
+  metrics.setReload(true, clock());
+  let source = await createSource(policy);
+
+  const factory = opts.scalerFactory === undefined ? await loadScalerFactory() : opts.scalerFactory;
+  let scaler: ScalerApi | null = null;
+  if (factory) scaler = await factory({ policy, logger: logger.child({ component: 'scaler' }), registry: metrics.registry, clock, source });
+  else logger.warn('the webhook scaler is not available in this build; /webhook is not served');
+
+  const refresher = new Refresher({ policy, source, metrics, logger, clock, state: scaler ? (s) => scaler!.state(s) : undefined });
+
+  let reloading: Promise<{ ok: true } | { ok: false; error: string }> = Promise.resolve({ ok: true });
+  const reload = () => {
+    reloading = reloading.then(async () => {
+      let next: Policy;
+      try {
+        next = loadPolicy(opts.configFile);
+      } catch (e) {
+        const error = e instanceof ConfigError ? e.problems.join('\n') : (e as Error).message;
+        metrics.setReload(false, clock());
+        logger.error({ file: opts.configFile, problems: e instanceof ConfigError ? e.problems : [error] }, `configuration reload rejected, the previous policy is kept: ${error}`);
+        return { ok: false as const, error };
+      }
+      if (JSON.stringify(next.prometheus ?? null) !== JSON.stringify(policy.prometheus ?? null)) source = await createSource(next);
+      policy = next;
+      refresher.setPolicy(policy, source);
+      scaler?.updatePolicy(policy);
+      metrics.setReload(true, clock());
+      logger.info({ file: opts.configFile, services: policy.services.length, source: source.kind }, 'configuration reloaded');
+      await refresher.refresh();
+      return { ok: true as const };
+    });
+    return reloading;
+  };
+
+  const app = createApp({
+    refresher,
+    metrics,
+    logger,
+    scaler,
+    services: () => policy.services.map((s) => s.name),
+    reload,
+    enableLifecycle: opts.enableLifecycle ?? false,
+    users: web.users,
+    clock,
+  });
+  const server = web.tls ? https.createServer({ cert: web.tls.cert, key: web.tls.key }, app) : http.createServer(app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const bound = (server.address() as AddressInfo).port;
+  const scheme = web.tls ? 'https' : 'http';
+  const url = `${scheme}://${host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host}:${bound}`;
+  logger.info({ url, config: opts.configFile, source: source.kind, services: policy.services.length, tls: !!web.tls, basicAuth: !!web.users, lifecycle: !!opts.enableLifecycle }, `headroom serve listening on ${url}`);
+  refresher.start();
+
+  let closing: Promise<void> | null = null;
+  return {
+    url,
+    port: bound,
+    refresher,
+    metrics,
+    policy: () => policy,
+    reload,
+    close: () =>
+      (closing ??= (async () => {
+        await refresher.stop();
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+          // In-flight requests get a few seconds, then their connections are cut.
+          setTimeout(() => server.closeAllConnections(), 5000).unref();
+        });
+        await scaler?.close();
+        logger.info('headroom serve stopped');
+      })()),
+  };
+}

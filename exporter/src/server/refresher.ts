@@ -1,0 +1,205 @@
+import { performance } from 'node:perf_hooks';
+import type { Logger } from 'pino';
+import type { Policy, Service } from '../config/schema.js';
+import { refreshHistory, type HistoryEntry } from '../engine.js';
+import { emptyState, type DecisionState } from '../model/decision.js';
+import { planService, type Reading, type ServiceInputs } from '../model/plan.js';
+import type { HeadroomMetrics, InputHealth, ServiceSnapshot } from '../metrics/registry.js';
+import type { Source } from '../sources/source.js';
+
+export interface RefresherOptions {
+  policy: Policy;
+  source: Source;
+  metrics: HeadroomMetrics;
+  logger: Logger;
+  /** Unix seconds. */
+  clock: () => number;
+  /** The scaler's recorded actions and applied schedules per service (emptyState without a scaler). */
+  state?: (service: string) => Promise<DecisionState>;
+}
+
+export interface RefreshStats {
+  /** Seconds the last refresh took (inputs, history when due, model, publishing). */
+  signalsSeconds: number;
+  /** Seconds the history part of the last refresh that read history took. */
+  historySeconds: number | null;
+  completedAt: number;
+}
+
+/**
+ * The refresh loop: every `refresh.interval` it reads every service's inputs, refits history when
+ * `refresh.history_interval` has passed (or the last read failed), runs the model and publishes the
+ * result. Scrapes and API calls only read `snapshots`; the model never runs on a request.
+ */
+export class Refresher {
+  private policy: Policy;
+  private source: Source;
+  private readonly history = new Map<string, HistoryEntry>();
+  /** `${service}\0${signal}` → unix seconds of the last successful read. */
+  private readonly lastSuccess = new Map<string, number>();
+  /** `${service}\0${signal}` → reason it was missing at the last refresh, to log changes once. */
+  private readonly lastReason = new Map<string, string>();
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private stopped = false;
+  snapshots: ServiceSnapshot[] = [];
+  stats: RefreshStats | null = null;
+
+  constructor(private readonly opts: RefresherOptions) {
+    this.policy = opts.policy;
+    this.source = opts.source;
+  }
+
+  get ready(): boolean {
+    return this.stats !== null;
+  }
+
+  get sourceKind(): Source['kind'] {
+    return this.source.kind;
+  }
+
+  /** Swap the policy (and source); history whose inputs changed is refetched at the next refresh. */
+  setPolicy(policy: Policy, source: Source): void {
+    const key = (p: Policy, s: Service) => JSON.stringify([p.prometheus ?? null, s.growth, s.capacity, s.scaling.limits, s.cost]);
+    const old = new Map(this.policy.services.map((s) => [s.name, key(this.policy, s)]));
+    for (const s of policy.services) if (old.get(s.name) !== key(policy, s)) this.history.delete(s.name);
+    const names = new Set(policy.services.map((s) => s.name));
+    for (const name of [...this.history.keys()]) if (!names.has(name)) this.history.delete(name);
+    this.policy = policy;
+    this.source = source;
+  }
+
+  start(): void {
+    this.stopped = false;
+    const loop = async () => {
+      await this.refresh();
+      if (!this.stopped) this.timer = setTimeout(loop, this.policy.refresh.interval * 1000);
+    };
+    void loop();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.running;
+  }
+
+  /** One refresh; concurrent callers share a running one and then run again, so a reload is always seen. */
+  async refresh(): Promise<void> {
+    while (this.running) await this.running;
+    this.running = this.cycle().finally(() => (this.running = null));
+    return this.running;
+  }
+
+  private async cycle(): Promise<void> {
+    const { logger, metrics, clock } = this.opts;
+    const policy = this.policy;
+    const source = this.source;
+    const t0 = performance.now();
+    const now = clock();
+    let historySeconds: number | null = null;
+
+    const due = policy.services.filter((s) => {
+      const h = this.history.get(s.name);
+      return !h || h.fit === null || now - h.fetchedAt >= policy.refresh.history_interval;
+    });
+    if (due.length > 0) {
+      const h0 = performance.now();
+      await Promise.all(
+        due.map(async (s) => {
+          try {
+            this.history.set(s.name, await refreshHistory(source, s, now));
+          } catch (e) {
+            this.history.set(s.name, { fit: null, reason: `history refresh failed: ${(e as Error).message}`, fetchedAt: now });
+          }
+        }),
+      );
+      historySeconds = (performance.now() - h0) / 1000;
+    }
+
+    const results = await Promise.all(policy.services.map((s) => this.refreshService(policy, source, s, now)));
+    const snapshots = results.filter((r): r is ServiceSnapshot => r !== null);
+    this.snapshots = snapshots;
+    metrics.publish(snapshots);
+    const signalsSeconds = (performance.now() - t0) / 1000;
+    const completedAt = clock();
+    metrics.setRefresh('signals', signalsSeconds, completedAt);
+    if (historySeconds !== null) metrics.setRefresh('history', historySeconds, completedAt);
+    this.stats = { signalsSeconds, historySeconds: historySeconds ?? this.stats?.historySeconds ?? null, completedAt };
+    logger.debug({ services: snapshots.length, seconds: signalsSeconds, historySeconds }, 'refresh complete');
+  }
+
+  private async refreshService(policy: Policy, source: Source, svc: Service, now: number): Promise<ServiceSnapshot | null> {
+    const { logger } = this.opts;
+    try {
+      const [inputs, state] = await Promise.all([source.readInputs(svc, now), this.readState(svc.name)]);
+      const hist = this.history.get(svc.name);
+      const plan = planService(svc, inputs, hist?.fit ?? null, state, { budgetGuard: policy.scaler.budget_guard, historyReason: hist?.reason });
+      const health = this.health(svc, inputs, hist, now);
+      return {
+        plan,
+        inputs: health,
+        limits: { min: svc.scaling.limits.min, max: svc.scaling.limits.max },
+        triggers: svc.scaling.scale_out.map((t) => ({ name: t.name, ok: inputs.scaleOut[t.name]?.ok === true })),
+      };
+    } catch (e) {
+      // A bug, not missing data (sources report missing inputs as values): the service gets no series this refresh.
+      logger.error({ service: svc.name, err: e }, 'refresh of the service failed; its series are withdrawn until the next refresh');
+      return null;
+    }
+  }
+
+  private async readState(service: string): Promise<DecisionState> {
+    if (!this.opts.state) return emptyState();
+    try {
+      return await this.opts.state(service);
+    } catch (e) {
+      this.opts.logger.warn({ service, err: e }, 'cannot read the scaler state; the live decision ignores past actions (cooldowns, rate limits)');
+      return emptyState();
+    }
+  }
+
+  /** Per input: ok/value/reason, last success; logs a line when an input goes missing (or its reason changes) and when it recovers. */
+  private health(svc: Service, inputs: ServiceInputs, hist: HistoryEntry | undefined, now: number): InputHealth[] {
+    const readings: [string, Reading][] = svc.signals.map((s) => [s.name, inputs.signals[s.name] ?? { ok: false, reason: 'not read' }]);
+    readings.push(['instances', inputs.current]);
+    readings.push(['spend', inputs.spendToDate]);
+    readings.push(['history', hist?.fit ? { ok: true, value: hist.fit.lastValue } : { ok: false, reason: hist?.reason ?? 'not read yet' }]);
+    // A trigger's window query can fail while its signal's instant query succeeds.
+    const windowFailures: string[] = [];
+    for (const t of svc.scaling.scale_out) {
+      const o = inputs.scaleOut[t.name];
+      if (o && !o.ok && inputs.signals[t.signal]?.ok) windowFailures.push(`trigger ${t.name}: ${o.reason}`);
+    }
+    (inputs.scaleIn ?? []).forEach((o, i) => {
+      const c = svc.scaling.scale_in!.conditions[i];
+      if (!o.ok && inputs.signals[c.signal]?.ok) windowFailures.push(`scale-in condition ${c.signal}: ${o.reason}`);
+    });
+
+    const { logger } = this.opts;
+    const out: InputHealth[] = [];
+    for (const [signal, r] of readings) {
+      const key = `${svc.name}\0${signal}`;
+      if (r.ok) {
+        this.lastSuccess.set(key, signal === 'history' ? hist!.fetchedAt : now);
+        if (this.lastReason.has(key)) logger.info({ service: svc.name, signal }, `input recovered: ${svc.name}/${signal}`);
+        this.lastReason.delete(key);
+      } else {
+        if (this.lastReason.get(key) !== r.reason) logger.warn({ service: svc.name, signal, reason: r.reason }, `input missing: ${svc.name}/${signal}: ${r.reason}`);
+        else logger.debug({ service: svc.name, signal, reason: r.reason }, `input still missing: ${svc.name}/${signal}`);
+        this.lastReason.set(key, r.reason);
+      }
+      out.push({ signal, ok: r.ok, value: r.ok ? r.value : null, reason: r.ok ? undefined : r.reason, lastSuccess: this.lastSuccess.get(key) ?? null });
+    }
+    const prefix = `${svc.name}\0window\0`;
+    const current = new Set(windowFailures.map((w) => prefix + w));
+    for (const key of [...this.lastReason.keys()]) if (key.startsWith(prefix) && !current.has(key)) this.lastReason.delete(key);
+    for (const w of windowFailures) {
+      const key = prefix + w;
+      if (!this.lastReason.has(key)) logger.warn({ service: svc.name, reason: w }, `input missing: ${svc.name}/${w}`);
+      this.lastReason.set(key, w);
+    }
+    return out;
+  }
+}
