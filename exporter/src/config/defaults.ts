@@ -68,11 +68,26 @@ export const DEFAULTS = {
     projectionPricing: 'on_demand',
     budgetWarningRatio: 0.8,
   },
+  alerts: {
+    /** Alertmanager reads the scaler's bearer token from this file (the same token as scaler.token_file / token_env). */
+    webhookCredentialsFile: '/etc/alertmanager/headroom-webhook-token',
+    /** A placeholder receiver for budget and health alerts: replace with email, Slack or a pager. */
+    peopleWebhookUrl: 'http://127.0.0.1:9779/headroom-people',
+    /** Budget alert when the planning scenario needs more than limits.max within this many months
+     * (one quarter: enough lead time to buy capacity or renegotiate the budget). */
+    capacityWarningMonths: 3,
+    /** Prometheus job name that scrapes the exporter (alert HeadroomExporterDown). */
+    exporterJob: 'headroom',
+  },
   scaler: {
     bodyLimitBytes: 256 * 1024,
     actuatorTimeoutSeconds: 10,
     storePath: 'headroom-state.db',
     budgetGuard: 'off',
+    reconcileIntervalSeconds: 15,
+    /** An intent is presumed interrupted when its actuator call has not finished this long after
+     * the actuator timeout (then it is reconciled against the actuator's count, never re-sent). */
+    leaseGraceSeconds: 2,
   },
 } as const;
 

@@ -270,7 +270,11 @@ const store = z.discriminatedUnion('type', [
 ]);
 
 const actuator = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('dry-run') }),
+  z.strictObject({
+    type: z.literal('dry-run'),
+    /** Simulated starting count when neither the store nor the source knows one. */
+    instances: z.number().int().min(0).optional(),
+  }),
   z.strictObject({
     type: z.literal('http'),
     url: z.url(),
@@ -288,6 +292,9 @@ const actuator = z.discriminatedUnion('type', [
     /** Defaults to the in-cluster service account; a kubeconfig path may be given instead. */
     kubeconfig: z.string().optional(),
     api_url: z.url().optional(),
+    /** Outside a cluster without a kubeconfig: a bearer token file and a CA bundle for api_url. */
+    token_file: z.string().optional(),
+    ca_file: z.string().optional(),
     timeout: duration.default(DEFAULTS.scaler.actuatorTimeoutSeconds),
   }),
   z.strictObject({
@@ -307,6 +314,8 @@ const scaler = z.strictObject({
   token_env: z.string().optional(),
   body_limit_bytes: z.number().int().min(1024).default(DEFAULTS.scaler.bodyLimitBytes),
   budget_guard: z.enum(['off', 'warn', 'block']).default(DEFAULTS.scaler.budgetGuard),
+  /** How often intents whose actuator call was interrupted (crash, kill) are reconciled. */
+  reconcile_interval: duration.default(DEFAULTS.scaler.reconcileIntervalSeconds),
 });
 
 export const policySchema = z
@@ -320,6 +329,21 @@ export const policySchema = z
       })
       .prefault({}),
     runbook_url: z.string().default('https://github.com/headroom/headroom/blob/main/README.md#alerts'),
+    /** `headroom rules`: where Alertmanager sends alerts and the budget alerts' horizon. */
+    alerts: z
+      .strictObject({
+        /** Headroom's scaler webhook (POST /webhook on the exporter's listen address). */
+        webhook_url: z.url().default(`http://${DEFAULTS.listen}/webhook`),
+        /** File with the webhook's bearer token, read by Alertmanager. */
+        webhook_credentials_file: z.string().min(1).default(DEFAULTS.alerts.webhookCredentialsFile),
+        /** Receiver of budget and health alerts (a placeholder webhook for people). */
+        people_webhook_url: z.url().default(DEFAULTS.alerts.peopleWebhookUrl),
+        /** Budget alert when the planning scenario reaches limits.max within this many 30-day months. */
+        capacity_warning_months: positive.default(DEFAULTS.alerts.capacityWarningMonths),
+        /** Prometheus job that scrapes the exporter. */
+        exporter_job: z.string().min(1).default(DEFAULTS.alerts.exporterJob),
+      })
+      .prefault({}),
     scaler: scaler.prefault({}),
     services: z.array(service).min(1),
   })

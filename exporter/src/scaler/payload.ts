@@ -1,0 +1,137 @@
+/**
+ * Webhook payloads, parsed and validated in full before anything acts (pure: no I/O).
+ *
+ * Accepted shapes:
+ * - Alertmanager webhook, `version: "4"` (https://prometheus.io/docs/alerting/latest/configuration/#webhook_config);
+ *   `truncatedAlerts` is honoured (reported, the alerts present are handled) and unknown fields are ignored.
+ * - Grafana-managed alerting webhook notifier, `version: "1"` with `orgId` (same alert objects plus
+ *   `values`, `state`, `title`, `message`; https://grafana.com/docs/grafana/latest/alerting/configure-notifications/manage-contact-points/integrations/webhook-notifier/).
+ *
+ * Status codes (one rule, used everywhere): 400 when the body is not a valid webhook payload of
+ * either kind (JSON syntax, types, required fields, version); 422 when it is a valid payload that
+ * Headroom cannot act on (missing or unknown service / trigger / action labels, bad step or value).
+ */
+import { createHash } from 'node:crypto';
+
+export class PayloadError extends Error {
+  constructor(
+    readonly status: 400 | 422,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface ParsedAlert {
+  index: number;
+  status: 'firing' | 'resolved';
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  startsAt: string;
+  fingerprint: string;
+}
+
+export interface ParsedNotification {
+  kind: 'alertmanager' | 'grafana';
+  receiver: string;
+  groupKey: string | null;
+  status: 'firing' | 'resolved';
+  alerts: ParsedAlert[];
+  truncatedAlerts: number;
+}
+
+/** How a value is named in an error: `"text"`, `5`, `null`, `an array`, `an object`. */
+export function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'object') return 'an object';
+  if (typeof v === 'string') return JSON.stringify(v.length > 80 ? `${v.slice(0, 77)}...` : v);
+  return String(v);
+}
+
+const bad = (path: string, msg: string) => new PayloadError(400, `${path}: ${msg}`);
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** RFC 3339 as Alertmanager and Grafana write it (fractional seconds and offsets allowed). */
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+
+function stringMap(v: unknown, path: string, required: boolean): Record<string, string> {
+  if (v === undefined && !required) return {};
+  if (v === undefined) throw bad(path, 'missing (expected an object of strings)');
+  if (!isObject(v)) throw bad(path, `expected an object of strings, got ${describe(v)}`);
+  for (const [k, val] of Object.entries(v)) {
+    if (typeof val !== 'string') throw bad(`${path}.${k}`, `expected a string, got ${describe(val)}`);
+  }
+  return v as Record<string, string>;
+}
+
+function status(v: unknown, path: string): 'firing' | 'resolved' {
+  if (v === undefined) throw bad(path, 'missing (expected "firing" or "resolved")');
+  if (v !== 'firing' && v !== 'resolved') throw bad(path, `expected "firing" or "resolved", got ${describe(v)}`);
+  return v;
+}
+
+function optionalString(v: unknown, path: string): string | null {
+  if (v === undefined || v === null) return null;
+  if (typeof v !== 'string') throw bad(path, `expected a string, got ${describe(v)}`);
+  return v;
+}
+
+/** Alertmanager's fingerprint is a hash of the label set; compute one when a sender omits it. */
+export function labelFingerprint(labels: Record<string, string>): string {
+  const h = createHash('sha256');
+  for (const k of Object.keys(labels).sort()) h.update(`${k}\u0000${labels[k]}\u0000`);
+  return h.digest('hex').slice(0, 16);
+}
+
+/** Parses the raw body (already within the size limit) into a notification, or throws PayloadError(400). */
+export function parsePayload(raw: string | Buffer | unknown): ParsedNotification {
+  let doc: unknown = raw;
+  if (typeof raw === 'string' || Buffer.isBuffer(raw)) {
+    const text = raw.toString();
+    if (text.trim() === '') throw bad('body', 'empty (expected a JSON webhook payload)');
+    try {
+      doc = JSON.parse(text);
+    } catch (e) {
+      throw bad('body', `malformed JSON (${(e as Error).message})`);
+    }
+  }
+  if (!isObject(doc)) throw bad('body', `expected a JSON object, got ${describe(doc)}`);
+
+  let kind: ParsedNotification['kind'];
+  if (doc.version === '4') kind = 'alertmanager';
+  else if (doc.version === '1' && doc.orgId !== undefined) kind = 'grafana';
+  else if (doc.version === undefined) throw bad('version', 'missing (expected "4" from Alertmanager or "1" from Grafana-managed alerting)');
+  else throw bad('version', `expected "4" (Alertmanager) or "1" with orgId (Grafana-managed alerting), got ${describe(doc.version)}`);
+  if (kind === 'grafana' && typeof doc.orgId !== 'number') throw bad('orgId', `expected a number, got ${describe(doc.orgId)}`);
+
+  const receiver = optionalString(doc.receiver, 'receiver') ?? '';
+  const groupKey = optionalString(doc.groupKey, 'groupKey');
+  const top = status(doc.status, 'status');
+  let truncatedAlerts = 0;
+  if (doc.truncatedAlerts !== undefined) {
+    const t = doc.truncatedAlerts;
+    if (typeof t !== 'number' || !Number.isInteger(t) || t < 0) throw bad('truncatedAlerts', `expected a non-negative integer, got ${describe(t)}`);
+    truncatedAlerts = t;
+  }
+  if (doc.alerts === undefined) throw bad('alerts', 'missing (expected an array of alerts)');
+  if (!Array.isArray(doc.alerts)) throw bad('alerts', `expected an array of alerts, got ${describe(doc.alerts)}`);
+  if (doc.alerts.length === 0) throw bad('alerts', 'expected at least one alert, got an empty array');
+
+  const alerts = doc.alerts.map((a: unknown, i: number): ParsedAlert => {
+    const p = `alerts[${i}]`;
+    if (!isObject(a)) throw bad(p, `expected an object, got ${describe(a)}`);
+    const labels = stringMap(a.labels, `${p}.labels`, true);
+    const annotations = stringMap(a.annotations, `${p}.annotations`, false);
+    if (a.startsAt === undefined) throw bad(`${p}.startsAt`, 'missing (expected an RFC 3339 time)');
+    if (typeof a.startsAt !== 'string' || !RFC3339.test(a.startsAt)) throw bad(`${p}.startsAt`, `expected an RFC 3339 time, got ${describe(a.startsAt)}`);
+    const fingerprint = optionalString(a.fingerprint, `${p}.fingerprint`) ?? labelFingerprint(labels);
+    if (kind === 'grafana' && a.values !== undefined && a.values !== null) {
+      if (!isObject(a.values)) throw bad(`${p}.values`, `expected an object of numbers, got ${describe(a.values)}`);
+      for (const [k, v] of Object.entries(a.values)) {
+        if (v !== null && typeof v !== 'number') throw bad(`${p}.values.${k}`, `expected a number, got ${describe(v)}`);
+      }
+    }
+    return { index: i, status: status(a.status, `${p}.status`), labels, annotations, startsAt: a.startsAt, fingerprint };
+  });
+  return { kind, receiver, groupKey, status: top, alerts, truncatedAlerts };
+}

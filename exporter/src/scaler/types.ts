@@ -1,0 +1,80 @@
+import type { Action, BlockReason } from '../model/decision.js';
+
+/**
+ * Life of a recorded decision:
+ * - `recorded`: a decision that takes no action (blocked, or nothing to do);
+ * - `resolved` / `ignored`: a resolved alert, or an alert that is not a scaling alert;
+ * - `pending`: the intent is durable and the actuator is being called (or the process died doing so);
+ * - `done` / `dry_run`: the actuator confirmed (or the dry-run actuator recorded) the target;
+ * - `failed`: the actuator answered with an error or timed out, or an interrupted intent was
+ *   found not applied; `unknown`: interrupted and the actuator cannot report its count.
+ */
+export type RecordStatus = 'recorded' | 'resolved' | 'ignored' | 'pending' | 'done' | 'dry_run' | 'failed' | 'unknown';
+
+/** The alert a decision came from (no free text from it ever becomes a metric label). */
+export interface NotificationRef {
+  kind: 'alertmanager' | 'grafana';
+  receiver: string;
+  groupKey: string | null;
+  fingerprint: string;
+  startsAt: string;
+  status: 'firing' | 'resolved';
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  value: number | null;
+}
+
+export interface ActuatorResult {
+  ok: boolean;
+  actuator: string;
+  /** HTTP status or process exit code, when there was one. */
+  code?: number | null;
+  message: string;
+  durationSeconds: number;
+}
+
+export interface RecordedDecision {
+  id: string;
+  /** Unix seconds. */
+  at: number;
+  service: string;
+  trigger: string;
+  action: Action;
+  intended: Action;
+  current: number | null;
+  target: number | null;
+  blockedBy: BlockReason[];
+  confidence: number;
+  reasons: string[];
+  warnings: string[];
+  notification: NotificationRef;
+  /** service|trigger|fingerprint|startsAt: a retried or duplicated notification has the same key. */
+  dedupKey: string;
+  status: RecordStatus;
+  result: ActuatorResult | null;
+  attempts: number;
+  /** While `pending`: after this time (unix seconds) the intent is presumed interrupted. */
+  leaseUntil: number | null;
+  updatedAt: number;
+}
+
+/** The fields a status transition rewrites; the rest of a record never changes. */
+export interface RecordPatch {
+  status: RecordStatus;
+  result: ActuatorResult | null;
+  attempts: number;
+  leaseUntil: number | null;
+  updatedAt: number;
+}
+
+export type NewRecord = Omit<RecordedDecision, 'id'>;
+
+export const MUTABLE_FIELDS = ['status', 'result', 'attempts', 'leaseUntil', 'updatedAt'] as const;
+
+/** The immutable part of a record, as stored. */
+export function recordBody(r: NewRecord): Omit<NewRecord, (typeof MUTABLE_FIELDS)[number]> {
+  const { status: _s, result: _r, attempts: _a, leaseUntil: _l, updatedAt: _u, ...body } = r;
+  return body;
+}
+
+export const ACTED: readonly RecordStatus[] = ['pending', 'done', 'dry_run', 'failed', 'unknown'];
