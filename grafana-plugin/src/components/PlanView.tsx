@@ -61,7 +61,7 @@ export function PlanView({ plan, metric, scale, currency, showSummary, width, he
   const legendItems = [
     ...(plan.service && plan.services.length > 1 ? [plan.service] : []),
     ...plan.scenarios.map((s) => `${humanize(s.name)}${s.planning ? ' (planning)' : ''}`),
-    ...(plan.current !== undefined ? [`● now ${formatCount(plan.current)}`] : []),
+    ...(metric === 'instances' && plan.current !== undefined ? [`● now ${formatCount(plan.current)}`] : []),
   ];
   const legendHeight = legendLines(legendItems, width) * LEGEND_LINE;
   const chartHeight = Math.max(
@@ -92,7 +92,9 @@ export function PlanView({ plan, metric, scale, currency, showSummary, width, he
             {s.planning && <strong> (planning)</strong>}
           </span>
         ))}
-        {plan.current !== undefined && <span className={styles.legendItem}>● now {formatCount(plan.current)}</span>}
+        {metric === 'instances' && plan.current !== undefined && (
+          <span className={styles.legendItem}>● now {formatCount(plan.current)}</span>
+        )}
       </div>
       {summaryVisible && (
         <div className={styles.summary} data-testid="plan-summary">

@@ -10,7 +10,8 @@ function niceStep(span: number, count: number): number {
   const raw = span / Math.max(1, count);
   const power = Math.pow(10, Math.floor(Math.log10(raw)));
   const fraction = raw / power;
-  const nice = fraction <= 1 ? 1 : fraction <= 2 ? 2 : fraction <= 5 ? 5 : 10;
+  // d3-array's thresholds: round the raw step to 1, 2, 5 or 10 at the geometric midpoints.
+  const nice = fraction >= Math.sqrt(50) ? 10 : fraction >= Math.sqrt(10) ? 5 : fraction >= Math.sqrt(2) ? 2 : 1;
   return nice * power;
 }
 

@@ -202,6 +202,39 @@ describe('the built panel in Chromium', () => {
     });
   }
 
+  it('plots monthly cost per scenario against the budget line', async () => {
+    const { page, errors } = await openPanel({ options: { view: 'plan', planMetric: 'cost' }, theme: 'light' });
+    try {
+      const text = await page.locator('[data-testid="headroom-panel"]').innerText();
+      for (const snippet of ['budget $9K', '6 months: $13,680–$97,200/month', 'Over budget $9,000']) {
+        assert.ok(text.includes(snippet), `"${snippet}" not in:\n${text}`);
+      }
+      assertDrawn(await boxes(page, '[data-testid^="plan-line-"] path'), 'cost lines', 4);
+      assertDrawn(await boxes(page, '[data-testid="plan-budget-line"] line'), 'budget line');
+      await screenshot(page, 'plan-cost-light');
+      assert.deepEqual(errors, []);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('explains a decision in a tooltip when its row is hovered', async () => {
+    const { page } = await openPanel({ options: { view: 'decisions' } });
+    try {
+      await page.getByTestId('decision-row').first().hover();
+      const tooltip = page.locator('[role="tooltip"]');
+      await tooltip.waitFor();
+      const text = await tooltip.innerText();
+      assert.match(text, /2026-11-21 12:00:00 · checkout/);
+      assert.match(text, /scale out 8 → 10/);
+      assert.match(text, /trigger: sessions_high/);
+      assert.match(text, /blocked by: cooldown/);
+      await screenshot(page, 'decisions-tooltip');
+    } finally {
+      await page.close();
+    }
+  });
+
   it('shows the chosen service of multi-service data through a dashboard variable', async () => {
     const { page } = await openPanel({ options: { view: 'plan', service: '$service' }, variables: { service: 'search' } });
     try {
