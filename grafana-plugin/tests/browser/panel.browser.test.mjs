@@ -96,6 +96,7 @@ async function screenshot(page, name) {
 
 before(async () => {
   assert.ok(existsSync(MODULE_JS), 'dist/module.js is missing: run `npm run build` first');
+  assert.ok(existsSync(CHROMIUM), `no browser at ${CHROMIUM}: install Debian's chromium (apt-get install -y chromium) or set CHROMIUM_PATH`);
   mkdirSync(ARTIFACTS, { recursive: true });
   const started = Date.now();
   await build({
