@@ -8,4 +8,5 @@ import type { Io } from './common.js';
 export async function registerExtensions(program: Command, io: Io, clock: () => number): Promise<void> {
   (await import('./serve.js')).register(program, io, clock);
   (await import('./metrics-doc.js')).register(program, io);
+  (await import('../provisioning/cli.js')).register(program, io);
 }

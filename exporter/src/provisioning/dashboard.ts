@@ -1,0 +1,230 @@
+/**
+ * The Headroom overview dashboard, generated from the policy: the Headroom panel in its three views
+ * with the panel's own queries (grafana-plugin/src/queries.ts), and stock panels for the fleet size,
+ * budget usage, input health and the scaler's recent actions. Thresholds, limits, currency and the
+ * refresh interval come from headroom.yml, so the dashboard says what the alerts and the scaler do.
+ */
+import type { Policy } from '../config/schema.js';
+import { GENERATED_NOTE, PROVISIONING, durationString, promDatasource } from './common.js';
+
+/** One query of the panel, as grafana-plugin/src/queries.ts declares it. */
+export interface PanelQuery {
+  refId: string;
+  expr: string;
+  instant: boolean;
+  range: boolean;
+}
+export type PanelQueries = Record<'plan' | 'headroom' | 'decisions', PanelQuery[]>;
+
+type Json = Record<string, unknown>;
+
+const SERVICE = 'service=~"$service"';
+
+function target(refId: string, expr: string, extra: Json = {}): Json {
+  return { refId, datasource: promDatasource, editorMode: 'code', expr, range: true, instant: false, legendFormat: '__auto', ...extra };
+}
+
+function describeLimits(policy: Policy): string {
+  return policy.services.map((s) => `${s.name}: min ${s.scaling.limits.min}, max ${s.scaling.limits.max}`).join('; ');
+}
+
+function describeBudgets(policy: Policy): string {
+  return policy.services
+    .map((s) => `${s.name}: ${s.cost.budget.monthly} ${s.cost.currency} a month, warning at ${Math.round(s.cost.budget.warning_ratio * 100)} %`)
+    .join('; ');
+}
+
+function describeTriggers(policy: Policy): string {
+  return policy.services
+    .map((s) => {
+      const out = s.scaling.scale_out.map((t) => `${t.name} (${t.signal} > ${t.above} for ${durationString(t.for)}, +${t.step})`).join(', ');
+      const si = s.scaling.scale_in;
+      const inText = si ? `; scale in by ${si.step} when ${si.conditions.map((c) => `${c.signal} < ${c.below}`).join(' and ')} for ${durationString(si.for)}` : '';
+      return `${s.name}: scale out on ${out}${inText}`;
+    })
+    .join('. ');
+}
+
+/** The budget warning threshold shown on the gauge: the strictest (lowest) warning ratio of the policy. */
+function budgetWarning(policy: Policy): number {
+  return Math.min(...policy.services.map((s) => s.cost.budget.warning_ratio));
+}
+
+export function buildOverviewDashboard(policy: Policy, queries: PanelQueries): Json {
+  const currency = policy.services[0].cost.currency;
+  const warning = budgetWarning(policy);
+  let id = 0;
+  const panel = (p: Json): Json => ({ id: ++id, datasource: promDatasource, ...p });
+  const headroomPanel = (view: keyof PanelQueries, title: string, description: string, gridPos: Json): Json =>
+    panel({
+      type: PROVISIONING.panelType,
+      title,
+      description,
+      gridPos,
+      options: { view, service: '$service', currency, showEventList: view === 'decisions' },
+      fieldConfig: { defaults: {}, overrides: [] },
+      targets: queries[view].map((q) => target(q.refId, q.expr, { range: q.range, instant: q.instant, format: 'time_series' })),
+    });
+
+  const panels: Json[] = [
+    panel({
+      type: 'stat',
+      title: 'Instances',
+      description: `Running instances (headroom_instances) and the target of the decision Headroom would take now (headroom_decision_target_instances). Limits from headroom.yml: ${describeLimits(policy)}.`,
+      gridPos: { h: 5, w: 6, x: 0, y: 0 },
+      options: { reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false }, colorMode: 'value', graphMode: 'area', textMode: 'value_and_name', justifyMode: 'auto', orientation: 'auto' },
+      fieldConfig: { defaults: { unit: 'none', decimals: 0, color: { mode: 'thresholds' }, thresholds: { mode: 'absolute', steps: [{ color: 'blue', value: null }] } }, overrides: [] },
+      targets: [
+        target('A', `headroom_instances{${SERVICE}}`, { legendFormat: 'running' }),
+        target('B', `headroom_decision_target_instances{${SERVICE}}`, { legendFormat: 'target' }),
+      ],
+    }),
+    panel({
+      type: 'gauge',
+      title: 'Budget used',
+      description: `Share of the monthly budget spent so far (headroom_budget_usage_ratio) and the forecast month-end spend as a share of the budget (headroom_budget_forecast_ratio: spend so far plus the current hourly rate to the end of the month). Orange from the warning ratio, red at the budget. Budgets from headroom.yml: ${describeBudgets(policy)}.`,
+      gridPos: { h: 5, w: 6, x: 6, y: 0 },
+      options: { reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false }, showThresholdMarkers: true, showThresholdLabels: false, orientation: 'auto' },
+      fieldConfig: {
+        defaults: {
+          unit: 'percentunit',
+          min: 0,
+          max: 1.5,
+          decimals: 0,
+          color: { mode: 'thresholds' },
+          thresholds: { mode: 'absolute', steps: [{ color: 'green', value: null }, { color: 'orange', value: warning }, { color: 'red', value: 1 }] },
+        },
+        overrides: [],
+      },
+      targets: [
+        target('A', `headroom_budget_usage_ratio{${SERVICE}}`, { legendFormat: 'spent' }),
+        target('B', `headroom_budget_forecast_ratio{${SERVICE}}`, { legendFormat: 'forecast' }),
+      ],
+    }),
+    panel({
+      type: 'stat',
+      title: 'Monthly cost',
+      description: `Forecast month-end spend (headroom_budget_forecast_month_end_spend) against the monthly budget (headroom_budget_monthly), in ${currency}.`,
+      gridPos: { h: 5, w: 6, x: 12, y: 0 },
+      options: { reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false }, colorMode: 'value', graphMode: 'none', textMode: 'value_and_name', justifyMode: 'auto', orientation: 'auto' },
+      fieldConfig: { defaults: { unit: `currency${currency}`, decimals: 0, color: { mode: 'thresholds' }, thresholds: { mode: 'absolute', steps: [{ color: 'text', value: null }] } }, overrides: [] },
+      targets: [
+        target('A', `headroom_budget_forecast_month_end_spend{${SERVICE}}`, { legendFormat: 'forecast' }),
+        target('B', `headroom_budget_monthly{${SERVICE}}`, { legendFormat: 'budget' }),
+      ],
+    }),
+    panel({
+      type: 'stat',
+      title: 'Input health',
+      description:
+        'One box per input of the policy (headroom_input_up): green when the last refresh read it, red when it is missing or stale. Headroom never scales in on missing data and never substitutes invented values.',
+      gridPos: { h: 5, w: 6, x: 18, y: 0 },
+      options: { reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false }, colorMode: 'background', graphMode: 'none', textMode: 'name', justifyMode: 'auto', orientation: 'auto' },
+      fieldConfig: {
+        defaults: {
+          mappings: [{ type: 'value', options: { '0': { text: 'missing', color: 'red', index: 0 }, '1': { text: 'up', color: 'green', index: 1 } } }],
+          color: { mode: 'thresholds' },
+          thresholds: { mode: 'absolute', steps: [{ color: 'red', value: null }, { color: 'green', value: 1 }] },
+        },
+        overrides: [],
+      },
+      targets: [target('A', `headroom_input_up{${SERVICE}}`, { legendFormat: '{{signal}}', instant: true, range: false })],
+    }),
+    headroomPanel(
+      'plan',
+      'Capacity plan',
+      `Instances needed at each horizon per growth scenario (headroom_projected_instances), with the max limit and the planning scenario marked; switch the panel's plan metric to cost to compare monthly cost with the budget. Scenarios and horizons from headroom.yml: ${policy.services
+        .map((s) => `${s.name}: ${s.growth.scenarios.map((g) => `${g.name} ${Math.round(g.monthly_rate * 100)} %/month`).join(', ')}; horizons ${s.growth.horizons_months.join('/')} months`)
+        .join('. ')}.`,
+      { h: 10, w: 12, x: 0, y: 5 },
+    ),
+    headroomPanel(
+      'headroom',
+      'Headroom per resource',
+      `Utilization of each resource against its warning and critical thresholds (headroom_resource_utilization_ratio, headroom_resource_threshold_ratio) and the time until the critical threshold under the planning scenario. Resources from headroom.yml: ${policy.services
+        .map((s) => `${s.name}: ${s.capacity.resources.map((r) => `${r.name} warning ${r.warning}/critical ${r.critical} of ${r.limit}`).join(', ')}`)
+        .join('. ')}.`,
+      { h: 10, w: 12, x: 12, y: 5 },
+    ),
+    headroomPanel(
+      'decisions',
+      'Scaling decisions',
+      `Every decision of the webhook scaler over the time range: current → target, the trigger, and what blocked it (cooldown, rate limit, limit, budget, missing data). ${describeTriggers(policy)}.`,
+      { h: 11, w: 14, x: 0, y: 15 },
+    ),
+    panel({
+      type: 'timeseries',
+      title: 'Scaling actions',
+      description:
+        'Actions the scaler sent to the actuator, by action and result (increase of headroom_scaler_actions_total): success, failure, or dry_run when the actuator only records.',
+      gridPos: { h: 11, w: 10, x: 14, y: 15 },
+      options: { legend: { displayMode: 'list', placement: 'bottom', showLegend: true }, tooltip: { mode: 'multi', sort: 'none' } },
+      fieldConfig: {
+        defaults: { unit: 'none', decimals: 0, min: 0, color: { mode: 'palette-classic' }, custom: { drawStyle: 'bars', fillOpacity: 80, lineWidth: 1, stacking: { mode: 'normal', group: 'A' } } },
+        overrides: [],
+      },
+      targets: [target('A', `sum by (service, action, result) (increase(headroom_scaler_actions_total{${SERVICE}}[$__rate_interval]))`, { legendFormat: '{{service}} {{action}} {{result}}' })],
+    }),
+    panel({
+      type: 'table',
+      title: 'Last decisions',
+      description:
+        'The latest decision for each combination of trigger, action and block (headroom_scaler_last_decision_*): when it was taken, the instances then and the target. Reasons in full are in the exporter\'s /api/v1/decisions.',
+      gridPos: { h: 8, w: 24, x: 0, y: 26 },
+      options: { showHeader: true, sortBy: [{ displayName: 'when', desc: true }], cellHeight: 'sm' },
+      fieldConfig: { defaults: {}, overrides: [{ matcher: { id: 'byName', options: 'when' }, properties: [{ id: 'unit', value: 'dateTimeAsIso' }] }] },
+      targets: [
+        target('A', `1000 * headroom_scaler_last_decision_timestamp_seconds{${SERVICE}}`, { format: 'table', instant: true, range: false }),
+        target('B', `headroom_scaler_last_decision_current_instances{${SERVICE}}`, { format: 'table', instant: true, range: false }),
+        target('C', `headroom_scaler_last_decision_target_instances{${SERVICE}}`, { format: 'table', instant: true, range: false }),
+      ],
+      transformations: [
+        { id: 'merge', options: {} },
+        {
+          id: 'organize',
+          options: {
+            excludeByName: { Time: true, __name__: true, instance: true, job: true },
+            indexByName: { service: 0, 'Value #A': 1, trigger: 2, action: 3, blocked_by: 4, 'Value #B': 5, 'Value #C': 6 },
+            renameByName: { 'Value #A': 'when', 'Value #B': 'current', 'Value #C': 'target', blocked_by: 'blocked by' },
+          },
+        },
+      ],
+    }),
+  ];
+
+  return {
+    uid: PROVISIONING.dashboardUid,
+    title: 'Headroom overview',
+    description: `Capacity plan, headroom, budget and scaling decisions of the services in headroom.yml. ${GENERATED_NOTE}`,
+    tags: ['headroom', 'capacity'],
+    editable: true,
+    graphTooltip: 1,
+    timezone: 'browser',
+    time: { from: 'now-6h', to: 'now' },
+    refresh: durationString(policy.refresh.interval),
+    schemaVersion: PROVISIONING.schemaVersion,
+    version: 1,
+    links: [],
+    annotations: { list: [] },
+    templating: {
+      list: [
+        {
+          type: 'query',
+          name: 'service',
+          label: 'Service',
+          description: 'A service of headroom.yml (label_values of headroom_instances).',
+          datasource: promDatasource,
+          query: { query: 'label_values(headroom_instances, service)', refId: 'service' },
+          refresh: 2,
+          sort: 1,
+          multi: false,
+          includeAll: false,
+          current: policy.services.length > 0 ? { text: policy.services[0].name, value: policy.services[0].name } : {},
+          options: [],
+          hide: 0,
+        },
+      ],
+    },
+    panels,
+  };
+}

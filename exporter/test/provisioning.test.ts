@@ -1,0 +1,207 @@
+/**
+ * provisioning/ is generated from headroom.yml: regenerating must give the committed files; the
+ * dashboard must type-check against @grafana/schema's Dashboard; the Grafana alerting files must be
+ * coherent (data source uids, conditions, contact points, valid PromQL); docker-compose.yml must
+ * validate with Debian's docker-compose 1.29.
+ */
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import yaml from 'js-yaml';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildProvisioning, diffProvisioning, loadPanelQueries, PROVISIONING, type PanelQueries } from '../src/provisioning/index.js';
+import { buildDeployFiles } from '../src/demo-fleet/deploy.js';
+import { ROOT, examplePolicy, runCli } from './helpers.js';
+import { exec, tempDir } from './support/processes.js';
+
+const OUT = path.join(ROOT, 'provisioning');
+let files: Record<string, string>;
+let queries: PanelQueries;
+
+beforeAll(async () => {
+  queries = await loadPanelQueries();
+  files = buildProvisioning(examplePolicy(), queries);
+});
+
+const dashboard = () => JSON.parse(files['dashboards/headroom-overview.json']) as { panels: any[]; templating: { list: any[] }; uid: string; refresh: string };
+const doc = (rel: string) => yaml.load(files[rel]) as any;
+
+describe('provisioning/', () => {
+  it('is what `headroom dashboards` generates from headroom.yml (regenerate and diff)', () => {
+    expect(diffProvisioning(OUT, files)).toEqual([]);
+  });
+
+  it('type-checks the dashboard against @grafana/schema Dashboard and the panel options against the plugin', async () => {
+    const dir = path.join(ROOT, 'exporter/.tmp/provisioning-check');
+    mkdirSync(dir, { recursive: true });
+    const d = dashboard();
+    const options = d.panels.filter((p) => p.type === PROVISIONING.panelType).map((p) => p.options);
+    const file = path.join(dir, 'dashboard-check.ts');
+    writeFileSync(
+      file,
+      [
+        "import type { Dashboard } from '@grafana/schema';",
+        "import type { PanelOptions } from '../../../grafana-plugin/src/types.js';",
+        // JSON has strings where the schema has string enums (ThresholdsMode, MappingType…): compare
+        // against the enums' string values. Object literals keep TypeScript's excess-property checks.
+        'type Json<T> = T extends string ? `${T}` : T extends readonly (infer U)[] ? Json<U>[] : T extends object ? { [K in keyof T]: Json<T[K]> } : T;',
+        `export const dashboard: Json<Dashboard> = ${JSON.stringify(d, null, 2)};`,
+        `export const options: Partial<PanelOptions>[] = ${JSON.stringify(options, null, 2)};`,
+        '',
+      ].join('\n'),
+    );
+    try {
+      await exec(
+        process.execPath,
+        [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '--noEmit', '--strict', '--skipLibCheck', '--target', 'es2022', '--module', 'nodenext', '--moduleResolution', 'nodenext', file],
+        { cwd: ROOT },
+      );
+    } catch (e) {
+      throw new Error(`the dashboard does not match @grafana/schema:\n${(e as { stdout: string }).stdout}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('shows the Headroom panel in its three views with exactly the panel queries', () => {
+    const panels = dashboard().panels.filter((p) => p.type === PROVISIONING.panelType);
+    expect(panels.map((p) => p.options.view)).toEqual(['plan', 'headroom', 'decisions']);
+    for (const p of panels) {
+      const view = p.options.view as keyof PanelQueries;
+      expect(p.targets.map((t: any) => ({ refId: t.refId, expr: t.expr, instant: t.instant, range: t.range }))).toEqual(queries[view]);
+      expect(p.options.service).toBe('$service');
+    }
+  });
+
+  it('has stock panels for budget usage, input health and recent actions, each described', () => {
+    const d = dashboard();
+    const exprs = (title: string) => d.panels.find((p) => p.title === title)?.targets.map((t: any) => t.expr).join(' ');
+    expect(exprs('Budget used')).toContain('headroom_budget_usage_ratio');
+    expect(exprs('Input health')).toContain('headroom_input_up');
+    expect(exprs('Scaling actions')).toContain('increase(headroom_scaler_actions_total');
+    expect(exprs('Last decisions')).toContain('headroom_scaler_last_decision_target_instances');
+    for (const p of d.panels) expect(p.description, p.title).toMatch(/\w{3,}.*\w{3,}/);
+    const gauge = d.panels.find((p) => p.title === 'Budget used');
+    // Thresholds of the gauge come from the policy's warning ratio.
+    expect(gauge.fieldConfig.defaults.thresholds.steps.map((s: any) => s.value)).toEqual([null, examplePolicy().services[0].cost.budget.warning_ratio, 1]);
+    expect(d.refresh).toBe('30s');
+  });
+
+  it('lays the panels out on the 24-column grid without overlaps and with unique ids', () => {
+    const ps = dashboard().panels;
+    expect(new Set(ps.map((p) => p.id)).size).toBe(ps.length);
+    for (const [i, a] of ps.entries()) {
+      expect(a.gridPos.x + a.gridPos.w, a.title).toBeLessThanOrEqual(24);
+      for (const b of ps.slice(i + 1)) {
+        const apart = a.gridPos.x + a.gridPos.w <= b.gridPos.x || b.gridPos.x + b.gridPos.w <= a.gridPos.x || a.gridPos.y + a.gridPos.h <= b.gridPos.y || b.gridPos.y + b.gridPos.h <= a.gridPos.y;
+        expect(apart, `${a.title} overlaps ${b.title}`).toBe(true);
+      }
+    }
+  });
+
+  it('has a service variable from label_values(headroom_instances, service)', () => {
+    const v = dashboard().templating.list.find((x) => x.name === 'service');
+    expect(v.type).toBe('query');
+    expect(v.query.query).toBe('label_values(headroom_instances, service)');
+  });
+
+  it('refers only to the provisioned data sources, by their fixed uids', () => {
+    const ds = doc('datasources/datasources.yml');
+    expect(ds.apiVersion).toBe(1);
+    const uids = new Set(ds.datasources.map((d: any) => d.uid));
+    expect(uids).toEqual(new Set([PROVISIONING.prometheusUid, PROVISIONING.alertmanagerUid]));
+    const used = new Set<string>();
+    const walk = (x: unknown) => {
+      if (Array.isArray(x)) x.forEach(walk);
+      else if (x && typeof x === 'object') {
+        const o = x as Record<string, unknown>;
+        if (typeof o.uid === 'string' && o.type === 'prometheus') used.add(o.uid);
+        if (typeof o.datasourceUid === 'string' && o.datasourceUid !== '__expr__') used.add(o.datasourceUid);
+        Object.values(o).forEach(walk);
+      }
+    };
+    walk(dashboard());
+    walk(doc('alerting/budget-rules.yml'));
+    for (const u of used) expect(uids.has(u), u).toBe(true);
+    const provider = doc('dashboards/provider.yml');
+    expect(provider.providers[0]).toMatchObject({ type: 'file', folderUid: PROVISIONING.folderUid });
+  });
+
+  it("provisions the policy's budget alerts in Grafana's file format, routed to people", () => {
+    const rules = doc('alerting/budget-rules.yml');
+    expect(rules.apiVersion).toBe(1);
+    const all = rules.groups.flatMap((g: any) => g.rules);
+    const svc = examplePolicy().services[0];
+    expect(all.map((r: any) => r.title)).toEqual(['HeadroomBudgetWarning terminal', 'HeadroomBudgetForecastOverrun terminal']);
+    expect(new Set(all.map((r: any) => r.uid)).size).toBe(all.length);
+    for (const r of all) {
+      expect(r.uid.length).toBeLessThanOrEqual(40);
+      expect(r.data.map((d: any) => d.refId)).toContain(r.condition);
+      expect(r.labels).toMatchObject({ headroom: 'budget', service: 'terminal' });
+      // Grafana expands $VAR in provisioning files: rule texts must not contain "$".
+      expect(JSON.stringify(r)).not.toContain('$');
+    }
+    const warning = all.find((r: any) => r.title.startsWith('HeadroomBudgetWarning'));
+    expect(warning.data[2].model.conditions[0].evaluator).toEqual({ type: 'gt', params: [svc.cost.budget.warning_ratio] });
+
+    const cps = doc('alerting/contact-points.yml').contactPoints;
+    const scaler = cps.flatMap((c: any) => c.receivers).find((r: any) => r.type === 'webhook');
+    expect(scaler.settings).toMatchObject({ url: 'http://exporter:9778/webhook', httpMethod: 'POST', authorization_scheme: 'Bearer', authorization_credentials: '$HEADROOM_WEBHOOK_TOKEN' });
+    const policy = doc('alerting/policies.yml').policies[0];
+    const names = new Set(cps.map((c: any) => c.name));
+    for (const r of [policy, ...policy.routes]) expect(names.has(r.receiver), r.receiver).toBe(true);
+    expect(policy.routes.find((r: any) => r.object_matchers[0][2] === 'budget').receiver).toBe('Headroom people');
+    expect(policy.routes.find((r: any) => r.object_matchers[0][2] === 'scaling').receiver).toBe('Headroom scaler');
+  });
+
+  it('uses valid PromQL in every dashboard and alert query (promtool check rules)', async () => {
+    const exprs = new Set<string>();
+    for (const p of dashboard().panels) for (const t of p.targets) exprs.add(t.expr.replaceAll('$__rate_interval', '1m').replaceAll('$service', 'x'));
+    for (const g of doc('alerting/budget-rules.yml').groups) for (const r of g.rules) exprs.add(r.data[0].model.expr);
+    const dir = tempDir('promql');
+    const file = path.join(dir, 'rules.yml');
+    writeFileSync(file, yaml.dump({ groups: [{ name: 'check', rules: [...exprs].map((expr, i) => ({ record: `check:${i}`, expr })) }] }));
+    try {
+      const { stdout } = await exec('promtool', ['check', 'rules', file]);
+      expect(stdout).toContain('SUCCESS');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('deploy/ (the docker-compose stack)', () => {
+  it('is what deploy.ts generates from headroom.yml (regenerate and diff)', () => {
+    for (const [rel, text] of Object.entries(buildDeployFiles(readFileSync(path.join(ROOT, 'headroom.yml'), 'utf8')))) {
+      expect(readFileSync(path.join(ROOT, rel), 'utf8'), rel).toBe(text);
+    }
+  });
+
+  it('has a valid compose policy and Prometheus config (headroom check, promtool check config)', async () => {
+    const r = await runCli(['check', path.join(ROOT, 'deploy/headroom.compose.yml')]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    // promtool resolves rule_files globs; an empty glob is fine.
+    const { stdout } = await exec('promtool', ['check', 'config', '--syntax-only', path.join(ROOT, 'deploy/prometheus.yml')]);
+    expect(stdout).toContain('SUCCESS');
+  });
+});
+
+describe('docker-compose.yml', () => {
+  it('validates offline with docker-compose 1.29 (config -q)', async () => {
+    const env = { ...process.env, HEADROOM_WEBHOOK_TOKEN: 'x' };
+    const r = await exec('docker-compose', ['-f', path.join(ROOT, 'docker-compose.yml'), 'config', '-q'], { cwd: ROOT, env });
+    expect(r.stderr).toBe('');
+  });
+
+  it('mounts the plugin, provisioning and alerts, and allows the unsigned panel', async () => {
+    const { stdout } = await exec('docker-compose', ['-f', path.join(ROOT, 'docker-compose.yml'), 'config'], { cwd: ROOT, env: { ...process.env, HEADROOM_WEBHOOK_TOKEN: 'x' } });
+    const c = yaml.load(stdout) as any;
+    const grafana = c.services.grafana;
+    const volumes = grafana.volumes.map((v: any) => (typeof v === 'string' ? v : `${v.source}:${v.target}`)).join('\n');
+    expect(volumes).toContain('/var/lib/grafana/plugins/headroom-capacity-panel');
+    expect(volumes).toContain('/etc/grafana/provisioning');
+    expect(grafana.environment.GF_PLUGINS_ALLOW_LOADING_UNSIGNED_PLUGINS).toBe('headroom-capacity-panel');
+    expect(Object.keys(c.services).sort()).toEqual(['alertmanager', 'exporter', 'fleet', 'grafana', 'node-exporter', 'prometheus']);
+    expect(readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8')).toMatch(/FROM node:20-slim/);
+  });
+});
