@@ -1,0 +1,319 @@
+/**
+ * Prometheus rules generated from the policy (pure: a Policy in, rule groups out). Every threshold,
+ * duration and step comes from headroom.yml and feeds both the expression and the summary, so a
+ * threshold is written exactly once (the monitoring-mixin way).
+ *
+ * Naming (`level:metric:operations`):
+ * - recording rule per signal: `service:headroom_signal_<signal>:<unit>`: level `service` (each
+ *   series carries the `service` label), metric `headroom_signal_<signal>`, and the signal's unit in
+ *   place of the operations, because the operations are the policy's own PromQL;
+ * - alerts `Headroom<What>`; one rule per trigger shares the alert name `HeadroomScaleOut` and is
+ *   told apart by its `trigger` label (the label the scaler and the routing read).
+ */
+import { MONTH_SECONDS } from '../config/defaults.js';
+import type { Policy, ScaleOutTrigger, Service, Signal } from '../config/schema.js';
+import { percent, plain, promDuration, promString } from './format.js';
+
+export interface RecordingRule {
+  record: string;
+  expr: string;
+  labels: Record<string, string>;
+}
+
+export interface AlertingRule {
+  alert: string;
+  expr: string;
+  for?: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+}
+
+export type Rule = RecordingRule | AlertingRule;
+export const isAlert = (r: Rule): r is AlertingRule => 'alert' in r;
+
+export interface RuleGroup {
+  name: string;
+  rules: Rule[];
+}
+
+export type RuleFileKind = 'scaling' | 'budget' | 'health';
+export const RULE_FILE_KINDS: readonly RuleFileKind[] = ['scaling', 'budget', 'health'];
+
+/**
+ * Timings of the budget and health alerts that are not policy settings. Each is chosen for a
+ * reason given here; durations tied to the policy (stale_after, history_interval) are read from it.
+ */
+export const ALERT_TIMING = {
+  /** Spend to date only grows within a month; 15 m rides out exporter restarts around the threshold. */
+  budgetUsageForSeconds: 15 * 60,
+  /** The month-end forecast is noisy early in a month; it must stay above the budget for an hour. */
+  budgetForecastForSeconds: 3600,
+  /** Window in which any failed scaler action is reported. */
+  scalerFailureWindowSeconds: 15 * 60,
+  /** History is refitted every history_interval; stale after missing this many refits. */
+  historyStaleRefits: 2,
+} as const;
+
+export const ALERTS = {
+  scaleOut: 'HeadroomScaleOut',
+  scaleIn: 'HeadroomScaleIn',
+  budgetWarning: 'HeadroomBudgetWarning',
+  budgetForecast: 'HeadroomBudgetForecastOverrun',
+  capacity: 'HeadroomCapacityExhaustion',
+  inputMissing: 'HeadroomInputMissing',
+  stale: 'HeadroomDataStale',
+  exporterDown: 'HeadroomExporterDown',
+  exporterAbsent: 'HeadroomExporterAbsent',
+  scalerFailing: 'HeadroomScalerActionsFailing',
+  configReload: 'HeadroomConfigReloadFailed',
+} as const;
+
+const UNIT_SUFFIX: Record<Signal['unit'], string> = {
+  percent: '%',
+  ratio: '',
+  count: '',
+  seconds: ' s',
+  milliseconds: ' ms',
+  users: ' users',
+  sessions: ' sessions',
+  bytes: ' bytes',
+  requests_per_second: ' requests/s',
+};
+
+export const recordName = (sig: Signal) => `service:headroom_signal_${sig.name}:${sig.unit}`;
+export const signalOf = (svc: Service, name: string): Signal => svc.signals.find((s) => s.name === name)!;
+const sel = (metric: string, matchers: Record<string, string>) =>
+  `${metric}{${Object.entries(matchers)
+    .map(([k, v]) => `${k}=${promString(v)}`)
+    .join(',')}}`;
+export const recordSelector = (svc: Service, sig: Signal) => sel(recordName(sig), { service: svc.name });
+/** `70` with the signal's unit: "70%", "300 ms". */
+export const withUnit = (v: number | string, sig: Signal) => `${typeof v === 'number' ? plain(v) : v}${UNIT_SUFFIX[sig.unit]}`;
+
+/** The runbook of an alert: the policy's runbook_url with the alert's anchor (README table rows). */
+export function runbook(policy: Policy, alert: string): string {
+  const base = policy.runbook_url.replace(/#.*$/, '');
+  return `${base}#${alert.toLowerCase()}`;
+}
+
+const instancesWord = (n: number) => `${n} instance${n === 1 ? '' : 's'}`;
+
+export function scaleOutRule(policy: Policy, svc: Service, t: ScaleOutTrigger): AlertingRule {
+  const sig = signalOf(svc, t.signal);
+  const l = svc.scaling.limits;
+  return {
+    alert: ALERTS.scaleOut,
+    expr: `${recordSelector(svc, sig)} > ${plain(t.above)}`,
+    for: promDuration(t.for),
+    labels: { headroom: 'scaling', service: svc.name, trigger: t.name, action: 'scale_out', step: String(t.step), severity: t.severity },
+    annotations: {
+      summary: `${svc.name}: ${t.signal} is {{ $value | humanize }}${UNIT_SUFFIX[sig.unit]}, above ${withUnit(t.above, sig)} for ${promDuration(t.for)}: scale out by ${instancesWord(t.step)}`,
+      description:
+        (t.description ? `${t.description}. ` : '') +
+        `Trigger ${t.name}: ${t.signal} of ${svc.name} (${recordName(sig)}) has stayed above ${withUnit(t.above, sig)} for ${promDuration(t.for)}. ` +
+        `Headroom's webhook scales ${svc.name} out by ${instancesWord(t.step)}` +
+        `${t.target !== undefined ? ` (or to ceil(current × value / ${plain(t.target)}) when larger)` : ''}, ` +
+        `then waits the ${promDuration(t.cooldown)} cooldown; at most ${l.max_scale_out_per_hour} scale-outs an hour and ${l.max} instances.`,
+      runbook_url: runbook(policy, ALERTS.scaleOut),
+      value: '{{ $value }}',
+    },
+  };
+}
+
+/** The selector of the scale-out alerts of a service, pending or firing. */
+export const scaleOutAlertsSelector = (svc: Service) => sel('ALERTS', { alertname: ALERTS.scaleOut, headroom: 'scaling', action: 'scale_out', service: svc.name });
+
+/**
+ * Scale-in holds when every condition holds at every evaluation for the window (`for:`), and never
+ * while a scale-out alert of the service is pending or firing. `for:` rather than
+ * `max_over_time(rec[window])`: the recorded series has one sample per evaluation either way, but
+ * max_over_time is already true on the first sample after a restart or a gap, while `for:` resets
+ * when any condition has no data, so missing data never produces a scale-in.
+ */
+export function scaleInRule(policy: Policy, svc: Service): AlertingRule | null {
+  const si = svc.scaling.scale_in;
+  if (!si) return null;
+  const conds = si.conditions.map((c) => {
+    const sig = signalOf(svc, c.signal);
+    return { c, sig, expr: `${recordSelector(svc, sig)} < ${plain(c.below)}` };
+  });
+  const expr = [conds.map((c, i) => (i === 0 ? c.expr : `and on (service) ${c.expr}`)).join('\n'), `unless on (service) ${scaleOutAlertsSelector(svc)}`].join('\n');
+  const first = conds[0];
+  const all = conds.map((c) => `${c.c.signal} < ${withUnit(c.c.below, c.sig)}`).join(', ');
+  return {
+    alert: ALERTS.scaleIn,
+    expr,
+    for: promDuration(si.for),
+    labels: { headroom: 'scaling', service: svc.name, trigger: 'scale_in', action: 'scale_in', step: String(si.step), severity: 'info' },
+    annotations: {
+      summary: `${svc.name}: idle for ${promDuration(si.for)} (${all}; ${first.c.signal} now {{ $value | humanize }}${UNIT_SUFFIX[first.sig.unit]}): scale in by ${instancesWord(si.step)}`,
+      description:
+        `Every scale-in condition of ${svc.name} (${all}) has held for ${promDuration(si.for)} and no scale-out trigger is pending or firing. ` +
+        `Headroom's webhook scales ${svc.name} in by ${instancesWord(si.step)}, never below ${svc.scaling.limits.min} or the active schedule's minimum, ` +
+        `not within ${promDuration(svc.scaling.warmup)} of a scale-out (warm-up), then waits the ${promDuration(si.cooldown)} cooldown; at most ${svc.scaling.limits.max_scale_in_per_hour} scale-ins an hour.`,
+      runbook_url: runbook(policy, ALERTS.scaleIn),
+      value: '{{ $value }}',
+    },
+  };
+}
+
+export function scalingGroup(policy: Policy, svc: Service): RuleGroup {
+  const used = new Set([...svc.scaling.scale_out.map((t) => t.signal), ...(svc.scaling.scale_in?.conditions.map((c) => c.signal) ?? [])]);
+  const records: RecordingRule[] = svc.signals.filter((s) => used.has(s.name)).map((s) => ({ record: recordName(s), expr: s.query, labels: { service: svc.name } }));
+  const scaleIn = scaleInRule(policy, svc);
+  // Order matters: a group evaluates its rules in order, so the alerts read this evaluation's
+  // recorded values, and scale-in sees this evaluation's scale-out ALERTS.
+  return { name: `headroom.${svc.name}.scaling`, rules: [...records, ...svc.scaling.scale_out.map((t) => scaleOutRule(policy, svc, t)), ...(scaleIn ? [scaleIn] : [])] };
+}
+
+export function budgetGroup(policy: Policy, svc: Service): RuleGroup {
+  const b = svc.cost.budget;
+  const cur = svc.cost.currency;
+  const months = policy.alerts.capacity_warning_months;
+  const horizon = months * MONTH_SECONDS;
+  const planning = svc.growth.planning_scenario;
+  const labels = (severity: string) => ({ headroom: 'budget', service: svc.name, severity });
+  return {
+    name: `headroom.${svc.name}.budget`,
+    rules: [
+      {
+        alert: ALERTS.budgetWarning,
+        expr: `${sel('headroom_budget_usage_ratio', { service: svc.name })} >= ${plain(b.warning_ratio)}`,
+        for: promDuration(ALERT_TIMING.budgetUsageForSeconds),
+        labels: labels('warning'),
+        annotations: {
+          summary: `${svc.name} has spent {{ $value | humanizePercentage }} of its ${plain(b.monthly)} ${cur} monthly budget, at or above the warning at ${percent(b.warning_ratio)}`,
+          description: `Month-to-date spend of ${svc.name} is at least ${percent(b.warning_ratio)} of the monthly budget of ${plain(b.monthly)} ${cur}. Check the Headroom dashboard for the forecast month-end spend, right-sizing and reserved/spot savings, or raise the budget in headroom.yml.`,
+          runbook_url: runbook(policy, ALERTS.budgetWarning),
+          value: '{{ $value }}',
+        },
+      },
+      {
+        alert: ALERTS.budgetForecast,
+        expr: `${sel('headroom_budget_forecast_ratio', { service: svc.name })} > 1`,
+        for: promDuration(ALERT_TIMING.budgetForecastForSeconds),
+        labels: labels('warning'),
+        annotations: {
+          summary: `${svc.name} is forecast to spend {{ $value | humanizePercentage }} of its ${plain(b.monthly)} ${cur} monthly budget by the end of the month`,
+          description: `The forecast month-end spend of ${svc.name} (spend to date plus the current fleet's cost for the rest of the month) is above the monthly budget of ${plain(b.monthly)} ${cur}. With scaler.budget_guard: block, scale-outs that pass the budget are blocked.`,
+          runbook_url: runbook(policy, ALERTS.budgetForecast),
+          value: '{{ $value }}',
+        },
+      },
+      {
+        alert: ALERTS.capacity,
+        expr: `${sel('headroom_capacity_exhaustion_seconds', { service: svc.name, scenario: planning })} < ${horizon}`,
+        for: promDuration(policy.refresh.history_interval),
+        labels: { ...labels('warning'), scenario: planning },
+        annotations: {
+          summary: `${svc.name} needs more than ${svc.scaling.limits.max} instances (limits.max) in {{ $value | humanizeDuration }} under the ${planning} scenario, within ${plain(months)} months`,
+          description: `Under the planning scenario ${planning}, the projected demand of ${svc.name} needs more than limits.max = ${svc.scaling.limits.max} instances within ${plain(months)} months (alerts.capacity_warning_months). Plan capacity (raise limits.max, make instances larger) or revisit the growth assumptions.`,
+          runbook_url: runbook(policy, ALERTS.capacity),
+          value: '{{ $value }}',
+        },
+      },
+    ],
+  };
+}
+
+export function healthGroup(policy: Policy, svc: Service): RuleGroup {
+  const staleAfter = policy.refresh.stale_after;
+  const historyStale = ALERT_TIMING.historyStaleRefits * policy.refresh.history_interval;
+  const job = policy.alerts.exporter_job;
+  const labels = (severity: string) => ({ headroom: 'health', service: svc.name, severity });
+  const impact = `Headroom's decisions for ${svc.name} are blocked by missing data (never a scale-in on missing data).`;
+  return {
+    name: `headroom.${svc.name}.health`,
+    rules: [
+      {
+        alert: ALERTS.inputMissing,
+        expr: `${sel('headroom_input_up', { service: svc.name })} == 0`,
+        for: promDuration(staleAfter),
+        labels: labels('warning'),
+        annotations: {
+          summary: `${svc.name}: input {{ $labels.signal }} has been missing for ${promDuration(staleAfter)}`,
+          description: `The exporter could not read the input {{ $labels.signal }} of ${svc.name} for ${promDuration(staleAfter)} (refresh.stale_after). ${impact} Run the signal's query in Prometheus and check the exporter's logs.`,
+          runbook_url: runbook(policy, ALERTS.inputMissing),
+          value: '{{ $value }}',
+        },
+      },
+      {
+        alert: ALERTS.stale,
+        expr: `time() - ${sel('headroom_last_refresh_success_timestamp_seconds', { cadence: 'signals' })} > ${staleAfter}`,
+        labels: { ...labels('warning'), cadence: 'signals' },
+        annotations: {
+          summary: `${svc.name}: the exporter's last successful signals refresh was {{ $value | humanizeDuration }} ago, more than ${promDuration(staleAfter)}`,
+          description: `The refresh loop has not completed for longer than refresh.stale_after (${promDuration(staleAfter)}); every metric of ${svc.name} is stale. ${impact}`,
+          runbook_url: runbook(policy, ALERTS.stale),
+          value: '{{ $value }}',
+        },
+      },
+      {
+        alert: ALERTS.stale,
+        expr: `time() - ${sel('headroom_last_refresh_success_timestamp_seconds', { cadence: 'history' })} > ${historyStale}`,
+        labels: { ...labels('warning'), cadence: 'history' },
+        annotations: {
+          summary: `${svc.name}: the exporter's last successful history refresh was {{ $value | humanizeDuration }} ago, more than ${promDuration(historyStale)}`,
+          description: `The history of ${svc.name} has not been refitted for ${ALERT_TIMING.historyStaleRefits} × refresh.history_interval (${promDuration(historyStale)}); projections, capacity and budget dates are out of date.`,
+          runbook_url: runbook(policy, ALERTS.stale),
+          value: '{{ $value }}',
+        },
+      },
+      {
+        alert: ALERTS.exporterDown,
+        expr: `${sel('up', { job })} == 0`,
+        for: promDuration(staleAfter),
+        labels: labels('critical'),
+        annotations: {
+          summary: `${svc.name}: the Headroom exporter {{ $labels.instance }} has been down for ${promDuration(staleAfter)}`,
+          description: `Prometheus cannot scrape the Headroom exporter (job ${job}); ${svc.name} is neither measured nor scaled, and the webhook scaler may be unreachable.`,
+          runbook_url: runbook(policy, ALERTS.exporterDown),
+          value: '{{ $value }}',
+        },
+      },
+      {
+        alert: ALERTS.exporterAbsent,
+        expr: `absent(${sel('up', { job })})`,
+        for: promDuration(staleAfter),
+        labels: labels('critical'),
+        annotations: {
+          summary: `${svc.name}: Prometheus has had no target for job ${job} (the Headroom exporter) for ${promDuration(staleAfter)}`,
+          description: `No scrape target with job="${job}" exists: the exporter is not in Prometheus' scrape configuration or its discovery failed, so ${svc.name} is neither measured nor scaled.`,
+          runbook_url: runbook(policy, ALERTS.exporterAbsent),
+          value: '{{ $value }}',
+        },
+      },
+      {
+        alert: ALERTS.scalerFailing,
+        expr: `increase(${sel('headroom_scaler_actions_total', { service: svc.name, result: 'failure' })}[${promDuration(ALERT_TIMING.scalerFailureWindowSeconds)}]) > 0`,
+        labels: labels('critical'),
+        annotations: {
+          summary: `${svc.name}: {{ $value | humanize }} {{ $labels.action }} action(s) failed in the last ${promDuration(ALERT_TIMING.scalerFailureWindowSeconds)}`,
+          description: `The scaler's actuator failed to apply {{ $labels.action }} to ${svc.name}. The decision is recorded with the actuator's error; see the scaler's decision history and logs, and the orchestrator the actuator calls.`,
+          runbook_url: runbook(policy, ALERTS.scalerFailing),
+          value: '{{ $value }}',
+        },
+      },
+      {
+        alert: ALERTS.configReload,
+        expr: 'headroom_config_last_reload_successful == 0',
+        labels: labels('warning'),
+        annotations: {
+          summary: `${svc.name}: the exporter failed to reload headroom.yml and keeps the previous policy`,
+          description: 'The last reload of the policy failed validation; the exporter and the scaler keep using the previous policy. Run `npx headroom check` on the file.',
+          runbook_url: runbook(policy, ALERTS.configReload),
+          value: '{{ $value }}',
+        },
+      },
+    ],
+  };
+}
+
+/** All rule groups of the policy, by file. */
+export function ruleGroups(policy: Policy): Record<RuleFileKind, RuleGroup[]> {
+  return {
+    scaling: policy.services.map((s) => scalingGroup(policy, s)),
+    budget: policy.services.map((s) => budgetGroup(policy, s)),
+    health: policy.services.map((s) => healthGroup(policy, s)),
+  };
+}

@@ -1,0 +1,431 @@
+/**
+ * promtool unit tests generated from the same policy as the rules (kubernetes-mixin style: every
+ * alert has named cases that fire, with exact labels and annotations, and cases that do not, with
+ * `exp_alerts: []`). A threshold change in headroom.yml changes the rules and these tests together.
+ *
+ * Scaling cases feed the recorded series (`service:headroom_signal_<signal>:<unit>`) directly: the
+ * recording rules run the policy's own queries, which return nothing without their raw inputs, so
+ * the alert logic is tested on exactly the series it reads.
+ */
+import { MONTH_SECONDS } from '../config/defaults.js';
+import type { Policy, ScaleOutTrigger, Service } from '../config/schema.js';
+import { goFloat, humanize, humanizeDuration, humanizePercentage, percent, plain, promDuration } from './format.js';
+import { ALERT_TIMING, ALERTS, budgetGroup, healthGroup, isAlert, recordSelector, scaleInRule, scaleOutRule, signalOf, withUnit, type AlertingRule, type RuleFileKind } from './rules.js';
+
+/** Step of every test: the evaluation interval and the input series' interval. */
+export const TEST_INTERVAL_SECONDS = 60;
+const I = TEST_INTERVAL_SECONDS;
+
+export interface ExpAlert {
+  exp_labels: Record<string, string>;
+  exp_annotations: Record<string, string>;
+}
+export interface AlertRuleTest {
+  eval_time: string;
+  alertname: string;
+  exp_alerts: ExpAlert[];
+}
+export interface InputSeries {
+  series: string;
+  values: string;
+}
+export interface TestCase {
+  name: string;
+  interval: string;
+  input_series: InputSeries[];
+  alert_rule_test: AlertRuleTest[];
+}
+export interface TestFile {
+  rule_files: string[];
+  evaluation_interval: string;
+  tests: TestCase[];
+}
+
+/** Renders the template forms the generated annotations use, as Prometheus does. */
+export function renderTemplate(tpl: string, value: number, labels: Record<string, string>): string {
+  return tpl.replace(/\{\{\s*(\$value|\$labels\.([a-zA-Z_][a-zA-Z0-9_]*))\s*(?:\|\s*(\w+)\s*)?\}\}/g, (_m, what: string, label: string | undefined, fn: string | undefined) => {
+    if (label !== undefined) return labels[label] ?? '';
+    switch (fn) {
+      case undefined:
+        return goFloat(value);
+      case 'humanize':
+        return humanize(value);
+      case 'humanizePercentage':
+        return humanizePercentage(value);
+      case 'humanizeDuration':
+        return humanizeDuration(value);
+      default:
+        throw new Error(`renderTemplate: unsupported function ${fn} in ${what}`);
+    }
+  });
+}
+
+/** The alert a rule produces for a series with these labels and value. */
+export function expected(rule: AlertingRule, value: number, seriesLabels: Record<string, string> = {}): ExpAlert {
+  const labels = { ...seriesLabels, ...rule.labels };
+  const exp_annotations: Record<string, string> = {};
+  for (const [k, v] of Object.entries(rule.annotations)) exp_annotations[k] = renderTemplate(v, value, labels);
+  return { exp_labels: labels, exp_annotations };
+}
+
+/** Per-step values as promtool's expanding notation: [71,71,71,69] → "71x2 69". `undefined` → "_". */
+export function seriesValues(values: (number | undefined)[]): string {
+  const out: string[] = [];
+  for (let i = 0; i < values.length; ) {
+    let j = i;
+    while (j + 1 < values.length && values[j + 1] === values[i]) j++;
+    const v = values[i] === undefined ? '_' : goFloat(values[i]!);
+    out.push(j > i ? `${v}x${j - i}` : v);
+    i = j + 1;
+  }
+  return out.join(' ');
+}
+
+const at = (step: number) => promDuration(step * I);
+const steps = (seconds: number) => Math.ceil(seconds / I);
+const repeat = (v: number | undefined, n: number) => Array.from({ length: n }, () => v);
+
+/**
+ * Reference semantics of a service's scaling rules on per-step values of the recorded signals
+ * (undefined = no sample): which scale-out triggers fire at `step`, and whether scale-in fires.
+ */
+export function simulateScaling(svc: Service, series: Record<string, (number | undefined)[]>, step: number): { out: ScaleOutTrigger[]; scaleIn: boolean } {
+  const val = (signal: string, i: number) => series[signal]?.[i];
+  const outTrue = (t: ScaleOutTrigger, i: number) => {
+    const v = val(t.signal, i);
+    return v !== undefined && v > t.above;
+  };
+  const heldSince = (pred: (i: number) => boolean) => {
+    if (!pred(step)) return null;
+    let s = step;
+    while (s > 0 && pred(s - 1)) s--;
+    return s;
+  };
+  const fires = (pred: (i: number) => boolean, forSeconds: number) => {
+    const s = heldSince(pred);
+    return s !== null && (step - s) * I >= forSeconds;
+  };
+  const out = svc.scaling.scale_out.filter((t) => fires((i) => outTrue(t, i), t.for));
+  const si = svc.scaling.scale_in;
+  const inTrue = (i: number) =>
+    si!.conditions.every((c) => {
+      const v = val(c.signal, i);
+      return v !== undefined && v < c.below;
+    }) && !svc.scaling.scale_out.some((t) => outTrue(t, i));
+  return { out, scaleIn: si ? fires(inTrue, si.for) : false };
+}
+
+function scalingCase(policy: Policy, svc: Service, name: string, series: Record<string, (number | undefined)[]>, evalSteps: number[], alertnames: string[]): TestCase {
+  const alert_rule_test: AlertRuleTest[] = [];
+  for (const step of evalSteps) {
+    const sim = simulateScaling(svc, series, step);
+    for (const alertname of alertnames) {
+      const exp_alerts: ExpAlert[] = [];
+      if (alertname === ALERTS.scaleOut) for (const t of sim.out) exp_alerts.push(expected(scaleOutRule(policy, svc, t), series[t.signal][step]!));
+      if (alertname === ALERTS.scaleIn && sim.scaleIn) exp_alerts.push(expected(scaleInRule(policy, svc)!, series[svc.scaling.scale_in!.conditions[0].signal][step]!));
+      alert_rule_test.push({ eval_time: at(step), alertname, exp_alerts });
+    }
+  }
+  return {
+    name,
+    interval: promDuration(I),
+    input_series: Object.entries(series)
+      .filter(([, v]) => v.length > 0)
+      .map(([signal, v]) => ({ series: recordSelector(svc, signalOf(svc, signal)), values: seriesValues(v) })),
+    alert_rule_test,
+  };
+}
+
+export function scalingTests(policy: Policy, svc: Service): TestCase[] {
+  const cases: TestCase[] = [];
+  for (const t of svc.scaling.scale_out) {
+    const sig = signalOf(svc, t.signal);
+    const k = steps(t.for);
+    const label = `${ALERTS.scaleOut} ${svc.name}/${t.name}`;
+    const over = t.above + 1;
+    cases.push(
+      scalingCase(policy, svc, `${label}: fires when ${t.signal} stays above ${withUnit(t.above, sig)} for ${promDuration(t.for)}`, { [t.signal]: repeat(over, k + 2) }, [k], [ALERTS.scaleOut]),
+      scalingCase(policy, svc, `${label}: does not fire when ${t.signal} stays at exactly ${withUnit(t.above, sig)}`, { [t.signal]: repeat(t.above, k + 2) }, [k], [ALERTS.scaleOut]),
+    );
+    if (k >= 1) {
+      cases.push(
+        scalingCase(
+          policy,
+          svc,
+          `${label}: does not fire when ${t.signal} is above ${withUnit(t.above, sig)} for less than ${promDuration(t.for)}`,
+          { [t.signal]: [...repeat(over, k), ...repeat(t.above - 1, 2)] },
+          [k - 1, k],
+          [ALERTS.scaleOut],
+        ),
+      );
+    }
+  }
+  const si = svc.scaling.scale_in;
+  if (si) {
+    const w = steps(si.for);
+    const low = (n: number, except?: string): Record<string, (number | undefined)[]> => {
+      const out: Record<string, (number | undefined)[]> = {};
+      for (const c of si.conditions) {
+        if (c.signal === except) continue;
+        const v = Math.min(...si.conditions.filter((o) => o.signal === c.signal).map((o) => o.below)) - 1;
+        out[c.signal] = repeat(v, n);
+      }
+      return out;
+    };
+    const label = `${ALERTS.scaleIn} ${svc.name}`;
+    const conds = si.conditions.map((c) => `${c.signal} < ${withUnit(c.below, signalOf(svc, c.signal))}`).join(', ');
+    const last = si.conditions[si.conditions.length - 1];
+    const lastSig = signalOf(svc, last.signal);
+    cases.push(
+      scalingCase(policy, svc, `${label}: fires when ${conds} hold for ${promDuration(si.for)}`, low(w + 2), [w], [ALERTS.scaleIn]),
+      scalingCase(policy, svc, `${label}: does not fire when the conditions hold for less than ${promDuration(si.for)}`, low(w + 2), [w - 1], [ALERTS.scaleIn]),
+      scalingCase(
+        policy,
+        svc,
+        `${label}: does not fire when ${last.signal} is at ${withUnit(last.below, lastSig)}, not below`,
+        { ...low(w + 2), [last.signal]: repeat(last.below, w + 2) },
+        [w],
+        [ALERTS.scaleIn],
+      ),
+      scalingCase(policy, svc, `${label}: does not fire when ${last.signal} is missing`, low(w + 2, last.signal), [w], [ALERTS.scaleIn]),
+    );
+    const condSignals = new Set(si.conditions.map((c) => c.signal));
+    const blocker = svc.scaling.scale_out.find((t) => !condSignals.has(t.signal));
+    if (blocker) {
+      cases.push(
+        scalingCase(
+          policy,
+          svc,
+          `${label}: does not fire while scale-out ${blocker.name} fires (${blocker.signal} above ${withUnit(blocker.above, signalOf(svc, blocker.signal))}), although ${conds} hold for ${promDuration(si.for)}`,
+          { ...low(w + 2), [blocker.signal]: repeat(blocker.above + 1, w + 2) },
+          [w],
+          [ALERTS.scaleIn, ALERTS.scaleOut],
+        ),
+      );
+    }
+  }
+  return cases;
+}
+
+interface Simple {
+  name: string;
+  series: { series: string; values: (number | undefined)[] | string }[];
+  evalStep: number;
+  alertname: string;
+  exp: ExpAlert[];
+}
+const simple = (c: Simple): TestCase => ({
+  name: c.name,
+  interval: promDuration(I),
+  input_series: c.series.map((s) => ({ series: s.series, values: typeof s.values === 'string' ? s.values : seriesValues(s.values) })),
+  alert_rule_test: [{ eval_time: at(c.evalStep), alertname: c.alertname, exp_alerts: c.exp }],
+});
+const rule = (rules: AlertingRule[], alert: string, i = 0) => rules.filter((r) => r.alert === alert)[i];
+
+export function budgetTests(policy: Policy, svc: Service): TestCase[] {
+  const rules = budgetGroup(policy, svc).rules.filter(isAlert);
+  const s = (metric: string, extra: Record<string, string> = {}) => `${metric}{${Object.entries({ service: svc.name, ...extra }).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(',')}}`;
+  const b = svc.cost.budget;
+  const warn = rule(rules, ALERTS.budgetWarning);
+  const kw = steps(ALERT_TIMING.budgetUsageForSeconds);
+  const fc = rule(rules, ALERTS.budgetForecast);
+  const kf = steps(ALERT_TIMING.budgetForecastForSeconds);
+  const cap = rule(rules, ALERTS.capacity);
+  const kc = steps(policy.refresh.history_interval);
+  const horizon = policy.alerts.capacity_warning_months * MONTH_SECONDS;
+  const planning = svc.growth.planning_scenario;
+  const soon = horizon - 86_400;
+  const other = svc.growth.scenarios.find((x) => x.name !== planning);
+  const cases: TestCase[] = [
+    simple({
+      name: `${ALERTS.budgetWarning} ${svc.name}: fires when month-to-date spend is exactly the warning ratio ${percent(b.warning_ratio)} of the budget`,
+      series: [{ series: s('headroom_budget_usage_ratio'), values: repeat(b.warning_ratio, kw + 2) }],
+      evalStep: kw,
+      alertname: ALERTS.budgetWarning,
+      exp: [expected(warn, b.warning_ratio)],
+    }),
+    simple({
+      name: `${ALERTS.budgetWarning} ${svc.name}: does not fire just below the warning ratio`,
+      series: [{ series: s('headroom_budget_usage_ratio'), values: repeat(Number((b.warning_ratio - 0.01).toFixed(6)), kw + 2) }],
+      evalStep: kw,
+      alertname: ALERTS.budgetWarning,
+      exp: [],
+    }),
+    simple({
+      name: `${ALERTS.budgetForecast} ${svc.name}: fires when the forecast month-end spend is 110% of the budget`,
+      series: [{ series: s('headroom_budget_forecast_ratio'), values: repeat(1.1, kf + 2) }],
+      evalStep: kf,
+      alertname: ALERTS.budgetForecast,
+      exp: [expected(fc, 1.1)],
+    }),
+    simple({
+      name: `${ALERTS.budgetForecast} ${svc.name}: does not fire when the forecast is exactly the budget`,
+      series: [{ series: s('headroom_budget_forecast_ratio'), values: repeat(1, kf + 2) }],
+      evalStep: kf,
+      alertname: ALERTS.budgetForecast,
+      exp: [],
+    }),
+    simple({
+      name: `${ALERTS.capacity} ${svc.name}: fires when the ${planning} scenario reaches limits.max in ${plain(soon / 86_400)} days`,
+      series: [{ series: s('headroom_capacity_exhaustion_seconds', { scenario: planning }), values: repeat(soon, kc + 2) }],
+      evalStep: kc,
+      alertname: ALERTS.capacity,
+      exp: [expected(cap, soon, { service: svc.name, scenario: planning })],
+    }),
+    simple({
+      name: `${ALERTS.capacity} ${svc.name}: does not fire when limits.max is reached in exactly ${plain(policy.alerts.capacity_warning_months)} months`,
+      series: [{ series: s('headroom_capacity_exhaustion_seconds', { scenario: planning }), values: repeat(horizon, kc + 2) }],
+      evalStep: kc,
+      alertname: ALERTS.capacity,
+      exp: [],
+    }),
+  ];
+  if (other) {
+    cases.push(
+      simple({
+        name: `${ALERTS.capacity} ${svc.name}: does not fire for the ${other.name} scenario, which is not the planning scenario`,
+        series: [{ series: s('headroom_capacity_exhaustion_seconds', { scenario: other.name }), values: repeat(soon, kc + 2) }],
+        evalStep: kc,
+        alertname: ALERTS.capacity,
+        exp: [],
+      }),
+    );
+  }
+  return cases;
+}
+
+/**
+ * Exporter-wide alerts (stale refresh, exporter down or absent, config reload) are copied into
+ * every service's group, so they are tested once, expecting one alert per service.
+ */
+export function healthTests(policy: Policy): TestCase[] {
+  const groups = policy.services.map((svc) => ({ svc, rules: healthGroup(policy, svc).rules.filter(isAlert) }));
+  const each = (alert: string, value: number, seriesLabels: Record<string, string> = {}, i = 0) => groups.map((g) => expected(rule(g.rules, alert, i), value, seriesLabels));
+  const job = policy.alerts.exporter_job;
+  const staleAfter = policy.refresh.stale_after;
+  const ks = steps(staleAfter);
+  const signalsStaleStep = Math.floor(staleAfter / I) + 1;
+  const historyStale = ALERT_TIMING.historyStaleRefits * policy.refresh.history_interval;
+  const historyStaleStep = Math.floor(historyStale / I) + 1;
+  const up = `up{instance="127.0.0.1:9778",job=${JSON.stringify(job)}}`;
+  const cases: TestCase[] = [];
+  for (const { svc, rules } of groups) {
+    const signal = svc.signals[0].name;
+    const inputUp = `headroom_input_up{service=${JSON.stringify(svc.name)},signal=${JSON.stringify(signal)}}`;
+    const failures = `headroom_scaler_actions_total{action="scale_out",result="failure",service=${JSON.stringify(svc.name)}}`;
+    const window = steps(ALERT_TIMING.scalerFailureWindowSeconds);
+    cases.push(
+      simple({
+        name: `${ALERTS.inputMissing} ${svc.name}: fires when input ${signal} has been missing for ${promDuration(staleAfter)}`,
+        series: [{ series: inputUp, values: repeat(0, ks + 2) }],
+        evalStep: ks,
+        alertname: ALERTS.inputMissing,
+        exp: [expected(rule(rules, ALERTS.inputMissing), 0, { service: svc.name, signal })],
+      }),
+      simple({
+        name: `${ALERTS.inputMissing} ${svc.name}: does not fire while input ${signal} is read`,
+        series: [{ series: inputUp, values: repeat(1, ks + 2) }],
+        evalStep: ks,
+        alertname: ALERTS.inputMissing,
+        exp: [],
+      }),
+      simple({
+        name: `${ALERTS.scalerFailing} ${svc.name}: fires when a scale_out action failed in the last ${promDuration(ALERT_TIMING.scalerFailureWindowSeconds)}`,
+        series: [{ series: failures, values: [...repeat(0, window + 1), ...repeat(1, 2)] }],
+        evalStep: window + 1,
+        alertname: ALERTS.scalerFailing,
+        exp: [expected(rule(rules, ALERTS.scalerFailing), 1, { action: 'scale_out', result: 'failure', service: svc.name })],
+      }),
+      simple({
+        name: `${ALERTS.scalerFailing} ${svc.name}: does not fire when no action failed in the last ${promDuration(ALERT_TIMING.scalerFailureWindowSeconds)}`,
+        series: [{ series: failures, values: repeat(3, window + 3) }],
+        evalStep: window + 1,
+        alertname: ALERTS.scalerFailing,
+        exp: [],
+      }),
+    );
+  }
+  const refreshed = (cadence: string) => `headroom_last_refresh_success_timestamp_seconds{cadence="${cadence}"}`;
+  cases.push(
+    simple({
+      name: `${ALERTS.stale}: fires when the last signals refresh is more than ${promDuration(staleAfter)} old`,
+      series: [{ series: refreshed('signals'), values: repeat(0, signalsStaleStep + 2) }],
+      evalStep: signalsStaleStep,
+      alertname: ALERTS.stale,
+      exp: each(ALERTS.stale, signalsStaleStep * I, { cadence: 'signals' }, 0),
+    }),
+    simple({
+      name: `${ALERTS.stale}: does not fire while the signals refresh succeeds every minute`,
+      series: [{ series: refreshed('signals'), values: `0+${I}x${signalsStaleStep + 2}` }],
+      evalStep: signalsStaleStep,
+      alertname: ALERTS.stale,
+      exp: [],
+    }),
+    simple({
+      name: `${ALERTS.stale}: fires when the last history refresh is more than ${promDuration(historyStale)} old`,
+      series: [{ series: refreshed('history'), values: repeat(0, historyStaleStep + 2) }],
+      evalStep: historyStaleStep,
+      alertname: ALERTS.stale,
+      exp: each(ALERTS.stale, historyStaleStep * I, { cadence: 'history' }, 1),
+    }),
+    simple({
+      name: `${ALERTS.stale}: does not fire when the last history refresh is exactly ${promDuration(historyStale)} old`,
+      series: [{ series: refreshed('history'), values: repeat(0, historyStaleStep + 2) }],
+      evalStep: historyStaleStep - 1,
+      alertname: ALERTS.stale,
+      exp: [],
+    }),
+    simple({
+      name: `${ALERTS.exporterDown}: fires when the exporter has been down for ${promDuration(staleAfter)}`,
+      series: [{ series: up, values: repeat(0, ks + 2) }],
+      evalStep: ks,
+      alertname: ALERTS.exporterDown,
+      exp: each(ALERTS.exporterDown, 0, { instance: '127.0.0.1:9778', job }),
+    }),
+    simple({
+      name: `${ALERTS.exporterDown}: does not fire while the exporter is up`,
+      series: [{ series: up, values: repeat(1, ks + 2) }],
+      evalStep: ks,
+      alertname: ALERTS.exporterDown,
+      exp: [],
+    }),
+    simple({
+      name: `${ALERTS.exporterAbsent}: fires when Prometheus has no target for job ${job}`,
+      series: [{ series: `up{instance="127.0.0.1:9100",job="node"}`, values: repeat(1, ks + 2) }],
+      evalStep: ks,
+      alertname: ALERTS.exporterAbsent,
+      exp: each(ALERTS.exporterAbsent, 1, { job }),
+    }),
+    simple({
+      name: `${ALERTS.exporterAbsent}: does not fire while job ${job} has a target`,
+      series: [{ series: up, values: repeat(1, ks + 2) }],
+      evalStep: ks,
+      alertname: ALERTS.exporterAbsent,
+      exp: [],
+    }),
+    simple({
+      name: `${ALERTS.configReload}: fires when the last policy reload failed`,
+      series: [{ series: 'headroom_config_last_reload_successful', values: repeat(0, 3) }],
+      evalStep: 1,
+      alertname: ALERTS.configReload,
+      exp: each(ALERTS.configReload, 0),
+    }),
+    simple({
+      name: `${ALERTS.configReload}: does not fire when the last policy reload succeeded`,
+      series: [{ series: 'headroom_config_last_reload_successful', values: repeat(1, 3) }],
+      evalStep: 1,
+      alertname: ALERTS.configReload,
+      exp: [],
+    }),
+  );
+  return cases;
+}
+
+export function testFiles(policy: Policy): Record<RuleFileKind, TestFile> {
+  const file = (kind: RuleFileKind, tests: TestCase[]): TestFile => ({ rule_files: [`../${kind}.rules.yml`], evaluation_interval: promDuration(I), tests });
+  return {
+    scaling: file('scaling', policy.services.flatMap((s) => scalingTests(policy, s))),
+    budget: file('budget', policy.services.flatMap((s) => budgetTests(policy, s))),
+    health: file('health', healthTests(policy)),
+  };
+}
