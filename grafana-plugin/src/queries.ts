@@ -65,3 +65,8 @@ export const EXPECTED_METRICS: Record<PanelView, MetricName[]> = {
   headroom: QUERIES.headroom.map((query) => query.expr.split('{')[0] as MetricName),
   decisions: QUERIES.decisions.map((query) => query.expr.split('{')[0] as MetricName),
 };
+
+/** Dashboard-JSON targets for a view, e.g. for provisioned dashboards. */
+export function panelTargets(view: PanelView, datasource: { type: string; uid: string } = { type: 'prometheus', uid: '${datasource}' }) {
+  return QUERIES[view].map((query) => ({ ...query, datasource, format: 'time_series' as const }));
+}

@@ -67,6 +67,17 @@ describe('framesToSeries', () => {
     expect(lastValue(series[0])).toBe(4);
   });
 
+  it('takes the metric name from the executed query when an aggregation dropped __name__', () => {
+    const frame = toDataFrame({
+      meta: { executedQueryString: 'Expr: max by (service) (headroom_instances{service=~"checkout"})\nStep: 15s' },
+      fields: [
+        { name: 'Time', type: FieldType.time, values: [1] },
+        { name: 'Value', type: FieldType.number, labels: { service: 'checkout' }, values: [8] },
+      ],
+    });
+    expect(framesToSeries([frame])).toMatchObject([{ metric: 'headroom_instances', labels: { service: 'checkout' }, values: [8] }]);
+  });
+
   it('ignores frames whose series have no metric name', () => {
     const frame = toDataFrame({ fields: [{ name: 'Value', type: FieldType.number, values: [1] }] });
     expect(framesToSeries([frame])).toEqual([]);

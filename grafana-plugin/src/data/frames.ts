@@ -33,9 +33,15 @@ export function toNumber(value: unknown): number | undefined {
   return undefined;
 }
 
+/** First headroom_* metric named in the query Grafana ran, for expressions that drop `__name__` (e.g. `max by (service) (…)`). */
+function metricOfQuery(frame: DataFrame): string | undefined {
+  return frame.meta?.executedQueryString?.match(/\bheadroom_[a-zA-Z0-9_:]+/)?.[0];
+}
+
 function metricNameOf(frame: DataFrame, field: Field, labels: Record<string, string>): string | undefined {
   const candidates = [labels.__name__, field.name, frame.name, field.config?.displayNameFromDS];
-  return candidates.find((name): name is string => typeof name === 'string' && METRIC_NAME.test(name) && name !== 'Value');
+  const named = candidates.find((name): name is string => typeof name === 'string' && METRIC_NAME.test(name) && name !== 'Value');
+  return named ?? metricOfQuery(frame);
 }
 
 function withoutName(labels: Record<string, string> | undefined): Record<string, string> {
