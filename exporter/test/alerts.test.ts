@@ -82,6 +82,22 @@ describe('alerts/ is generated from headroom.yml', () => {
     expect(r.stderr).toContain(`${bad}: services[0].scaling.scale_out[0].above: expected a number, got "seventy"`);
   });
 
+  it('warns about a schedule PromQL cannot express and generates no rule for it', async () => {
+    const berlin = path.join(tmp, 'berlin.yml');
+    writeFileSync(berlin, readFileSync(EXAMPLE_POLICY, 'utf8').replace("cron: '0 6 * * *', timezone: UTC", "cron: '0 6 * * 1-5', timezone: Europe/Berlin"));
+    const out = path.join(tmp, 'berlin');
+    const r = await runCli(['rules', '--config', berlin, '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe(
+      `headroom: warning: ${berlin}: services[0].scaling.schedules[1] (business_hours): no rule generated: time zone Europe/Berlin is not UTC (PromQL's hour() and minute() are UTC, without daylight saving time); the exporter's decision still applies it when the scaler is called\n`,
+    );
+    const rules = readFileSync(path.join(out, 'scaling.rules.yml'), 'utf8');
+    expect(rules).toContain('trigger: schedule_off_peak');
+    expect(rules).not.toContain('trigger: schedule_business_hours');
+    const t = await run('promtool', ['test', 'rules', 'scaling.test.yml'], path.join(out, 'tests'));
+    expect(t.code, t.out).toBe(0);
+  });
+
   it('--webhook-url replaces the scaler receiver URL', async () => {
     const files = generateAlerts(examplePolicy(), { configName: 'headroom.yml', format: 'prometheus', webhookUrl: 'https://scaler.example:8443/webhook' });
     const am = yaml.load(files.get('alertmanager.yml')!) as any;
@@ -112,7 +128,7 @@ describe('promtool', () => {
     .flat()
     .flatMap((g) => g.rules.filter(isAlert));
 
-  it.each(alerts.map((a) => [`${a.alert} ${a.labels.trigger ?? a.labels.cadence ?? ''}`.trim(), a] as const))(
+  it.each(alerts.map((a) => [`${a.alert} ${a.labels.trigger ?? a.labels.cadence ?? ''} ${a.labels.trigger?.startsWith('schedule_') ? a.labels.action : ''}`.trim(), a] as const))(
     '%s has a named case that fires with exact labels and annotations, and one that does not',
     (_name, a) => {
       const tests = cases.flatMap((c) => c.alert_rule_test.filter((t) => t.alertname === a.alert).map((t) => ({ c, t })));
@@ -174,6 +190,8 @@ describe('Alertmanager routing (amtool)', () => {
   it.each([
     ['a scale-out', ['headroom=scaling', 'action=scale_out', 'service=terminal', 'trigger=cpu_high', 'step=1', 'severity=warning'], 'headroom-scaler'],
     ['a scale-in', ['headroom=scaling', 'action=scale_in', 'service=terminal', 'trigger=scale_in', 'step=1', 'severity=info'], 'headroom-scaler'],
+    ['a schedule', ['headroom=scaling', 'action=scale_out', 'service=terminal', 'trigger=schedule_business_hours', 'severity=info'], 'headroom-scaler'],
+    ['a restore of the minimum', ['headroom=scaling', 'action=scale_out', 'service=terminal', 'trigger=min_instances', 'severity=warning'], 'headroom-scaler'],
     ['a budget warning', ['alertname=HeadroomBudgetWarning', 'headroom=budget', 'service=terminal', 'severity=warning'], 'headroom-people'],
     ['a capacity exhaustion', ['alertname=HeadroomCapacityExhaustion', 'headroom=budget', 'service=terminal', 'scenario=moderate'], 'headroom-people'],
     ['a health alert', ['alertname=HeadroomExporterDown', 'headroom=health', 'service=terminal', 'severity=critical'], 'headroom-people'],

@@ -52,11 +52,18 @@ export const ALERT_TIMING = {
   scalerFailureWindowSeconds: 15 * 60,
   /** History is refitted every history_interval; stale after missing this many refits. */
   historyStaleRefits: 2,
+  /** A schedule's alert is active this long after each cron fire: several evaluations and one
+   * notification (group_wait 0s), after which the scaler has recorded the schedule as applied. */
+  scheduleWindowSeconds: 15 * 60,
+  /** Below limits.min for two minutes: an instance that is being replaced does not trigger it. */
+  belowMinimumForSeconds: 2 * 60,
 } as const;
 
 export const ALERTS = {
   scaleOut: 'HeadroomScaleOut',
   scaleIn: 'HeadroomScaleIn',
+  belowMinimum: 'HeadroomBelowMinimum',
+  schedule: 'HeadroomScheduledScaling',
   budgetWarning: 'HeadroomBudgetWarning',
   budgetForecast: 'HeadroomBudgetForecastOverrun',
   capacity: 'HeadroomCapacityExhaustion',
@@ -120,12 +127,84 @@ export function scaleOutRule(policy: Policy, svc: Service, t: ScaleOutTrigger): 
   };
 }
 
-/** The selector of the scale-out alerts of a service, pending or firing. */
-export const scaleOutAlertsSelector = (svc: Service) => sel('ALERTS', { alertname: ALERTS.scaleOut, headroom: 'scaling', action: 'scale_out', service: svc.name });
+/** Fewer instances than limits.min (crashed or removed instances): the scaler restores the minimum. */
+export function belowMinimumRule(policy: Policy, svc: Service): AlertingRule {
+  const min = svc.scaling.limits.min;
+  return {
+    alert: ALERTS.belowMinimum,
+    expr: `${sel('headroom_instances', { service: svc.name })} < ${min}`,
+    for: promDuration(ALERT_TIMING.belowMinimumForSeconds),
+    labels: { headroom: 'scaling', service: svc.name, trigger: 'min_instances', action: 'scale_out', severity: 'warning' },
+    annotations: {
+      summary: `${svc.name}: {{ $value }} instances running, below limits.min = ${min} for ${promDuration(ALERT_TIMING.belowMinimumForSeconds)}: scale out to ${min}`,
+      description: `${svc.name} runs fewer instances than its minimum of ${min} (instances crashed or were removed outside Headroom). Headroom's webhook scales it out to the minimum (or the active schedule's, when higher).`,
+      runbook_url: runbook(policy, ALERTS.belowMinimum),
+      value: '{{ $value }}',
+    },
+  };
+}
+
+/** Time zones whose wall clock is UTC: PromQL's hour() and minute() are UTC, without DST. */
+const UTC_ZONES = new Set(['UTC', 'Etc/UTC', 'GMT', 'Etc/GMT', 'Z']);
+
+/**
+ * Minutes of the day at which a cron fires, when PromQL can express it: minute and hour as numbers
+ * or lists (hour also `*`), every day (`* * *`), in UTC. Otherwise a reason why not.
+ */
+export function cronMinutesOfDay(cron: string, timezone: string): number[] | string {
+  if (!UTC_ZONES.has(timezone)) return `time zone ${timezone} is not UTC (PromQL's hour() and minute() are UTC, without daylight saving time)`;
+  const f = cron.trim().split(/\s+/);
+  if (f.length !== 5) return `cron "${cron}" does not have 5 fields`;
+  const list = (v: string, max: number) => (/^\d+(,\d+)*$/.test(v) ? v.split(',').map(Number).filter((n) => n <= max) : null);
+  const minutes = list(f[0], 59);
+  const hours = f[1] === '*' ? Array.from({ length: 24 }, (_, i) => i) : list(f[1], 23);
+  if (!minutes || !hours || f[2] !== '*' || f[3] !== '*' || f[4] !== '*') return `cron "${cron}" is not of the form "M H * * *" (numbers or lists, every day)`;
+  return [...new Set(hours.flatMap((h) => minutes.map((m) => h * 60 + m)))].sort((a, b) => a - b);
+}
+
+/**
+ * A schedule is applied through the same path as the triggers: for scheduleWindowSeconds after each
+ * cron fire, an alert asks the scaler to move to the schedule's desired count (scale_out when fewer
+ * instances run, scale_in when more). The scaler's decision engine applies each fire once
+ * (schedulesApplied), keeps limits, warm-up and cooldowns, and enforces the schedule's `min`.
+ */
+export function scheduleRules(policy: Policy, svc: Service): AlertingRule[] {
+  const windowMin = ALERT_TIMING.scheduleWindowSeconds / 60;
+  return svc.scaling.schedules.flatMap((sch) => {
+    const fires = cronMinutesOfDay(sch.cron, sch.timezone);
+    if (typeof fires === 'string') return [];
+    const inWindow = fires.map((f) => `((hour() * 60 + minute() - ${f} + 1440) % 1440 < ${windowMin})`).join(' or ');
+    const rule = (action: 'scale_out' | 'scale_in'): AlertingRule => ({
+      alert: ALERTS.schedule,
+      expr: `${sel('headroom_instances', { service: svc.name })} ${action === 'scale_out' ? '<' : '>'} ${sch.desired}\nand on () (${inWindow})`,
+      labels: { headroom: 'scaling', service: svc.name, trigger: `schedule_${sch.name}`, action, severity: 'info' },
+      annotations: {
+        summary: `${svc.name}: schedule ${sch.name} (${sch.cron} ${sch.timezone}) wants ${sch.desired} instances, {{ $value }} running: scale ${action === 'scale_out' ? 'out' : 'in'} to ${sch.desired}`,
+        description: `Schedule ${sch.name} fired at ${sch.cron} (${sch.timezone}); for ${promDuration(ALERT_TIMING.scheduleWindowSeconds)} after each fire this alert asks Headroom's webhook to move ${svc.name} to ${sch.desired} instances (at least ${sch.min} until the next schedule fires), once per fire, within limits ${svc.scaling.limits.min}..${svc.scaling.limits.max}.`,
+        runbook_url: runbook(policy, ALERTS.schedule),
+        value: '{{ $value }}',
+      },
+    });
+    return [rule('scale_out'), rule('scale_in')];
+  });
+}
+
+/** Schedules `headroom rules` cannot turn into rules, with the reason (printed as warnings). */
+export function unsupportedSchedules(policy: Policy): string[] {
+  return policy.services.flatMap((svc) =>
+    svc.scaling.schedules.flatMap((sch, i) => {
+      const r = cronMinutesOfDay(sch.cron, sch.timezone);
+      return typeof r === 'string' ? [`services[${policy.services.indexOf(svc)}].scaling.schedules[${i}] (${sch.name}): no rule generated: ${r}; the exporter's decision still applies it when the scaler is called`] : [];
+    }),
+  );
+}
+
+/** The selector of the scale-out alerts of a service (triggers, minimum, schedules), pending or firing. */
+export const scaleOutAlertsSelector = (svc: Service) => sel('ALERTS', { headroom: 'scaling', action: 'scale_out', service: svc.name });
 
 /**
  * Scale-in holds when every condition holds at every evaluation for the window (`for:`), and never
- * while a scale-out alert of the service is pending or firing. `for:` rather than
+ * while a scale-out alert of the service (trigger, minimum or schedule) is pending or firing. `for:` rather than
  * `max_over_time(rec[window])`: the recorded series has one sample per evaluation either way, but
  * max_over_time is already true on the first sample after a restart or a gap, while `for:` resets
  * when any condition has no data, so missing data never produces a scale-in.
@@ -148,7 +227,7 @@ export function scaleInRule(policy: Policy, svc: Service): AlertingRule | null {
     annotations: {
       summary: `${svc.name}: idle for ${promDuration(si.for)} (${all}; ${first.c.signal} now {{ $value | humanize }}${UNIT_SUFFIX[first.sig.unit]}): scale in by ${instancesWord(si.step)}`,
       description:
-        `Every scale-in condition of ${svc.name} (${all}) has held for ${promDuration(si.for)} and no scale-out trigger is pending or firing. ` +
+        `Every scale-in condition of ${svc.name} (${all}) has held for ${promDuration(si.for)} and no scale-out alert of ${svc.name} is pending or firing. ` +
         `Headroom's webhook scales ${svc.name} in by ${instancesWord(si.step)}, never below ${svc.scaling.limits.min} or the active schedule's minimum, ` +
         `not within ${promDuration(svc.scaling.warmup)} of a scale-out (warm-up), then waits the ${promDuration(si.cooldown)} cooldown; at most ${svc.scaling.limits.max_scale_in_per_hour} scale-ins an hour.`,
       runbook_url: runbook(policy, ALERTS.scaleIn),
@@ -163,7 +242,10 @@ export function scalingGroup(policy: Policy, svc: Service): RuleGroup {
   const scaleIn = scaleInRule(policy, svc);
   // Order matters: a group evaluates its rules in order, so the alerts read this evaluation's
   // recorded values, and scale-in sees this evaluation's scale-out ALERTS.
-  return { name: `headroom.${svc.name}.scaling`, rules: [...records, ...svc.scaling.scale_out.map((t) => scaleOutRule(policy, svc, t)), ...(scaleIn ? [scaleIn] : [])] };
+  return {
+    name: `headroom.${svc.name}.scaling`,
+    rules: [...records, ...svc.scaling.scale_out.map((t) => scaleOutRule(policy, svc, t)), belowMinimumRule(policy, svc), ...scheduleRules(policy, svc), ...(scaleIn ? [scaleIn] : [])],
+  };
 }
 
 export function budgetGroup(policy: Policy, svc: Service): RuleGroup {

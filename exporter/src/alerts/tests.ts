@@ -10,7 +10,7 @@
 import { MONTH_SECONDS } from '../config/defaults.js';
 import type { Policy, ScaleOutTrigger, Service } from '../config/schema.js';
 import { goFloat, humanize, humanizeDuration, humanizePercentage, percent, plain, promDuration } from './format.js';
-import { ALERT_TIMING, ALERTS, budgetGroup, healthGroup, isAlert, recordSelector, scaleInRule, scaleOutRule, signalOf, withUnit, type AlertingRule, type RuleFileKind } from './rules.js';
+import { ALERT_TIMING, ALERTS, belowMinimumRule, budgetGroup, cronMinutesOfDay, healthGroup, isAlert, recordSelector, scaleInRule, scaleOutRule, scheduleRules, signalOf, withUnit, type AlertingRule, type RuleFileKind } from './rules.js';
 
 /** Step of every test: the evaluation interval and the input series' interval. */
 export const TEST_INTERVAL_SECONDS = 60;
@@ -159,6 +159,73 @@ export function scalingTests(policy: Policy, svc: Service): TestCase[] {
         ),
       );
     }
+  }
+  const min = svc.scaling.limits.min;
+  const instances = `headroom_instances{service=${JSON.stringify(svc.name)}}`;
+  const kMin = steps(ALERT_TIMING.belowMinimumForSeconds);
+  const minRule = belowMinimumRule(policy, svc);
+  if (min >= 1) {
+    cases.push(
+      simple({
+        name: `${ALERTS.belowMinimum} ${svc.name}: fires when ${min - 1} instances run for ${promDuration(ALERT_TIMING.belowMinimumForSeconds)}, below limits.min = ${min}`,
+        series: [{ series: instances, values: repeat(min - 1, kMin + 2) }],
+        evalStep: kMin,
+        alertname: ALERTS.belowMinimum,
+        exp: [expected(minRule, min - 1, { service: svc.name })],
+      }),
+      simple({
+        name: `${ALERTS.belowMinimum} ${svc.name}: does not fire when it is below limits.min for less than ${promDuration(ALERT_TIMING.belowMinimumForSeconds)}`,
+        series: [{ series: instances, values: [...repeat(min - 1, kMin), ...repeat(min, 2)] }],
+        evalStep: kMin,
+        alertname: ALERTS.belowMinimum,
+        exp: [],
+      }),
+    );
+  }
+  const schRules = scheduleRules(policy, svc);
+  const windowSteps = steps(ALERT_TIMING.scheduleWindowSeconds);
+  for (const sch of svc.scaling.schedules) {
+    const fires = cronMinutesOfDay(sch.cron, sch.timezone);
+    if (typeof fires === 'string') continue;
+    const fireStep = Math.round((fires[0] * 60) / I);
+    const ruleFor = (action: string) => schRules.find((r) => r.labels.trigger === `schedule_${sch.name}` && r.labels.action === action)!;
+    const label = `${ALERTS.schedule} ${svc.name}/schedule_${sch.name}`;
+    const running = (count: number) => [{ series: instances, values: repeat(count, fireStep + windowSteps + 2) }];
+    const when = `${promDuration(fires[0] * 60)} UTC`;
+    if (sch.desired >= 1) {
+      cases.push(
+        simple({
+          name: `${label}: fires scale_out at ${when} + 5m when ${sch.desired - 1} instances run and ${sch.desired} are scheduled`,
+          series: running(sch.desired - 1),
+          evalStep: fireStep + 5,
+          alertname: ALERTS.schedule,
+          exp: [expected(ruleFor('scale_out'), sch.desired - 1, { service: svc.name })],
+        }),
+        simple({
+          name: `${label}: does not fire ${promDuration(ALERT_TIMING.scheduleWindowSeconds)} after its fire at ${when}`,
+          series: running(sch.desired - 1),
+          evalStep: fireStep + windowSteps,
+          alertname: ALERTS.schedule,
+          exp: [],
+        }),
+      );
+    }
+    cases.push(
+      simple({
+        name: `${label}: fires scale_in at ${when} + 5m when ${sch.desired + 1} instances run and ${sch.desired} are scheduled`,
+        series: running(sch.desired + 1),
+        evalStep: fireStep + 5,
+        alertname: ALERTS.schedule,
+        exp: [expected(ruleFor('scale_in'), sch.desired + 1, { service: svc.name })],
+      }),
+      simple({
+        name: `${label}: does not fire at ${when} + 5m when the ${sch.desired} scheduled instances run`,
+        series: running(sch.desired),
+        evalStep: fireStep + 5,
+        alertname: ALERTS.schedule,
+        exp: [],
+      }),
+    );
   }
   const si = svc.scaling.scale_in;
   if (si) {

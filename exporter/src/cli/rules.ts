@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { generateAlerts, REGENERATE, RULES_FORMATS, type RulesFormat } from '../alerts/index.js';
+import { unsupportedSchedules } from '../alerts/rules.js';
 import { DEFAULT_CONFIG, parseFormat, readPolicy, UsageError, type Io } from './common.js';
 
 interface RulesOptions {
@@ -36,6 +37,7 @@ export function registerRules(program: Command, io: Io): void {
       const webhookUrl = opts.webhookUrl === undefined ? undefined : parseUrl('--webhook-url', opts.webhookUrl);
       const policy = readPolicy(opts.config);
       const files = generateAlerts(policy, { configName: path.basename(opts.config), format, webhookUrl });
+      for (const w of unsupportedSchedules(policy)) io.stderr(`headroom: warning: ${opts.config}: ${w}\n`);
       if (opts.check) {
         const stale = [...files].filter(([name, text]) => {
           const file = path.join(opts.out, name);
