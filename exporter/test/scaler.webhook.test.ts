@@ -95,6 +95,17 @@ describe('the webhook scaler, in process', () => {
     expect((await srv.scaler.listDecisions()).items.filter((d) => d.action === 'scale_out')).toHaveLength(1);
   });
 
+  it('scales in by the scale-in step on a scale_in alert, then honours the scale-in cooldown', async () => {
+    await srv.close();
+    srv = await startScalerServer({ policy: scalerPolicy({ store: sqlite(dir, 'in.db'), actuator: orch.actuator() }, (d) => (d.services[0].scaling.schedules = [])), env });
+    const labels = { alertname: 'HeadroomScaleIn', headroom: 'scaling', service: 'terminal', trigger: 'scale_in', action: 'scale_in', step: '1' };
+    const first = await post(srv.url, amPayload({ labels, annotations: { value: '20' } }));
+    expect(first.body.results).toMatchObject([{ outcome: 'acted', action: 'scale_in', current: 4, target: 3 }]);
+    const second = await post(srv.url, amPayload({ labels, startsAt: '2026-11-27T17:30:00Z', fingerprint: '3333333333333333' }));
+    expect(second.body.results).toMatchObject([{ outcome: 'blocked', blocked_by: ['cooldown'] }]);
+    expect(orch.calls).toMatchObject([{ action: 'scale_in', target_instances: 3 }]);
+  });
+
   it('accepts a Grafana-managed alerting webhook payload', async () => {
     const grafana = {
       receiver: 'headroom',

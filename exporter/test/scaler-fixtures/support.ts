@@ -11,9 +11,10 @@ import { EXAMPLE_POLICY } from '../helpers.js';
 export const TOKEN = 's3cret-token-for-tests';
 
 /** The example policy with its scaler section replaced (token from HEADROOM_TEST_TOKEN). */
-export function scalerPolicy(scaler: Record<string, unknown>): Policy {
+export function scalerPolicy(scaler: Record<string, unknown>, mutate?: (doc: Record<string, any>) => void): Policy {
   const doc = yaml.load(readFileSync(EXAMPLE_POLICY, 'utf8')) as Record<string, any>;
   doc.scaler = { token_env: 'HEADROOM_TEST_TOKEN', ...scaler };
+  mutate?.(doc);
   return validatePolicy(doc, 'test policy');
 }
 
