@@ -23,7 +23,7 @@ const clock = () => NOW;
 
 const threshold = (m: Map<string, number>) => m.get(seriesKey('headroom_resource_threshold_ratio', { service: 'terminal', resource: 'cpu', level: 'warning' }));
 const withCpuWarning = (warning: number) => (doc: any) => {
-  doc.scaler.store = { type: 'sqlite', path: 'unused.db' };
+  doc.scaler.store = { type: 'sqlite', path: path.join(tempDir('serve-state'), 'state.db') };
   doc.services[0].capacity.resources[0].warning = warning;
 };
 
@@ -50,6 +50,7 @@ describe('headroom serve on the demo workload', () => {
       },
       updatePolicy: () => void scalerPolicies++,
       close: async () => {},
+      authEnabled: true,
     };
   };
 
@@ -67,7 +68,7 @@ describe('headroom serve on the demo workload', () => {
     ['/metrics', 200, 'text/plain', 'headroom_build_info{version="test"} 1'],
     ['/api/v1/plan', 200, 'application/json', '"service":"terminal"'],
     ['/api/v1/plan?service=nope', 404, 'application/json', 'unknown service \\"nope\\"'],
-    ['/api/v1/decisions?limit=0', 400, 'application/json', 'limit: expected a whole number from 1 to 1000, got \\"0\\"'],
+    ['/api/v1/decisions?limit=0', 400, 'application/json', 'limit: expected a whole number from 1 to 500, got \\"0\\"'],
   ])('GET %s answers %i with %s', async (route, status, type, text) => {
     const res = await fetch(`${serve.url}${route}`);
     expect(res.status).toBe(status);
@@ -164,6 +165,13 @@ describe('headroom serve options', () => {
     const r = await runCli(['serve', '--config', writePolicy(dir, withCpuWarning(70)), '--listen', '127.0.0.1:0', '--web.config.file', webConfig]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`${webConfig}: tls_server_config: Unrecognized key: "client_ca_file"`);
+  });
+
+  it('refuses to serve an unauthenticated webhook on every interface', async () => {
+    const dir = tempDir('serve-open');
+    const r = await runCli(['serve', '--config', writePolicy(dir, withCpuWarning(70)), '--listen', ':0'], clock);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('headroom: --listen: refusing to serve the scaling webhook on :0 without a token');
   });
 
   it('documents its flags and the default listen address in --help', async () => {

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import pino, { type Logger } from 'pino';
 import { DEFAULTS } from '../config/defaults.js';
+import { InsecureListenError } from '../scaler/index.js';
 import { startServe } from '../server/index.js';
 import { DEFAULT_CONFIG, UsageError, type Io } from './common.js';
 import { VERSION } from './main.js';
@@ -13,6 +14,7 @@ interface ServeFlags {
   'web.config.file'?: string;
   'web.enableLifecycle'?: boolean;
   'log.level': string;
+  'webhook.allowInsecure'?: boolean;
 }
 
 /** Structured JSON logs on stderr (stdout stays free for command output). */
@@ -32,6 +34,7 @@ export function register(program: Command, _io: Io, clock: () => number): void {
     .option('--listen <address>', 'listen address, host:port', DEFAULTS.listen)
     .option('--web.config.file <file>', 'exporter-toolkit web config: tls_server_config (cert_file, key_file) and basic_auth_users (bcrypt hashes)')
     .option('--web.enable-lifecycle', 'enable POST /-/reload', false)
+    .option('--webhook.allow-insecure', 'serve the scaling webhook without a token on a non-loopback address', false)
     .option('--log.level <level>', `log level: ${LEVELS.join(', ')}`, 'info')
     .action(async (opts: ServeFlags) => {
       const logger = createLogger(opts['log.level']);
@@ -40,9 +43,12 @@ export function register(program: Command, _io: Io, clock: () => number): void {
         listen: opts.listen,
         webConfigFile: opts['web.config.file'],
         enableLifecycle: opts['web.enableLifecycle'] ?? false,
+        allowInsecureWebhook: opts['webhook.allowInsecure'] ?? false,
         logger,
         version: VERSION,
         clock,
+      }).catch((e: unknown) => {
+        throw e instanceof InsecureListenError ? new UsageError(`--listen: ${e.message} (--webhook.allow-insecure)`) : e;
       });
       const onHup = () => void handle.reload();
       await new Promise<void>((resolve) => {

@@ -1,6 +1,7 @@
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import type { HeadroomMetrics } from '../metrics/registry.js';
+import { MAX_PAGE } from '../scaler/store.js';
 import type { Refresher } from './refresher.js';
 import type { ScalerApi } from './scaler.js';
 import { basicAuth } from './webconfig.js';
@@ -19,7 +20,7 @@ export interface AppDeps {
   clock: () => number;
 }
 
-const MAX_DECISIONS_LIMIT = 1000;
+const MAX_DECISIONS_LIMIT = MAX_PAGE;
 const DEFAULT_DECISIONS_LIMIT = 100;
 
 const INDEX = (services: string[]) => `<!doctype html>
@@ -119,10 +120,9 @@ export function createApp(d: AppDeps): Express {
       try {
         recorded = await d.scaler.listDecisions({ service, limit, before });
       } catch (e) {
-        const err = e as Error & { status?: number; statusCode?: number };
-        const status = err.status ?? err.statusCode;
-        if (status && status >= 400 && status < 500) {
-          res.status(status).json({ status: 'error', error: err.message });
+        // The store throws RangeError on a cursor it did not issue.
+        if (e instanceof RangeError) {
+          res.status(400).json({ status: 'error', error: e.message });
           return;
         }
         return next(e);

@@ -8,7 +8,8 @@ import { HeadroomMetrics } from '../metrics/registry.js';
 import { createSource } from '../sources/index.js';
 import { createApp } from './app.js';
 import { Refresher } from './refresher.js';
-import { loadScalerFactory, type ScalerApi, type ScalerFactory } from './scaler.js';
+import { assertSafeListen } from '../scaler/index.js';
+import { defaultScalerFactory, type ScalerApi, type ScalerFactory } from './scaler.js';
 import { loadWebConfig } from './webconfig.js';
 
 export interface ServeOptions {
@@ -21,7 +22,9 @@ export interface ServeOptions {
   version: string;
   /** Unix seconds. */
   clock?: () => number;
-  /** The scaler to mount; undefined loads src/scaler when present, null runs without it. */
+  /** Serve the webhook without a token on a non-loopback address (see assertSafeListen). */
+  allowInsecureWebhook?: boolean;
+  /** The scaler to mount: src/scaler by default, null runs without a webhook (tests). */
   scalerFactory?: ScalerFactory | null;
 }
 
@@ -53,10 +56,18 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
   metrics.setReload(true, clock());
   let source = await createSource(policy);
 
-  const factory = opts.scalerFactory === undefined ? await loadScalerFactory() : opts.scalerFactory;
+  const factory = opts.scalerFactory === undefined ? defaultScalerFactory : opts.scalerFactory;
   let scaler: ScalerApi | null = null;
-  if (factory) scaler = await factory({ policy, logger: logger.child({ component: 'scaler' }), registry: metrics.registry, clock, source });
-  else logger.warn('the webhook scaler is not available in this build; /webhook is not served');
+  if (factory) {
+    scaler = await factory({ policy, logger: logger.child({ component: 'scaler' }), registry: metrics.registry, clock, source });
+    try {
+      // Anyone who can reach an unauthenticated webhook can scale the fleet.
+      assertSafeListen(opts.listen, scaler.authEnabled, opts.allowInsecureWebhook ?? false);
+    } catch (e) {
+      await scaler.close();
+      throw e;
+    }
+  } else logger.warn('running without the webhook scaler; /webhook is not served');
 
   const refresher = new Refresher({ policy, source, metrics, logger, clock, state: scaler ? (s) => scaler!.state(s) : undefined });
 
