@@ -450,29 +450,12 @@ export async function createScaler(opts: ScalerOptions): Promise<Scaler> {
     }
   }
 
-  async function decisionsApi(req: Request, res: Response): Promise<void> {
-    const q = req.query;
-    const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
-    const limitText = str(q.limit);
-    const limit = limitText === undefined ? undefined : Number(limitText);
-    if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
-      res.status(400).json({ status: 'error', error: `limit: expected a positive integer, got "${limitText}"` });
-      return;
-    }
-    try {
-      res.json(await store.list({ service: str(q.service), limit, before: str(q.before) }));
-    } catch (e) {
-      res.status(e instanceof RangeError ? 400 : 500).json({ status: 'error', error: (e as Error).message });
-    }
-  }
-
   const router = express.Router();
   router.post('/webhook', (req, res) => void webhook(req, res));
   router.all('/webhook', (_req, res) => {
     res.setHeader('Allow', 'POST');
     res.status(405).json({ status: 'error', error: 'method: expected POST' });
   });
-  router.get('/api/v1/decisions', (req, res) => void decisionsApi(req, res));
 
   await reconcile().catch((e) => logger.error({ err: e }, 'scaler: reconciling interrupted decisions failed'));
   const timer = setInterval(() => {

@@ -46,6 +46,21 @@ export async function startScalerServer(o: ScalerServerOptions): Promise<ScalerS
   const app = express();
   app.disable('x-powered-by');
   app.use(scaler.router);
+  // `headroom serve` has its own /api/v1/decisions (live and recorded); this is the recorded part.
+  app.get('/api/v1/decisions', async (req, res) => {
+    const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+    const limitText = str(req.query.limit);
+    const limit = limitText === undefined ? undefined : Number(limitText);
+    if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
+      res.status(400).json({ status: 'error', error: `limit: expected a positive integer, got "${limitText}"` });
+      return;
+    }
+    try {
+      res.json(await scaler.listDecisions({ service: str(req.query.service), limit, before: str(req.query.before) }));
+    } catch (e) {
+      res.status(e instanceof RangeError ? 400 : 500).json({ status: 'error', error: (e as Error).message });
+    }
+  });
   app.get('/metrics', async (_req, res) => {
     res.type(registry.contentType).send(await registry.metrics());
   });
