@@ -148,7 +148,7 @@ describe('headroom backtest against a real Prometheus with 30 days of history', 
       'instance-hours recorded 2,880.0',
       'cost recorded (on_demand) $1,440.00',
       'flaps (reversal within 30m) 2',
-      '2026-10-16 +4/−4 1 flaps 4–8 inst 101/96 h $50.27/$48.00 40m',
+      '2026-10-16 +4/−4 1 4–8 101/96 $50.27/$48.00 40m',
       '2026-10-04T09:05:00Z scale-out 4 → 5 cpu_high (recorded 4)',
       '- Trigger cpu_high: cpu 84 > 70 for 300s.',
     ]) {

@@ -139,11 +139,12 @@ describe('replay: the example policy over 30 days of the demo workload', () => {
   const recorded = demoWorkload(svc, Date.UTC(2026, 9, 28) / 1000, n, MIN);
   const input: ReplayInput = { start: Date.UTC(2026, 9, 28) / 1000, step: MIN, ...recorded };
 
-  it('runs 43,200 steps well under a second and prices the simulated fleet', () => {
+  it('runs 43,200 steps in well under a few seconds and prices the simulated fleet', () => {
     const t0 = performance.now();
     const r = replay(svc, input, { flapWindow: 1800 });
     const ms = performance.now() - t0;
-    expect(ms).toBeLessThan(2000);
+    // 0.2–0.5 s on 2 cores; the bound leaves room for a machine busy with other test processes.
+    expect(ms).toBeLessThan(5000);
     expect(r.steps).toBe(43_200);
     expect(r.summary.instanceHours.recorded).toBeCloseTo(2880, 6);
     expect(r.summary.cost.recorded).toBeCloseTo(1440, 6);

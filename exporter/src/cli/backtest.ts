@@ -180,16 +180,21 @@ function renderText(runs: { label: string; result: ReplayResult }[]): string {
     }
   }
   out.push('');
-  out.push('Per day (UTC): scale-outs/ins, flaps, instances min–max, instance-hours and cost simulated vs recorded, minutes at risk');
-  const dayHead = runs.map((r) => (cols > 1 ? r.label : '')).map((l) => l.padEnd(60)).join(' │ ');
-  if (cols > 1) out.push(`  ${''.padEnd(10)}  ${dayHead}`);
+  out.push('Per day (UTC): actions, flaps, simulated instances (min–max), instance-hours and cost simulated/recorded, minutes at risk');
+  const widths = [8, 6, 10, 14, 20, 7];
+  const cell = (values: string[]) => values.map((v, j) => v.padStart(widths[j])).join('');
+  const blank = ''.padEnd(widths.reduce((a, b) => a + b, 0));
+  if (cols > 1) out.push(`  ${''.padEnd(10)}${runs.map((r) => `  ${r.label.slice(-blank.length).padStart(blank.length)}`).join(' │')}`);
+  out.push(`  ${'date'.padEnd(10)}${runs.map(() => `  ${cell(['out/in', 'flaps', 'instances', 'inst-hours', 'cost', 'risk'])}`).join(' │')}`);
   for (let i = 0; i < r0.days.length; i++) {
     const cells = runs.map((run) => {
       const d = run.result.days[i];
       const inst = d.minInstances === null ? '?' : d.minInstances === d.maxInstances ? `${d.minInstances}` : `${d.minInstances}–${d.maxInstances}`;
-      return `${`+${d.scaleOuts}/−${d.scaleIns}`.padStart(7)} ${`${d.flaps} flaps`.padStart(8)} ${inst.padStart(5)} inst ${`${fmtNum(d.instanceHours.simulated, 0)}/${fmtNum(d.instanceHours.recorded, 0)} h`.padStart(11)} ${`${money(d.cost.simulated, cur)}/${money(d.cost.recorded, cur)}`.padStart(17)} ${`${fmtNum(d.riskMinutes)}m`.padStart(5)}`;
+      const h = `${fmtNum(d.instanceHours.simulated, 0)}/${fmtNum(d.instanceHours.recorded, 0)}`;
+      const c = `${money(d.cost.simulated, cur)}/${money(d.cost.recorded, cur)}`;
+      return `  ${cell([`+${d.scaleOuts}/−${d.scaleIns}`, String(d.flaps), inst, h, c, `${fmtNum(d.riskMinutes)}m`])}`;
     });
-    out.push(`  ${r0.days[i].date}  ${cells.join(' │ ')}`);
+    out.push(`  ${r0.days[i].date}${cells.join(' │')}`);
   }
   out.push('');
   for (const run of runs) {
