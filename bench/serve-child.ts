@@ -32,7 +32,7 @@ export function policyText(n: number, extra: Record<string, unknown> = {}): stri
   return yaml.dump({ ...doc, ...extra }, { lineWidth: -1 });
 }
 
-export async function startServeChild(n: number, opts: { interval?: string; extra?: Record<string, unknown>; env?: Record<string, string> } = {}): Promise<ServeChild> {
+export async function startServeChild(n: number, opts: { interval?: string; extra?: Record<string, unknown>; env?: Record<string, string>; logLevel?: string; nodeArgs?: string[] } = {}): Promise<ServeChild> {
   const dir = mkdtempSync(path.join(tmpdir(), 'headroom-bench-'));
   const file = path.join(dir, 'headroom.yml');
   writeFileSync(
@@ -44,7 +44,7 @@ export async function startServeChild(n: number, opts: { interval?: string; extr
     }),
   );
   const port = await freePort();
-  const child = spawn(process.execPath, [path.join(ROOT, 'exporter/bin/headroom.js'), 'serve', '--config', file, '--listen', `127.0.0.1:${port}`, '--log.level', 'debug'], {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), path.join(ROOT, 'exporter/bin/headroom.js'), 'serve', '--config', file, '--listen', `127.0.0.1:${port}`, '--log.level', opts.logLevel ?? 'debug'], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, HEADROOM_WEBHOOK_TOKEN: 'bench-token', ...opts.env },
   });

@@ -23,9 +23,14 @@ export async function main(argv: string[], io: Io = defaultIo, clock: () => numb
   registerForecast(program, io);
   registerSchema(program, io);
   await registerExtensions(program, io, clock);
+  // Commands report a non-zero outcome through process.exitCode; read it and reset it so that
+  // in-process runs (tests) do not leak one run's code into the next.
+  process.exitCode = undefined;
   try {
     await program.parseAsync(argv);
-    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+    const code = typeof process.exitCode === 'number' ? process.exitCode : 0;
+    process.exitCode = undefined;
+    return code;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
     return reportError(e, io.stderr);
