@@ -54,6 +54,21 @@ describe('an actuator that fails, then hangs', () => {
     expect(hist).toContain('headroom_scaler_actuator_duration_seconds_count{actuator="http"} 2');
   });
 
+  it('never re-sends a failed target that a later count has passed (that would undo a scale-out)', async () => {
+    orch.calls.length = 0;
+    orch.modes.push('fail');
+    const payload = amPayload({ startsAt: '2026-11-27T18:00:00Z', fingerprint: '4444444444444444' });
+    await srv.close();
+    srv = await startScalerServer({ policy: scalerPolicy({ store: sqlite(dir, 'passed.db'), actuator: orch.actuator('1s') }), env: { HEADROOM_TEST_TOKEN: TOKEN } });
+    orch.count = 4;
+    expect((await post(srv.url, payload)).status).toBe(502);
+    orch.count = 9; // someone else scaled further meanwhile
+    const retry = await post(srv.url, payload);
+    expect(retry.status).toBe(200);
+    expect(retry.body.results).toMatchObject([{ outcome: 'duplicate', message: expect.stringContaining('not re-sent: the actuator reports 9, past the target of 7') }]);
+    expect(orch.calls.map((c) => c.target_instances)).toEqual([7]);
+  });
+
   it('answers 5xx when the current count cannot be read, and records the decision as blocked', async () => {
     await srv.close();
     const broken = scalerPolicy({ store: sqlite(dir, 'broken.db'), actuator: { type: 'http', url: 'http://127.0.0.1:9/scale', count_url: 'http://127.0.0.1:9/count', timeout: '1s' } });

@@ -320,6 +320,14 @@ export async function createScaler(opts: ScalerOptions): Promise<Scaler> {
       await store.transition(existing.id, ['failed', 'unknown'], { status: 'done', result, attempts: existing.attempts, leaseUntil: null, updatedAt: now });
       return { ...base, outcome: 'duplicate', message: result.message };
     }
+    // Never re-send an old target past a later action, or in the opposite direction (that would undo it).
+    const last = (await store.snapshot(svc.name)).state.actions.at(-1);
+    const superseded = last !== undefined && (last.at > existing.at || last.to !== existing.target);
+    const backwards = cur.count !== null && (existing.action === 'scale_out' ? cur.count > existing.target! : cur.count < existing.target!);
+    if (superseded || backwards) {
+      const why = superseded ? 'a later action superseded it' : `the actuator reports ${cur.count}, past the target of ${existing.target}`;
+      return { ...base, outcome: 'duplicate', message: `decision ${existing.id} is not re-sent: ${why}` };
+    }
     const claimed = await store.transition(existing.id, ['failed', 'unknown'], { status: 'pending', result: existing.result, attempts: existing.attempts + 1, leaseUntil: leaseFor(actuatorFor(svc.name), now), updatedAt: now });
     if (!claimed) return { ...base, outcome: 'in_progress', message: `decision ${existing.id} is being retried elsewhere` };
     logger.info({ decision: existing.id, service: svc.name }, `scaler: ${svc.name} retrying decision ${existing.id} (target ${existing.target}) after: ${existing.result?.message ?? 'an interruption'}`);
