@@ -211,6 +211,11 @@ describe('headroom backtest: bad input exits 2 with a clear message', () => {
       message: 'headroom: --step: expected a duration such as "30s", "1m" or "1h", got "fast"',
     },
     {
+      name: 'a query that returns several series',
+      args: () => ['--config', policyFile('multi.yml', (_s, doc) => ((doc.services[0] as any).signals[0].query = '{__name__=~"backtest_.*"}')), ...RANGE],
+      message: 'headroom: query "{__name__=~\\"backtest_.*\\"}" returned 3 series between 2026-10-01T00:00:00Z and',
+    },
+    {
       name: 'a compare policy without the service',
       args: () => ['--config', policyFile('policy.yml'), '--compare', policyFile('other.yml', (_s, doc) => ((doc.services[0] as any).name = 'api')), ...RANGE],
       message: `headroom: --service: unknown service "web" in ${path.join(tmp, 'other.yml')} (known: api)`,
