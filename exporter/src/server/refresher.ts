@@ -42,6 +42,7 @@ export class Refresher {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private stopped = false;
+  private generation = 0;
   snapshots: ServiceSnapshot[] = [];
   stats: RefreshStats | null = null;
 
@@ -71,15 +72,18 @@ export class Refresher {
 
   start(): void {
     this.stopped = false;
+    // A loop started before the last stop() must not reschedule itself alongside this one.
+    const generation = ++this.generation;
     const loop = async () => {
       await this.refresh();
-      if (!this.stopped) this.timer = setTimeout(loop, this.policy.refresh.interval * 1000);
+      if (!this.stopped && generation === this.generation) this.timer = setTimeout(loop, this.policy.refresh.interval * 1000);
     };
     void loop();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.generation++;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.running;
