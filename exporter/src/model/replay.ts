@@ -1,6 +1,6 @@
 import { CronExpressionParser } from 'cron-parser';
 import type { Schedule, Service } from '../config/schema.js';
-import { decide, emptyState, recordAction, type BlockReason, type DecisionInput, type DecisionState, type Observation } from './decision.js';
+import { BLOCK_REASONS, decide, emptyState, recordAction, type BlockReason, type DecisionInput, type DecisionState, type Observation } from './decision.js';
 import { hourlyRate, type Pricing } from './cost.js';
 import { activeSchedule, type ActiveSchedule } from './schedule.js';
 
@@ -366,7 +366,8 @@ export function replay(svc: Service, input: ReplayInput, options: ReplayOptions)
       instanceHours: { simulated: simSeconds / 3600, recorded: recSeconds / 3600 },
       cost: { pricing: svc.cost.projection_pricing, currency: svc.cost.currency, simulated: simCost, recorded: recCost },
       risk,
-      blocked,
+      // In BLOCK_REASONS order, so the JSON keys do not depend on which block came first.
+      blocked: Object.fromEntries(BLOCK_REASONS.filter((b) => blocked[b] !== undefined).map((b) => [b, blocked[b]])),
       missingSteps,
     },
     days: days.map((d) => ({ ...d, instanceHours: { simulated: d.instanceHours.simulated / 3600, recorded: d.instanceHours.recorded / 3600 } })),
