@@ -50,17 +50,20 @@ describe('two scaler processes sharing a real Redis', () => {
   });
 });
 
-describe('kill -9 between the intent and the actuator call', () => {
+describe.each([
+  ['SQLite', () => sqlite(dir, 'killed.db')],
+  ['Redis', () => ({ type: 'redis', url: redis.url, key_prefix: 'killed:' })],
+])('kill -9 between the intent and the actuator call (%s store)', (storeName, store) => {
   it('loses no decision, never acts twice and keeps the cooldown after a restart', async () => {
     orch.calls.length = 0;
     orch.count = 4;
-    const policy = scalerPolicy({ store: sqlite(dir, 'killed.db'), actuator: orch.actuator('1s'), reconcile_interval: '1s' });
-    const doomed = await replica(policy, 'doomed', { HEADROOM_SCALER_TEST_AFTER_INTENT: 'crash' });
+    const policy = scalerPolicy({ store: store(), actuator: orch.actuator('1s'), reconcile_interval: '1s' });
+    const doomed = await replica(policy, `doomed-${storeName}`, { HEADROOM_SCALER_TEST_AFTER_INTENT: 'crash' });
     await expect(post(doomed.url, amPayload())).rejects.toThrow();
     expect(await doomed.exited).toMatchObject({ signal: 'SIGKILL' });
     expect(orch.calls).toHaveLength(0);
 
-    const restarted = await replica(policy, 'restarted');
+    const restarted = await replica(policy, `restarted-${storeName}`);
     // The intent survived; once its lease (timeout 1 s + 2 s grace) has passed it is reconciled
     // against the actuator's count (still 4, not 7): failed, and not re-sent on its own.
     const [intent] = await waitFor('the interrupted intent to be reconciled', async () => {
