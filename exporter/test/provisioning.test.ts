@@ -184,6 +184,16 @@ describe('deploy/ (the docker-compose stack)', () => {
     const { stdout } = await exec('promtool', ['check', 'config', '--syntax-only', path.join(ROOT, 'deploy/prometheus.yml')]);
     expect(stdout).toContain('SUCCESS');
   });
+
+  it('has the rules and alertmanager.yml `headroom rules` generates from the compose policy, and they pass promtool and amtool', async () => {
+    const r = await runCli(['rules', '--check', '--config', path.join(ROOT, 'deploy/headroom.compose.yml'), '--out', path.join(ROOT, 'deploy/alerts')]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const tests = path.join(ROOT, 'deploy/alerts/tests');
+    const { stdout } = await exec('promtool', ['test', 'rules', 'scaling.test.yml', 'budget.test.yml', 'health.test.yml'], { cwd: tests });
+    expect(stdout).toContain('SUCCESS');
+    await exec('amtool', ['check-config', path.join(ROOT, 'deploy/alerts/alertmanager.yml')]);
+  });
 });
 
 describe('docker-compose.yml', () => {
