@@ -152,6 +152,12 @@ describe('schedules', () => {
     expect(again.action).toBe('none');
   });
 
+  it('reports missing data when a schedule finds its count already running and every input is missing', () => {
+    const allGone = Object.fromEntries(policy.scale_out.map((t) => [t.name, gone]));
+    const d = decide(scheduled, { now: morning, current: 4, scaleOut: allGone, scaleIn: policy.scale_in!.conditions.map(() => gone) }, emptyState());
+    expect(d).toMatchObject({ action: 'none', blockedBy: ['missing_data'] });
+  });
+
   it('scales in to the off-peak count only when no input is missing', () => {
     const ok = decide(scheduled, { now: night, current: 4, scaleOut: outs(), scaleIn: inQuiet() }, emptyState());
     expect(ok).toMatchObject({ action: 'scale_in', target: 2, trigger: 'schedule_off_peak' });

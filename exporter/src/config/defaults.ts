@@ -14,7 +14,7 @@ export const DEFAULTS = {
     intervalSeconds: 30,
     /** History (365 days of daily data) changes slowly; it is refetched and refitted hourly. */
     historyIntervalSeconds: 3600,
-    /** A signal older than this is stale (missing). */
+    /** How long an input may stay missing, or the last refresh stay old, before the health alerts fire. */
     staleAfterSeconds: 300,
   },
   loadtest: {

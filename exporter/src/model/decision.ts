@@ -146,17 +146,11 @@ export function decide(policy: ScalingPolicy, input: DecisionInput, state: Decis
   });
   const firing = firingTriggers.map((t) => t.name);
 
-  const none = (intended: Action, confidence: number, extra: Partial<Decision> = {}): Decision => ({
-    ...base,
-    action: 'none',
-    intended,
-    target: current,
-    trigger: null,
-    firing,
-    blockedBy,
-    confidence,
-    ...extra,
-  });
+  const none = (intended: Action, confidence: number, extra: Partial<Decision> = {}): Decision => {
+    // Whatever else held the fleet, say that inputs were missing: nothing that needed them acted.
+    if ((missingOut.length > 0 || missingIn > 0) && !blockedBy.includes('missing_data')) blockedBy.push('missing_data');
+    return { ...base, action: 'none', intended, target: current, trigger: null, firing, blockedBy, confidence, ...extra };
+  };
 
   if (current === null) {
     blockedBy.push('missing_data');
