@@ -1,32 +1,70 @@
 #!/usr/bin/env node
 /**
- * Re-records tests/fixtures/exporter-scrape.prom from a running Headroom exporter, keeping only the
+ * Records tests/fixtures/exporter-scrape.prom from the real Headroom exporter, keeping only the
  * headroom_* samples and their HELP/TYPE lines (process and Node metrics are not part of the panel's
  * data contract).
  *
- *   node scripts/record-fixture.mjs --url http://127.0.0.1:9464/metrics [--out tests/fixtures/exporter-scrape.prom]
+ *   node scripts/record-fixture.mjs --start [--spacing 20] [--out tests/fixtures/exporter-scrape.prom]
+ *   node scripts/record-fixture.mjs --url http://127.0.0.1:9464/metrics [--out …]
+ *
+ * --start (what the committed fixture is): writes a temporary policy — the repository's example
+ * headroom.yml (built-in demo workload, no `prometheus:` section) with its service `terminal` plus a
+ * copy named `api` with other instances, limits, budget, planning scenario and no schedules — with a temporary SQLite
+ * scaler store and the dry-run actuator; starts `headroom serve` on a free loopback port; waits for
+ * /-/ready; posts Alertmanager v4 notifications to POST /webhook so the scaler makes real decisions
+ * (`--spacing` seconds apart, so they are distinct on a 5-minute timeline):
+ *
+ *   1. terminal cpu_high fires (cpu 91 %)        → scale out, acted (dry run)
+ *   2. api scale_in fires (all low)              → scale in, acted (dry run)
+ *   3. terminal memory_high fires (memory 82 %)  → scale out blocked by cooldown (of step 1)
+ *   4. api errors_high fires (errors 3.5 %)      → scale out by the trigger's step, acted (dry run)
+ *
+ * then scrapes /metrics once and stops the exporter. The demo workload is seeded, so the plan is the
+ * same on every run of the same day; utilization follows the demo's time of day, and the decision
+ * timestamps are the recording's (the tests derive their time range from them).
+ *
+ * --url records from an exporter that is already running.
  *
  * The unit tests and the browser test read this file; after re-recording, run `npm test` and update
  * the expected numbers where the exporter's model changed them.
  */
-import { writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const REPO = path.resolve(ROOT, '..');
 
 const { values } = parseArgs({
   options: {
     url: { type: 'string' },
+    start: { type: 'boolean', default: false },
+    policy: { type: 'string', default: path.join(REPO, 'headroom.yml') },
+    spacing: { type: 'string', default: '20' },
     out: { type: 'string', default: path.join(ROOT, 'tests/fixtures/exporter-scrape.prom') },
     timeout: { type: 'string', default: '10000' },
   },
 });
 
-if (!values.url) {
-  console.error('usage: node scripts/record-fixture.mjs --url http://127.0.0.1:PORT/metrics [--out FILE]');
+if (!values.url === !values.start) {
+  console.error(
+    'usage: node scripts/record-fixture.mjs --start [--policy ../headroom.yml] [--spacing SECONDS] [--out FILE]\n' +
+      '       node scripts/record-fixture.mjs --url http://127.0.0.1:PORT/metrics [--out FILE]'
+  );
   process.exit(2);
+}
+
+const log = (message) => console.log(`record-fixture: ${message}`);
+
+function fail(message) {
+  console.error(`record-fixture: ${message}`);
+  process.exit(1);
 }
 
 /** Keeps headroom_* samples and the comment lines that describe them. */
@@ -37,19 +75,216 @@ function keepHeadroomLines(text) {
     .join('\n');
 }
 
-const response = await fetch(values.url, { signal: AbortSignal.timeout(Number(values.timeout)) }).catch((error) => {
-  console.error(`record-fixture: cannot reach ${values.url}: ${error.message}`);
-  process.exit(1);
-});
-if (!response.ok) {
-  console.error(`record-fixture: ${values.url} answered ${response.status} ${response.statusText}`);
-  process.exit(1);
+async function scrape(url) {
+  const response = await fetch(url, { signal: AbortSignal.timeout(Number(values.timeout)) }).catch((error) => {
+    throw new Error(`cannot reach ${url}: ${error.message}`);
+  });
+  if (!response.ok) {
+    throw new Error(`${url} answered ${response.status} ${response.statusText}`);
+  }
+  const kept = keepHeadroomLines(await response.text());
+  const samples = kept.split('\n').filter((line) => line && !line.startsWith('#')).length;
+  if (samples === 0) {
+    throw new Error(`no headroom_* samples at ${url}; is it the Headroom exporter?`);
+  }
+  return { kept, samples };
 }
-const kept = keepHeadroomLines(await response.text());
-const samples = kept.split('\n').filter((line) => line && !line.startsWith('#')).length;
-if (samples === 0) {
-  console.error(`record-fixture: no headroom_* samples at ${values.url}; is it the Headroom exporter?`);
-  process.exit(1);
+
+function write(header, kept, samples) {
+  writeFileSync(values.out, header.map((line) => `# ${line}\n`).join('') + kept + '\n');
+  log(`wrote ${samples} headroom_* samples to ${path.relative(process.cwd(), values.out)}`);
 }
-writeFileSync(values.out, kept + '\n');
-console.log(`record-fixture: wrote ${samples} headroom_* samples to ${path.relative(process.cwd(), values.out)}`);
+
+// --- --url: an exporter that is already running --------------------------------------------------
+
+if (values.url) {
+  try {
+    const { kept, samples } = await scrape(values.url);
+    write([`Recorded ${new Date().toISOString()} from ${values.url} by scripts/record-fixture.mjs --url.`], kept, samples);
+  } catch (error) {
+    fail(error.message);
+  }
+  process.exit(0);
+}
+
+// --- --start: the real exporter on a temporary policy, driven through its webhook ----------------
+
+/** The exporter's own YAML parser (js-yaml is a dependency of exporter/, not of the plugin). */
+const yaml = createRequire(path.join(REPO, 'exporter/package.json'))('js-yaml');
+
+/** The example policy with two services that differ, a temporary SQLite store and the dry-run actuator. */
+function recordingPolicy(dir) {
+  const doc = yaml.load(readFileSync(values.policy, 'utf8'));
+  delete doc.prometheus; // the built-in demo workload
+  doc.scaler = {
+    ...doc.scaler,
+    store: { type: 'sqlite', path: path.join(dir, 'state.db') },
+    actuator: { type: 'dry-run' },
+    token_env: 'HEADROOM_WEBHOOK_TOKEN',
+  };
+  const terminal = doc.services.find((service) => service.name === 'terminal');
+  if (!terminal) {
+    throw new Error(`${values.policy} has no service "terminal"`);
+  }
+  const api = JSON.parse(JSON.stringify(terminal).replaceAll('job=\\"terminal\\"', 'job=\\"api\\"'));
+  api.name = 'api';
+  api.description = 'Public API (copy of terminal with its own size, limits and budget, for the panel fixture)';
+  api.instances = { static: 6 };
+  api.scaling.limits = { ...api.scaling.limits, min: 3, max: 12 };
+  // No schedules: the example's business_hours/off_peak schedules would turn the scale-in below into
+  // "go to the schedule's desired count", which depends on the time of day of the recording.
+  api.scaling.schedules = [];
+  api.growth.planning_scenario = 'conservative';
+  api.cost.budget = { ...api.cost.budget, monthly: 3000 };
+  doc.services = [terminal, api];
+  return doc;
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function waitReady(base, exporter, deadlineMs = 90000) {
+  const deadline = Date.now() + deadlineMs;
+  while (Date.now() < deadline) {
+    if (exporter.exitCode !== null) {
+      throw new Error(`the exporter exited with code ${exporter.exitCode} before it was ready`);
+    }
+    const ok = await fetch(`${base}/-/ready`, { signal: AbortSignal.timeout(2000) })
+      .then((response) => response.ok)
+      .catch(() => false);
+    if (ok) {
+      return;
+    }
+    await sleep(250);
+  }
+  throw new Error(`${base}/-/ready did not answer 200 within ${deadlineMs / 1000} s`);
+}
+
+/** An Alertmanager v4 notification with one alert, labelled the way the generated rules label it (docs/CONTRACTS.md). */
+function notification({ service, trigger, action, step, value }) {
+  const labels = {
+    alertname: `HeadroomScaling_${service}_${trigger}`,
+    headroom: 'scaling',
+    service,
+    trigger,
+    action,
+    step: String(step),
+    severity: trigger === 'errors_high' ? 'critical' : 'warning',
+  };
+  const startsAt = new Date().toISOString();
+  const alert = {
+    status: 'firing',
+    labels,
+    annotations: { summary: `${trigger} on ${service}`, value: String(value) },
+    startsAt,
+    endsAt: '0001-01-01T00:00:00Z',
+    generatorURL: 'http://127.0.0.1:9090/graph',
+    fingerprint: randomBytes(8).toString('hex'),
+  };
+  return {
+    receiver: 'headroom-scaler',
+    status: 'firing',
+    alerts: [alert],
+    groupLabels: { service },
+    commonLabels: labels,
+    commonAnnotations: alert.annotations,
+    externalURL: 'http://127.0.0.1:9093',
+    version: '4',
+    groupKey: `{}:{service="${service}"}`,
+    truncatedAlerts: 0,
+  };
+}
+
+const NOTIFICATIONS = [
+  { service: 'terminal', trigger: 'cpu_high', action: 'scale_out', step: 1, value: 91, expect: 'acted' },
+  { service: 'api', trigger: 'scale_in', action: 'scale_in', step: 1, value: 20, expect: 'acted' },
+  { service: 'terminal', trigger: 'memory_high', action: 'scale_out', step: 1, value: 82, expect: 'blocked' },
+  { service: 'api', trigger: 'errors_high', action: 'scale_out', step: 2, value: 3.5, expect: 'acted' },
+];
+
+async function postWebhook(base, token, spec) {
+  const response = await fetch(`${base}/webhook`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify(notification(spec)),
+    signal: AbortSignal.timeout(Number(values.timeout)),
+  });
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok) {
+    throw new Error(`POST /webhook (${spec.service} ${spec.trigger}) answered ${response.status}: ${JSON.stringify(body)}`);
+  }
+  const [result] = body.results ?? [];
+  const summary = `${spec.service} ${spec.trigger}: ${result?.outcome} ${result?.action ?? ''} ${result?.current ?? '?'} → ${result?.target ?? '?'}${
+    result?.blocked_by?.length ? ` blocked by ${result.blocked_by.join(', ')}` : ''
+  }`;
+  log(summary);
+  if (result?.outcome !== spec.expect) {
+    throw new Error(`expected ${spec.expect} for ${spec.service} ${spec.trigger}, the scaler answered ${JSON.stringify(result)}`);
+  }
+}
+
+const dir = mkdtempSync(path.join(tmpdir(), 'headroom-fixture-'));
+const policyFile = path.join(dir, 'headroom.yml');
+let exporter;
+let exporterLog = '';
+try {
+  writeFileSync(policyFile, yaml.dump(recordingPolicy(dir), { lineWidth: 200, noRefs: true }));
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const token = randomBytes(16).toString('hex');
+  // The `headroom` bin of the exporter workspace (what `npx headroom` runs), started directly so the
+  // process we stop is the exporter itself.
+  exporter = spawn(process.execPath, [path.join(REPO, 'exporter/bin/headroom.js'), 'serve', '--config', policyFile, '--listen', `127.0.0.1:${port}`], {
+    cwd: REPO,
+    env: { ...process.env, HEADROOM_WEBHOOK_TOKEN: token },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  exporter.stdout.on('data', (chunk) => (exporterLog += chunk));
+  exporter.stderr.on('data', (chunk) => (exporterLog += chunk));
+  log(`started headroom serve (pid ${exporter.pid}) on ${base} with ${policyFile}`);
+  await waitReady(base, exporter);
+  log('ready');
+
+  const spacingMs = Number(values.spacing) * 1000;
+  for (const [i, spec] of NOTIFICATIONS.entries()) {
+    if (i > 0) {
+      await sleep(spacingMs);
+    }
+    await postWebhook(base, token, spec);
+  }
+  const { kept, samples } = await scrape(`${base}/metrics`);
+  write(
+    [
+      `Recorded ${new Date().toISOString()} by scripts/record-fixture.mjs --start: headroom serve on the example`,
+      `policy (services terminal and api, built-in demo workload), dry-run scaler, ${NOTIFICATIONS.length} webhook notifications:`,
+      ...NOTIFICATIONS.map((n) => `  ${n.service} ${n.trigger} (value ${n.value}) → ${n.expect}`),
+    ],
+    kept,
+    samples
+  );
+} catch (error) {
+  console.error(exporterLog.split('\n').slice(-30).join('\n'));
+  process.exitCode = 1;
+  console.error(`record-fixture: ${error.message}`);
+} finally {
+  if (exporter && exporter.exitCode === null) {
+    const exited = new Promise((resolve) => exporter.once('exit', resolve));
+    exporter.kill('SIGTERM');
+    await Promise.race([exited, sleep(10000)]);
+    if (exporter.exitCode === null && exporter.signalCode === null) {
+      exporter.kill('SIGKILL');
+    }
+    log(`stopped the exporter (pid ${exporter.pid})`);
+  }
+  rmSync(dir, { recursive: true, force: true });
+}
