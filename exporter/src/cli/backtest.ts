@@ -117,20 +117,24 @@ async function fetchSeries(client: PrometheusClient, url: string, queries: strin
     queries.map(async (q) => {
       const values = new Float64Array(steps).fill(NaN);
       out.set(q, values);
-      await Promise.all(
+      const results = await Promise.all(
         chunks.map(async (c) => {
           const r = await client.range(q, c.start, c.end, step);
           progress.tick();
-          if (!r.ok) throw new BacktestError(`cannot read ${JSON.stringify(q)} from ${url}: ${r.reason}`);
-          if (r.series.length > 1) {
-            throw new UsageError(`query ${JSON.stringify(q)} returned ${r.series.length} series between ${iso(c.start)} and ${iso(c.end)}; expected one (aggregate it, e.g. with sum or avg)`);
-          }
-          for (const p of r.series[0]?.points ?? []) {
-            const k = Math.round((p.t - start) / step);
-            if (k >= 0 && k < steps) values[k] = p.v;
-          }
+          return { c, r };
         }),
       );
+      // Checked in chunk order, so the error names the first offending chunk whatever finished first.
+      for (const { c, r } of results) {
+        if (!r.ok) throw new BacktestError(`cannot read ${JSON.stringify(q)} from ${url}: ${r.reason}`);
+        if (r.series.length > 1) {
+          throw new UsageError(`query ${JSON.stringify(q)} returned ${r.series.length} series between ${iso(c.start)} and ${iso(c.end)}; expected one (aggregate it, e.g. with sum or avg)`);
+        }
+        for (const p of r.series[0]?.points ?? []) {
+          const k = Math.round((p.t - start) / step);
+          if (k >= 0 && k < steps) values[k] = p.v;
+        }
+      }
     }),
   );
   return out;

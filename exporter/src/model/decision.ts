@@ -257,7 +257,8 @@ export function decide(policy: ScalingPolicy, input: DecisionInput, state: Decis
         else reasons.push(`Scale-in condition ${conds[i].signal} has no data (${o.reason}).`);
       });
       if (scaleInBlocks(current)) return none('scale_in', 0.7 * availability);
-      const target = Math.max(current - policy.scale_in.step, effMin);
+      // Within [min, max] even when the fleet was above max (then straight down to max).
+      const target = Math.min(limits.max, Math.max(current - policy.scale_in.step, effMin));
       reasons.push(`Scale in from ${current} to ${target} instances.`);
       return { ...base, action: 'scale_in', intended: 'scale_in', target, trigger: 'scale_in', firing, blockedBy, confidence: 0.7 };
     }
