@@ -7,6 +7,7 @@ import { Tooltip, useStyles2, useTheme2 } from '@grafana/ui';
 import { DecisionEvent, DecisionKind, DecisionsModel } from '../data/model';
 import { formatCount, humanize } from '../format';
 import { MissingNote } from './MissingSeries';
+import { timeTicks } from './scale';
 
 interface Props {
   model: DecisionsModel;
@@ -95,10 +96,10 @@ export function DecisionsView({ model, range, timeZone, showEventList, width, he
   const span = Math.max(1, range.to - range.from);
   const x = (t: number) => margin.left + ((t - range.from) / span) * plotW;
   const laneY = (kind: DecisionKind) => margin.top + LANES.findIndex((l) => l.kind === kind) * laneHeight + laneHeight / 2;
-  const format = span > 2 * 86400 * 1000 ? 'MM-DD HH:mm' : 'HH:mm';
+  const { ticks, format } = timeTicks(range.from, range.to, Math.max(2, Math.min(6, Math.floor(plotW / 90))));
   const fmt = (t: number, f = format) => dateTimeFormat(t, { format: f, timeZone });
-  const tickCount = Math.max(2, Math.min(6, Math.floor(plotW / 90)));
-  const ticks = Array.from({ length: tickCount + 1 }, (_, i) => range.from + (i * span) / tickCount);
+  // Rows: seconds on a range of an hour or less (decisions a few seconds apart stay apart), else the day.
+  const rowFormat = span <= 3600 * 1000 ? 'HH:mm:ss' : 'MM-DD HH:mm';
   const colorOf = (kind: DecisionKind) => theme.visualization.getColorByName(LANES.find((l) => l.kind === kind)?.color ?? 'text');
   const multiService = model.services.length > 1;
   const placed = placeLabels(model.events, x, margin.left, margin.left + plotW, plotW > 240);
@@ -141,7 +142,7 @@ export function DecisionsView({ model, range, timeZone, showEventList, width, he
           {[...model.events].reverse().map((e) => (
             <Tooltip key={`${e.service}-${e.trigger}-${e.action}-${e.blockedBy}-${e.time}`} content={<pre className={styles.tip}>{describe(e, fmt(e.time, 'YYYY-MM-DD HH:mm:ss'))}</pre>}>
               <div className={styles.row} style={{ gridTemplateColumns: multiService ? '80px 72px 72px 64px 1fr' : '80px 72px 64px 1fr' }} data-testid="decision-row">
-                <span className={styles.time}>{fmt(e.time, 'MM-DD HH:mm')}</span>
+                <span className={styles.time}>{fmt(e.time, rowFormat)}</span>
                 {multiService && <span className={styles.service}>{e.service}</span>}
                 <span className={cx(styles.kind)} style={{ color: colorOf(e.kind) }}>
                   {humanize(e.action)}

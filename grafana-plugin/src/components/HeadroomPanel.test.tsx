@@ -2,7 +2,8 @@ import React from 'react';
 import { render, screen, within } from '@testing-library/react';
 
 import { framesToSeries } from '../data/frames';
-import { fixtureSamples, SCRAPE_TIME } from '../testing/fixture';
+import { EXPECTED_METRICS } from '../queries';
+import { FIXTURE_WINDOW, fixtureSamples, SCRAPE_TIME } from '../testing/fixture';
 import { panelProps } from '../testing/panelProps';
 import { Sample, toPrometheusFrames, toTableFrame } from '../testing/promText';
 import { PanelView } from '../types';
@@ -10,6 +11,11 @@ import { HeadroomPanel } from './HeadroomPanel';
 
 const fixtureFrames = (keep: (s: Sample) => boolean = () => true) => toPrometheusFrames(fixtureSamples().filter(keep), [SCRAPE_TIME]);
 const renderPanel = (...args: Parameters<typeof panelProps>) => render(<HeadroomPanel {...panelProps(...args)} />);
+/** HH:mm:ss in UTC (the panel's time zone in these tests). */
+const hms = (t: number) => new Date(t).toISOString().slice(11, 19);
+
+// The fixture is a real exporter recording (scripts/record-fixture.mjs --start); the first service in
+// it is `api` (6 instances, max 12, $3,000 budget, conservative planning), the other `terminal`.
 
 describe('empty data', () => {
   it.each<[PanelView, string]>([
@@ -35,31 +41,34 @@ describe('plan view', () => {
     for (const scenario of ['conservative', 'moderate', 'aggressive', 'hockey_stick']) {
       expect(screen.getByTestId(`plan-line-${scenario}`).querySelector('path')?.getAttribute('d')).toMatch(/^M[\d.]+,[\d.]+(L[\d.]+,[\d.]+){4}$/);
     }
-    expect(screen.getByTestId('plan-max-line')).toHaveTextContent('max 40');
-    expect(screen.getByTestId('plan-current')).toBeInTheDocument();
+    expect(screen.getByTestId('plan-max-line')).toHaveTextContent('max 12');
+    expect(screen.getByTestId('plan-min-line')).toHaveTextContent('min 3');
+    expect(screen.getByTestId('plan-current')).toHaveTextContent('now: 6 instances');
   });
 
   it('summarises the 6- and 12-month ranges and the planning scenario', () => {
     renderPanel(fixtureFrames());
-    expect(screen.getByTestId('plan-range-6')).toHaveTextContent('6 months: 19–135 instances');
-    expect(screen.getByTestId('plan-range-12')).toHaveTextContent('12 months: 43–2,252 instances');
-    expect(screen.getByTestId('plan-planning')).toHaveTextContent('Planning scenario moderate: 31 at 6 mo, 117 at 12 mo ($84,240/month)');
-    expect(screen.getByTestId('plan-budget')).toHaveTextContent('Budget $9,000/month · forecast month-end $8,400 · spent 62%');
-    expect(screen.getByTestId('plan-over-limit')).toHaveTextContent('Over max 40: conservative from 12 mo, moderate from 12 mo, aggressive from 6 mo, hockey stick from 6 mo');
+    expect(screen.getByTestId('plan-range-6')).toHaveTextContent('6 months: 8–52 instances');
+    expect(screen.getByTestId('plan-range-12')).toHaveTextContent('12 months: 17–867 instances');
+    expect(screen.getByTestId('plan-planning')).toHaveTextContent('Planning scenario conservative: 8 at 6 mo, 17 at 12 mo ($6,120/month)');
+    expect(screen.getByTestId('plan-budget')).toHaveTextContent('Budget $3,000/month · forecast month-end $2,160 · spent 64%');
+    expect(screen.getByTestId('plan-over-limit')).toHaveTextContent('Over max 12: conservative from 12 mo, moderate from 12 mo, aggressive from 6 mo, hockey stick from 3 mo');
   });
 
   it('plots monthly cost against the budget line when the plan metric is cost', () => {
     renderPanel(fixtureFrames(), { planMetric: 'cost', currency: 'EUR' });
-    expect(screen.getByTestId('plan-budget-line')).toHaveTextContent('budget €9K');
+    expect(screen.getByTestId('plan-budget-line')).toHaveTextContent('budget €3K');
     expect(screen.queryByTestId('plan-max-line')).not.toBeInTheDocument();
-    expect(screen.getByTestId('plan-range-6')).toHaveTextContent('6 months: €13,680–€97,200/month');
+    expect(screen.getByTestId('plan-range-6')).toHaveTextContent('6 months: €2,880–€18,720/month');
+    expect(screen.getByTestId('plan-over-limit')).toHaveTextContent('Over budget €3,000: conservative from 12 mo, moderate from 6 mo');
   });
 
   it('shows the service picked by a dashboard variable in multi-service data', () => {
-    renderPanel(fixtureFrames(), { service: '$service' }, undefined, { service: 'search' });
-    expect(screen.getByTestId('plan-legend')).toHaveTextContent('search');
-    expect(screen.getByTestId('plan-planning')).toHaveTextContent('Planning scenario conservative');
-    expect(screen.getByTestId('plan-max-line')).toHaveTextContent('max 16');
+    renderPanel(fixtureFrames(), { service: '$service' }, undefined, { service: 'terminal' });
+    expect(screen.getByTestId('plan-legend')).toHaveTextContent('terminal');
+    expect(screen.getByTestId('plan-planning')).toHaveTextContent('Planning scenario moderate: 12 at 6 mo, 45 at 12 mo ($16,200/month)');
+    expect(screen.getByTestId('plan-max-line')).toHaveTextContent('max 20');
+    expect(screen.getByTestId('plan-budget')).toHaveTextContent('Budget $5,000/month · forecast month-end $1,440 · spent 26%');
   });
 
   it('keeps the instance chart and lists the missing series when cost and budget are absent', () => {
@@ -72,7 +81,7 @@ describe('plan view', () => {
 
   it('says there is nothing to draw in cost mode when only instance projections exist', () => {
     renderPanel(fixtureFrames((s) => s.metric !== 'headroom_projected_monthly_cost'), { planMetric: 'cost' });
-    expect(screen.getByTestId('plan-no-chart')).toHaveTextContent('No projected monthly cost for checkout');
+    expect(screen.getByTestId('plan-no-chart')).toHaveTextContent('No projected monthly cost for api');
   });
 
   it('drops the summary in a small panel but still draws the chart', () => {
@@ -83,27 +92,46 @@ describe('plan view', () => {
 
   it('reads table-format instant queries as well as time series frames', () => {
     renderPanel([toTableFrame(fixtureSamples(), SCRAPE_TIME)]);
-    expect(screen.getByTestId('plan-range-12')).toHaveTextContent('12 months: 43–2,252 instances');
+    expect(screen.getByTestId('plan-range-12')).toHaveTextContent('12 months: 17–867 instances');
   });
 });
 
 describe('headroom view', () => {
   it('shows utilization, headroom and time until exhaustion for each resource', () => {
     renderPanel(fixtureFrames(), { view: 'headroom' });
-    expect(screen.getByTestId('headroom-resource-cpu')).toHaveTextContent('cpu');
-    expect(screen.getByTestId('headroom-ratio-cpu')).toHaveTextContent('32%');
-    expect(screen.getByTestId('headroom-exhaustion-cpu')).toHaveTextContent('14 d');
-    expect(screen.getByTestId('headroom-exhaustion-memory')).toHaveTextContent('3 d');
-    expect(screen.getByTestId('headroom-exhaustion-sessions')).toHaveTextContent('never');
-    expect(screen.getByTestId('headroom-bar-cpu').querySelector('title')).toHaveTextContent('cpu: 58% used · warning 70% · critical 85%');
+    expect(screen.getAllByTestId(/^headroom-resource-/).map((row) => row.textContent)).toEqual(['cpu', 'memory', 'sessions', 'latency']);
+    expect(screen.getByTestId('headroom-ratio-cpu')).toHaveTextContent('69%');
+    expect(screen.getByTestId('headroom-exhaustion-cpu')).toHaveTextContent('10 mo');
+    expect(screen.getByTestId('headroom-exhaustion-memory')).toHaveTextContent('7 mo');
+    expect(screen.getByTestId('headroom-exhaustion-latency')).toHaveTextContent('9 mo');
+    expect(screen.getByTestId('headroom-bar-cpu').querySelector('title')).toHaveTextContent('cpu: 21% used · warning 70% · critical 85%');
+    expect(screen.getByTestId('headroom-bar-sessions').querySelector('title')).toHaveTextContent('sessions: 21% used · warning 80% · critical 95%');
     expect(screen.getByTestId('headroom-warning-cpu')).toHaveAttribute('x', '70%');
     expect(screen.getByTestId('headroom-critical-cpu')).toHaveAttribute('x', '85%');
   });
 
-  it('shows a resource already over its critical threshold as exhausted now', () => {
-    renderPanel(fixtureFrames(), { view: 'headroom', service: 'search' });
+  it('shows the other service of the recording', () => {
+    renderPanel(fixtureFrames(), { view: 'headroom', service: 'terminal' });
+    expect(screen.getByTestId('headroom-ratio-memory')).toHaveTextContent('51%');
+    expect(screen.getByTestId('headroom-exhaustion-memory')).toHaveTextContent('4 mo');
+  });
+
+  it('shows a resource over its critical threshold as exhausted now, and +Inf as never', () => {
+    // Hand-made: the recording's demo workload is nowhere near its thresholds.
+    const samples: Sample[] = [
+      { metric: 'headroom_resource_utilization_ratio', labels: { service: 'search', resource: 'cpu' }, value: 0.88 },
+      { metric: 'headroom_resource_threshold_ratio', labels: { service: 'search', resource: 'cpu', level: 'warning' }, value: 0.7 },
+      { metric: 'headroom_resource_threshold_ratio', labels: { service: 'search', resource: 'cpu', level: 'critical' }, value: 0.85 },
+      { metric: 'headroom_resource_headroom_ratio', labels: { service: 'search', resource: 'cpu' }, value: 0 },
+      { metric: 'headroom_resource_exhaustion_seconds', labels: { service: 'search', resource: 'cpu' }, value: 0 },
+      { metric: 'headroom_resource_utilization_ratio', labels: { service: 'search', resource: 'memory' }, value: 0.35 },
+      { metric: 'headroom_resource_headroom_ratio', labels: { service: 'search', resource: 'memory' }, value: 0.53 },
+      { metric: 'headroom_resource_exhaustion_seconds', labels: { service: 'search', resource: 'memory' }, value: Infinity },
+    ];
+    renderPanel(toPrometheusFrames(samples, [SCRAPE_TIME]), { view: 'headroom', service: 'search' });
     expect(screen.getByTestId('headroom-exhaustion-cpu')).toHaveTextContent('now');
     expect(screen.getByTestId('headroom-ratio-cpu')).toHaveTextContent('0%');
+    expect(screen.getByTestId('headroom-exhaustion-memory')).toHaveTextContent('never');
   });
 
   it('keeps the bars and lists the missing series when thresholds are absent', () => {
@@ -123,22 +151,26 @@ describe('headroom view', () => {
 describe('decisions view', () => {
   it('marks each decision on the timeline and lists it with current → target, trigger and blocker', () => {
     renderPanel(fixtureFrames(), { view: 'decisions' });
-    expect(screen.getAllByTestId('decision-marker-scale_out')).toHaveLength(1);
+    expect(screen.getAllByTestId('decision-marker-scale_out')).toHaveLength(2);
     expect(screen.getAllByTestId('decision-marker-scale_in')).toHaveLength(1);
-    expect(screen.getAllByTestId('decision-marker-blocked')).toHaveLength(2);
+    expect(screen.getAllByTestId('decision-marker-blocked')).toHaveLength(1);
     const rows = screen.getAllByTestId('decision-row').map((row) => row.textContent);
+    // Newest first; a 5-minute range shows seconds.
+    const [t1, t2, t3, t4] = FIXTURE_WINDOW.decisionTimes.map(hms);
     expect(rows).toEqual([
-      '11-21 12:00checkoutscale out8 → 10sessions_high blocked by cooldown',
-      '11-21 11:40searchscale out16 → 18latency_p95_high blocked by max_instances',
-      '11-21 11:20checkoutscale out6 → 8cpu_high',
-      '11-21 10:00checkoutscale in9 → 8all_low',
+      `${t4}apiscale out5 → 7errors_high`,
+      `${t3}terminalscale out7 → 7memory_high blocked by cooldown`,
+      `${t2}apiscale in6 → 5scale_in`,
+      `${t1}terminalscale out4 → 7cpu_high`,
     ]);
   });
 
   it('explains a decision in the marker tooltip', () => {
-    renderPanel(fixtureFrames(), { view: 'decisions', service: 'checkout' });
+    renderPanel(fixtureFrames(), { view: 'decisions', service: 'terminal' });
     const titles = screen.getAllByTestId('decision-marker-blocked').map((m) => m.querySelector('title')?.textContent);
-    expect(titles).toEqual(['2026-11-21 12:00:00 · checkout\nscale out 8 → 10\ntrigger: sessions_high\nblocked by: cooldown']);
+    const day = new Date(FIXTURE_WINDOW.decisionTimes[2]).toISOString().slice(0, 10);
+    expect(titles).toEqual([`${day} ${hms(FIXTURE_WINDOW.decisionTimes[2])} · terminal\nscale out 7 → 7\ntrigger: memory_high\nblocked by: cooldown`]);
+    expect(screen.getAllByTestId(/^decision-marker-/)).toHaveLength(2);
   });
 
   it('says so when no decision falls in the time range, without hiding the timeline', () => {
@@ -166,6 +198,8 @@ describe('decisions view', () => {
 describe('frames from the fixture', () => {
   it('cover every metric the views expect', () => {
     const metrics = new Set(framesToSeries(fixtureFrames()).map((s) => s.metric));
-    expect(metrics.size).toBe(15);
+    for (const metric of Object.values(EXPECTED_METRICS).flat()) {
+      expect(metrics).toContain(metric);
+    }
   });
 });

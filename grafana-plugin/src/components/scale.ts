@@ -90,3 +90,30 @@ export function thinTicks<T>(ticks: T[], position: (tick: T) => number, minSpaci
   }
   return kept;
 }
+
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+const TIME_STEPS = [
+  ...[1, 2, 5, 10, 15, 30].map((n) => n * SECOND),
+  ...[1, 2, 5, 10, 15, 30].map((n) => n * MINUTE),
+  ...[1, 2, 3, 6, 12].map((n) => n * HOUR),
+  ...[1, 2, 7, 14, 30, 90, 365].map((n) => n * DAY),
+];
+
+/**
+ * Time-axis ticks at round times (whole seconds, minutes, hours or days, at most `maxTicks + 1`) and
+ * the label format that tells them apart: a 5-minute range gets a tick per minute labelled HH:mm, not
+ * six ticks 50 s apart that print the same minute twice.
+ */
+export function timeTicks(from: number, to: number, maxTicks: number): { ticks: number[]; format: string } {
+  const span = Math.max(1, to - from);
+  const step = TIME_STEPS.find((s) => span / s <= Math.max(1, maxTicks)) ?? TIME_STEPS[TIME_STEPS.length - 1];
+  const ticks: number[] = [];
+  for (let t = Math.ceil(from / step) * step; t <= to; t += step) {
+    ticks.push(t);
+  }
+  const format = step < MINUTE ? 'HH:mm:ss' : step >= DAY ? 'MM-DD' : span > 2 * DAY ? 'MM-DD HH:mm' : 'HH:mm';
+  return { ticks, format };
+}

@@ -1,4 +1,4 @@
-import { fixtureSamples, RANGE, SCRAPE_TIME } from '../testing/fixture';
+import { FIXTURE_WINDOW, fixtureSamples, RANGE, SCRAPE_TIME } from '../testing/fixture';
 import { Sample, toPrometheusFrames } from '../testing/promText';
 import { framesToSeries, Series } from './frames';
 import { buildDecisions, buildHeadroom, buildPlan, parseServiceOption, rangeAt, resourceState } from './model';
@@ -21,29 +21,35 @@ describe('parseServiceOption', () => {
   });
 });
 
+// The fixture is a real recording (scripts/record-fixture.mjs --start): the example policy's service
+// `terminal` and a copy `api` (6 instances, min 3, max 12, $3,000 budget, conservative planning) on the
+// exporter's demo workload, and four real webhook decisions 20 s apart.
 describe('buildPlan', () => {
   it('collects every scenario and horizon of the first service when none is chosen', () => {
     const plan = buildPlan(fixtureSeries(), []);
-    expect(plan.service).toBe('checkout');
-    expect(plan.services).toEqual(['checkout', 'search']);
+    expect(plan.service).toBe('api');
+    expect(plan.services).toEqual(['api', 'terminal']);
     expect(plan.horizons).toEqual([1, 3, 6, 12]);
     expect(plan.scenarios.map((s) => s.name)).toEqual(['conservative', 'moderate', 'aggressive', 'hockey_stick']);
-    expect(plan).toMatchObject({ current: 8, min: 3, max: 40, budget: 9000, budgetUsage: 0.62, forecastSpend: 8400, planningScenario: 'moderate' });
-    expect(plan.scenarios.find((s) => s.planning)?.name).toBe('moderate');
+    expect(plan).toMatchObject({ current: 6, min: 3, max: 12, budget: 3000, forecastSpend: 2160, planningScenario: 'conservative' });
+    expect(plan.budgetUsage).toBeCloseTo(0.642, 3);
+    expect(plan.scenarios.find((s) => s.planning)?.name).toBe('conservative');
     expect(plan.missing).toEqual([]);
   });
 
   it('shows the chosen service of multi-service data', () => {
-    const plan = buildPlan(fixtureSeries(), ['search']);
-    expect(plan).toMatchObject({ service: 'search', current: 5, max: 16, planningScenario: 'conservative' });
-    expect(plan.scenarios[0].instances.get(12)).toBe(27);
+    const plan = buildPlan(fixtureSeries(), ['terminal']);
+    expect(plan).toMatchObject({ service: 'terminal', current: 4, min: 2, max: 20, budget: 5000, forecastSpend: 1440, planningScenario: 'moderate' });
+    expect(plan.scenarios[0].instances.get(12)).toBe(17);
+    expect(plan.scenarios.find((s) => s.planning)?.instances.get(12)).toBe(45);
   });
 
   it('gives the instance range across scenarios at a horizon', () => {
-    const plan = buildPlan(fixtureSeries(), ['checkout']);
-    expect(rangeAt(plan, 6, 'instances')).toEqual([19, 135]);
-    expect(rangeAt(plan, 12, 'instances')).toEqual([43, 2252]);
-    expect(rangeAt(plan, 12, 'cost')).toEqual([43 * 720, 2252 * 720]);
+    const plan = buildPlan(fixtureSeries(), ['terminal']);
+    expect(rangeAt(plan, 6, 'instances')).toEqual([8, 51]);
+    expect(rangeAt(plan, 12, 'instances')).toEqual([17, 839]);
+    // on-demand $0.50/hour × 720 hours a month per instance
+    expect(rangeAt(plan, 12, 'cost')).toEqual([17 * 360, 839 * 360]);
     expect(rangeAt(plan, 24, 'instances')).toBeUndefined();
   });
 
@@ -60,12 +66,23 @@ describe('buildPlan', () => {
 
 describe('buildHeadroom', () => {
   it('reads utilization, thresholds, headroom and exhaustion per resource in a fixed order', () => {
-    const model = buildHeadroom(fixtureSeries(), []);
-    expect(model.resources).toEqual([
-      { resource: 'cpu', utilization: 0.58, warning: 0.7, critical: 0.85, headroom: 0.3176, exhaustionSeconds: 1209600 },
-      { resource: 'memory', utilization: 0.74, warning: 0.75, critical: 0.9, headroom: 0.1778, exhaustionSeconds: 259200 },
-      { resource: 'sessions', utilization: 0.41, warning: 0.6, critical: 0.8, headroom: 0.4875, exhaustionSeconds: Infinity },
+    const model = buildHeadroom(fixtureSeries(), ['terminal']);
+    expect(model.resources.map((r) => [r.resource, r.warning, r.critical])).toEqual([
+      ['cpu', 0.7, 0.85],
+      ['memory', 0.75, 0.9],
+      ['sessions', 0.8, 0.95],
+      ['latency', 0.3, 0.5],
     ]);
+    const [cpu, memory] = model.resources;
+    expect(cpu.utilization).toBeCloseTo(0.263, 3);
+    expect(memory.utilization).toBeCloseTo(0.371, 3);
+    for (const r of model.resources) {
+      // the exporter's headroom is 1 - used/warning; the demo is far from exhaustion (months)
+      expect(r.headroom).toBeCloseTo(1 - r.utilization! / r.warning!, 6);
+      expect(r.exhaustionSeconds).toBeGreaterThan(30 * 86400);
+      expect(Number.isFinite(r.exhaustionSeconds)).toBe(true);
+    }
+    expect(model.missing).toEqual([]);
   });
 
   it.each([
@@ -79,13 +96,13 @@ describe('buildHeadroom', () => {
 
   it('reads an absent exhaustion series as never when the family is published', () => {
     const series = fixtureSeries().filter((s) => !(s.metric === 'headroom_resource_exhaustion_seconds' && s.labels.resource === 'cpu'));
-    expect(buildHeadroom(series, ['checkout']).resources[0].exhaustionSeconds).toBe(Infinity);
+    expect(buildHeadroom(series, ['terminal']).resources[0].exhaustionSeconds).toBe(Infinity);
   });
 
   it('leaves exhaustion unknown when the whole family is missing', () => {
     const model = buildHeadroom(without('headroom_resource_exhaustion_seconds'), []);
     expect(model.missing).toEqual(['headroom_resource_exhaustion_seconds']);
-    expect(model.resources.map((r) => r.exhaustionSeconds)).toEqual([undefined, undefined, undefined]);
+    expect(model.resources.map((r) => r.exhaustionSeconds)).toEqual([undefined, undefined, undefined, undefined]);
   });
 });
 
@@ -93,22 +110,23 @@ describe('buildDecisions', () => {
   it('turns each decision timestamp into an event paired with its current and target counts', () => {
     const model = buildDecisions(fixtureSeries(), [], RANGE);
     expect(model.events.map((e) => [e.service, e.kind, e.trigger, e.blockedBy, e.current, e.target])).toEqual([
-      ['checkout', 'scale_in', 'all_low', 'none', 9, 8],
-      ['checkout', 'scale_out', 'cpu_high', 'none', 6, 8],
-      ['search', 'blocked', 'latency_p95_high', 'max_instances', 16, 18],
-      ['checkout', 'blocked', 'sessions_high', 'cooldown', 8, 10],
+      ['terminal', 'scale_out', 'cpu_high', 'none', 4, 7],
+      ['api', 'scale_in', 'scale_in', 'none', 6, 5],
+      ['terminal', 'blocked', 'memory_high', 'cooldown', 7, 7],
+      ['api', 'scale_out', 'errors_high', 'none', 5, 7],
     ]);
-    expect(model.events[0].time).toBe(Date.UTC(2026, 10, 21, 10, 0, 0));
-    expect(model.services).toEqual(['checkout', 'search']);
+    expect(model.events.map((e) => e.time)).toEqual(FIXTURE_WINDOW.decisionTimes);
+    expect(model.services).toEqual(['api', 'terminal']);
   });
 
   it('keeps only the chosen services', () => {
-    expect(buildDecisions(fixtureSeries(), ['search'], RANGE).events.map((e) => e.trigger)).toEqual(['latency_p95_high']);
+    expect(buildDecisions(fixtureSeries(), ['api'], RANGE).events.map((e) => e.trigger)).toEqual(['scale_in', 'errors_high']);
   });
 
   it('drops decisions outside the dashboard time range', () => {
-    const range = { from: Date.UTC(2026, 10, 21, 11, 0, 0), to: Date.UTC(2026, 10, 21, 11, 30, 0) };
-    expect(buildDecisions(fixtureSeries(), [], range).events.map((e) => e.trigger)).toEqual(['cpu_high']);
+    const [, second, third] = FIXTURE_WINDOW.decisionTimes;
+    const range = { from: second - 1000, to: third + 1000 };
+    expect(buildDecisions(fixtureSeries(), [], range).events.map((e) => e.trigger)).toEqual(['scale_in', 'memory_high']);
   });
 
   it('finds one event per distinct timestamp value of a range query and reads the counts at that sample', () => {

@@ -1,14 +1,9 @@
-/** Test support: the PanelProps Grafana passes to a panel, built around a list of frames. */
-import { DataFrame, dateTime, EventBusSrv, LoadingState, PanelProps, TimeRange } from '@grafana/data';
+/** Test support: the PanelProps Grafana passes to a panel, built around a list of frames, in the fixture's time range. */
+import { DataFrame, EventBusSrv, LoadingState, PanelProps } from '@grafana/data';
 
 import { defaultOptions, PanelOptions } from '../types';
-import { RANGE } from './times';
-
-export function timeRangeOf(range: { from: number; to: number }): TimeRange {
-  const from = dateTime(range.from);
-  const to = dateTime(range.to);
-  return { from, to, raw: { from, to } };
-}
+import { RANGE } from './fixture';
+import { timeRangeOf } from './times';
 
 export function panelProps(
   frames: DataFrame[],

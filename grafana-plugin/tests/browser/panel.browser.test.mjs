@@ -146,17 +146,30 @@ after(async () => {
   }
 });
 
+/**
+ * The recorded scrape (scripts/record-fixture.mjs --start): services `api` (shown by default: first in
+ * the data) and `terminal`, four webhook decisions 20 s apart. Decision times change with every
+ * recording, so they are read from the fixture.
+ */
+const FIXTURE = readFileSync(path.join(ROOT, 'tests/fixtures/exporter-scrape.prom'), 'utf8');
+function decisionTime(trigger) {
+  const line = FIXTURE.split('\n').find((l) => l.startsWith('headroom_scaler_last_decision_timestamp_seconds{') && l.includes(`trigger="${trigger}"`));
+  assert.ok(line, `no ${trigger} decision in the fixture`);
+  // The panel's time zone is UTC in the host page.
+  return new Date(Number(line.split(' ').pop()) * 1000).toISOString().replace('T', ' ').slice(0, 19);
+}
+
 const VIEWS = {
   plan: {
-    text: ['conservative', 'moderate', 'aggressive', 'hockey stick', '(planning)', '6 months: 19–135 instances', '12 months: 43–2,252 instances', 'Planning scenario moderate: 31 at 6 mo, 117 at 12 mo', 'max 40', 'Budget $9,000/month'],
+    text: ['conservative', 'moderate', 'aggressive', 'hockey stick', '(planning)', '6 months: 8–52 instances', '12 months: 17–867 instances', 'Planning scenario conservative: 8 at 6 mo, 17 at 12 mo', 'max 12', 'min 3', 'Budget $3,000/month'],
     drawn: [['[data-testid^="plan-line-"] path', 4], ['[data-testid="plan-max-line"] line', 1], ['[data-testid="plan-current"] circle', 1]],
   },
   headroom: {
-    text: ['cpu', 'memory', 'sessions', '58%', '32%', '14 d', '3 d', 'never'],
-    drawn: [['[data-testid^="headroom-bar-"] rect', 9]],
+    text: ['cpu', 'memory', 'sessions', 'latency', '21%', '69%', '10 mo', '7 mo'],
+    drawn: [['[data-testid^="headroom-bar-"] rect', 12]],
   },
   decisions: {
-    text: ['8 → 10', '6 → 8', '9 → 8', '16 → 18', 'sessions_high', 'blocked by cooldown', 'cpu_high', 'latency_p95_high', 'all_low', 'scale out', 'scale in', 'blocked'],
+    text: ['4 → 7', '6 → 5', '7 → 7', '5 → 7', 'cpu_high', 'memory_high', 'blocked by cooldown', 'scale_in', 'errors_high', 'scale out', 'scale in', 'blocked', decisionTime('errors_high').slice(11)],
     drawn: [['[data-testid^="decision-marker-"] path, [data-testid^="decision-marker-"] rect', 4]],
   },
 };
@@ -207,7 +220,7 @@ describe('the built panel in Chromium', () => {
     const { page, errors } = await openPanel({ options: { view: 'plan', planMetric: 'cost' }, theme: 'light' });
     try {
       const text = await page.locator('[data-testid="headroom-panel"]').innerText();
-      for (const snippet of ['budget $9K', '6 months: $13,680–$97,200/month', 'Over budget $9,000']) {
+      for (const snippet of ['budget $3K', '6 months: $2,880–$18,720/month', 'Over budget $3,000']) {
         assert.ok(text.includes(snippet), `"${snippet}" not in:\n${text}`);
       }
       assertDrawn(await boxes(page, '[data-testid^="plan-line-"] path'), 'cost lines', 4);
@@ -222,13 +235,13 @@ describe('the built panel in Chromium', () => {
   it('explains a decision in a tooltip when its row is hovered', async () => {
     const { page } = await openPanel({ options: { view: 'decisions' } });
     try {
-      await page.getByTestId('decision-row').first().hover();
+      await page.getByTestId('decision-row').filter({ hasText: 'memory_high' }).hover();
       const tooltip = page.locator('[role="tooltip"]');
       await tooltip.waitFor();
       const text = await tooltip.innerText();
-      assert.match(text, /2026-11-21 12:00:00 · checkout/);
-      assert.match(text, /scale out 8 → 10/);
-      assert.match(text, /trigger: sessions_high/);
+      assert.ok(text.includes(`${decisionTime('memory_high')} · terminal`), text);
+      assert.match(text, /scale out 7 → 7/);
+      assert.match(text, /trigger: memory_high/);
       assert.match(text, /blocked by: cooldown/);
       await screenshot(page, 'decisions-tooltip');
     } finally {
@@ -237,11 +250,11 @@ describe('the built panel in Chromium', () => {
   });
 
   it('shows the chosen service of multi-service data through a dashboard variable', async () => {
-    const { page } = await openPanel({ options: { view: 'plan', service: '$service' }, variables: { service: 'search' } });
+    const { page } = await openPanel({ options: { view: 'plan', service: '$service' }, variables: { service: 'terminal' } });
     try {
       const text = await page.locator('[data-testid="headroom-panel"]').innerText();
-      assert.ok(text.includes('Planning scenario conservative'), text);
-      assert.ok(text.includes('max 16'), text);
+      assert.ok(text.includes('Planning scenario moderate: 12 at 6 mo, 45 at 12 mo'), text);
+      assert.ok(text.includes('max 20'), text);
     } finally {
       await page.close();
     }

@@ -18,8 +18,7 @@ import * as rxjs from 'rxjs';
 
 import { PLAN_RENDER_MEASURE } from '../../src/perf';
 import { parsePromText, syntheticPlan, toPrometheusFrames } from '../../src/testing/promText';
-import { timeRangeOf } from '../../src/testing/panelProps';
-import { RANGE, SCRAPE_TIME } from '../../src/testing/times';
+import { fixtureWindow, timeRangeOf } from '../../src/testing/times';
 
 const { applyFieldOverrides, createTheme, getPanelOptionsWithDefaults, LoadingState, standardEditorsRegistry, ThemeContext, EventBusSrv } =
   grafanaData;
@@ -97,23 +96,23 @@ async function main() {
     isAfterPluginChange: false,
   });
 
-  let samples;
-  if (data === 'synthetic') {
-    // 4 scenarios × 12 monthly horizons: the render-time figure in the README.
-    samples = syntheticPlan('api', ['conservative', 'moderate', 'aggressive', 'hockey_stick'], Array.from({ length: 12 }, (_, i) => i + 1));
-  } else {
-    const text = await (await fetch('/tests/fixtures/exporter-scrape.prom')).text();
-    samples = parsePromText(text);
-  }
+  // The recorded scrape also gives the time range: a 5-minute window around its real decisions.
+  const recorded = parsePromText(await (await fetch('/tests/fixtures/exporter-scrape.prom')).text());
+  const { scrapeTime, range } = fixtureWindow(recorded);
+  // 4 scenarios × 12 monthly horizons: the render-time figure in the README.
+  const samples =
+    data === 'synthetic'
+      ? syntheticPlan('api', ['conservative', 'moderate', 'aggressive', 'hockey_stick'], Array.from({ length: 12 }, (_, i) => i + 1))
+      : recorded;
   const frames = applyFieldOverrides({
-    data: toPrometheusFrames(samples, [SCRAPE_TIME]),
+    data: toPrometheusFrames(samples, [scrapeTime]),
     fieldConfig,
     replaceVariables: (value: string) => value,
     theme,
     timeZone: 'utc',
     fieldConfigRegistry: plugin.fieldConfigRegistry,
   });
-  const timeRange = timeRangeOf(RANGE);
+  const timeRange = timeRangeOf(range);
   const Panel = plugin.panel!;
   const variables: Record<string, string> = JSON.parse(params.get('variables') ?? '{}');
 
