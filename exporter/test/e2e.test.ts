@@ -306,19 +306,33 @@ async function runTarget(t: { expr: string; instant: boolean; range: boolean }, 
   });
 }
 
-/** esbuild plugin: the host's fixture modules, replaced by ones fed from window.headroomE2E. */
+/**
+ * esbuild plugin: wraps the host's two test-data modules. Everything they export is kept; only the
+ * functions that read the recorded scrape and its time window are overridden, to take the live query
+ * results and the test's time range from window.headroomE2E.
+ */
 const liveData: Plugin = {
   name: 'headroom-e2e-live-data',
   setup(b) {
+    const real = (name: string) => JSON.stringify(path.join(PLUGIN, 'src/testing', `${name}.ts`));
     b.onResolve({ filter: /testing\/(times|promText)$/ }, (a) => ({ path: a.path.endsWith('times') ? 'times' : 'promText', namespace: 'e2e' }));
     b.onLoad({ filter: /.*/, namespace: 'e2e' }, (a) =>
       a.path === 'times'
-        ? { contents: 'const d = window.headroomE2E; export const SCRAPE_TIME = d.range.to; export const RANGE = d.range;', loader: 'js' }
+        ? {
+            contents: `
+              export * from ${real('times')};
+              const live = () => window.headroomE2E.range;
+              export const fixtureWindow = () => ({ scrapeTime: live().to, range: live(), decisionTimes: [] });
+              export const SCRAPE_TIME = live().to;
+              export const RANGE = live();`,
+            loader: 'js',
+            resolveDir: path.join(PLUGIN, 'src/testing'),
+          }
         : {
             contents: `
               import { FieldType, toDataFrame } from '@grafana/data';
+              export * from ${real('promText')};
               export const parsePromText = (text) => JSON.parse(text);
-              export const syntheticPlan = () => [];
               // One frame per series, as the Prometheus data source returns them; each keeps its own samples.
               export const toPrometheusFrames = (samples, _times, refId = 'A') => samples.map((s) =>
                 toDataFrame({ refId, meta: { type: 'timeseries-multi', typeVersion: [0, 1] }, fields: [
@@ -326,7 +340,7 @@ const liveData: Plugin = {
                   { name: s.metric, type: FieldType.number, config: {}, labels: { __name__: s.metric, ...s.labels }, values: s.values },
                 ] }));`,
             loader: 'js',
-            resolveDir: path.join(PLUGIN, 'src'),
+            resolveDir: path.join(PLUGIN, 'src/testing'),
           },
     );
   },
