@@ -10,6 +10,7 @@
  * bearer token is read from the environment of the Grafana process.
  */
 import type { Policy, Service } from '../config/schema.js';
+import { ALERT_TIMING, ALERTS } from '../alerts/rules.js';
 import { PROVISIONING, durationString } from './common.js';
 
 type Json = Record<string, unknown>;
@@ -38,7 +39,7 @@ const BUDGET_PANEL_ID = 2;
 
 interface BudgetRule {
   key: string;
-  /** The alert names and `for` durations of the Prometheus budget rules (`headroom rules`, src/alerts/rules.ts). */
+  /** The alert name and `for` of the Prometheus budget rule (`headroom rules`), so both setups agree. */
   title: string;
   forSeconds: number;
   expr: (svc: Service) => string;
@@ -52,9 +53,8 @@ const pct = (r: number) => `${Math.round(r * 100)} %`;
 const BUDGET_RULES: BudgetRule[] = [
   {
     key: 'warning',
-    title: 'HeadroomBudgetWarning',
-    // Spend to date only grows within a month; 15 m rides out exporter restarts around the threshold.
-    forSeconds: 15 * 60,
+    title: ALERTS.budgetWarning,
+    forSeconds: ALERT_TIMING.budgetUsageForSeconds,
     expr: (s) => `headroom_budget_usage_ratio{service="${s.name}"}`,
     above: (s) => s.cost.budget.warning_ratio,
     severity: 'warning',
@@ -62,9 +62,8 @@ const BUDGET_RULES: BudgetRule[] = [
   },
   {
     key: 'forecast-overrun',
-    title: 'HeadroomBudgetForecastOverrun',
-    // The month-end forecast is noisy early in a month; it must stay above the budget for an hour.
-    forSeconds: 3600,
+    title: ALERTS.budgetForecast,
+    forSeconds: ALERT_TIMING.budgetForecastForSeconds,
     expr: (s) => `headroom_budget_forecast_ratio{service="${s.name}"}`,
     above: () => 1,
     severity: 'warning',
