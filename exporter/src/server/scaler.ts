@@ -1,10 +1,9 @@
 import type { Router } from 'express';
-import type { Logger } from 'pino';
-import type { Registry } from 'prom-client';
 import type { Policy } from '../config/schema.js';
 import type { DecisionState } from '../model/decision.js';
-import { createScaler } from '../scaler/index.js';
-import type { Source } from '../sources/source.js';
+import { createScaler, type ScalerOptions } from '../scaler/index.js';
+
+export type { ScalerOptions };
 
 /**
  * What the exporter uses of the webhook scaler's in-process API (docs/CONTRACTS.md, "In-process
@@ -18,14 +17,6 @@ export interface ScalerApi {
   close(): Promise<void>;
   /** Whether webhook requests must carry the bearer token. */
   readonly authEnabled: boolean;
-}
-
-export interface ScalerOptions {
-  policy: Policy;
-  logger: Logger;
-  registry: Registry;
-  clock?: () => number;
-  source?: Source;
 }
 
 export type ScalerFactory = (opts: ScalerOptions) => Promise<ScalerApi>;
