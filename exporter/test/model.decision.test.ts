@@ -55,6 +55,14 @@ describe('scale-out decisions', () => {
     if (action === 'none') expect(d.intended).toBe('scale_out');
   });
 
+  it.each([
+    { name: 'a cooldown', actions: [{ at: NOW - 60, action: 'scale_out' as const, trigger: 'cpu_high', from: 3, to: 4 }], current: 4, blocked: ['cooldown'], wanted: 6 },
+    { name: 'the maximum', actions: [], current: 20, blocked: ['max_instances'], wanted: 20 },
+  ])('says what $name held back, and keeps the count', ({ actions, current, blocked, wanted }) => {
+    const d = decide(policy, { now: NOW, current, scaleOut: outs({ cpu_high: firing(90) }), scaleIn: inQuiet() }, after(actions));
+    expect(d).toMatchObject({ action: 'none', intended: 'scale_out', target: current, wanted, trigger: 'cpu_high', blockedBy: blocked });
+  });
+
   it('counts actions in the rolling hour, not since the top of the clock hour', () => {
     const tight = { ...policy, limits: { ...policy.limits, max_scale_out_per_hour: 2 } };
     // 12:00 now; actions at 11:20 and 11:40 are in the last hour although they were in the previous clock hour.

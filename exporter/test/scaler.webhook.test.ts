@@ -68,8 +68,12 @@ describe('the webhook scaler, in process', () => {
     expect(second.body.results).toMatchObject([{ outcome: 'blocked', blocked_by: ['cooldown'] }]);
     expect(orch.calls).toHaveLength(1);
     const [latest] = (await srv.scaler.listDecisions({ limit: 1 })).items;
-    expect(latest).toMatchObject({ action: 'none', intended: 'scale_out', blockedBy: ['cooldown'], status: 'recorded', current: 7 });
+    // 7 running, cpu 91 against 60: ceil(7 * 91 / 60) = 11 is what the cooldown held back.
+    expect(latest).toMatchObject({ action: 'none', intended: 'scale_out', blockedBy: ['cooldown'], status: 'recorded', current: 7, target: 7, wanted: 11 });
     expect(await metric('headroom_scaler_decisions_total')).toContain('headroom_scaler_decisions_total{service="terminal",action="scale_out",blocked_by="cooldown"} 1');
+    expect(await metric('headroom_scaler_last_decision_target_instances')).toContain(
+      'headroom_scaler_last_decision_target_instances{service="terminal",trigger="cpu_high",action="scale_out",blocked_by="cooldown"} 11',
+    );
   });
 
   it('records a resolved alert and never scales on it', async () => {

@@ -74,6 +74,8 @@ export interface Decision {
   current: number | null;
   /** Absolute instance count to set (equals `current` when no action). */
   target: number | null;
+  /** The count the policy asks for before blocks: `target` when acting, what a block held back otherwise, null when nothing is asked. */
+  wanted: number | null;
   /** Trigger (or `schedule_<name>`, `min_instances`, `max_instances`, `scale_in`) that drives the action. */
   trigger: string | null;
   /** Scale-out triggers whose condition held for their whole duration. */
@@ -149,7 +151,7 @@ export function decide(policy: ScalingPolicy, input: DecisionInput, state: Decis
   const none = (intended: Action, confidence: number, extra: Partial<Decision> = {}): Decision => {
     // Whatever else held the fleet, say that inputs were missing: nothing that needed them acted.
     if ((missingOut.length > 0 || missingIn > 0) && !blockedBy.includes('missing_data')) blockedBy.push('missing_data');
-    return { ...base, action: 'none', intended, target: current, trigger: null, firing, blockedBy, confidence, ...extra };
+    return { ...base, action: 'none', intended, target: current, wanted: null, trigger: null, firing, blockedBy, confidence, ...extra };
   };
 
   if (current === null) {
@@ -170,13 +172,14 @@ export function decide(policy: ScalingPolicy, input: DecisionInput, state: Decis
   };
 
   const scaleOutTo = (target: number, trigger: string, confidence: number, extra: Partial<Decision> = {}): Decision => {
+    const capped = Math.min(target, limits.max);
+    const held = { trigger, ...extra, wanted: capped, scheduleApplied: undefined };
     if (current >= limits.max) {
       blockedBy.push('max_instances');
       reasons.push(`Already at the maximum of ${limits.max} instances.`);
-      return none('scale_out', confidence, { trigger, ...extra, scheduleApplied: undefined });
+      return none('scale_out', confidence, held);
     }
-    if (rateLimited('scale_out')) return none('scale_out', confidence, { trigger, ...extra, scheduleApplied: undefined });
-    const capped = Math.min(target, limits.max);
+    if (rateLimited('scale_out')) return none('scale_out', confidence, held);
     if (capped < target) reasons.push(`Target ${target} capped at the maximum of ${limits.max}.`);
     if (input.budget) {
       const b = input.budget;
@@ -186,13 +189,13 @@ export function decide(policy: ScalingPolicy, input: DecisionInput, state: Decis
         if (b.mode === 'block') {
           blockedBy.push('budget');
           reasons.push(msg);
-          return none('scale_out', confidence, { trigger, ...extra, scheduleApplied: undefined });
+          return none('scale_out', confidence, held);
         }
         warnings.push(msg);
       }
     }
     reasons.push(`Scale out from ${current} to ${capped} instances (${trigger}).`);
-    return { ...base, action: 'scale_out', intended: 'scale_out', target: capped, trigger, firing, blockedBy, confidence, ...extra };
+    return { ...base, action: 'scale_out', intended: 'scale_out', target: capped, wanted: capped, trigger, firing, blockedBy, confidence, ...extra };
   };
 
   // 1. Below the (scheduled) minimum: restore it.
@@ -210,19 +213,24 @@ export function decide(policy: ScalingPolicy, input: DecisionInput, state: Decis
     }
     const eligible = firingTriggers.filter((t) => cooldownRemaining[t.name] === 0);
     const confidence = Math.min(1, 0.4 + 0.3 * firingTriggers.length) * availability;
+    const highest = (triggers: typeof firingTriggers) => {
+      let best = { target: -1, trigger: '' };
+      for (const t of triggers) {
+        const o = input.scaleOut[t.name] as { ok: true; value: number };
+        let target = current + t.step;
+        if (t.target !== undefined && Number.isFinite(o.value)) target = Math.max(target, proportionalTarget(current, o.value, t.target));
+        if (target > best.target) best = { target, trigger: t.name };
+      }
+      return best;
+    };
     if (eligible.length === 0) {
       blockedBy.push('cooldown');
       const wait = Math.min(...firingTriggers.map((t) => cooldownRemaining[t.name]));
       reasons.push(`In cooldown: the last scale-out was at ${new Date(lastOut!.at * 1000).toISOString()}, ${fmt(wait)}s left.`);
-      return none('scale_out', confidence);
+      const held = highest(firingTriggers);
+      return none('scale_out', confidence, { trigger: held.trigger, wanted: Math.min(held.target, limits.max) });
     }
-    let best = { target: -1, trigger: '' };
-    for (const t of eligible) {
-      const o = input.scaleOut[t.name] as { ok: true; value: number };
-      let target = current + t.step;
-      if (t.target !== undefined && Number.isFinite(o.value)) target = Math.max(target, proportionalTarget(current, o.value, t.target));
-      if (target > best.target) best = { target, trigger: t.name };
-    }
+    const best = highest(eligible);
     return scaleOutTo(best.target, best.trigger, confidence);
   }
 
@@ -237,10 +245,9 @@ export function decide(policy: ScalingPolicy, input: DecisionInput, state: Decis
     }
     if (desired < current) {
       reasons.push(`Schedule ${active.schedule.name} (since ${new Date(active.since * 1000).toISOString()}) wants ${desired} instances.`);
-      const blocked = scaleInBlocks(current);
-      if (blocked) return none('scale_in', availability);
+      if (scaleInBlocks(current)) return none('scale_in', availability, { trigger: trig, wanted: desired });
       reasons.push(`Scale in from ${current} to ${desired} instances (${trig}).`);
-      return { ...base, action: 'scale_in', intended: 'scale_in', target: desired, trigger: trig, firing, blockedBy, confidence: 0.7, scheduleApplied: applied };
+      return { ...base, action: 'scale_in', intended: 'scale_in', target: desired, wanted: desired, trigger: trig, firing, blockedBy, confidence: 0.7, scheduleApplied: applied };
     }
     reasons.push(`Schedule ${active.schedule.name} wants ${desired} instances, which are running.`);
     return none('none', availability, { scheduleApplied: applied });
@@ -256,11 +263,11 @@ export function decide(policy: ScalingPolicy, input: DecisionInput, state: Decis
         if (o.ok) reasons.push(`Scale-in condition ${conds[i].signal} ${fmt(o.value)} < ${fmt(conds[i].below)} for ${fmt(policy.scale_in!.for)}s.`);
         else reasons.push(`Scale-in condition ${conds[i].signal} has no data (${o.reason}).`);
       });
-      if (scaleInBlocks(current)) return none('scale_in', 0.7 * availability);
       // Within [min, max] even when the fleet was above max (then straight down to max).
       const target = Math.min(limits.max, Math.max(current - policy.scale_in.step, effMin));
+      if (scaleInBlocks(current)) return none('scale_in', 0.7 * availability, { trigger: 'scale_in', wanted: target });
       reasons.push(`Scale in from ${current} to ${target} instances.`);
-      return { ...base, action: 'scale_in', intended: 'scale_in', target, trigger: 'scale_in', firing, blockedBy, confidence: 0.7 };
+      return { ...base, action: 'scale_in', intended: 'scale_in', target, wanted: target, trigger: 'scale_in', firing, blockedBy, confidence: 0.7 };
     }
   }
 
@@ -268,9 +275,9 @@ export function decide(policy: ScalingPolicy, input: DecisionInput, state: Decis
     reasons.push(`${current} instances is above the maximum of ${limits.max}.`);
     if (!scaleInBlocks(current)) {
       reasons.push(`Scale in from ${current} to ${limits.max} instances.`);
-      return { ...base, action: 'scale_in', intended: 'scale_in', target: limits.max, trigger: 'max_instances', firing, blockedBy, confidence: availability };
+      return { ...base, action: 'scale_in', intended: 'scale_in', target: limits.max, wanted: limits.max, trigger: 'max_instances', firing, blockedBy, confidence: availability };
     }
-    return none('scale_in', availability);
+    return none('scale_in', availability, { trigger: 'max_instances', wanted: limits.max });
   }
 
   if (missingOut.length > 0 || missingIn > 0) blockedBy.push('missing_data');

@@ -230,7 +230,9 @@ export async function createScaler(opts: ScalerOptions): Promise<Scaler> {
     const labels = { service: rec.service, trigger: rec.trigger, action, blocked_by: blocked };
     metrics.lastDecisionTimestamp.set(labels, rec.at);
     if (rec.current !== null) metrics.lastDecisionCurrent.set(labels, rec.current);
-    if (rec.target !== null) metrics.lastDecisionTarget.set(labels, rec.target);
+    // A blocked decision shows what it held back (current → wanted), so a dashboard reads "4 → 5 blocked by cooldown".
+    const target = rec.action === 'none' && rec.wanted != null ? rec.wanted : rec.target;
+    if (target !== null) metrics.lastDecisionTarget.set(labels, target);
     const what =
       rec.action !== 'none'
         ? `${rec.action.replace('_', ' ')} ${fmtCount(rec.current)} → ${fmtCount(rec.target)}`
@@ -362,6 +364,7 @@ export async function createScaler(opts: ScalerOptions): Promise<Scaler> {
         intended: d.intended,
         current: d.current,
         target: d.target,
+        wanted: d.wanted,
         blockedBy: d.blockedBy,
         confidence: d.confidence,
         reasons,

@@ -27,6 +27,6 @@ export function scalerMetrics(registry: Registry): ScalerMetrics {
     actuatorDuration: get('headroom_scaler_actuator_duration_seconds', () => new Histogram({ name: 'headroom_scaler_actuator_duration_seconds', help: 'Duration of actuator calls that set a target.', labelNames: ['actuator'], buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers })),
     lastDecisionTimestamp: get('headroom_scaler_last_decision_timestamp_seconds', () => new Gauge({ name: 'headroom_scaler_last_decision_timestamp_seconds', help: 'Time of the last decision with these labels.', labelNames: decisionLabels, registers })),
     lastDecisionCurrent: get('headroom_scaler_last_decision_current_instances', () => new Gauge({ name: 'headroom_scaler_last_decision_current_instances', help: 'Instances running at the last decision with these labels.', labelNames: decisionLabels, registers })),
-    lastDecisionTarget: get('headroom_scaler_last_decision_target_instances', () => new Gauge({ name: 'headroom_scaler_last_decision_target_instances', help: 'Target instances of the last decision with these labels.', labelNames: decisionLabels, registers })),
+    lastDecisionTarget: get('headroom_scaler_last_decision_target_instances', () => new Gauge({ name: 'headroom_scaler_last_decision_target_instances', help: 'Target instances of the last decision with these labels; for a blocked decision, the target it held back.', labelNames: decisionLabels, registers })),
   };
 }

@@ -43,6 +43,8 @@ export interface RecordedDecision {
   intended: Action;
   current: number | null;
   target: number | null;
+  /** What the policy asked for before blocks (equals target when acting; absent in records written before it existed). */
+  wanted?: number | null;
   blockedBy: BlockReason[];
   confidence: number;
   reasons: string[];
