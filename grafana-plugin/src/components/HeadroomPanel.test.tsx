@@ -3,7 +3,7 @@ import { render, screen, within } from '@testing-library/react';
 
 import { framesToSeries } from '../data/frames';
 import { EXPECTED_METRICS } from '../queries';
-import { FIXTURE_WINDOW, fixtureSamples, SCRAPE_TIME } from '../testing/fixture';
+import { FIXTURE_WINDOW, fixtureSamples, recorded, SCRAPE_TIME } from '../testing/fixture';
 import { panelProps } from '../testing/panelProps';
 import { Sample, toPrometheusFrames, toTableFrame } from '../testing/promText';
 import { PanelView } from '../types';
@@ -100,12 +100,14 @@ describe('headroom view', () => {
   it('shows utilization, headroom and time until exhaustion for each resource', () => {
     renderPanel(fixtureFrames(), { view: 'headroom' });
     expect(screen.getAllByTestId(/^headroom-resource-/).map((row) => row.textContent)).toEqual(['cpu', 'memory', 'sessions', 'latency']);
-    expect(screen.getByTestId('headroom-ratio-cpu')).toHaveTextContent('69%');
+    // The view shows the first service (api); utilization follows the demo's time of day, so compare with the recording.
+    const pct = (metric: string, resource: string) => `${Math.round(100 * recorded(metric, { service: 'api', resource }))}%`;
+    expect(screen.getByTestId('headroom-ratio-cpu')).toHaveTextContent(pct('headroom_resource_headroom_ratio', 'cpu'));
     expect(screen.getByTestId('headroom-exhaustion-cpu')).toHaveTextContent('10 mo');
     expect(screen.getByTestId('headroom-exhaustion-memory')).toHaveTextContent('7 mo');
     expect(screen.getByTestId('headroom-exhaustion-latency')).toHaveTextContent('9 mo');
-    expect(screen.getByTestId('headroom-bar-cpu').querySelector('title')).toHaveTextContent('cpu: 21% used · warning 70% · critical 85%');
-    expect(screen.getByTestId('headroom-bar-sessions').querySelector('title')).toHaveTextContent('sessions: 21% used · warning 80% · critical 95%');
+    expect(screen.getByTestId('headroom-bar-cpu').querySelector('title')).toHaveTextContent(`cpu: ${pct('headroom_resource_utilization_ratio', 'cpu')} used · warning 70% · critical 85%`);
+    expect(screen.getByTestId('headroom-bar-sessions').querySelector('title')).toHaveTextContent(`sessions: ${pct('headroom_resource_utilization_ratio', 'sessions')} used · warning 80% · critical 95%`);
     expect(screen.getByTestId('headroom-warning-cpu')).toHaveAttribute('x', '70%');
     expect(screen.getByTestId('headroom-critical-cpu')).toHaveAttribute('x', '85%');
   });
@@ -159,7 +161,7 @@ describe('decisions view', () => {
     const [t1, t2, t3, t4] = FIXTURE_WINDOW.decisionTimes.map(hms);
     expect(rows).toEqual([
       `${t4}apiscale out5 → 7errors_high`,
-      `${t3}terminalscale out7 → 7memory_high blocked by cooldown`,
+      `${t3}terminalscale out7 → 9memory_high blocked by cooldown`,
       `${t2}apiscale in6 → 5scale_in`,
       `${t1}terminalscale out4 → 7cpu_high`,
     ]);
@@ -169,7 +171,7 @@ describe('decisions view', () => {
     renderPanel(fixtureFrames(), { view: 'decisions', service: 'terminal' });
     const titles = screen.getAllByTestId('decision-marker-blocked').map((m) => m.querySelector('title')?.textContent);
     const day = new Date(FIXTURE_WINDOW.decisionTimes[2]).toISOString().slice(0, 10);
-    expect(titles).toEqual([`${day} ${hms(FIXTURE_WINDOW.decisionTimes[2])} · terminal\nscale out 7 → 7\ntrigger: memory_high\nblocked by: cooldown`]);
+    expect(titles).toEqual([`${day} ${hms(FIXTURE_WINDOW.decisionTimes[2])} · terminal\nscale out 7 → 9\ntrigger: memory_high\nblocked by: cooldown`]);
     expect(screen.getAllByTestId(/^decision-marker-/)).toHaveLength(2);
   });
 

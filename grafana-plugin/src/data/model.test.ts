@@ -1,4 +1,4 @@
-import { FIXTURE_WINDOW, fixtureSamples, RANGE, SCRAPE_TIME } from '../testing/fixture';
+import { FIXTURE_WINDOW, fixtureSamples, RANGE, recorded, SCRAPE_TIME } from '../testing/fixture';
 import { Sample, toPrometheusFrames } from '../testing/promText';
 import { framesToSeries, Series } from './frames';
 import { buildDecisions, buildHeadroom, buildPlan, parseServiceOption, rangeAt, resourceState } from './model';
@@ -74,8 +74,10 @@ describe('buildHeadroom', () => {
       ['latency', 0.3, 0.5],
     ]);
     const [cpu, memory] = model.resources;
-    expect(cpu.utilization).toBeCloseTo(0.263, 3);
-    expect(memory.utilization).toBeCloseTo(0.371, 3);
+    const util = (resource: string) => recorded('headroom_resource_utilization_ratio', { service: 'terminal', resource });
+    expect(cpu.utilization).toBeCloseTo(util('cpu'), 9);
+    expect(memory.utilization).toBeCloseTo(util('memory'), 9);
+    expect(cpu.utilization).toBeGreaterThan(0.1);
     for (const r of model.resources) {
       // the exporter's headroom is 1 - used/warning; the demo is far from exhaustion (months)
       expect(r.headroom).toBeCloseTo(1 - r.utilization! / r.warning!, 6);
@@ -112,7 +114,8 @@ describe('buildDecisions', () => {
     expect(model.events.map((e) => [e.service, e.kind, e.trigger, e.blockedBy, e.current, e.target])).toEqual([
       ['terminal', 'scale_out', 'cpu_high', 'none', 4, 7],
       ['api', 'scale_in', 'scale_in', 'none', 6, 5],
-      ['terminal', 'blocked', 'memory_high', 'cooldown', 7, 7],
+      // blocked: the target is the one the cooldown held back (ceil(7 × 82 / 65) = 9)
+      ['terminal', 'blocked', 'memory_high', 'cooldown', 7, 9],
       ['api', 'scale_out', 'errors_high', 'none', 5, 7],
     ]);
     expect(model.events.map((e) => e.time)).toEqual(FIXTURE_WINDOW.decisionTimes);

@@ -159,17 +159,24 @@ function decisionTime(trigger) {
   return new Date(Number(line.split(' ').pop()) * 1000).toISOString().replace('T', ' ').slice(0, 19);
 }
 
+/** A recorded value as the panel prints it: utilization follows the demo's time of day, so it changes with each recording. */
+function recordedPct(metric, resource) {
+  const line = FIXTURE.split('\n').find((l) => l.startsWith(`${metric}{service="api",resource="${resource}"}`));
+  assert.ok(line, `no ${metric} for api/${resource} in the fixture`);
+  return `${Math.round(100 * Number(line.split(' ').pop()))}%`;
+}
+
 const VIEWS = {
   plan: {
     text: ['conservative', 'moderate', 'aggressive', 'hockey stick', '(planning)', '6 months: 8–52 instances', '12 months: 17–867 instances', 'Planning scenario conservative: 8 at 6 mo, 17 at 12 mo', 'max 12', 'min 3', 'Budget $3,000/month'],
     drawn: [['[data-testid^="plan-line-"] path', 4], ['[data-testid="plan-max-line"] line', 1], ['[data-testid="plan-current"] circle', 1]],
   },
   headroom: {
-    text: ['cpu', 'memory', 'sessions', 'latency', '21%', '69%', '10 mo', '7 mo'],
+    text: ['cpu', 'memory', 'sessions', 'latency', recordedPct('headroom_resource_utilization_ratio', 'cpu'), recordedPct('headroom_resource_headroom_ratio', 'cpu'), ' mo'],
     drawn: [['[data-testid^="headroom-bar-"] rect', 12]],
   },
   decisions: {
-    text: ['4 → 7', '6 → 5', '7 → 7', '5 → 7', 'cpu_high', 'memory_high', 'blocked by cooldown', 'scale_in', 'errors_high', 'scale out', 'scale in', 'blocked', decisionTime('errors_high').slice(11)],
+    text: ['4 → 7', '6 → 5', '7 → 9', '5 → 7', 'cpu_high', 'memory_high', 'blocked by cooldown', 'scale_in', 'errors_high', 'scale out', 'scale in', 'blocked', decisionTime('errors_high').slice(11)],
     drawn: [['[data-testid^="decision-marker-"] path, [data-testid^="decision-marker-"] rect', 4]],
   },
 };
@@ -240,7 +247,7 @@ describe('the built panel in Chromium', () => {
       await tooltip.waitFor();
       const text = await tooltip.innerText();
       assert.ok(text.includes(`${decisionTime('memory_high')} · terminal`), text);
-      assert.match(text, /scale out 7 → 7/);
+      assert.match(text, /scale out 7 → 9/);
       assert.match(text, /trigger: memory_high/);
       assert.match(text, /blocked by: cooldown/);
       await screenshot(page, 'decisions-tooltip');
