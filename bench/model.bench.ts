@@ -4,7 +4,7 @@
  * (fitting every growth model on 365 days). CPU time on this one thread; medians of several runs.
  */
 import { DemoSource } from '../exporter/src/sources/demo.js';
-import { refreshHistory, refreshPlan, type HistoryEntry } from '../exporter/src/engine.js';
+import { refreshHistory, type HistoryEntry } from '../exporter/src/engine.js';
 import type { ServiceInputs } from '../exporter/src/model/plan.js';
 import { planService } from '../exporter/src/model/plan.js';
 import { emptyState } from '../exporter/src/model/decision.js';
@@ -44,6 +44,5 @@ export async function benchModel(runs = 5): Promise<Figure[]> {
     figures.push({ name: `model: history refit, ${n} services (total)`, value: h, unit: 'ms CPU' });
     figures.push({ name: `model: history refit, ${n} services (per service)`, value: h / n, unit: 'ms CPU' });
   }
-  void refreshPlan;
   return figures;
 }
