@@ -96,11 +96,8 @@ describe('policy validation errors name the file, the path, the value and the ex
       mutate: (d: any) => d.services.push(d.services[0]),
       expected: 'headroom.yml: services[1].name: expected a unique name, got "terminal"',
     },
-  ])('reports $name', ({ mutate, expected, expectedPrefix }) => {
-    const p = problems(mutate);
-    expect(p.length).toBeGreaterThan(0);
-    if (expected) expect(p).toContain(expected);
-    else expect(p.some((x) => x.startsWith(expectedPrefix!))).toBe(true);
+  ])('reports $name', ({ mutate, expected }) => {
+    expect(problems(mutate)).toContain(expected);
   });
 
   it('reports a YAML syntax error with its line', () => {
