@@ -1,0 +1,74 @@
+/**
+ * The Prometheus queries the panel expects, one per metric family. The panel, the provisioned
+ * dashboard and the README use these; the panel reads the metric name from each series, so the
+ * refIds and the order of queries do not matter.
+ */
+import { METRIC, type MetricName } from './metrics.js';
+
+export type PanelView = 'plan' | 'headroom' | 'decisions';
+
+/** The panel's metrics by role (a subset of the catalogue). */
+export const PANEL_METRICS = {
+  instances: METRIC.instances,
+  limitInstances: METRIC.limitInstances,
+  projectedInstances: METRIC.projectedInstances,
+  projectedMonthlyCost: METRIC.projectedMonthlyCost,
+  planningScenario: METRIC.planningScenarioInfo,
+  budgetMonthly: METRIC.budgetMonthly,
+  budgetUsage: METRIC.budgetUsageRatio,
+  budgetForecast: METRIC.budgetForecastMonthEndSpend,
+  utilization: METRIC.resourceUtilizationRatio,
+  threshold: METRIC.resourceThresholdRatio,
+  headroom: METRIC.resourceHeadroomRatio,
+  exhaustion: METRIC.resourceExhaustionSeconds,
+  decisionTimestamp: METRIC.scalerLastDecisionTimestampSeconds,
+  decisionCurrent: METRIC.scalerLastDecisionCurrentInstances,
+  decisionTarget: METRIC.scalerLastDecisionTargetInstances,
+} as const satisfies Record<string, MetricName>;
+
+export type PanelMetricName = (typeof PANEL_METRICS)[keyof typeof PANEL_METRICS];
+
+export interface PanelQuery {
+  refId: string;
+  expr: string;
+  /** Instant queries for the current plan and headroom; range queries over the dashboard range for decisions. */
+  instant: boolean;
+  range: boolean;
+}
+
+/** The dashboard variable of the service, and the label matcher every query uses. */
+export const SERVICE_VARIABLE = 'service';
+export const SERVICE_MATCHER = `service=~"$${SERVICE_VARIABLE}"`;
+
+/** The Grafana data source of every query: the dashboard's `$datasource` variable. */
+export const DATASOURCE_VARIABLE = 'datasource';
+export const PROMETHEUS_DATASOURCE = { type: 'prometheus', uid: `\${${DATASOURCE_VARIABLE}}` } as const;
+
+/** `metric{service=~"$service"}`, optionally with more matchers. */
+export const serviceSelector = (metric: MetricName, ...matchers: string[]): string => `${metric}{${[SERVICE_MATCHER, ...matchers].join(',')}}`;
+
+function q(refId: string, metric: PanelMetricName, range = false): PanelQuery {
+  return { refId, expr: serviceSelector(metric), instant: !range, range };
+}
+
+const M = PANEL_METRICS;
+export const QUERIES: Record<PanelView, PanelQuery[]> = {
+  plan: [q('A', M.instances), q('B', M.limitInstances), q('C', M.projectedInstances), q('D', M.projectedMonthlyCost), q('E', M.planningScenario), q('F', M.budgetMonthly), q('G', M.budgetUsage), q('H', M.budgetForecast)],
+  headroom: [q('A', M.utilization), q('B', M.threshold), q('C', M.headroom), q('D', M.exhaustion)],
+  decisions: [q('A', M.decisionTimestamp, true), q('B', M.decisionCurrent, true), q('C', M.decisionTarget, true)],
+};
+
+/** The metric a query reads (the selector's name). */
+export const metricOf = (query: PanelQuery): PanelMetricName => query.expr.split('{')[0] as PanelMetricName;
+
+/** Series each view needs to draw everything; the empty and partial-data views list the missing ones. */
+export const EXPECTED_METRICS: Record<PanelView, PanelMetricName[]> = {
+  plan: QUERIES.plan.map(metricOf),
+  headroom: QUERIES.headroom.map(metricOf),
+  decisions: QUERIES.decisions.map(metricOf),
+};
+
+/** Dashboard-JSON targets for a view, e.g. for provisioned dashboards. */
+export function panelTargets(view: PanelView, datasource: { type: string; uid: string } = PROMETHEUS_DATASOURCE) {
+  return QUERIES[view].map((query) => ({ ...query, datasource, format: 'time_series' as const }));
+}
