@@ -11,6 +11,7 @@ import { MONTH_SECONDS } from '../config/defaults.js';
 import type { Policy, ScaleOutTrigger, Service } from '../config/schema.js';
 import { goFloat, humanize, humanizeDuration, humanizePercentage, percent, plain, promDuration } from './format.js';
 import { ALERT_TIMING, ALERTS, belowMinimumRule, budgetGroup, cronMinutesOfDay, healthGroup, isAlert, recordSelector, scaleInRule, scaleOutRule, scheduleRules, signalOf, withUnit, type AlertingRule, type RuleFileKind } from './rules.js';
+import { ALERT_CLASS, METRIC, scheduleTrigger } from '@headroom/contract';
 
 /** Step of every test: the evaluation interval and the input series' interval. */
 export const TEST_INTERVAL_SECONDS = 60;
@@ -161,7 +162,7 @@ export function scalingTests(policy: Policy, svc: Service): TestCase[] {
     }
   }
   const min = svc.scaling.limits.min;
-  const instances = `headroom_instances{service=${JSON.stringify(svc.name)}}`;
+  const instances = `${METRIC.instances}{service=${JSON.stringify(svc.name)}}`;
   const kMin = steps(ALERT_TIMING.belowMinimumForSeconds);
   const minRule = belowMinimumRule(policy, svc);
   if (min >= 1) {
@@ -188,8 +189,8 @@ export function scalingTests(policy: Policy, svc: Service): TestCase[] {
     const fires = cronMinutesOfDay(sch.cron, sch.timezone);
     if (typeof fires === 'string') continue;
     const fireStep = Math.round((fires[0] * 60) / I);
-    const ruleFor = (action: string) => schRules.find((r) => r.labels.trigger === `schedule_${sch.name}` && r.labels.action === action)!;
-    const label = `${ALERTS.schedule} ${svc.name}/schedule_${sch.name}`;
+    const ruleFor = (action: string) => schRules.find((r) => r.labels.trigger === scheduleTrigger(sch.name) && r.labels.action === action)!;
+    const label = `${ALERTS.schedule} ${svc.name}/${scheduleTrigger(sch.name)}`;
     const running = (count: number) => [{ series: instances, values: repeat(count, fireStep + windowSteps + 2) }];
     const when = `${promDuration(fires[0] * 60)} UTC`;
     if (sch.desired >= 1) {
@@ -306,42 +307,42 @@ export function budgetTests(policy: Policy, svc: Service): TestCase[] {
   const cases: TestCase[] = [
     simple({
       name: `${ALERTS.budgetWarning} ${svc.name}: fires when month-to-date spend is exactly the warning ratio ${percent(b.warning_ratio)} of the budget`,
-      series: [{ series: s('headroom_budget_usage_ratio'), values: repeat(b.warning_ratio, kw + 2) }],
+      series: [{ series: s(METRIC.budgetUsageRatio), values: repeat(b.warning_ratio, kw + 2) }],
       evalStep: kw,
       alertname: ALERTS.budgetWarning,
       exp: [expected(warn, b.warning_ratio)],
     }),
     simple({
       name: `${ALERTS.budgetWarning} ${svc.name}: does not fire just below the warning ratio`,
-      series: [{ series: s('headroom_budget_usage_ratio'), values: repeat(Number((b.warning_ratio - 0.01).toFixed(6)), kw + 2) }],
+      series: [{ series: s(METRIC.budgetUsageRatio), values: repeat(Number((b.warning_ratio - 0.01).toFixed(6)), kw + 2) }],
       evalStep: kw,
       alertname: ALERTS.budgetWarning,
       exp: [],
     }),
     simple({
       name: `${ALERTS.budgetForecast} ${svc.name}: fires when the forecast month-end spend is 110% of the budget`,
-      series: [{ series: s('headroom_budget_forecast_ratio'), values: repeat(1.1, kf + 2) }],
+      series: [{ series: s(METRIC.budgetForecastRatio), values: repeat(1.1, kf + 2) }],
       evalStep: kf,
       alertname: ALERTS.budgetForecast,
       exp: [expected(fc, 1.1)],
     }),
     simple({
       name: `${ALERTS.budgetForecast} ${svc.name}: does not fire when the forecast is exactly the budget`,
-      series: [{ series: s('headroom_budget_forecast_ratio'), values: repeat(1, kf + 2) }],
+      series: [{ series: s(METRIC.budgetForecastRatio), values: repeat(1, kf + 2) }],
       evalStep: kf,
       alertname: ALERTS.budgetForecast,
       exp: [],
     }),
     simple({
       name: `${ALERTS.capacity} ${svc.name}: fires when the ${planning} scenario reaches limits.max in ${plain(soon / 86_400)} days`,
-      series: [{ series: s('headroom_capacity_exhaustion_seconds', { scenario: planning }), values: repeat(soon, kc + 2) }],
+      series: [{ series: s(METRIC.capacityExhaustionSeconds, { scenario: planning }), values: repeat(soon, kc + 2) }],
       evalStep: kc,
       alertname: ALERTS.capacity,
       exp: [expected(cap, soon, { service: svc.name, scenario: planning })],
     }),
     simple({
       name: `${ALERTS.capacity} ${svc.name}: does not fire when limits.max is reached in exactly ${plain(policy.alerts.capacity_warning_months)} months`,
-      series: [{ series: s('headroom_capacity_exhaustion_seconds', { scenario: planning }), values: repeat(horizon, kc + 2) }],
+      series: [{ series: s(METRIC.capacityExhaustionSeconds, { scenario: planning }), values: repeat(horizon, kc + 2) }],
       evalStep: kc,
       alertname: ALERTS.capacity,
       exp: [],
@@ -351,7 +352,7 @@ export function budgetTests(policy: Policy, svc: Service): TestCase[] {
     cases.push(
       simple({
         name: `${ALERTS.capacity} ${svc.name}: does not fire for the ${other.name} scenario, which is not the planning scenario`,
-        series: [{ series: s('headroom_capacity_exhaustion_seconds', { scenario: other.name }), values: repeat(soon, kc + 2) }],
+        series: [{ series: s(METRIC.capacityExhaustionSeconds, { scenario: other.name }), values: repeat(soon, kc + 2) }],
         evalStep: kc,
         alertname: ALERTS.capacity,
         exp: [],
@@ -378,8 +379,8 @@ export function healthTests(policy: Policy): TestCase[] {
   const cases: TestCase[] = [];
   for (const { svc, rules } of groups) {
     const signal = svc.signals[0].name;
-    const inputUp = `headroom_input_up{service=${JSON.stringify(svc.name)},signal=${JSON.stringify(signal)}}`;
-    const failures = `headroom_scaler_actions_total{action="scale_out",result="failure",service=${JSON.stringify(svc.name)}}`;
+    const inputUp = `${METRIC.inputUp}{service=${JSON.stringify(svc.name)},signal=${JSON.stringify(signal)}}`;
+    const failures = `${METRIC.scalerActionsTotal}{action="scale_out",result="failure",service=${JSON.stringify(svc.name)}}`;
     const window = steps(ALERT_TIMING.scalerFailureWindowSeconds);
     cases.push(
       simple({
@@ -412,7 +413,7 @@ export function healthTests(policy: Policy): TestCase[] {
       }),
     );
   }
-  const refreshed = (cadence: string) => `headroom_last_refresh_success_timestamp_seconds{cadence="${cadence}"}`;
+  const refreshed = (cadence: string) => `${METRIC.lastRefreshSuccessTimestampSeconds}{cadence="${cadence}"}`;
   cases.push(
     simple({
       name: `${ALERTS.stale}: fires when the last signals refresh is more than ${promDuration(staleAfter)} old`,
@@ -472,14 +473,14 @@ export function healthTests(policy: Policy): TestCase[] {
     }),
     simple({
       name: `${ALERTS.configReload}: fires when the last policy reload failed`,
-      series: [{ series: 'headroom_config_last_reload_successful', values: repeat(0, 3) }],
+      series: [{ series: METRIC.configLastReloadSuccessful, values: repeat(0, 3) }],
       evalStep: 1,
       alertname: ALERTS.configReload,
       exp: each(ALERTS.configReload, 0),
     }),
     simple({
       name: `${ALERTS.configReload}: does not fire when the last policy reload succeeded`,
-      series: [{ series: 'headroom_config_last_reload_successful', values: repeat(1, 3) }],
+      series: [{ series: METRIC.configLastReloadSuccessful, values: repeat(1, 3) }],
       evalStep: 1,
       alertname: ALERTS.configReload,
       exp: [],
@@ -491,8 +492,8 @@ export function healthTests(policy: Policy): TestCase[] {
 export function testFiles(policy: Policy): Record<RuleFileKind, TestFile> {
   const file = (kind: RuleFileKind, tests: TestCase[]): TestFile => ({ rule_files: [`../${kind}.rules.yml`], evaluation_interval: promDuration(I), tests });
   return {
-    scaling: file('scaling', policy.services.flatMap((s) => scalingTests(policy, s))),
-    budget: file('budget', policy.services.flatMap((s) => budgetTests(policy, s))),
-    health: file('health', healthTests(policy)),
+    scaling: file(ALERT_CLASS.scaling, policy.services.flatMap((s) => scalingTests(policy, s))),
+    budget: file(ALERT_CLASS.budget, policy.services.flatMap((s) => budgetTests(policy, s))),
+    health: file(ALERT_CLASS.health, healthTests(policy)),
   };
 }

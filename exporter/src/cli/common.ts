@@ -1,5 +1,6 @@
 import { ConfigError, loadPolicy } from '../config/load.js';
 import type { Policy } from '../config/schema.js';
+import type { StaleFile } from '../generated.js';
 
 /** Bad command-line input: printed without a stack, exit code 2. */
 export class UsageError extends Error {
@@ -41,4 +42,26 @@ export function reportError(e: unknown, stderr: (s: string) => void): number {
 export interface Io {
   stdout: (s: string) => void;
   stderr: (s: string) => void;
+}
+
+export function parseUrl(flag: string, v: string): string {
+  try {
+    const u = new URL(v);
+    if (u.protocol === 'http:' || u.protocol === 'https:') return v;
+  } catch {
+    // reported below
+  }
+  throw new UsageError(`${flag}: expected an http(s) URL such as http://127.0.0.1:9778/webhook, got "${v}"`);
+}
+
+/**
+ * `--check` of a generating command: names each stale file with its first difference and sets exit
+ * code 1; returns whether anything was stale.
+ */
+export function reportStale(io: Io, stale: StaleFile[], command: string, regenerate: string): boolean {
+  for (const s of stale) io.stderr(`${s.file}: differs from the output of \`headroom ${command}\` (${s.diff})\n`);
+  if (stale.length === 0) return false;
+  io.stderr(`headroom: ${stale.length} generated file${stale.length === 1 ? '' : 's'} out of date; run \`${regenerate}\`\n`);
+  process.exitCode = 1;
+  return true;
 }

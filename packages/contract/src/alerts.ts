@@ -18,6 +18,8 @@ export const SCALING_LABELS = ['service', 'trigger', 'action'] as const;
 export const TRIGGER = {
   /** The fleet runs below limits.min. */
   minInstances: 'min_instances',
+  /** The fleet runs above limits.max (a decision of the exporter; no alert rule). */
+  maxInstances: 'max_instances',
   /** The scale-in conditions all hold. */
   scaleIn: 'scale_in',
 } as const;
