@@ -1,7 +1,7 @@
 import type { Policy, Service } from './config/schema.js';
 import type { DecisionState } from './model/decision.js';
 import { emptyState } from './model/decision.js';
-import { INTERVAL_Z, planService, type ServicePlan } from './model/plan.js';
+import { planService, type ServicePlan } from './model/plan.js';
 import { fitHistory, type HistoryFit } from './model/projection.js';
 import type { Source } from './sources/source.js';
 
@@ -16,7 +16,7 @@ export interface HistoryEntry {
 export async function refreshHistory(source: Source, svc: Service, now: number): Promise<HistoryEntry> {
   const h = await source.readHistory(svc, now);
   if (!h.ok) return { fit: null, reason: h.reason, fetchedAt: now };
-  const fit = fitHistory(svc, h.points, INTERVAL_Z);
+  const fit = fitHistory(svc, h.points);
   return fit ? { fit, fetchedAt: now } : { fit: null, reason: `history has ${h.points.length} points, need at least 2`, fetchedAt: now };
 }
 

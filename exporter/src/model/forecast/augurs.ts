@@ -1,18 +1,23 @@
 /**
  * Grafana Labs' augurs (Rust compiled to WASM): AutoETS (non-seasonal only in this build: a seasonal
  * spec silently fits a non-seasonal model) and MSTL with an AutoETS trend. In Node, `init()` tries to
- * fetch a file: URL, so each submodule's .wasm is read beside its resolved .js and passed to initSync.
+ * fetch a file: URL, so each submodule's .wasm is read beside its resolved .js and passed to initSync
+ * (the .wasm is not in the package's exports).
  * MSTL throws strings, not Errors: both are turned into a reason.
  */
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import * as ets from '@bsull/augurs/ets';
 import * as mstl from '@bsull/augurs/mstl';
 import type { Fitter } from './types.js';
 
+const require = createRequire(import.meta.url);
 let ready = false;
 function init(): void {
   if (ready) return;
-  const wasm = (mod: string, file: string) => readFileSync(new URL(`./${file}`, import.meta.resolve(mod)));
+  // createRequire, not import.meta.resolve: the latter is missing under vitest's module runner.
+  const wasm = (mod: string, file: string) => readFileSync(path.join(path.dirname(require.resolve(mod)), file));
   ets.initSync({ module: wasm('@bsull/augurs/ets', 'ets_bg.wasm') });
   mstl.initSync({ module: wasm('@bsull/augurs/mstl', 'mstl_bg.wasm') });
   ready = true;

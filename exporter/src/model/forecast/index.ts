@@ -7,7 +7,8 @@ import { fitEts, fitMstl } from './augurs.js';
 import { fitDrift, fitExponential, fitLinear, fitLinearRecent, fitNaive, fitPolynomial } from './regression.js';
 import { bandWidths, crossValidate, crossValidationPlan, maseByStep, withBands, type Errors } from './select.js';
 import { fitDamped, fitHoltWinters } from './smoothing.js';
-import { MODEL_NAMES, type ChoiceName, type Fitter, type ModelName, type PathPoint, type Point } from './types.js';
+import { DEFAULTS } from '../../config/defaults.js';
+import { type ChoiceName, type Fitter, type ModelName, type PathPoint, type Point } from './types.js';
 
 export * from './types.js';
 
@@ -26,7 +27,7 @@ const FITTERS: Record<ModelName, Fitter> = {
 
 export const FORECAST_DEFAULTS = {
   /** Rolling origins (the issue asks for at least 5). */
-  origins: 6,
+  origins: 10,
   /** The combination averages this many of the best candidates. */
   combine: 3,
 } as const;
@@ -37,8 +38,11 @@ export interface ForecastOptions {
   /** Steps to forecast. */
   horizon: number;
   seasons?: number[];
+  /** Candidates, in tie-break order; default DEFAULTS.growth.models. */
   models?: readonly ModelName[];
   origins?: number;
+  /** Steps (1-based, ascending, at most `horizon`) to keep in the paths; default every step. */
+  pathAt?: number[];
 }
 
 export interface Candidate {
@@ -116,13 +120,14 @@ export function forecast(values: number[], opts: ForecastOptions): ForecastResul
   const horizon = Math.max(1, Math.round(opts.horizon));
   const seasons = [...(opts.seasons ?? seasonsFor(opts.stepSeconds, y.length))].sort((a, b) => a - b);
   const plan = crossValidationPlan(y.length, horizon, opts.origins ?? FORECAST_DEFAULTS.origins);
-  const models = opts.models ?? MODEL_NAMES;
+  const models = opts.models ?? DEFAULTS.growth.models;
   const scored: Scored[] = [];
+  const keep = (p: PathPoint[]) => (opts.pathAt ? opts.pathAt.map((k) => p[k - 1]) : p);
   const candidates: Candidate[] = models.map((model) => {
     const s = score(model, y, seasons, horizon, plan);
     if (typeof s === 'string') return { model, ok: false, reason: s, cvMase: null, cvMaseByStep: [], path: [] };
     scored.push(s);
-    return { model, ok: true, cvMase: s.mean, cvMaseByStep: s.mase, path: withBands(s.path, bandWidths(s.cv, horizon)) };
+    return { model, ok: true, cvMase: s.mean, cvMaseByStep: s.mase, path: keep(withBands(s.path, bandWidths(s.cv, horizon))) };
   });
   const base = { stepSeconds: opts.stepSeconds, seasons, horizon, origins: plan.origins, cvHorizon: plan.horizon, candidates };
   if (scored.length === 0) return { ...base, chosen: null, members: [], cvMase: null, cvMaseByStep: [], path: [] };
@@ -140,7 +145,7 @@ export function forecast(values: number[], opts: ForecastOptions): ForecastResul
       members = top.map((t) => t.model);
     }
   }
-  return { ...base, chosen, members, cvMase: pick.mean, cvMaseByStep: pick.mase, path: withBands(pick.path, bandWidths(pick.cv, horizon)) };
+  return { ...base, chosen, members, cvMase: pick.mean, cvMaseByStep: pick.mase, path: keep(withBands(pick.path, bandWidths(pick.cv, horizon))) };
 }
 
 /** Median spacing of a series, in seconds (its sampling interval). */
