@@ -89,7 +89,7 @@ describe('headroom forecast', () => {
   it('fits every model to a CSV series and marks the automatic choice', async () => {
     const r = await runCli(['forecast', '--input', CSV, '--horizon', '14']);
     expect(r.code).toBe(0);
-    for (const m of ['naive', 'linear_recent', 'damped', 'holt_winters', 'auto', 'CV MASE']) expect(r.stdout).toContain(m);
+    for (const m of ['naive', 'linear_recent', 'damped', 'theta', 'holt_winters', 'auto', 'CV MASE']) expect(r.stdout).toContain(m);
     expect(r.stdout).toContain('120 points every 86400s');
     expect(r.stdout).toMatch(/ \*/);
   });

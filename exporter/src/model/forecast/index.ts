@@ -6,7 +6,7 @@
 import { fitEts, fitMstl } from './augurs.js';
 import { fitDrift, fitExponential, fitLinear, fitLinearRecent, fitNaive, fitPolynomial } from './regression.js';
 import { bandWidths, crossValidate, crossValidationPlan, maseByStep, withBands, type Errors } from './select.js';
-import { fitDamped, fitHoltWinters } from './smoothing.js';
+import { fitDamped, fitHoltWinters, fitTheta } from './smoothing.js';
 import { DEFAULTS } from '../../config/defaults.js';
 import { type ChoiceName, type Fitter, type ModelName, type PathPoint, type Point } from './types.js';
 
@@ -20,6 +20,7 @@ const FITTERS: Record<ModelName, Fitter> = {
   polynomial: fitPolynomial,
   exponential: fitExponential,
   damped: fitDamped,
+  theta: fitTheta,
   holt_winters: fitHoltWinters,
   ets: fitEts,
   mstl: fitMstl,
@@ -122,12 +123,11 @@ export function forecast(values: number[], opts: ForecastOptions): ForecastResul
   const plan = crossValidationPlan(y.length, horizon, opts.origins ?? FORECAST_DEFAULTS.origins);
   const models = opts.models ?? DEFAULTS.growth.models;
   const scored: Scored[] = [];
-  const keep = (p: PathPoint[]) => (opts.pathAt ? opts.pathAt.map((k) => p[k - 1]) : p);
   const candidates: Candidate[] = models.map((model) => {
     const s = score(model, y, seasons, horizon, plan);
     if (typeof s === 'string') return { model, ok: false, reason: s, cvMase: null, cvMaseByStep: [], path: [] };
     scored.push(s);
-    return { model, ok: true, cvMase: s.mean, cvMaseByStep: s.mase, path: keep(withBands(s.path, bandWidths(s.cv, horizon))) };
+    return { model, ok: true, cvMase: s.mean, cvMaseByStep: s.mase, path: withBands(s.path, bandWidths(s.cv, horizon), opts.pathAt) };
   });
   const base = { stepSeconds: opts.stepSeconds, seasons, horizon, origins: plan.origins, cvHorizon: plan.horizon, candidates };
   if (scored.length === 0) return { ...base, chosen: null, members: [], cvMase: null, cvMaseByStep: [], path: [] };
@@ -145,7 +145,7 @@ export function forecast(values: number[], opts: ForecastOptions): ForecastResul
       members = top.map((t) => t.model);
     }
   }
-  return { ...base, chosen, members, cvMase: pick.mean, cvMaseByStep: pick.mase, path: keep(withBands(pick.path, bandWidths(pick.cv, horizon))) };
+  return { ...base, chosen, members, cvMase: pick.mean, cvMaseByStep: pick.mase, path: withBands(pick.path, widest([pick, ...ranked.slice(0, FORECAST_DEFAULTS.combine)].map((r) => bandWidths(r.cv, horizon))), opts.pathAt) };
 }
 
 /** Median spacing of a series, in seconds (its sampling interval). */
@@ -153,4 +153,12 @@ export function samplingInterval(points: Point[]): number {
   if (points.length < 2) return 0;
   const d = points.slice(1).map((p, i) => p.t - points[i].t).sort((a, b) => a - b);
   return d[Math.floor(d.length / 2)];
+}
+
+/**
+ * The chosen forecast's band: the widest of its own and the best few candidates'. Its own held-out
+ * errors are the smallest by selection, so alone they understate the error to come (bench: forecast).
+ */
+function widest(ws: { w80: number[]; w95: number[] }[]): { w80: number[]; w95: number[] } {
+  return { w80: ws[0].w80.map((_, k) => Math.max(...ws.map((w) => w.w80[k]))), w95: ws[0].w95.map((_, k) => Math.max(...ws.map((w) => w.w95[k]))) };
 }

@@ -91,6 +91,11 @@ function slope(pts: number[][]): number {
   return sxx === 0 ? 0.5 : sxy / sxx;
 }
 
-export function withBands(points: number[], w: { w80: number[]; w95: number[] }): PathPoint[] {
-  return points.map((v, k) => ({ point: v, lower80: v - w.w80[k], upper80: v + w.w80[k], lower95: v - w.w95[k], upper95: v + w.w95[k] }));
+/** The path with its bands at `steps` (1-based; default every step). */
+export function withBands(points: number[], w: { w80: number[]; w95: number[] }, steps?: readonly number[]): PathPoint[] {
+  const at = (k: number): PathPoint => {
+    const v = points[k];
+    return { point: v, lower80: v - w.w80[k], upper80: v + w.w80[k], lower95: v - w.w95[k], upper95: v + w.w95[k] };
+  };
+  return steps ? steps.map((s) => at(s - 1)) : points.map((_, k) => at(k));
 }

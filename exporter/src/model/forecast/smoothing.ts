@@ -3,6 +3,7 @@
  * additive seasonal Holt-Winters with a damped trend, both with smoothing parameters fitted by
  * Nelder-Mead on the one-step squared error (deterministic: fixed start, fixed iteration budget).
  */
+import { ols } from './regression.js';
 import type { Fitter } from './types.js';
 
 const logistic = (x: number) => 1 / (1 + Math.exp(-x));
@@ -110,4 +111,32 @@ export const fitHoltWinters: Fitter = (y, ctx) => {
   const m = ctx.seasons.find((s) => y.length >= 2 * s + 2);
   if (m === undefined) return ctx.seasons.length ? `needs at least ${2 * ctx.seasons[0] + 2} points for a season of ${ctx.seasons[0]}` : 'no season at this spacing';
   return smoothing(y, m);
+};
+
+/** Simple exponential smoothing with alpha fitted on the one-step squared error: the level and alpha. */
+function ses(y: number[]): { level: number; alpha: number } {
+  const sse = (alpha: number) => {
+    let level = y[0];
+    let e = 0;
+    for (let i = 1; i < y.length; i++) {
+      e += (y[i] - level) ** 2;
+      level += alpha * (y[i] - level);
+    }
+    return { e, level };
+  };
+  const alpha = within(0.01, 0.99, nelderMead((x) => sse(within(0.01, 0.99, x[0])).e, [0])[0]);
+  return { level: sse(alpha).level, alpha };
+}
+
+/**
+ * The Theta method (Assimakopoulos & Nikolopoulos 2000, as Hyndman & Billah 2003 show it): simple
+ * exponential smoothing plus half the least-squares slope, the drift growing in from the level.
+ */
+export const fitTheta: Fitter = (y) => {
+  const n = y.length;
+  if (n < 4) return 'needs at least 4 points';
+  const { level, alpha } = ses(y);
+  const { m } = ols(y);
+  const lead = 1 / alpha - (1 - alpha) ** n / alpha;
+  return (h) => Array.from({ length: h }, (_, i) => level + (m / 2) * (i + lead));
 };

@@ -15,6 +15,7 @@ export const MODEL_NAMES = [
   'polynomial',
   'exponential',
   'damped',
+  'theta',
   'holt_winters',
   'ets',
   'mstl',
