@@ -12,4 +12,5 @@ export async function registerExtensions(program: Command, io: Io, clock: () => 
   (await import('./metrics-doc.js')).register(program, io);
   (await import('./rules.js')).registerRules(program, io);
   (await import('../provisioning/cli.js')).register(program, io);
+  (await import('./loadtest.js')).register(program, io);
 }

@@ -67,7 +67,7 @@ const loadtest = z
   .strictObject({
     users: z.array(positive).min(2),
     response_time_ms: z.array(nonneg),
-    cpu_percent: z.array(nonneg),
+    cpu_percent: z.array(nonneg).optional(),
     memory_percent: z.array(nonneg).optional(),
     error_percent: z.array(nonneg),
     throughput_rps: z.array(nonneg),
