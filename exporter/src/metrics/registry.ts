@@ -20,6 +20,8 @@ export interface ServiceSnapshot {
   limits: { min: number; max: number };
   /** Scale-out triggers and whether their data was read (a trigger without data has no firing series). */
   triggers: { name: string; ok: boolean }[];
+  /** Per-instance limit and unit of each resource, so the panel can show absolute values beside the ratios. */
+  resources?: { name: string; limit: number; unit: string }[];
 }
 
 export type Cadence = 'signals' | 'history';
@@ -81,7 +83,7 @@ export class HeadroomMetrics {
     for (const s of services) this.publishService(s);
   }
 
-  private publishService({ plan: p, inputs, limits, triggers }: ServiceSnapshot): void {
+  private publishService({ plan: p, inputs, limits, triggers, resources = [] }: ServiceSnapshot): void {
     const service = p.service;
     const set = (name: MetricName, labels: Record<string, string | number>, v: number | null | undefined) => {
       if (v !== null && v !== undefined && Number.isFinite(v)) this.g(name).set({ service, ...labels }, v);
@@ -100,6 +102,7 @@ export class HeadroomMetrics {
     set('headroom_limit_instances', { limit: 'min' }, limits.min);
     set('headroom_limit_instances', { limit: 'max' }, limits.max);
 
+    for (const r of resources) set('headroom_resource_limit', { resource: r.name, unit: r.unit }, r.limit);
     for (const h of p.headroom) {
       const resource = h.resource;
       set('headroom_resource_utilization_ratio', { resource }, h.utilization);

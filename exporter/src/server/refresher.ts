@@ -146,6 +146,10 @@ export class Refresher {
         inputs: health,
         limits: { min: svc.scaling.limits.min, max: svc.scaling.limits.max },
         triggers: svc.scaling.scale_out.map((t) => ({ name: t.name, ok: inputs.scaleOut[t.name]?.ok === true })),
+        resources: svc.capacity.resources.flatMap((r) => {
+          const unit = svc.signals.find((s) => s.name === r.signal)?.unit;
+          return unit ? [{ name: r.name, limit: r.limit, unit }] : [];
+        }),
       };
     } catch (e) {
       // A bug, not missing data (sources report missing inputs as values): the service gets no series this refresh.
