@@ -6,7 +6,7 @@
  */
 export interface MetricSpec {
   name: string;
-  type: 'gauge';
+  type: 'gauge' | 'counter';
   labels: readonly string[];
   /** Base unit, or what is counted; documentation only (prom-client writes no # UNIT line). */
   unit: string;
@@ -14,6 +14,7 @@ export interface MetricSpec {
 }
 
 const g = (name: string, labels: readonly string[], unit: string, help: string): MetricSpec => ({ name, type: 'gauge', labels, unit, help });
+const c = (name: string, labels: readonly string[], unit: string, help: string): MetricSpec => ({ name, type: 'counter', labels, unit, help });
 
 export const CATALOGUE = [
   g('headroom_build_info', ['version'], 'info', 'Always 1; the version label is the exporter version.'),
@@ -23,6 +24,7 @@ export const CATALOGUE = [
   g('headroom_input_last_success_timestamp_seconds', ['service', 'signal'], 'seconds', 'Unix time of the last successful read of the input.'),
   g('headroom_refresh_duration_seconds', ['cadence'], 'seconds', 'Duration of the last refresh: cadence="signals" is the whole refresh (inputs and model), "history" the history read and model fit.'),
   g('headroom_last_refresh_success_timestamp_seconds', ['cadence'], 'seconds', 'Unix time at which the last refresh of this cadence completed. Missing inputs do not fail a refresh; see headroom_input_up.'),
+  c('headroom_plan_errors_total', ['service'], 'refreshes', 'Refreshes of the service that failed with an error (a bug, not missing data); the error is logged and in /api/v1/plan, and the input health stays published.'),
   g('headroom_config_last_reload_successful', [], 'boolean', 'Whether the last configuration reload succeeded (1) or was rejected and the previous policy kept (0).'),
   g('headroom_config_last_reload_success_timestamp_seconds', [], 'seconds', 'Unix time of the last successful configuration (re)load.'),
   // Instances now
@@ -42,11 +44,19 @@ export const CATALOGUE = [
   g('headroom_projected_instances', ['service', 'scenario', 'horizon_months'], 'instances', 'Instances needed per growth scenario and horizon, including the buffer (may exceed the maximum).'),
   g('headroom_projected_monthly_cost', ['service', 'scenario', 'horizon_months'], 'currency', 'Monthly cost of the projected instances at the projection pricing, in the policy currency.'),
   g('headroom_planning_scenario_info', ['service', 'scenario'], 'info', 'Always 1; scenario is the planning scenario of the service.'),
-  g('headroom_model_projected_users', ['service', 'model', 'horizon_months', 'bound'], 'users', 'Daily active users forecast by a model fitted on the history: bound="point", or the prediction interval "lower" and "upper".'),
-  g('headroom_model_projected_instances', ['service', 'model', 'horizon_months'], 'instances', 'Instances needed for the point forecast of a fitted model.'),
-  g('headroom_model_holdout_error_ratio', ['service', 'model'], 'ratio', 'Mean absolute percentage error of a fitted model on the held-out tail of the history, as a ratio.'),
-  g('headroom_model_r_squared', ['service', 'model'], 'ratio', 'In-sample coefficient of determination of a fitted model.'),
-  g('headroom_model_selected', ['service', 'model'], 'boolean', '1 for the model chosen automatically (lowest holdout error), else 0.'),
+  g('headroom_model_projected_users', ['service', 'model', 'horizon_months', 'bound'], 'users', 'Daily active users forecast by a candidate model fitted on the history: bound="point", "lower_80", "upper_80", "lower_95" or "upper_95" (bands from its cross-validation errors).'),
+  g('headroom_model_projected_instances', ['service', 'model', 'horizon_months'], 'instances', 'Instances needed for the point forecast of a candidate model.'),
+  g('headroom_model_cv_mase', ['service', 'model'], 'ratio to the naive error', 'Mean absolute scaled error of a candidate model in rolling-origin cross-validation (1 = the in-sample error of the one-step naive forecast; lower is better).'),
+  g('headroom_model_selected', ['service', 'model'], 'boolean', '1 for the models in the automatic forecast (the one with the lowest cross-validated MASE, or the members of the combination), else 0.'),
+  g('headroom_forecast_users', ['service', 'horizon_months', 'bound'], 'users', 'The automatic forecast of daily active users from the history: bound="point", "lower_80", "upper_80", "lower_95" or "upper_95" (widened while learning).'),
+  g('headroom_forecast_instances', ['service', 'horizon_months', 'bound'], 'instances', 'Instances needed at each bound of the automatic forecast of users (with the buffer, at least the minimum).'),
+  g('headroom_forecast_cv_mase', ['service', 'horizon_months'], 'ratio to the naive error', 'Cross-validated MASE of the automatic forecast at each horizon the rolling origins reach.'),
+  g('headroom_forecast_model_info', ['service', 'model'], 'info', 'Always 1; model is the automatic choice (a model name, or "combination").'),
+  g('headroom_forecast_capacity_exhaustion_seconds', ['service', 'bound'], 'seconds', 'Time until the instances needed exceed the maximum under the automatic forecast: bound="earliest_80" (its upper 80 % bound), "point", "latest_80" (its lower 80 % bound); absent when not within the forecast.'),
+  g('headroom_forecast_budget_exhaustion_seconds', ['service', 'bound'], 'seconds', 'Time until the projected monthly cost exceeds the budget under the automatic forecast: bound="earliest_80", "point", "latest_80"; absent when not within the forecast.'),
+  g('headroom_forecast_learning', ['service'], 'boolean', '1 while the history is shorter than growth.history_days (the forecast is fitted on what there is, at an hourly or finer step, with widened bands), else 0.'),
+  g('headroom_forecast_history_seconds', ['service'], 'seconds', 'Span of the history the forecast was fitted on.'),
+  g('headroom_forecast_history_needed_seconds', ['service'], 'seconds', 'Span of history needed for full confidence (growth.history_days).'),
   g('headroom_capacity_exhaustion_seconds', ['service', 'scenario'], 'seconds', 'Time until the instances needed exceed the maximum under the scenario (absent when not within 10 years).'),
   g('headroom_budget_exhaustion_seconds', ['service', 'scenario'], 'seconds', 'Time until the projected monthly cost exceeds the budget under the scenario (absent when not within 10 years).'),
   // Cost and budget
