@@ -133,7 +133,7 @@ describe('growth history from VictoriaMetrics, live signals from Prometheus', ()
     expect(p.projections.currentDailyUsers).toBe(dau(DAYS - 1));
     const exp = p.projections.models.find((m: { model: string }) => m.model === 'exponential');
     expect(exp.ok).toBe(true);
-    const in12 = exp.horizons.find((h: { months: number }) => h.months === 12).dailyUsers;
+    const in12 = exp.horizons.find((h: { months: number }) => h.months === 12).users.point;
     // A year of doubling projects about twice today's users a year on (weekends pull the fit down a little).
     expect(in12 / dau(DAYS - 1)).toBeGreaterThan(1.7);
     expect(in12 / dau(DAYS - 1)).toBeLessThan(2.3);
