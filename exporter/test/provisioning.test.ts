@@ -84,6 +84,15 @@ describe('provisioning/', () => {
     }
   });
 
+  it("links the headroom view's service to the decisions panel and shows costs in the policy currency (standard field config)", () => {
+    const panels = dashboard().panels;
+    const byView = (view: string) => panels.find((p) => p.type === PROVISIONING.panelType && p.options.view === view);
+    const [link] = byView('headroom').fieldConfig.defaults.links;
+    expect(link.url).toBe(`/d/headroom-overview/?var-service=\${__field.labels.service}&viewPanel=${byView('decisions').id}&\${__url_time_range}`);
+    expect(byView('plan').fieldConfig.defaults.unit).toBe('currencyUSD');
+    expect(panels.filter((p) => p.options?.currency !== undefined)).toEqual([]);
+  });
+
   it('has stock panels for budget usage, input health and recent actions, each described', () => {
     const d = dashboard();
     const exprs = (title: string) => d.panels.find((p) => p.title === title)?.targets.map((t: any) => t.expr).join(' ');
@@ -270,7 +279,7 @@ describe('headroom dashboards, from a policy of ones own', () => {
     expect(r['Headroom people']).toMatchObject({ type: 'webhook', settings: { url: 'https://pager.internal/hooks/capacity' } });
     const panels = g.dashboard.panels;
     expect(panels.find((p: any) => p.title === 'Monthly cost').fieldConfig.defaults.unit).toBe('currencyEUR');
-    for (const p of panels.filter((x: any) => x.type === PROVISIONING.panelType)) expect(p.options.currency).toBe('EUR');
+    expect(panels.find((x: any) => x.type === PROVISIONING.panelType && x.options.view === 'plan').fieldConfig.defaults.unit).toBe('currencyEUR');
     expect(JSON.stringify(g.dashboard)).not.toContain('USD');
   });
 

@@ -43,6 +43,17 @@ function budgetWarning(policy: Policy): number {
   return Math.min(...policy.services.map((s) => s.cost.budget.warning_ratio));
 }
 
+/** Id of the decisions view in the panel list below: the headroom view's data link opens it for one service. */
+const DECISIONS_PANEL_ID = 7;
+
+/** The panel's field config per view: costs in the policy currency (standard unit), the service linked to its decisions. */
+function headroomFieldConfig(view: PanelView, currency: string): Json {
+  if (view === 'plan') return { defaults: { unit: `currency${currency}` }, overrides: [] };
+  if (view !== 'headroom') return { defaults: {}, overrides: [] };
+  const url = `/d/${PROVISIONING.dashboardUid}/?var-service=\${__field.labels.service}&viewPanel=${DECISIONS_PANEL_ID}&\${__url_time_range}`;
+  return { defaults: { links: [{ title: 'Decisions of ${__field.labels.service}', url }] }, overrides: [] };
+}
+
 export interface DashboardOptions {
   /** ISO code of the money figures (the policy's currency, or --currency). */
   currency: string;
@@ -60,8 +71,8 @@ export function buildOverviewDashboard(policy: Policy, { currency, configName }:
       title,
       description,
       gridPos,
-      options: { view, service: `$${SERVICE_VARIABLE}`, currency, showEventList: view === 'decisions' },
-      fieldConfig: { defaults: {}, overrides: [] },
+      options: { view, service: `$${SERVICE_VARIABLE}`, showEventList: view === 'decisions' },
+      fieldConfig: headroomFieldConfig(view, currency),
       targets: QUERIES[view].map((q) => target(q.refId, q.expr, { range: q.range, instant: q.instant, format: 'time_series' })),
     });
 

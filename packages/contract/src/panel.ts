@@ -10,6 +10,7 @@ export type PanelView = 'plan' | 'headroom' | 'decisions';
 /** The panel's metrics by role (a subset of the catalogue). */
 export const PANEL_METRICS = {
   instances: METRIC.instances,
+  recommendedInstances: METRIC.recommendedInstances,
   limitInstances: METRIC.limitInstances,
   projectedInstances: METRIC.projectedInstances,
   projectedMonthlyCost: METRIC.projectedMonthlyCost,
@@ -19,6 +20,7 @@ export const PANEL_METRICS = {
   budgetForecast: METRIC.budgetForecastMonthEndSpend,
   utilization: METRIC.resourceUtilizationRatio,
   threshold: METRIC.resourceThresholdRatio,
+  resourceLimit: METRIC.resourceLimit,
   headroom: METRIC.resourceHeadroomRatio,
   exhaustion: METRIC.resourceExhaustionSeconds,
   decisionTimestamp: METRIC.scalerLastDecisionTimestampSeconds,
@@ -31,7 +33,7 @@ export type PanelMetricName = (typeof PANEL_METRICS)[keyof typeof PANEL_METRICS]
 export interface PanelQuery {
   refId: string;
   expr: string;
-  /** Instant queries for the current plan and headroom; range queries over the dashboard range for decisions. */
+  /** Instant queries for the current plan and thresholds; range queries for what the views draw over the dashboard's time range. */
   instant: boolean;
   range: boolean;
 }
@@ -47,15 +49,15 @@ export const PROMETHEUS_DATASOURCE = { type: 'prometheus', uid: `\${${DATASOURCE
 /** `metric{service=~"$service"}`, optionally with more matchers. */
 export const serviceSelector = (metric: MetricName, ...matchers: string[]): string => `${metric}{${[SERVICE_MATCHER, ...matchers].join(',')}}`;
 
-function q(refId: string, metric: PanelMetricName, range = false): PanelQuery {
-  return { refId, expr: serviceSelector(metric), instant: !range, range };
+function q(refId: string, metric: PanelMetricName, range = false, ...matchers: string[]): PanelQuery {
+  return { refId, expr: serviceSelector(metric, ...matchers), instant: !range, range };
 }
 
 const M = PANEL_METRICS;
 export const QUERIES: Record<PanelView, PanelQuery[]> = {
   plan: [q('A', M.instances), q('B', M.limitInstances), q('C', M.projectedInstances), q('D', M.projectedMonthlyCost), q('E', M.planningScenario), q('F', M.budgetMonthly), q('G', M.budgetUsage), q('H', M.budgetForecast)],
-  headroom: [q('A', M.utilization), q('B', M.threshold), q('C', M.headroom), q('D', M.exhaustion)],
-  decisions: [q('A', M.decisionTimestamp, true), q('B', M.decisionCurrent, true), q('C', M.decisionTarget, true)],
+  headroom: [q('A', M.utilization, true), q('B', M.threshold), q('C', M.headroom), q('D', M.exhaustion), q('E', M.resourceLimit)],
+  decisions: [q('A', M.decisionTimestamp, true), q('B', M.decisionCurrent, true), q('C', M.decisionTarget, true), q('D', M.instances, true), q('E', M.recommendedInstances, true, 'basis="final"')],
 };
 
 /** The metric a query reads (the selector's name). */
