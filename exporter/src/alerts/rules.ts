@@ -11,9 +11,10 @@
  *   told apart by its `trigger` label (the label the scaler and the routing read).
  */
 import { MONTH_SECONDS } from '../config/defaults.js';
-import type { Policy, ScaleOutTrigger, Service, Signal } from '../config/schema.js';
+import type { Policy, ScaleOutTrigger, Schedule, Service, Signal } from '../config/schema.js';
 import { usedSignals } from '../model/decision.js';
 import { percent, plain, promDuration, promString } from './format.js';
+import { localMinutePromQL, zoneRule, type ZoneRule } from './zone.js';
 
 export interface RecordingRule {
   record: string;
@@ -145,15 +146,14 @@ export function belowMinimumRule(policy: Policy, svc: Service): AlertingRule {
   };
 }
 
-/** Time zones whose wall clock is UTC: PromQL's hour() and minute() are UTC, without DST. */
+/** Time zones whose wall clock is UTC: PromQL's hour() and minute() read it directly. */
 const UTC_ZONES = new Set(['UTC', 'Etc/UTC', 'GMT', 'Etc/GMT', 'Z']);
 
 /**
- * Minutes of the day at which a cron fires, when PromQL can express it: minute and hour as numbers
- * or lists (hour also `*`), every day (`* * *`), in UTC. Otherwise a reason why not.
+ * Minutes of the (local) day at which a cron fires, when PromQL can express it: minute and hour as
+ * numbers or lists (hour also `*`), every day (`* * *`). Otherwise a reason why not.
  */
-export function cronMinutesOfDay(cron: string, timezone: string): number[] | string {
-  if (!UTC_ZONES.has(timezone)) return `time zone ${timezone} is not UTC (PromQL's hour() and minute() are UTC, without daylight saving time)`;
+export function cronMinutesOfDay(cron: string): number[] | string {
   const f = cron.trim().split(/\s+/);
   if (f.length !== 5) return `cron "${cron}" does not have 5 fields`;
   const list = (v: string, max: number) => (/^\d+(,\d+)*$/.test(v) ? v.split(',').map(Number).filter((n) => n <= max) : null);
@@ -163,18 +163,47 @@ export function cronMinutesOfDay(cron: string, timezone: string): number[] | str
   return [...new Set(hours.flatMap((h) => minutes.map((m) => h * 60 + m)))].sort((a, b) => a - b);
 }
 
+/** The zone's rule for PromQL, null for UTC, or why the zone cannot be written in PromQL. */
+export function scheduleZone(timezone: string): ZoneRule | null | string {
+  return UTC_ZONES.has(timezone) ? null : zoneRule(timezone);
+}
+
+/** Recorded local minute of the day (0..1439) of a time zone, per service (labels service, timezone). */
+export const LOCAL_MINUTE_RECORD = 'timezone:headroom_local_minute_of_day:minutes';
+const localMinuteSelector = (svc: Service, timezone: string) => sel(LOCAL_MINUTE_RECORD, { service: svc.name, timezone });
+
+/** A schedule's fires and the PromQL of its local minute of the day, or why it gets no rule. */
+export function schedulePlan(svc: Service, sch: Schedule): { fires: number[]; minute: string; zone: ZoneRule | null } | string {
+  const fires = cronMinutesOfDay(sch.cron);
+  if (typeof fires === 'string') return fires;
+  const zone = scheduleZone(sch.timezone);
+  if (typeof zone === 'string') return zone;
+  return { fires, minute: zone ? localMinuteSelector(svc, sch.timezone) : 'hour() * 60 + minute()', zone };
+}
+
+/** One recording rule per time zone other than UTC that a service's schedules use. */
+export function localTimeRules(svc: Service): RecordingRule[] {
+  const zones = new Map<string, ZoneRule>();
+  for (const sch of svc.scaling.schedules) {
+    const plan = schedulePlan(svc, sch);
+    if (typeof plan !== 'string' && plan.zone) zones.set(sch.timezone, plan.zone);
+  }
+  return [...zones].map(([timezone, zone]) => ({ record: LOCAL_MINUTE_RECORD, expr: localMinutePromQL(zone), labels: { service: svc.name, timezone } }));
+}
+
 /**
  * A schedule is applied through the same path as the triggers: for scheduleWindowSeconds after each
- * cron fire, an alert asks the scaler to move to the schedule's desired count (scale_out when fewer
- * instances run, scale_in when more). The scaler's decision engine applies each fire once
- * (schedulesApplied), keeps limits, warm-up and cooldowns, and enforces the schedule's `min`.
+ * cron fire (in the schedule's time zone, daylight saving time included), an alert asks the scaler
+ * to move to the schedule's desired count (scale_out when fewer instances run, scale_in when more).
+ * The scaler's decision engine applies each fire once (schedulesApplied), keeps limits, warm-up and
+ * cooldowns, and enforces the schedule's `min`.
  */
 export function scheduleRules(policy: Policy, svc: Service): AlertingRule[] {
   const windowMin = ALERT_TIMING.scheduleWindowSeconds / 60;
   return svc.scaling.schedules.flatMap((sch) => {
-    const fires = cronMinutesOfDay(sch.cron, sch.timezone);
-    if (typeof fires === 'string') return [];
-    const inWindow = fires.map((f) => `((hour() * 60 + minute() - ${f} + 1440) % 1440 < ${windowMin})`).join(' or ');
+    const plan = schedulePlan(svc, sch);
+    if (typeof plan === 'string') return [];
+    const inWindow = plan.fires.map((f) => `((${plan.minute} - ${f} + 1440) % 1440 < ${windowMin})`).join(' or ');
     const rule = (action: 'scale_out' | 'scale_in'): AlertingRule => ({
       alert: ALERTS.schedule,
       expr: `${sel('headroom_instances', { service: svc.name })} ${action === 'scale_out' ? '<' : '>'} ${sch.desired}\nand on () (${inWindow})`,
@@ -192,10 +221,10 @@ export function scheduleRules(policy: Policy, svc: Service): AlertingRule[] {
 
 /** Schedules `headroom rules` cannot turn into rules, with the reason (printed as warnings). */
 export function unsupportedSchedules(policy: Policy): string[] {
-  return policy.services.flatMap((svc) =>
+  return policy.services.flatMap((svc, si) =>
     svc.scaling.schedules.flatMap((sch, i) => {
-      const r = cronMinutesOfDay(sch.cron, sch.timezone);
-      return typeof r === 'string' ? [`services[${policy.services.indexOf(svc)}].scaling.schedules[${i}] (${sch.name}): no rule generated: ${r}; the exporter's decision still applies it when the scaler is called`] : [];
+      const r = schedulePlan(svc, sch);
+      return typeof r === 'string' ? [`services[${si}].scaling.schedules[${i}] (${sch.name}): no rule generated: ${r}; the exporter's decision still applies it when the scaler is called`] : [];
     }),
   );
 }
@@ -245,7 +274,7 @@ export function scalingGroup(policy: Policy, svc: Service): RuleGroup {
   // recorded values, and scale-in sees this evaluation's scale-out ALERTS.
   return {
     name: `headroom.${svc.name}.scaling`,
-    rules: [...records, ...svc.scaling.scale_out.map((t) => scaleOutRule(policy, svc, t)), belowMinimumRule(policy, svc), ...scheduleRules(policy, svc), ...(scaleIn ? [scaleIn] : [])],
+    rules: [...records, ...localTimeRules(svc), ...svc.scaling.scale_out.map((t) => scaleOutRule(policy, svc, t)), belowMinimumRule(policy, svc), ...scheduleRules(policy, svc), ...(scaleIn ? [scaleIn] : [])],
   };
 }
 

@@ -8,9 +8,10 @@
  * the alert logic is tested on exactly the series it reads.
  */
 import { MONTH_SECONDS } from '../config/defaults.js';
-import type { Policy, ScaleOutTrigger, Service } from '../config/schema.js';
+import type { Policy, ScaleOutTrigger, Schedule, Service } from '../config/schema.js';
 import { goFloat, humanize, humanizeDuration, humanizePercentage, percent, plain, promDuration } from './format.js';
-import { ALERT_TIMING, ALERTS, belowMinimumRule, budgetGroup, cronMinutesOfDay, healthGroup, isAlert, recordSelector, scaleInRule, scaleOutRule, scheduleRules, signalOf, withUnit, type AlertingRule, type RuleFileKind } from './rules.js';
+import { ALERT_TIMING, ALERTS, belowMinimumRule, budgetGroup, healthGroup, isAlert, recordSelector, scaleInRule, scaleOutRule, schedulePlan, scheduleRules, signalOf, withUnit, type AlertingRule, type RuleFileKind } from './rules.js';
+import { offsetByRule, transitionIn, type ZoneRule } from './zone.js';
 
 /** Step of every test: the evaluation interval and the input series' interval. */
 export const TEST_INTERVAL_SECONDS = 60;
@@ -182,51 +183,7 @@ export function scalingTests(policy: Policy, svc: Service): TestCase[] {
       }),
     );
   }
-  const schRules = scheduleRules(policy, svc);
-  const windowSteps = steps(ALERT_TIMING.scheduleWindowSeconds);
-  for (const sch of svc.scaling.schedules) {
-    const fires = cronMinutesOfDay(sch.cron, sch.timezone);
-    if (typeof fires === 'string') continue;
-    const fireStep = Math.round((fires[0] * 60) / I);
-    const ruleFor = (action: string) => schRules.find((r) => r.labels.trigger === `schedule_${sch.name}` && r.labels.action === action)!;
-    const label = `${ALERTS.schedule} ${svc.name}/schedule_${sch.name}`;
-    const running = (count: number) => [{ series: instances, values: repeat(count, fireStep + windowSteps + 2) }];
-    const when = `${promDuration(fires[0] * 60)} UTC`;
-    if (sch.desired >= 1) {
-      cases.push(
-        simple({
-          name: `${label}: fires scale_out at ${when} + 5m when ${sch.desired - 1} instances run and ${sch.desired} are scheduled`,
-          series: running(sch.desired - 1),
-          evalStep: fireStep + 5,
-          alertname: ALERTS.schedule,
-          exp: [expected(ruleFor('scale_out'), sch.desired - 1, { service: svc.name })],
-        }),
-        simple({
-          name: `${label}: does not fire ${promDuration(ALERT_TIMING.scheduleWindowSeconds)} after its fire at ${when}`,
-          series: running(sch.desired - 1),
-          evalStep: fireStep + windowSteps,
-          alertname: ALERTS.schedule,
-          exp: [],
-        }),
-      );
-    }
-    cases.push(
-      simple({
-        name: `${label}: fires scale_in at ${when} + 5m when ${sch.desired + 1} instances run and ${sch.desired} are scheduled`,
-        series: running(sch.desired + 1),
-        evalStep: fireStep + 5,
-        alertname: ALERTS.schedule,
-        exp: [expected(ruleFor('scale_in'), sch.desired + 1, { service: svc.name })],
-      }),
-      simple({
-        name: `${label}: does not fire at ${when} + 5m when the ${sch.desired} scheduled instances run`,
-        series: running(sch.desired),
-        evalStep: fireStep + 5,
-        alertname: ALERTS.schedule,
-        exp: [],
-      }),
-    );
-  }
+  cases.push(...scheduleTests(policy, svc));
   const si = svc.scaling.scale_in;
   if (si) {
     const w = steps(si.for);
@@ -272,6 +229,130 @@ export function scalingTests(policy: Policy, svc: Service): TestCase[] {
     }
   }
   return cases;
+}
+
+/** UTC second of day 0 at which a schedule first fires, and how test names say it. */
+function firstFire(zone: ZoneRule | null, timezone: string, local: number): { at: number; when: string } {
+  if (!zone) return { at: local * 60, when: `${promDuration(local * 60)} UTC` };
+  let off = zone.standard;
+  for (let k = 0; k < 2; k++) off = offsetByRule(zone, ((((local - off) % 1440) + 1440) % 1440) * 60);
+  const utc = (((local - off) % 1440) + 1440) % 1440;
+  return { at: utc * 60, when: `${promDuration(local * 60)} ${timezone} (${promDuration(utc * 60)} UTC)` };
+}
+
+const scheduleRuleFor = (policy: Policy, svc: Service, sch: Schedule, action: string) =>
+  scheduleRules(policy, svc).find((r) => r.labels.trigger === `schedule_${sch.name}` && r.labels.action === action)!;
+
+/** Each schedule's alert on the first day (in its own time zone): fires in its window, in both directions, and not after it. */
+function scheduleTests(policy: Policy, svc: Service): TestCase[] {
+  const cases: TestCase[] = [];
+  const instances = `headroom_instances{service=${JSON.stringify(svc.name)}}`;
+  const windowSteps = steps(ALERT_TIMING.scheduleWindowSeconds);
+  for (const sch of svc.scaling.schedules) {
+    const plan = schedulePlan(svc, sch);
+    if (typeof plan === 'string') continue;
+    const { at, when } = firstFire(plan.zone, sch.timezone, plan.fires[0]);
+    const fireStep = Math.round(at / I);
+    const ruleFor = (action: string) => scheduleRuleFor(policy, svc, sch, action);
+    const label = `${ALERTS.schedule} ${svc.name}/schedule_${sch.name}`;
+    const running = (count: number) => [{ series: instances, values: repeat(count, fireStep + windowSteps + 2) }];
+    const fires = (action: 'scale_out' | 'scale_in', count: number) =>
+      simple({
+        name: `${label}: fires ${action} at ${when} + 5m when ${count} instances run and ${sch.desired} are scheduled`,
+        series: running(count),
+        evalStep: fireStep + 5,
+        alertname: ALERTS.schedule,
+        exp: [expected(ruleFor(action), count, { service: svc.name })],
+      });
+    if (sch.desired >= 1) {
+      cases.push(
+        fires('scale_out', sch.desired - 1),
+        simple({
+          name: `${label}: does not fire ${promDuration(ALERT_TIMING.scheduleWindowSeconds)} after its fire at ${when}`,
+          series: running(sch.desired - 1),
+          evalStep: fireStep + windowSteps,
+          alertname: ALERTS.schedule,
+          exp: [],
+        }),
+      );
+    }
+    cases.push(
+      fires('scale_in', sch.desired + 1),
+      simple({
+        name: `${label}: does not fire at ${when} + 5m when the ${sch.desired} scheduled instances run`,
+        series: running(sch.desired),
+        evalStep: fireStep + 5,
+        alertname: ALERTS.schedule,
+        exp: [],
+      }),
+    );
+  }
+  return cases;
+}
+
+/**
+ * Evaluation step of a daylight-saving test: promtool evaluates every rule at every step from 0
+ * to the last evaluation (~3 months here), so the step is the coarsest that lands exactly on the
+ * fires (an hour for fires on the hour): each evaluation is at a fire, inside its window.
+ */
+const daylightStep = (instants: number[]) => [3600, 1800, 900, 300, 60].find((d) => instants.every((t) => t % d === 0))!;
+const utcText = (t: number) => new Date(t * 1000).toISOString().slice(0, 16).replace('T', ' ');
+const utcOffset = (minutes: number) => `UTC${minutes < 0 ? '-' : '+'}${promDuration(Math.abs(minutes) * 60)}`;
+
+/**
+ * For a schedule in a zone with daylight saving time: across the zone's first change into daylight
+ * time in 1970 (promtool's clock starts at 0), the alert fires at the local time on the day before
+ * and the day after, a UTC hour apart, and not at the old UTC time after the change.
+ */
+export function daylightTests(policy: Policy, svc: Service): TestCase[] {
+  const instances = `headroom_instances{service=${JSON.stringify(svc.name)}}`;
+  return svc.scaling.schedules.flatMap((sch) => {
+    const plan = schedulePlan(svc, sch);
+    if (typeof plan === 'string' || !plan.zone?.daylight) return [];
+    const zone = plan.zone;
+    const local = plan.fires[0];
+    const change = transitionIn(zone.daylight!.start, 1970, zone.standard);
+    const fireOn = (day: number) => {
+      let off = zone.standard;
+      for (let k = 0; k < 2; k++) off = offsetByRule(zone, day * 86_400 + local * 60 - off * 60);
+      return day * 86_400 + local * 60 - off * 60;
+    };
+    let day = Math.floor(change / 86_400) - 3;
+    while (fireOn(day + 1) < change) day++;
+    const [before, after] = [fireOn(day), fireOn(day + 1)];
+    const [offBefore, offAfter] = [offsetByRule(zone, before), offsetByRule(zone, after)];
+    const oldTime = after + (offAfter - offBefore) * 60;
+    const DI = daylightStep([before, after, oldTime]);
+    const action = sch.desired >= 1 ? 'scale_out' : 'scale_in';
+    const count = action === 'scale_out' ? sch.desired - 1 : sch.desired + 1;
+    const exp = [expected(scheduleRuleFor(policy, svc, sch, action), count, { service: svc.name })];
+    const hhmm = promDuration(local * 60);
+    return [
+      {
+        name:
+          `${ALERTS.schedule} ${svc.name}/schedule_${sch.name}: follows ${sch.timezone} into daylight saving time: fires ${action} at ${utcText(before)} UTC (${hhmm}, ${utcOffset(offBefore)}) ` +
+          `and at ${utcText(after)} UTC (${hhmm}, ${utcOffset(offAfter)}), not at ${utcText(oldTime)} UTC`,
+        interval: promDuration(DI),
+        input_series: [{ series: instances, values: seriesValues(repeat(count, oldTime / DI + 2)) }],
+        alert_rule_test: [
+          { eval_time: promDuration(before), alertname: ALERTS.schedule, exp_alerts: exp },
+          { eval_time: promDuration(after), alertname: ALERTS.schedule, exp_alerts: exp },
+          { eval_time: promDuration(oldTime), alertname: ALERTS.schedule, exp_alerts: [] },
+        ],
+      },
+    ];
+  });
+}
+
+/** The daylight-saving test files (tests/schedules-<step>.test.yml, one per evaluation step), or none. */
+export function daylightTestFiles(policy: Policy): Map<string, TestFile> {
+  const byStep = new Map<string, TestFile>();
+  for (const t of policy.services.flatMap((s) => daylightTests(policy, s))) {
+    const file = byStep.get(t.interval) ?? { rule_files: ['../scaling.rules.yml'], evaluation_interval: t.interval, tests: [] };
+    file.tests.push(t);
+    byStep.set(t.interval, file);
+  }
+  return new Map([...byStep].map(([step, f]) => [`tests/schedules-${step}.test.yml`, f]));
 }
 
 interface Simple {
