@@ -57,6 +57,10 @@ export const ALERT_TIMING = {
   /** A schedule's alert is active this long after each cron fire: several evaluations and one
    * notification (group_wait 0s), after which the scaler has recorded the schedule as applied. */
   scheduleWindowSeconds: 15 * 60,
+  /** HeadroomInputMissing pages only for an input read at least once within this window (or since the
+   * exporter started): a week covers a weekend and an exporter restart, so a history or a signal that
+   * never existed (a fresh Prometheus, a service still learning) never pages. */
+  inputSeenWindowSeconds: 7 * 86_400,
   /** Below limits.min for two minutes: an instance that is being replaced does not trigger it. */
   belowMinimumForSeconds: 2 * 60,
 } as const;
@@ -246,7 +250,15 @@ export function scaleInRule(policy: Policy, svc: Service): AlertingRule | null {
     const sig = signalOf(svc, c.signal);
     return { c, sig, expr: `${recordSelector(svc, sig)} < ${plain(c.below)}` };
   });
-  const expr = [conds.map((c, i) => (i === 0 ? c.expr : `and on (service) ${c.expr}`)).join('\n'), `unless on (service) ${scaleOutAlertsSelector(svc)}`].join('\n');
+  const instances = sel('headroom_instances', { service: svc.name });
+  const min = svc.scaling.limits.min;
+  const expr = [
+    conds.map((c, i) => (i === 0 ? c.expr : `and on (service) ${c.expr}`)).join('\n'),
+    // Quiet at the floor: never at limits.min or the active schedule's minimum, nor with an unknown count.
+    `and on (service) ${instances} > ${min}`,
+    `unless on (service) (${instances} <= on (service) ${sel('headroom_limit_instances', { service: svc.name, limit: 'effective_min' })})`,
+    `unless on (service) ${scaleOutAlertsSelector(svc)}`,
+  ].join('\n');
   const first = conds[0];
   const all = conds.map((c) => `${c.c.signal} < ${withUnit(c.c.below, c.sig)}`).join(', ');
   return {
@@ -257,7 +269,7 @@ export function scaleInRule(policy: Policy, svc: Service): AlertingRule | null {
     annotations: {
       summary: `${svc.name}: idle for ${promDuration(si.for)} (${all}; ${first.c.signal} now {{ $value | humanize }}${UNIT_SUFFIX[first.sig.unit]}): scale in by ${instancesWord(si.step)}`,
       description:
-        `Every scale-in condition of ${svc.name} (${all}) has held for ${promDuration(si.for)} and no scale-out alert of ${svc.name} is pending or firing. ` +
+        `Every scale-in condition of ${svc.name} (${all}) has held for ${promDuration(si.for)}, more than limits.min = ${min} instances run (and more than the active schedule's minimum), and no scale-out alert of ${svc.name} is pending or firing. ` +
         `Headroom's webhook scales ${svc.name} in by ${instancesWord(si.step)}, never below ${svc.scaling.limits.min} or the active schedule's minimum, ` +
         `not within ${promDuration(svc.scaling.warmup)} of a scale-out (warm-up), then waits the ${promDuration(si.cooldown)} cooldown; at most ${svc.scaling.limits.max_scale_in_per_hour} scale-ins an hour.`,
       runbook_url: runbook(policy, ALERTS.scaleIn),
@@ -339,12 +351,19 @@ export function healthGroup(policy: Policy, svc: Service): RuleGroup {
     rules: [
       {
         alert: ALERTS.inputMissing,
-        expr: `${sel('headroom_input_up', { service: svc.name })} == 0`,
+        // Inputs that were there and stopped: read once since the exporter started, or seen up within the window.
+        expr: [
+          `${sel('headroom_input_up', { service: svc.name })} == 0`,
+          `and on (service, signal) (`,
+          `  ${sel('headroom_input_last_success_timestamp_seconds', { service: svc.name })}`,
+          `  or max_over_time(${sel('headroom_input_up', { service: svc.name })}[${promDuration(ALERT_TIMING.inputSeenWindowSeconds)}]) == 1`,
+          `)`,
+        ].join('\n'),
         for: promDuration(staleAfter),
         labels: labels('warning'),
         annotations: {
           summary: `${svc.name}: input {{ $labels.signal }} has been missing for ${promDuration(staleAfter)}`,
-          description: `The exporter could not read the input {{ $labels.signal }} of ${svc.name} for ${promDuration(staleAfter)} (refresh.stale_after). ${impact} Run the signal's query in Prometheus and check the exporter's logs.`,
+          description: `The exporter could not read the input {{ $labels.signal }} of ${svc.name} for ${promDuration(staleAfter)} (refresh.stale_after), after reading it before. ${impact} Run the signal's query in Prometheus and check the exporter's logs. An input that was never read (a new Prometheus, a history still being collected) does not page; it is in /api/v1/plan.`,
           runbook_url: runbook(policy, ALERTS.inputMissing),
           value: '{{ $value }}',
         },

@@ -90,7 +90,7 @@ const repeat = (v: number | undefined, n: number) => Array.from({ length: n }, (
  * Reference semantics of a service's scaling rules on per-step values of the recorded signals
  * (undefined = no sample): which scale-out triggers fire at `step`, and whether scale-in fires.
  */
-export function simulateScaling(svc: Service, series: Record<string, (number | undefined)[]>, step: number): { out: ScaleOutTrigger[]; scaleIn: boolean } {
+export function simulateScaling(svc: Service, series: Record<string, (number | undefined)[]>, step: number, fleet: Fleet = {}): { out: ScaleOutTrigger[]; scaleIn: boolean } {
   const val = (signal: string, i: number) => series[signal]?.[i];
   const outTrue = (t: ScaleOutTrigger, i: number) => {
     const v = val(t.signal, i);
@@ -113,13 +113,30 @@ export function simulateScaling(svc: Service, series: Record<string, (number | u
       const v = val(c.signal, i);
       return v !== undefined && v < c.below;
     }) && !svc.scaling.scale_out.some((t) => outTrue(t, i));
-  return { out, scaleIn: si ? fires(inTrue, si.for) : false };
+  // Quiet at the floor: scale-in needs a known count above limits.min and the minimum in force.
+  const n = fleet.instances;
+  const aboveFloor = n !== undefined && n > svc.scaling.limits.min && (fleet.effectiveMin === undefined || n > fleet.effectiveMin);
+  return { out, scaleIn: si ? aboveFloor && fires(inTrue, si.for) : false };
 }
 
-function scalingCase(policy: Policy, svc: Service, name: string, series: Record<string, (number | undefined)[]>, evalSteps: number[], alertnames: string[]): TestCase {
+/** The fleet a test case runs on (constant): instances running and the exporter's minimum in force; absent = no series. */
+export interface Fleet {
+  instances?: number;
+  effectiveMin?: number;
+}
+
+function fleetSeries(svc: Service, fleet: Fleet, length: number): InputSeries[] {
+  const out: InputSeries[] = [];
+  const name = JSON.stringify(svc.name);
+  if (fleet.instances !== undefined) out.push({ series: `headroom_instances{service=${name}}`, values: seriesValues(repeat(fleet.instances, length)) });
+  if (fleet.effectiveMin !== undefined) out.push({ series: `headroom_limit_instances{limit="effective_min",service=${name}}`, values: seriesValues(repeat(fleet.effectiveMin, length)) });
+  return out;
+}
+
+function scalingCase(policy: Policy, svc: Service, name: string, series: Record<string, (number | undefined)[]>, evalSteps: number[], alertnames: string[], fleet: Fleet = {}): TestCase {
   const alert_rule_test: AlertRuleTest[] = [];
   for (const step of evalSteps) {
-    const sim = simulateScaling(svc, series, step);
+    const sim = simulateScaling(svc, series, step, fleet);
     for (const alertname of alertnames) {
       const exp_alerts: ExpAlert[] = [];
       if (alertname === ALERTS.scaleOut) for (const t of sim.out) exp_alerts.push(expected(scaleOutRule(policy, svc, t), series[t.signal][step]!));
@@ -132,7 +149,8 @@ function scalingCase(policy: Policy, svc: Service, name: string, series: Record<
     interval: promDuration(I),
     input_series: Object.entries(series)
       .filter(([, v]) => v.length > 0)
-      .map(([signal, v]) => ({ series: recordSelector(svc, signalOf(svc, signal)), values: seriesValues(v) })),
+      .map(([signal, v]) => ({ series: recordSelector(svc, signalOf(svc, signal)), values: seriesValues(v) }))
+      .concat(fleetSeries(svc, fleet, Math.max(0, ...Object.values(series).map((v) => v.length)))),
     alert_rule_test,
   };
 }
@@ -184,49 +202,55 @@ export function scalingTests(policy: Policy, svc: Service): TestCase[] {
     );
   }
   cases.push(...scheduleTests(policy, svc));
+  cases.push(...scaleInTests(policy, svc));
+  return cases;
+}
+
+/** Scale-in: fires when every condition holds for its window above the floor; quiet otherwise. */
+function scaleInTests(policy: Policy, svc: Service): TestCase[] {
   const si = svc.scaling.scale_in;
-  if (si) {
-    const w = steps(si.for);
-    const low = (n: number, except?: string): Record<string, (number | undefined)[]> => {
-      const out: Record<string, (number | undefined)[]> = {};
-      for (const c of si.conditions) {
-        if (c.signal === except) continue;
-        const v = Math.min(...si.conditions.filter((o) => o.signal === c.signal).map((o) => o.below)) - 1;
-        out[c.signal] = repeat(v, n);
-      }
-      return out;
-    };
-    const label = `${ALERTS.scaleIn} ${svc.name}`;
-    const conds = si.conditions.map((c) => `${c.signal} < ${withUnit(c.below, signalOf(svc, c.signal))}`).join(', ');
-    const last = si.conditions[si.conditions.length - 1];
-    const lastSig = signalOf(svc, last.signal);
+  if (!si) return [];
+  const w = steps(si.for);
+  const low = (n: number, except?: string): Record<string, (number | undefined)[]> => {
+    const out: Record<string, (number | undefined)[]> = {};
+    for (const c of si.conditions) {
+      if (c.signal === except) continue;
+      const v = Math.min(...si.conditions.filter((o) => o.signal === c.signal).map((o) => o.below)) - 1;
+      out[c.signal] = repeat(v, n);
+    }
+    return out;
+  };
+  const min = svc.scaling.limits.min;
+  // Above the floor: one instance more than limits.min, which is also the minimum in force.
+  const fleet: Fleet = { instances: min + 1, effectiveMin: min };
+  const label = `${ALERTS.scaleIn} ${svc.name}`;
+  const conds = si.conditions.map((c) => `${c.signal} < ${withUnit(c.below, signalOf(svc, c.signal))}`).join(', ');
+  const last = si.conditions[si.conditions.length - 1];
+  const lastSig = signalOf(svc, last.signal);
+  const scaleIn = (name: string, series: Record<string, (number | undefined)[]>, evalSteps: number[], f: Fleet = fleet) => scalingCase(policy, svc, `${label}: ${name}`, series, evalSteps, [ALERTS.scaleIn], f);
+  const cases = [
+    scaleIn(`fires when ${conds} hold for ${promDuration(si.for)} with ${min + 1} instances running`, low(w + 2), [w]),
+    scaleIn(`does not fire when the conditions hold for less than ${promDuration(si.for)}`, low(w + 2), [w - 1]),
+    scaleIn(`does not fire when ${last.signal} is at ${withUnit(last.below, lastSig)}, not below`, { ...low(w + 2), [last.signal]: repeat(last.below, w + 2) }, [w]),
+    scaleIn(`does not fire when ${last.signal} is missing`, low(w + 2, last.signal), [w]),
+    scaleIn(`does not fire at the floor: ${min} instances run, limits.min = ${min}`, low(w + 2), [w], { instances: min, effectiveMin: min }),
+    scaleIn(`does not fire at the active schedule's minimum: ${min + 1} instances run, ${min + 1} in force`, low(w + 2), [w], { instances: min + 1, effectiveMin: min + 1 }),
+    scaleIn('does not fire while the instance count is unknown', low(w + 2), [w], { effectiveMin: min }),
+  ];
+  const condSignals = new Set(si.conditions.map((c) => c.signal));
+  const blocker = svc.scaling.scale_out.find((t) => !condSignals.has(t.signal));
+  if (blocker) {
     cases.push(
-      scalingCase(policy, svc, `${label}: fires when ${conds} hold for ${promDuration(si.for)}`, low(w + 2), [w], [ALERTS.scaleIn]),
-      scalingCase(policy, svc, `${label}: does not fire when the conditions hold for less than ${promDuration(si.for)}`, low(w + 2), [w - 1], [ALERTS.scaleIn]),
       scalingCase(
         policy,
         svc,
-        `${label}: does not fire when ${last.signal} is at ${withUnit(last.below, lastSig)}, not below`,
-        { ...low(w + 2), [last.signal]: repeat(last.below, w + 2) },
+        `${label}: does not fire while scale-out ${blocker.name} fires (${blocker.signal} above ${withUnit(blocker.above, signalOf(svc, blocker.signal))}), although ${conds} hold for ${promDuration(si.for)}`,
+        { ...low(w + 2), [blocker.signal]: repeat(blocker.above + 1, w + 2) },
         [w],
-        [ALERTS.scaleIn],
+        [ALERTS.scaleIn, ALERTS.scaleOut],
+        fleet,
       ),
-      scalingCase(policy, svc, `${label}: does not fire when ${last.signal} is missing`, low(w + 2, last.signal), [w], [ALERTS.scaleIn]),
     );
-    const condSignals = new Set(si.conditions.map((c) => c.signal));
-    const blocker = svc.scaling.scale_out.find((t) => !condSignals.has(t.signal));
-    if (blocker) {
-      cases.push(
-        scalingCase(
-          policy,
-          svc,
-          `${label}: does not fire while scale-out ${blocker.name} fires (${blocker.signal} above ${withUnit(blocker.above, signalOf(svc, blocker.signal))}), although ${conds} hold for ${promDuration(si.for)}`,
-          { ...low(w + 2), [blocker.signal]: repeat(blocker.above + 1, w + 2) },
-          [w],
-          [ALERTS.scaleIn, ALERTS.scaleOut],
-        ),
-      );
-    }
   }
   return cases;
 }
@@ -460,15 +484,34 @@ export function healthTests(policy: Policy): TestCase[] {
   for (const { svc, rules } of groups) {
     const signal = svc.signals[0].name;
     const inputUp = `headroom_input_up{service=${JSON.stringify(svc.name)},signal=${JSON.stringify(signal)}}`;
+    const lastSuccess = `headroom_input_last_success_timestamp_seconds{service=${JSON.stringify(svc.name)},signal=${JSON.stringify(signal)}}`;
+    const history = `headroom_input_up{service=${JSON.stringify(svc.name)},signal="history"}`;
     const failures = `headroom_scaler_actions_total{action="scale_out",result="failure",service=${JSON.stringify(svc.name)}}`;
     const window = steps(ALERT_TIMING.scalerFailureWindowSeconds);
     cases.push(
       simple({
-        name: `${ALERTS.inputMissing} ${svc.name}: fires when input ${signal} has been missing for ${promDuration(staleAfter)}`,
-        series: [{ series: inputUp, values: repeat(0, ks + 2) }],
+        name: `${ALERTS.inputMissing} ${svc.name}: fires when input ${signal}, read before, has been missing for ${promDuration(staleAfter)}`,
+        series: [{ series: inputUp, values: [1, ...repeat(0, ks + 2)] }],
+        evalStep: ks + 1,
+        alertname: ALERTS.inputMissing,
+        exp: [expected(rule(rules, ALERTS.inputMissing), 0, { service: svc.name, signal })],
+      }),
+      simple({
+        name: `${ALERTS.inputMissing} ${svc.name}: fires after an exporter restart for input ${signal}, read last before the restart (its last success is still published)`,
+        series: [
+          { series: inputUp, values: repeat(0, ks + 2) },
+          { series: lastSuccess, values: repeat(0, ks + 2) },
+        ],
         evalStep: ks,
         alertname: ALERTS.inputMissing,
         exp: [expected(rule(rules, ALERTS.inputMissing), 0, { service: svc.name, signal })],
+      }),
+      simple({
+        name: `${ALERTS.inputMissing} ${svc.name}: does not fire for an input that was never read (a history on a fresh Prometheus), however long`,
+        series: [{ series: history, values: repeat(0, 3 * ks) }],
+        evalStep: 3 * ks - 1,
+        alertname: ALERTS.inputMissing,
+        exp: [],
       }),
       simple({
         name: `${ALERTS.inputMissing} ${svc.name}: does not fire while input ${signal} is read`,

@@ -124,6 +124,7 @@ export class HeadroomMetrics {
     set('headroom_recommended_instances', { basis: 'final' }, r.recommended);
     set('headroom_limit_instances', { limit: 'min' }, limits.min);
     set('headroom_limit_instances', { limit: 'max' }, limits.max);
+    set('headroom_limit_instances', { limit: 'effective_min' }, p.decision.effectiveMin);
 
     for (const h of p.headroom) {
       const resource = h.resource;
