@@ -18,6 +18,7 @@ export const COMMANDS: Record<string, () => Promise<Register>> = {
   forecast: async () => (await import('./forecast.js')).registerForecast,
   schema: async () => (await import('./schema.js')).registerSchema,
   'metrics-doc': async () => (await import('./metrics-doc.js')).register,
+  loadtest: async () => (await import('./loadtest.js')).register,
 };
 
 /** The command an argument vector names (its first operand), if it is one of ours. */

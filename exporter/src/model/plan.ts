@@ -1,5 +1,5 @@
 import type { Service } from '../config/schema.js';
-import { DEFAULTS, MONTH_SECONDS } from '../config/defaults.js';
+import { MONTH_SECONDS } from '../config/defaults.js';
 import {
   bufferInstances,
   capacityRequirements,
@@ -13,7 +13,7 @@ import {
 import { budgetPosition, hourlyRate, monthlyCost, savings, type BudgetPosition, type Pricing, type Savings } from './cost.js';
 import { decide, type Decision, type DecisionState, type Observation } from './decision.js';
 import { analyzeLoadTest, type LoadTestThresholds } from './loadtest.js';
-import { projectModels, projectScenarios, type HistoryFit, type ModelProjection, type ScenarioProjection } from './projection.js';
+import { projectForecast, projectModels, projectScenarios, type ForecastProjection, type HistoryFit, type ModelProjection, type ScenarioProjection } from './projection.js';
 
 /** One input value: a number, or missing with the reason (never a made-up default). */
 export type Reading = { ok: true; value: number } | { ok: false; reason: string };
@@ -60,6 +60,8 @@ export interface ServicePlan {
     currentDailyUsers: number | null;
     planningScenario: string;
     scenarios: ScenarioProjection[];
+    /** The automatic forecast from the history: bands and exhaustion ranges; null without history. */
+    forecast: ForecastProjection | null;
     models: ModelProjection[];
     selectedModel: string | null;
     reason?: string;
@@ -121,6 +123,7 @@ export function planService(
   const currentDailyUsers = history ? history.lastValue : null;
   const scenarios = currentDailyUsers === null ? [] : projectScenarios(svc, lt, currentDailyUsers);
   const models = history ? projectModels(svc, lt, history) : [];
+  const forecast = history ? projectForecast(svc, lt, history) : null;
 
   const cpuRes = svc.capacity.resources.find((r) => r.name === 'cpu');
   const memRes = svc.capacity.resources.find((r) => r.name === 'memory');
@@ -171,8 +174,9 @@ export function planService(
       currentDailyUsers,
       planningScenario: planning.name,
       scenarios,
+      forecast,
       models,
-      selectedModel: history?.set.best?.model ?? null,
+      selectedModel: forecast?.chosen ?? null,
       ...(history ? {} : { reason: opts.historyReason ?? 'no history' }),
     },
     cost: {
@@ -184,5 +188,3 @@ export function planService(
     decision,
   };
 }
-
-export const INTERVAL_Z = DEFAULTS.growth.intervalZ;
