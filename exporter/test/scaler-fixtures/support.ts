@@ -115,3 +115,10 @@ export async function startOrchestrator(initial = 4) {
     },
   };
 }
+
+/** The fixtures' alerts start on 2026-11-27: the scaler's clock starts that evening and runs in real time (so leases still expire). */
+export const FIXTURE_EPOCH = Date.UTC(2026, 10, 27, 18) / 1000;
+export function fixtureClock(epoch = FIXTURE_EPOCH): () => number {
+  const t0 = Date.now() / 1000;
+  return () => epoch + (Date.now() / 1000 - t0);
+}
