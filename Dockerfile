@@ -1,23 +1,39 @@
 # The Headroom exporter (headroom serve: metrics, API, webhook scaler) and the demo fleet.
 # Build context: the repository root. `docker-compose up` builds it as the `exporter` and `fleet` services.
+# The image holds compiled JavaScript and production dependencies only: no TypeScript, no tsx.
+# (exporter/test/image.test.ts builds the same file tree and runs the CLI from it.)
+
+# Production dependencies. --ignore-scripts skips the root `prepare` (the build needs dev tools);
+# better-sqlite3's own install script then fetches a prebuilt binary, or compiles it with this toolchain.
 FROM node:20-slim AS deps
 WORKDIR /app
-# better-sqlite3 downloads a prebuilt binary; the toolchain is the fallback when none matches.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
 COPY exporter/package.json exporter/
 COPY grafana-plugin/package.json grafana-plugin/
-RUN npm ci --workspace exporter --omit=dev --no-audit --no-fund
+RUN npm ci --workspace exporter --omit=dev --ignore-scripts --no-audit --no-fund \
+ && npm rebuild better-sqlite3
+
+# The compiled exporter (esbuild: TypeScript to ES modules, one file per source file).
+FROM node:20-slim AS compile
+WORKDIR /app
+COPY package.json package-lock.json ./
+COPY exporter/package.json exporter/
+COPY grafana-plugin/package.json grafana-plugin/
+RUN npm ci --workspace exporter --ignore-scripts --no-audit --no-fund
+COPY exporter/scripts exporter/scripts
+COPY exporter/src exporter/src
+RUN npm run build -w exporter
 
 FROM node:20-slim
 WORKDIR /app
 ENV NODE_ENV=production
-# node_modules of the root and of the workspace (whatever npm did not hoist).
+# package.json files and node_modules (the root's and whatever npm did not hoist).
 COPY --from=deps /app /app
+COPY --from=compile /app/exporter/dist exporter/dist
 COPY exporter/bin exporter/bin
-COPY exporter/src exporter/src
 COPY headroom.yml ./
 RUN mkdir -p /var/lib/headroom && chown node:node /var/lib/headroom
 USER node

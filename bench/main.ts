@@ -2,6 +2,7 @@
  * `npm run bench`: every figure with its floor and ratio, medians of several runs, measured in one
  * process on this machine. Prints a table and writes bench/results/<timestamp>.json.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,7 +11,7 @@ import { benchModel } from './model.bench.js';
 
 const only = process.argv[2];
 const sections: [string, () => Promise<Figure[]>][] = [['model', () => benchModel()]];
-for (const extra of ['scrape', 'webhook', 'memory', 'panel']) {
+for (const extra of ['startup', 'scrape', 'webhook', 'memory', 'panel']) {
   sections.push([
     extra,
     async () => {
@@ -25,6 +26,8 @@ for (const extra of ['scrape', 'webhook', 'memory', 'panel']) {
   ]);
 }
 
+// The benchmarks that start `headroom` run the compiled CLI: build it from these sources first.
+execFileSync(process.execPath, [path.join(ROOT, 'exporter/scripts/build.mjs')], { stdio: 'inherit' });
 const started = Date.now();
 const figures: Figure[] = [];
 for (const [name, fn] of sections) {

@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // `npm run stack`: the full Headroom stack on loopback without Docker (see exporter/src/demo-fleet/stack.ts).
-// Runs the TypeScript sources through tsx, as bin/headroom.js does.
-import { spawn } from 'node:child_process';
+// The launcher is a development tool and runs through tsx; the exporter it starts is the compiled
+// bin/headroom.js, built first.
+import { execFileSync, spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+execFileSync(process.execPath, [path.join(root, 'exporter/scripts/build.mjs')], { stdio: 'inherit' });
 const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'exporter/src/demo-fleet/stack.ts'), ...process.argv.slice(2)], {
   stdio: 'inherit',
   cwd: path.join(root, 'exporter'),

@@ -173,3 +173,40 @@ describe('schedules', () => {
     expect(blind).toMatchObject({ action: 'none', blockedBy: ['missing_data'] });
   });
 });
+
+describe('combined triggers (one decision per evaluation, as HPA combines metrics)', () => {
+  it('takes the larger target when two triggers fire in one evaluation, and records both', () => {
+    // cpu_high at 75 % wants 4 + 1 = 5 (ceil(4 × 75 / 60) = 5); sessions_high at 390 per instance wants ceil(4 × 390 / 120) = 13.
+    const d = decide(policy, { now: NOW, current: 4, scaleOut: outs({ cpu_high: firing(75), sessions_high: firing(390) }), scaleIn: inQuiet() }, emptyState());
+    expect(d).toMatchObject({ action: 'scale_out', current: 4, target: 13, wanted: 13, trigger: 'sessions_high', triggers: ['cpu_high', 'sessions_high'], blockedBy: [] });
+    expect(d.firing).toEqual(['cpu_high', 'sessions_high']);
+    expect(d.reasons).toContain('Largest target of cpu_high (5), sessions_high (13): 13 (sessions_high).');
+    expect(d.reasons).toContain('Scale out from 4 to 13 instances (sessions_high).');
+  });
+
+  it('applies one cooldown: after the combined action neither trigger acts again before its cooldown', () => {
+    const input = { now: NOW, current: 4, scaleOut: outs({ cpu_high: firing(75), sessions_high: firing(390) }), scaleIn: inQuiet() };
+    const first = decide(policy, input, emptyState());
+    const state = recordAction(emptyState(), first);
+    expect(state.actions).toHaveLength(1);
+    const again = decide(policy, { ...input, now: NOW + 1, current: 13, scaleOut: outs({ cpu_high: firing(80), sessions_high: firing(170) }) }, state);
+    expect(again).toMatchObject({ action: 'none', intended: 'scale_out', blockedBy: ['cooldown'] });
+  });
+
+  it('weighs only the triggers whose own cooldown has passed', () => {
+    // 6 minutes after a scale-out: errors_high (5 min cooldown) may act, cpu_high (10 min) may not, however much it wants.
+    const state = after([{ at: NOW - 360, action: 'scale_out', trigger: 'cpu_high', from: 3, to: 4 }]);
+    const d = decide(policy, { now: NOW, current: 4, scaleOut: outs({ cpu_high: firing(99), errors_high: firing(3) }), scaleIn: inQuiet() }, state);
+    expect(d).toMatchObject({ action: 'scale_out', target: 6, trigger: 'errors_high', triggers: ['errors_high'] });
+  });
+
+  it.each([
+    { n: 1, confidence: 0.7 },
+    { n: 2, confidence: 0.91 },
+    { n: 3, confidence: 0.973 },
+  ])('derives confidence from agreeing evidence: $n trigger(s) give $confidence', ({ n, confidence }) => {
+    const over = Object.fromEntries(['cpu_high', 'memory_high', 'errors_high'].slice(0, n).map((t) => [t, firing(t === 'errors_high' ? 3 : 90)]));
+    const d = decide(policy, { now: NOW, current: 4, scaleOut: outs(over), scaleIn: inQuiet() }, emptyState());
+    expect(d.confidence).toBeCloseTo(confidence, 10);
+  });
+});

@@ -12,6 +12,7 @@
  */
 import { MONTH_SECONDS } from '../config/defaults.js';
 import type { Policy, ScaleOutTrigger, Service, Signal } from '../config/schema.js';
+import { usedSignals } from '../model/decision.js';
 import { percent, plain, promDuration, promString } from './format.js';
 
 export interface RecordingRule {
@@ -237,7 +238,7 @@ export function scaleInRule(policy: Policy, svc: Service): AlertingRule | null {
 }
 
 export function scalingGroup(policy: Policy, svc: Service): RuleGroup {
-  const used = new Set([...svc.scaling.scale_out.map((t) => t.signal), ...(svc.scaling.scale_in?.conditions.map((c) => c.signal) ?? [])]);
+  const used = new Set(usedSignals(svc.scaling));
   const records: RecordingRule[] = svc.signals.filter((s) => used.has(s.name)).map((s) => ({ record: recordName(s), expr: s.query, labels: { service: svc.name } }));
   const scaleIn = scaleInRule(policy, svc);
   // Order matters: a group evaluates its rules in order, so the alerts read this evaluation's

@@ -4,7 +4,7 @@ import { DEFAULTS } from '../config/defaults.js';
 import { InsecureListenError } from '../scaler/index.js';
 import { startServe } from '../server/index.js';
 import { DEFAULT_CONFIG, UsageError, type Io } from './common.js';
-import { VERSION } from './main.js';
+import { VERSION } from './version.js';
 
 const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import yaml from 'js-yaml';
 import { z } from 'zod';
 import { policySchema, type Policy } from './schema.js';
+import { semanticProblems, type Problem } from './semantic.js';
 
 /** A policy that cannot be used. `problems` are one line each: `file: path: expected …, got …`. */
 export class ConfigError extends Error {
@@ -9,6 +10,8 @@ export class ConfigError extends Error {
   constructor(
     readonly file: string,
     readonly problems: string[],
+    /** Warnings found in the same pass (printed by `check` beside the errors). */
+    readonly warnings: string[] = [],
   ) {
     super(problems.join('\n'));
     this.name = 'ConfigError';
@@ -69,14 +72,36 @@ function formatIssue(file: string, issue: z.core.$ZodIssue): string {
   }
 }
 
-/** Validate an already parsed document. Throws ConfigError naming every problem. */
-export function validatePolicy(doc: unknown, file = 'headroom.yml'): Policy {
-  const r = policySchema.safeParse(doc, { reportInput: true });
-  if (r.success) return r.data;
-  throw new ConfigError(file, r.error.issues.map((i) => formatIssue(file, i)));
+function formatProblem(file: string, p: Problem): string {
+  if (p.severity === 'warning') return `${file}: ${formatPath(p.path)}: warning: ${p.message}`;
+  return `${file}: ${formatPath(p.path)}: ${p.message}, got ${describe(p.input)}`;
 }
 
-export function parsePolicy(text: string, file = 'headroom.yml'): Policy {
+export interface Validated {
+  policy: Policy;
+  /** Problems that do not stop the policy from being used, one line each. */
+  warnings: string[];
+}
+
+/**
+ * Validate an already parsed document in one pass: the schema (types, ranges, unknown keys, time
+ * zones, crons) and the cross-field checks (semantic.ts) both run on the whole document, so every
+ * problem is reported at once. Throws ConfigError naming every error.
+ */
+export function validatePolicyWithWarnings(doc: unknown, file = 'headroom.yml'): Validated {
+  const r = policySchema.safeParse(doc, { reportInput: true });
+  const found = semanticProblems(doc);
+  const errors = [...(r.success ? [] : r.error.issues.map((i) => formatIssue(file, i))), ...found.filter((p) => p.severity === 'error').map((p) => formatProblem(file, p))];
+  const warnings = found.filter((p) => p.severity === 'warning').map((p) => formatProblem(file, p));
+  if (!r.success || errors.length > 0) throw new ConfigError(file, [...new Set(errors)], warnings);
+  return { policy: r.data, warnings };
+}
+
+export function validatePolicy(doc: unknown, file = 'headroom.yml'): Policy {
+  return validatePolicyWithWarnings(doc, file).policy;
+}
+
+function parseYaml(text: string, file: string): unknown {
   let doc: unknown;
   try {
     doc = yaml.load(text, { filename: file });
@@ -86,17 +111,31 @@ export function parsePolicy(text: string, file = 'headroom.yml'): Policy {
     throw new ConfigError(file, [`${file}: ${where}: expected valid YAML (${err.reason ?? err.message})`]);
   }
   if (doc === undefined || doc === null) throw new ConfigError(file, [`${file}: (root): expected a mapping with "services", got an empty file`]);
-  return validatePolicy(doc, file);
+  return doc;
 }
 
-export function loadPolicy(file: string): Policy {
-  let text: string;
+export function parsePolicyWithWarnings(text: string, file = 'headroom.yml'): Validated {
+  return validatePolicyWithWarnings(parseYaml(text, file), file);
+}
+
+export function parsePolicy(text: string, file = 'headroom.yml'): Policy {
+  return parsePolicyWithWarnings(text, file).policy;
+}
+
+function readPolicyFile(file: string): string {
   try {
-    text = readFileSync(file, 'utf8');
+    return readFileSync(file, 'utf8');
   } catch (e) {
     throw new ConfigError(file, [`${file}: cannot read the policy file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`]);
   }
-  return parsePolicy(text, file);
+}
+
+export function loadPolicyWithWarnings(file: string): Validated {
+  return parsePolicyWithWarnings(readPolicyFile(file), file);
+}
+
+export function loadPolicy(file: string): Policy {
+  return loadPolicyWithWarnings(file).policy;
 }
 
 /** JSON Schema of headroom.yml (input side: defaults are optional), for editors. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CronExpressionParser } from 'cron-parser';
 import { DEFAULTS } from './defaults.js';
+import { timeZoneProblem } from './timezone.js';
 
 /** "90s", "5m", "1h", "1d" or a plain number of seconds. Always parsed to seconds. */
 export const durationPattern = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
@@ -67,7 +68,7 @@ const loadtest = z
   .strictObject({
     users: z.array(positive).min(2),
     response_time_ms: z.array(nonneg),
-    cpu_percent: z.array(nonneg),
+    cpu_percent: z.array(nonneg).optional(),
     memory_percent: z.array(nonneg).optional(),
     error_percent: z.array(nonneg),
     throughput_rps: z.array(nonneg),
@@ -83,19 +84,6 @@ const loadtest = z
         emergency_ratio: ratio.default(DEFAULTS.loadtest.emergencyRatio),
       })
       .prefault({}),
-  })
-  .superRefine((lt, ctx) => {
-    for (const key of ['response_time_ms', 'cpu_percent', 'memory_percent', 'error_percent', 'throughput_rps'] as const) {
-      const arr = lt[key];
-      if (arr && arr.length !== lt.users.length) {
-        ctx.addIssue({ code: 'custom', path: [key], message: `expected ${lt.users.length} values (one per entry of users)`, input: arr.length });
-      }
-    }
-    for (let i = 1; i < lt.users.length; i++) {
-      if (lt.users[i] <= lt.users[i - 1]) {
-        ctx.addIssue({ code: 'custom', path: ['users', i], message: 'expected users in increasing order', input: lt.users[i] });
-      }
-    }
   });
 
 const resource = z.strictObject({
@@ -144,22 +132,27 @@ const scaleIn = z.strictObject({
   step: z.number().int().min(1).default(DEFAULTS.scaling.scaleInStep),
 });
 
-const schedule = z
-  .strictObject({
-    name,
-    cron: z.string(),
-    timezone: z.string().default(DEFAULTS.scaling.timezone),
-    desired: z.number().int().min(0),
-    min: z.number().int().min(0),
-  })
-  .superRefine((s, ctx) => {
-    try {
-      CronExpressionParser.parse(s.cron, { tz: s.timezone });
-    } catch (e) {
-      ctx.addIssue({ code: 'custom', path: ['cron'], message: `expected a cron expression with a valid time zone (${(e as Error).message})`, input: s.cron });
-    }
-    if (s.min > s.desired) ctx.addIssue({ code: 'custom', path: ['min'], message: `expected min <= desired (${s.desired})`, input: s.min });
-  });
+/** Cron and time zone are checked field by field, so a misspelt zone is named even when the cron is fine. */
+const cron = z.string().superRefine((v, ctx) => {
+  try {
+    CronExpressionParser.parse(v, { tz: 'UTC' });
+  } catch (e) {
+    ctx.addIssue({ code: 'custom', message: `expected a cron expression such as "0 8 * * 1-5" (${(e as Error).message})`, input: v });
+  }
+});
+const timezone = z.string().superRefine((v, ctx) => {
+  const problem = timeZoneProblem(v);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem, input: v });
+});
+
+/** Cross-field rules (desired within limits, min <= desired) are in semantic.ts. */
+const schedule = z.strictObject({
+  name,
+  cron,
+  timezone: timezone.default(DEFAULTS.scaling.timezone),
+  desired: z.number().int().min(0),
+  min: z.number().int().min(0),
+});
 
 const scaling = z.strictObject({
   scale_out: z.array(scaleOutTrigger).min(1),
@@ -179,8 +172,7 @@ const scaling = z.strictObject({
           percent: z.number().min(0).default(DEFAULTS.scaling.maxStepOutPercent),
         })
         .optional(),
-    })
-    .refine((l) => l.min <= l.max, { error: 'expected limits.min <= limits.max' }),
+    }),
   warmup: duration.default(DEFAULTS.scaling.warmupSeconds),
 });
 
@@ -227,50 +219,17 @@ const cost = z.strictObject({
   budget: z.strictObject({ monthly: positive, warning_ratio: ratio.default(DEFAULTS.cost.budgetWarningRatio) }),
 });
 
-const service = z
-  .strictObject({
-    name,
-    description: z.string().optional(),
-    instances,
-    signals: z.array(signal).min(1),
-    capacity,
-    scaling,
-    growth,
-    cost,
-  })
-  .superRefine((svc, ctx) => {
-    const signals = new Set(svc.signals.map((s) => s.name));
-    const ref = (path: (string | number)[], sig: string) => {
-      if (!signals.has(sig)) {
-        ctx.addIssue({ code: 'custom', path, message: `expected the name of a signal of this service (${[...signals].join(', ')})`, input: sig });
-      }
-    };
-    svc.scaling.scale_out.forEach((t, i) => ref(['scaling', 'scale_out', i, 'signal'], t.signal));
-    svc.scaling.scale_in?.conditions.forEach((c, i) => ref(['scaling', 'scale_in', 'conditions', i, 'signal'], c.signal));
-    svc.capacity.resources.forEach((r, i) => ref(['capacity', 'resources', i, 'signal'], r.signal));
-    if (svc.capacity.users_signal) ref(['capacity', 'users_signal'], svc.capacity.users_signal);
-    dupes(svc.signals.map((s) => s.name), ['signals'], ctx);
-    dupes(svc.scaling.scale_out.map((s) => s.name), ['scaling', 'scale_out'], ctx);
-    dupes(svc.scaling.schedules.map((s) => s.name), ['scaling', 'schedules'], ctx);
-    dupes(svc.growth.scenarios.map((s) => s.name), ['growth', 'scenarios'], ctx);
-    if (!svc.growth.scenarios.some((s) => s.name === svc.growth.planning_scenario)) {
-      ctx.addIssue({ code: 'custom', path: ['growth', 'planning_scenario'], message: `expected one of the scenarios (${svc.growth.scenarios.map((s) => s.name).join(', ')})`, input: svc.growth.planning_scenario });
-    }
-    svc.scaling.schedules.forEach((s, i) => {
-      if (s.desired > svc.scaling.limits.max) ctx.addIssue({ code: 'custom', path: ['scaling', 'schedules', i, 'desired'], message: `expected at most limits.max (${svc.scaling.limits.max})`, input: s.desired });
-    });
-    if (svc.cost.projection_pricing === 'resources' && !svc.cost.resources) {
-      ctx.addIssue({ code: 'custom', path: ['cost', 'resources'], message: 'expected resource prices when projection_pricing is "resources"', input: undefined });
-    }
-  });
-
-function dupes(names: string[], path: (string | number)[], ctx: z.RefinementCtx) {
-  const seen = new Set<string>();
-  names.forEach((n, i) => {
-    if (seen.has(n)) ctx.addIssue({ code: 'custom', path: [...path, i, 'name'], message: 'expected a unique name', input: n });
-    seen.add(n);
-  });
-}
+/** Cross-field rules (signal references, unique names, threshold order) are in semantic.ts. */
+const service = z.strictObject({
+  name,
+  description: z.string().optional(),
+  instances,
+  signals: z.array(signal).min(1),
+  capacity,
+  scaling,
+  growth,
+  cost,
+});
 
 const store = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('sqlite'), path: z.string().default(DEFAULTS.scaler.storePath) }),
@@ -356,14 +315,6 @@ export const policySchema = z
       .prefault({}),
     scaler: scaler.prefault({}),
     services: z.array(service).min(1),
-  })
-  .superRefine((p, ctx) => {
-    dupes(p.services.map((s) => s.name), ['services'], ctx);
-    for (const svc of Object.keys(p.scaler.actuators)) {
-      if (!p.services.some((s) => s.name === svc)) {
-        ctx.addIssue({ code: 'custom', path: ['scaler', 'actuators', svc], message: 'expected the name of a service', input: svc });
-      }
-    }
   });
 
 export type Policy = z.output<typeof policySchema>;

@@ -7,6 +7,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { FLEET_DEFAULTS, fleetSignals, parseScaleRequest, type FleetParams, type ScaleRequest } from './model.js';
+import { TrafficMeter } from './traffic.js';
 
 export interface FleetOptions {
   instances: number;
@@ -97,6 +98,9 @@ export async function startFleet(listen: { host: string; port: number }, options
   const inbox: unknown[] = [];
   const INBOX_KEEP = 200;
   const scaleCounts = new Map<string, number>();
+  // GET /work?user=ID: users of a real load generator add to the demand set by POST /demand.
+  const traffic = new TrafficMeter();
+  const demand = () => users + traffic.active(o.clock());
 
   const settle = () => {
     const now = o.clock();
@@ -111,7 +115,7 @@ export async function startFleet(listen: { host: string; port: number }, options
   const authorized = (req: IncomingMessage) => !o.token || req.headers.authorization === `Bearer ${o.token}`;
 
   const metrics = (): string => {
-    const s = fleetSignals(o.params, users, instances);
+    const s = fleetSignals(o.params, demand(), instances);
     const replicas = Array.from({ length: instances }, (_, i) => ({ replica: String(i) }));
     const per = (v: number | undefined): [Record<string, string>, number][] => (v === undefined ? [] : replicas.map((r) => [r, v]));
     return (
@@ -122,7 +126,7 @@ export async function startFleet(listen: { host: string; port: number }, options
         gauge('demo_fleet_active_sessions', 'Active terminal sessions on each instance.', per(s?.sessionsPerInstance)),
         gauge('demo_fleet_latency_p95_seconds', 'p95 response time of each instance.', per(s?.latencyP95Seconds)),
         gauge('demo_fleet_error_ratio', 'Share of requests that fail (5xx), per instance.', per(s?.errorRatio)),
-        gauge('demo_fleet_connected_users', 'Concurrent users of the whole fleet (the demand).', [[{}, users]]),
+        gauge('demo_fleet_connected_users', 'Concurrent users of the whole fleet (the demand).', [[{}, demand()]]),
         gauge('demo_fleet_daily_active_users', 'Daily active users implied by the demand.', s ? [[{}, s.dailyActiveUsers]] : []),
         gauge('demo_fleet_month_to_date_spend', 'Spend of the fleet this month, in the policy currency.', [[{}, spend()]]),
         [
@@ -143,11 +147,18 @@ export async function startFleet(listen: { host: string; port: number }, options
           res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
           res.end(metrics());
           return;
+        case 'GET /work': {
+          traffic.seen(url.searchParams.get('user') ?? req.socket.remoteAddress ?? '', o.clock());
+          const w = fleetSignals(o.params, demand(), instances);
+          if (!w) return send(res, 503, { error: 'no instance running' });
+          await new Promise((r) => setTimeout(r, w.latencyP95Seconds * 1000));
+          return traffic.fails(w.errorRatio * 100) ? send(res, 503, { error: 'overloaded' }) : send(res, 200, { ok: true });
+        }
         case 'GET /instances':
           return send(res, 200, { count: instances });
         case 'GET /':
         case 'GET /demand':
-          return send(res, 200, { instances, users, spend: spend(), signals: fleetSignals(o.params, users, instances) });
+          return send(res, 200, { instances, users, spend: spend(), signals: fleetSignals(o.params, demand(), instances) });
         case 'GET /scale/requests':
           return send(res, 200, { items: received });
         case 'POST /scale': {
@@ -181,7 +192,7 @@ export async function startFleet(listen: { host: string; port: number }, options
           return send(res, 200, { instances, users, spend: spend() });
         }
         default:
-          return send(res, 404, { error: `no route ${route}; see GET /metrics, GET /instances, POST /scale, POST /demand, POST /inbox` });
+          return send(res, 404, { error: `no route ${route}; see GET /metrics, GET /work, GET /instances, POST /scale, POST /demand, POST /inbox` });
       }
     })().catch((e: Error) => send(res, 400, { error: e.message }));
   });

@@ -6,7 +6,7 @@
  */
 export interface MetricSpec {
   name: string;
-  type: 'gauge';
+  type: 'gauge' | 'counter';
   labels: readonly string[];
   /** Base unit, or what is counted; documentation only (prom-client writes no # UNIT line). */
   unit: string;
@@ -14,6 +14,7 @@ export interface MetricSpec {
 }
 
 const g = (name: string, labels: readonly string[], unit: string, help: string): MetricSpec => ({ name, type: 'gauge', labels, unit, help });
+const c = (name: string, labels: readonly string[], unit: string, help: string): MetricSpec => ({ name, type: 'counter', labels, unit, help });
 
 export const CATALOGUE = [
   g('headroom_build_info', ['version'], 'info', 'Always 1; the version label is the exporter version.'),
@@ -23,6 +24,7 @@ export const CATALOGUE = [
   g('headroom_input_last_success_timestamp_seconds', ['service', 'signal'], 'seconds', 'Unix time of the last successful read of the input.'),
   g('headroom_refresh_duration_seconds', ['cadence'], 'seconds', 'Duration of the last refresh: cadence="signals" is the whole refresh (inputs and model), "history" the history read and model fit.'),
   g('headroom_last_refresh_success_timestamp_seconds', ['cadence'], 'seconds', 'Unix time at which the last refresh of this cadence completed. Missing inputs do not fail a refresh; see headroom_input_up.'),
+  c('headroom_plan_errors_total', ['service'], 'refreshes', 'Refreshes of the service that failed with an error (a bug, not missing data); the error is logged and in /api/v1/plan, and the input health stays published.'),
   g('headroom_config_last_reload_successful', [], 'boolean', 'Whether the last configuration reload succeeded (1) or was rejected and the previous policy kept (0).'),
   g('headroom_config_last_reload_success_timestamp_seconds', [], 'seconds', 'Unix time of the last successful configuration (re)load.'),
   // Instances now

@@ -1,4 +1,4 @@
-import { Gauge, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 import { BASES, type ServicePlan } from '../model/plan.js';
 import { BLOCK_REASONS } from '../model/decision.js';
 import { PRICINGS } from '../model/cost.js';
@@ -20,6 +20,15 @@ export interface ServiceSnapshot {
   limits: { min: number; max: number };
   /** Scale-out triggers and whether their data was read (a trigger without data has no firing series). */
   triggers: { name: string; ok: boolean }[];
+}
+
+/** A service whose refresh threw (a bug, not missing data): its input health stays published. */
+export interface ServiceFailure {
+  service: string;
+  /** Unix seconds of the failed refresh. */
+  at: number;
+  error: string;
+  inputs: InputHealth[];
 }
 
 export type Cadence = 'signals' | 'history';
@@ -52,11 +61,14 @@ const PROCESS_METRICS = new Set<MetricName>([
 export class HeadroomMetrics {
   readonly registry: Registry;
   private readonly gauges = new Map<MetricName, Gauge<string>>();
+  private readonly counters = new Map<MetricName, Counter<string>>();
 
   constructor(version: string, registry = new Registry()) {
     this.registry = registry;
     for (const spec of CATALOGUE) {
-      this.gauges.set(spec.name, new Gauge({ name: spec.name, help: spec.help, labelNames: [...spec.labels], registers: [registry] }));
+      const opts = { name: spec.name, help: spec.help, labelNames: [...spec.labels], registers: [registry] };
+      if (spec.type === 'counter') this.counters.set(spec.name, new Counter(opts));
+      else this.gauges.set(spec.name, new Gauge(opts));
     }
     this.g('headroom_build_info').set({ version }, 1);
   }
@@ -76,9 +88,26 @@ export class HeadroomMetrics {
   }
 
   /** Replace every per-service series with the ones of `services`. Synchronous: a scrape sees all or nothing. */
-  publish(services: readonly ServiceSnapshot[]): void {
+  publish(services: readonly ServiceSnapshot[], failures: readonly ServiceFailure[] = []): void {
     for (const [name, gauge] of this.gauges) if (!PROCESS_METRICS.has(name)) gauge.reset();
     for (const s of services) this.publishService(s);
+    for (const f of failures) this.publishInputs(f.service, f.inputs);
+  }
+
+  /** One more refresh of `service` failed (counters are never reset by publish). */
+  countPlanError(service: string): void {
+    this.counters.get('headroom_plan_errors_total')!.inc({ service });
+  }
+
+  private publishInputs(service: string, inputs: readonly InputHealth[]): void {
+    const set = (name: MetricName, labels: Record<string, string>, v: number | null) => {
+      if (v !== null && Number.isFinite(v)) this.g(name).set({ service, ...labels }, v);
+    };
+    for (const i of inputs) {
+      set('headroom_input_up', { signal: i.signal }, i.ok ? 1 : 0);
+      if (i.ok) set('headroom_input_value', { signal: i.signal }, i.value);
+      set('headroom_input_last_success_timestamp_seconds', { signal: i.signal }, i.lastSuccess);
+    }
   }
 
   private publishService({ plan: p, inputs, limits, triggers }: ServiceSnapshot): void {
@@ -87,11 +116,7 @@ export class HeadroomMetrics {
       if (v !== null && v !== undefined && Number.isFinite(v)) this.g(name).set({ service, ...labels }, v);
     };
 
-    for (const i of inputs) {
-      set('headroom_input_up', { signal: i.signal }, i.ok ? 1 : 0);
-      if (i.ok) set('headroom_input_value', { signal: i.signal }, i.value);
-      set('headroom_input_last_success_timestamp_seconds', { signal: i.signal }, i.lastSuccess);
-    }
+    this.publishInputs(service, inputs);
 
     set('headroom_instances', {}, p.current);
     const r = p.recommendation;

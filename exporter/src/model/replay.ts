@@ -1,6 +1,6 @@
 import { CronExpressionParser } from 'cron-parser';
 import type { Schedule, Service } from '../config/schema.js';
-import { BLOCK_REASONS, decide, emptyState, recordAction, type BlockReason, type DecisionInput, type DecisionState, type Observation } from './decision.js';
+import { BLOCK_REASONS, decide, emptyState, isQuietStep, recordAction, usedSignals, type BlockReason, type DecisionInput, type DecisionState, type Observation } from './decision.js';
 import { hourlyRate, type Pricing } from './cost.js';
 import { activeSchedule, type ActiveSchedule } from './schedule.js';
 
@@ -187,7 +187,7 @@ export function replay(svc: Service, input: ReplayInput, options: ReplayOptions)
   }
 
   // Signals the policy reads, each simulated once per step.
-  const used = [...new Set([...policy.scale_out.map((t) => t.signal), ...(policy.scale_in?.conditions.map((c) => c.signal) ?? [])])];
+  const used = usedSignals(policy);
   const kindOf = new Map(svc.signals.map((s) => [s.name, s.kind]));
   const sim = new Map<string, Float64Array>();
   const missingPrefix = new Map<string, Int32Array>();
@@ -274,18 +274,14 @@ export function replay(svc: Service, input: ReplayInput, options: ReplayOptions)
     };
     const scaleOut: Record<string, Observation> = {};
     let anyMissing = false;
-    let anyFiring = false;
     let anyAbove = false;
     policy.scale_out.forEach((t, i) => {
       const o = observe(outWindows[i], (min) => min > t.above);
       scaleOut[t.name] = o;
       if (!o.ok) anyMissing = true;
-      else {
-        if (o.sustained) anyFiring = true;
-        if (o.value > t.above) {
-          risk[i].simulatedMinutes += minutes;
-          anyAbove = true;
-        }
+      else if (o.value > t.above) {
+        risk[i].simulatedMinutes += minutes;
+        anyAbove = true;
       }
       const raw = input.signals[t.signal]?.[k];
       if (raw !== undefined && raw > t.above) risk[i].recordedMinutes += minutes;
@@ -296,15 +292,7 @@ export function replay(svc: Service, input: ReplayInput, options: ReplayOptions)
     if (anyAbove) today.riskMinutes += minutes;
 
     const decisionInput: DecisionInput = { now, current, scaleOut, scaleIn };
-    let quiet = false;
-    if (skipQuiet && current !== null && !anyFiring) {
-      const active = schedules.at(now);
-      const effMin = Math.min(limits.max, Math.max(limits.min, active?.schedule.min ?? 0));
-      const schedulePending = active !== null && state.schedulesApplied[active.schedule.name] !== active.since;
-      // decide() considers scale-in when every condition held or the others held with some missing.
-      const scaleInEligible = scaleIn !== undefined && scaleIn.every((o) => !o.ok || o.sustained);
-      quiet = !schedulePending && !scaleInEligible && current >= effMin && current <= limits.max;
-    }
+    const quiet = skipQuiet && isQuietStep(policy, decisionInput, state, schedules.at(now));
     if (!quiet) {
       const d = decide(policy, decisionInput, state);
       if (d.action === 'none') for (const b of d.blockedBy) if (b !== 'missing_data') blocked[b] = (blocked[b] ?? 0) + 1;

@@ -88,6 +88,8 @@ export function createApp(d: AppDeps): Express {
       source: d.refresher.sourceKind,
       refreshedAt: d.refresher.stats ? new Date(d.refresher.stats.completedAt * 1000).toISOString() : null,
       services: snaps.map((s) => ({ ...s.plan, inputHealth: s.inputs })),
+      // Services whose refresh threw: their error and input health, never silently absent.
+      failed: d.refresher.failures.filter((f) => service === undefined || f.service === service).map((f) => ({ service: f.service, at: f.at, error: f.error, inputHealth: f.inputs })),
     });
   });
 

@@ -4,7 +4,7 @@ import type { Policy, Service } from '../config/schema.js';
 import { refreshHistory, type HistoryEntry } from '../engine.js';
 import { emptyState, type DecisionState } from '../model/decision.js';
 import { planService, type Reading, type ServiceInputs } from '../model/plan.js';
-import type { HeadroomMetrics, InputHealth, ServiceSnapshot } from '../metrics/registry.js';
+import type { HeadroomMetrics, InputHealth, ServiceFailure, ServiceSnapshot } from '../metrics/registry.js';
 import type { Source } from '../sources/source.js';
 
 export interface RefresherOptions {
@@ -44,6 +44,8 @@ export class Refresher {
   private stopped = false;
   private generation = 0;
   snapshots: ServiceSnapshot[] = [];
+  /** Services whose last refresh threw, with the error and their input health. */
+  failures: ServiceFailure[] = [];
   stats: RefreshStats | null = null;
 
   constructor(private readonly opts: RefresherOptions) {
@@ -123,9 +125,11 @@ export class Refresher {
     }
 
     const results = await Promise.all(policy.services.map((s) => this.refreshService(policy, source, s, now)));
-    const snapshots = results.filter((r): r is ServiceSnapshot => r !== null);
+    const snapshots = results.flatMap((r) => ('plan' in r ? [r] : []));
+    const failures = results.flatMap((r) => ('error' in r ? [r] : []));
     this.snapshots = snapshots;
-    metrics.publish(snapshots);
+    this.failures = failures;
+    metrics.publish(snapshots, failures);
     const signalsSeconds = (performance.now() - t0) / 1000;
     const completedAt = clock();
     metrics.setRefresh('signals', signalsSeconds, completedAt);
@@ -134,24 +138,38 @@ export class Refresher {
     logger.debug({ services: snapshots.length, seconds: signalsSeconds, historySeconds }, 'refresh complete');
   }
 
-  private async refreshService(policy: Policy, source: Source, svc: Service, now: number): Promise<ServiceSnapshot | null> {
-    const { logger } = this.opts;
+  /**
+   * One service's refresh. An error here is a bug, not missing data (sources report missing inputs
+   * as values): it is logged, counted and returned as a failure that keeps the input health (every
+   * input missing, with the error, when the inputs could not be read), so the service never
+   * disappears silently and the other services are unaffected.
+   */
+  private async refreshService(policy: Policy, source: Source, svc: Service, now: number): Promise<ServiceSnapshot | ServiceFailure> {
+    const hist = this.history.get(svc.name);
+    let health: InputHealth[] | null = null;
     try {
-      const [inputs, state] = await Promise.all([source.readInputs(svc, now), this.readState(svc.name)]);
-      const hist = this.history.get(svc.name);
-      const plan = planService(svc, inputs, hist?.fit ?? null, state, { budgetGuard: policy.scaler.budget_guard, historyReason: hist?.reason });
-      const health = this.health(svc, inputs, hist, now);
+      const [read, state] = await Promise.all([source.readInputs(svc, now), this.readState(svc.name)]);
+      health = this.health(svc, read, hist, now);
+      const plan = planService(svc, read, hist?.fit ?? null, state, { budgetGuard: policy.scaler.budget_guard, historyReason: hist?.reason });
       return {
         plan,
         inputs: health,
         limits: { min: svc.scaling.limits.min, max: svc.scaling.limits.max },
-        triggers: svc.scaling.scale_out.map((t) => ({ name: t.name, ok: inputs.scaleOut[t.name]?.ok === true })),
+        triggers: svc.scaling.scale_out.map((t) => ({ name: t.name, ok: read.scaleOut[t.name]?.ok === true })),
       };
     } catch (e) {
-      // A bug, not missing data (sources report missing inputs as values): the service gets no series this refresh.
-      logger.error({ service: svc.name, err: e }, 'refresh of the service failed; its series are withdrawn until the next refresh');
-      return null;
+      const error = `${health ? 'planning' : 'reading the inputs'} failed: ${(e as Error)?.message ?? String(e)}`;
+      this.opts.logger.error({ service: svc.name, err: e }, `refresh of ${svc.name} failed (${error}); its plan is withdrawn until a refresh succeeds, its input health stays published`);
+      this.opts.metrics.countPlanError(svc.name);
+      return { service: svc.name, at: now, error, inputs: health ?? this.unread(svc, hist, error, now) };
     }
+  }
+
+  /** Input health when the inputs could not be read at all: every input missing, with the error. */
+  private unread(svc: Service, hist: HistoryEntry | undefined, error: string, now: number): InputHealth[] {
+    const missing: Reading = { ok: false, reason: error };
+    const signals = Object.fromEntries(svc.signals.map((s) => [s.name, missing]));
+    return this.health(svc, { now, current: missing, signals, scaleOut: {}, spendToDate: missing }, hist, now);
   }
 
   private async readState(service: string): Promise<DecisionState> {

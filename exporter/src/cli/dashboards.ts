@@ -1,7 +1,7 @@
 /** `headroom dashboards`: writes (or checks) Grafana provisioning generated from the policy. */
 import type { Command } from 'commander';
-import { readPolicy, UsageError, type Io } from '../cli/common.js';
-import { buildProvisioning, diffProvisioning, loadPanelQueries, PROVISIONING_DEFAULTS, writeProvisioning } from './index.js';
+import { readPolicy, UsageError, type Io } from './common.js';
+import { buildProvisioning, diffProvisioning, loadPanelQueries, PROVISIONING_DEFAULTS, writeProvisioning } from '../provisioning/index.js';
 
 export function register(program: Command, io: Io): void {
   program
