@@ -14,7 +14,7 @@
 import { DEFAULTS } from '../config/defaults.js';
 import type { Policy, Service } from '../config/schema.js';
 import { budgetCheck, budgetPosition, hourlyRate } from '../model/cost.js';
-import { decide, recordAction, type BudgetCheck, type Decision, type DecisionInput } from '../model/decision.js';
+import { recordAction, type BudgetCheck, type Decision, type DecisionInput } from '../model/decision.js';
 import type { ServiceInputs } from '../model/plan.js';
 import type { Source } from '../sources/source.js';
 import { DryRunActuator, safeText, withTimeout, type Actuator, type SetResult } from './actuators.js';
