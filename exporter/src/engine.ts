@@ -1,9 +1,9 @@
 import type { Policy, Service } from './config/schema.js';
 import type { DecisionState } from './model/decision.js';
 import { emptyState } from './model/decision.js';
-import { INTERVAL_Z, planService, type ServicePlan } from './model/plan.js';
+import { planService, type ServicePlan } from './model/plan.js';
 import { fitHistory, type HistoryFit } from './model/projection.js';
-import type { Source } from './sources/source.js';
+import type { HistoryReading, HistoryStep, Source } from './sources/source.js';
 
 export interface HistoryEntry {
   fit: HistoryFit | null;
@@ -12,11 +12,35 @@ export interface HistoryEntry {
   fetchedAt: number;
 }
 
+const DAY = 86_400;
+/** Daily points are enough from four weeks on (two weekly seasons and room to cross-validate them). */
+const DAILY_ENOUGH = 28;
+/** Finer reads while the history is young: hourly over four weeks, then every minute over the last day. */
+const YOUNG: readonly (HistoryStep & { enough: number })[] = [
+  { stepSeconds: 3600, seconds: 28 * DAY, enough: 24 },
+  { stepSeconds: 60, seconds: DAY, enough: 8 },
+];
+
+/**
+ * The history at the finest useful step: daily once there are four weeks of it, else hourly, else
+ * every minute (projections from the first hour). The forecast marks anything shorter than
+ * history_days as learning. When nothing is enough, the daily read's reason stands.
+ */
+export async function readHistory(source: Source, svc: Service, now: number): Promise<HistoryReading> {
+  const daily = await source.readHistory(svc, now);
+  if (daily.ok && daily.points.length >= DAILY_ENOUGH) return daily;
+  for (const step of YOUNG) {
+    const h = await source.readHistory(svc, now, step);
+    if (h.ok && h.points.length >= step.enough) return h;
+  }
+  return daily;
+}
+
 /** Fetch a service's history and fit the growth models (the slow cadence). */
 export async function refreshHistory(source: Source, svc: Service, now: number): Promise<HistoryEntry> {
-  const h = await source.readHistory(svc, now);
+  const h = await readHistory(source, svc, now);
   if (!h.ok) return { fit: null, reason: h.reason, fetchedAt: now };
-  const fit = fitHistory(svc, h.points, INTERVAL_Z);
+  const fit = fitHistory(svc, h.points);
   return fit ? { fit, fetchedAt: now } : { fit: null, reason: `history has ${h.points.length} points, need at least 2`, fetchedAt: now };
 }
 

@@ -47,7 +47,9 @@ describe('headroom plan', () => {
       'moderate *',
       '6-month range:',
       '12-month range:',
-      'holdout error',
+      'Forecast from the history',
+      'capacity runs out',
+      'budget runs out',
       'Budget: $5,000.00 a month, warning at 80.0%',
       'Savings (a month):',
     ]) {
@@ -87,20 +89,29 @@ describe('headroom forecast', () => {
   it('fits every model to a CSV series and marks the automatic choice', async () => {
     const r = await runCli(['forecast', '--input', CSV, '--horizon', '14']);
     expect(r.code).toBe(0);
-    for (const m of ['linear', 'polynomial', 'exponential', 'holt_winters *']) expect(r.stdout).toContain(m);
+    for (const m of ['naive', 'linear_recent', 'damped', 'theta', 'holt_winters', 'auto', 'CV MASE']) expect(r.stdout).toContain(m);
     expect(r.stdout).toContain('120 points every 86400s');
+    expect(r.stdout).toMatch(/ \*/);
   });
 
-  it('prints JSON with each forecast, interval and holdout error', async () => {
-    const r = await runCli(['forecast', '--input', CSV, '--format', 'json']);
+  it('prints the whole path of every model and of the automatic choice as JSON, with 80 % and 95 % bounds', async () => {
+    const r = await runCli(['forecast', '--input', CSV, '--format', 'json', '--horizon', '14']);
     const doc = JSON.parse(r.stdout);
-    expect(doc.selected).toBe('holt_winters');
-    for (const m of doc.models) {
-      expect(m.ok).toBe(true);
-      expect(m.forecast.lower).toBeLessThanOrEqual(m.forecast.point);
-      expect(m.forecast.upper).toBeGreaterThanOrEqual(m.forecast.point);
-      expect(m.holdoutError).toBeGreaterThanOrEqual(0);
+    expect(doc.chosen).not.toBeNull();
+    expect(doc.path).toHaveLength(14);
+    for (const m of [doc, ...doc.models]) {
+      expect(m.path).toHaveLength(14);
+      for (const p of m.path) expect(p.lower95 <= p.lower80 && p.lower80 <= p.point && p.point <= p.upper80 && p.upper80 <= p.upper95).toBe(true);
     }
+    for (const m of doc.models) expect(m.cvMase).toBeGreaterThanOrEqual(0);
+  });
+
+  it('prints every step of every path as CSV', async () => {
+    const r = await runCli(['forecast', '--input', CSV, '--format', 'csv', '--horizon', '5']);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines[0]).toBe('model,step,time,point,lower_80,upper_80,lower_95,upper_95');
+    expect(lines.filter((l) => l.startsWith('auto,'))).toHaveLength(5);
+    expect(lines.filter((l) => l.startsWith('damped,'))).toHaveLength(5);
   });
 
   it('reads a JSON series too', async () => {

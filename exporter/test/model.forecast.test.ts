@@ -1,54 +1,98 @@
 import { describe, expect, it } from 'vitest';
-import { fitAll, fitModel } from '../src/model/forecast.js';
-import { projectScenarios } from '../src/model/projection.js';
+import { forecast, seasonsFor } from '../src/model/forecast.js';
+import { crossValidationPlan } from '../src/model/forecast/select.js';
+import { projectForecast, projectScenarios } from '../src/model/projection.js';
 import { analyzeLoadTest } from '../src/model/loadtest.js';
 import { DemoSource } from '../src/sources/demo.js';
 import { fitHistory } from '../src/model/projection.js';
 import { exampleService } from './helpers.js';
 
-const OPTS = { seasonLength: 7, holdoutRatio: 0.2, z: 1.96 };
+const DAY = 86_400;
 
 /** 140 days: trend 2/day from 100, weekly season ±30, small deterministic wiggle. */
 const seasonal = Array.from({ length: 140 }, (_, i) => 100 + 2 * i + 30 * Math.sin((2 * Math.PI * i) / 7) + 3 * Math.sin(i * 1.7));
 
-describe('fitted growth models', () => {
-  it('are deterministic: the same input gives the same output', () => {
-    const a = fitAll(['linear', 'polynomial', 'exponential', 'holt_winters'], seasonal, OPTS);
-    const b = fitAll(['linear', 'polynomial', 'exponential', 'holt_winters'], seasonal, OPTS);
-    const pick = (s: typeof a) => s.fits.map((f) => (f.ok ? [f.model, f.rSquared, f.holdoutError, f.predict(30)] : [f.model, f.reason]));
-    expect(pick(a)).toEqual(pick(b));
+describe('growth forecasts', () => {
+  it('are deterministic: the same series gives the same forecast, byte for byte', () => {
+    const a = forecast(seasonal, { stepSeconds: DAY, horizon: 30 });
+    const b = forecast([...seasonal], { stepSeconds: DAY, horizon: 30 });
+    expect(JSON.stringify(a)).toBe(JSON.stringify(b));
   });
 
-  it('Holt-Winters beats linear on holdout error for a trend with a weekly season, and is chosen', () => {
-    const set = fitAll(['linear', 'polynomial', 'exponential', 'holt_winters'], seasonal, OPTS);
-    const err = Object.fromEntries(set.fits.map((f) => [f.model, f.ok ? f.holdoutError : Infinity]));
-    expect(err.holt_winters).toBeLessThan(err.linear);
-    expect(err.holt_winters).toBeLessThan(0.03);
-    expect(set.best?.model).toBe('holt_winters');
+  it('choose the seasonal model for a trend with a weekly season, and it beats every trend-only model in cross-validation', () => {
+    const r = forecast(seasonal, { stepSeconds: DAY, horizon: 28 });
+    const mase = Object.fromEntries(r.candidates.map((c) => [c.model, c.cvMase ?? Infinity]));
+    for (const other of ['naive', 'drift', 'linear', 'linear_recent', 'polynomial', 'exponential', 'damped', 'theta']) expect(mase.holt_winters).toBeLessThan(mase[other]);
+    expect(r.members[0]).toBe('holt_winters');
+    expect(r.seasons).toEqual([7]);
   });
 
   it('recovers a pure linear trend exactly', () => {
     const line = Array.from({ length: 50 }, (_, i) => 10 + 3 * i);
-    const f = fitModel('linear', line, OPTS);
-    expect(f.ok && f.rSquared).toBeCloseTo(1, 10);
-    expect(f.ok && f.predict(10).point).toBeCloseTo(10 + 3 * 59, 6);
+    const r = forecast(line, { stepSeconds: DAY, horizon: 10, models: ['linear'] });
+    expect(r.path[9].point).toBeCloseTo(10 + 3 * 59, 6);
   });
 
-  it('gives a prediction interval that contains the point and widens with the horizon', () => {
-    const f = fitModel('holt_winters', seasonal, OPTS);
-    if (!f.ok) throw new Error(f.reason);
-    const near = f.predict(1);
-    const far = f.predict(60);
-    expect(near.lower).toBeLessThan(near.point);
-    expect(near.upper).toBeGreaterThan(near.point);
-    expect(far.upper - far.lower).toBeGreaterThan(near.upper - near.lower);
+  it('give nested bands (95 % around 80 % around the point) that widen with the horizon', () => {
+    const r = forecast(seasonal, { stepSeconds: DAY, horizon: 60 });
+    for (const p of r.path) expect(p.lower95 <= p.lower80 && p.lower80 <= p.point && p.point <= p.upper80 && p.upper80 <= p.upper95).toBe(true);
+    expect(r.path[59].upper80 - r.path[59].lower80).toBeGreaterThan(r.path[0].upper80 - r.path[0].lower80);
+  });
+
+  it('cross-validate on at least 5 rolling origins over the recent history, each scoring the planning horizon', () => {
+    const r = forecast(seasonal, { stepSeconds: DAY, horizon: 28 });
+    expect(r.origins.length).toBeGreaterThanOrEqual(5);
+    expect(r.cvHorizon).toBe(28);
+    expect(r.cvMaseByStep).toHaveLength(28);
+    expect(Math.min(...r.origins)).toBeGreaterThanOrEqual(140 / 3);
   });
 
   it.each([
-    { model: 'exponential' as const, values: [3, 2, 0, 4, 5, 6, 7, 8, 9, 10], reason: 'needs strictly positive values' },
-    { model: 'holt_winters' as const, values: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], reason: 'needs at least 16 points for a season of 7' },
-  ])('reports why $model cannot be fitted', ({ model, values, reason }) => {
-    expect(fitModel(model, values, OPTS)).toEqual({ model, ok: false, reason });
+    { step: 3600, points: 500, seasons: [24, 168] },
+    { step: DAY, points: 365, seasons: [7] },
+    { step: DAY, points: 800, seasons: [7, 365] },
+    { step: 7 * DAY, points: 100, seasons: [52] },
+    { step: 30 * DAY, points: 100, seasons: [12] },
+    { step: 60, points: 100, seasons: [] },
+  ])('take the season from the spacing: every $step s → $seasons', ({ step, points, seasons }) => {
+    expect(seasonsFor(step, points)).toEqual(seasons);
+  });
+
+  it('use the season given instead of the spacing', () => {
+    expect(forecast(seasonal, { stepSeconds: DAY, horizon: 5, seasons: [14] }).seasons).toEqual([14]);
+  });
+
+  it.each([
+    { model: 'exponential' as const, values: [3, 2, 0, 4, 5, 6, 7, 8, 9, 10, 11, 12], reason: 'needs strictly positive values' },
+    { model: 'holt_winters' as const, values: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], reason: 'needs at least 16 points for a season of 7' },
+  ])('report why $model cannot be fitted', ({ model, values, reason }) => {
+    const r = forecast(values, { stepSeconds: DAY, horizon: 3, models: [model] });
+    expect(r.candidates).toEqual([{ model, ok: false, reason, cvMase: null, cvMaseByStep: [], path: [] }]);
+    expect(r.chosen).toBeNull();
+  });
+
+  it('fit augurs\' AutoETS and MSTL when asked (WASM initialised in Node)', () => {
+    const r = forecast(seasonal, { stepSeconds: DAY, horizon: 14, models: ['ets', 'mstl'] });
+    expect(r.candidates.map((c) => [c.model, c.ok, c.path.length])).toEqual([
+      ['ets', true, 14],
+      ['mstl', true, 14],
+    ]);
+  });
+
+  it('keep only the steps asked for with pathAt', () => {
+    const full = forecast(seasonal, { stepSeconds: DAY, horizon: 30 });
+    const some = forecast(seasonal, { stepSeconds: DAY, horizon: 30, pathAt: [1, 30] });
+    expect(some.path).toEqual([full.path[0], full.path[29]]);
+  });
+
+  it.each([
+    { n: 120, h: 12, count: 10, first: 108, spacing: 6 },
+    { n: 30, h: 100, count: 10, first: 23, spacing: 1 },
+  ])('plan origins half a horizon apart, keeping a third of the history: n=$n h=$h', ({ n, h, count, first, spacing }) => {
+    const p = crossValidationPlan(n, h, count);
+    expect(p.origins[0]).toBe(first);
+    expect(p.origins[0] - p.origins[1]).toBe(spacing);
+    expect(Math.min(...p.origins)).toBeGreaterThanOrEqual(Math.floor(n / 3));
   });
 });
 
@@ -82,8 +126,12 @@ describe('scenario projections', () => {
     const h = await new DemoSource().readHistory(svc, now);
     if (!h.ok) throw new Error(h.reason);
     expect(h.points).toHaveLength(365);
-    const fit = fitHistory(svc, h.points, 1.96)!;
-    expect(fit.set.best).toBeDefined();
-    expect(fit.set.fits.every((f) => f.ok)).toBe(true);
+    const fit = fitHistory(svc, h.points)!;
+    expect(fit.result.chosen).not.toBeNull();
+    expect(fit.result.candidates.every((c) => c.ok)).toBe(true);
+    expect(fit.learning).toMatchObject({ active: false, widen: 1 });
+    const f = projectForecast(svc, lt, fit)!;
+    expect(f.horizons.map((x) => x.months)).toEqual([1, 3, 6, 12]);
+    for (const x of f.horizons) expect(x.instances.lower80 <= x.instances.point && x.instances.point <= x.instances.upper80).toBe(true);
   });
 });

@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import type { Service } from '../src/config/schema.js';
 import { emptyState } from '../src/model/decision.js';
 import { hourlyRate, monthBounds } from '../src/model/cost.js';
-import { INTERVAL_Z, planService, type ServiceInputs } from '../src/model/plan.js';
+import { planService, type ServiceInputs } from '../src/model/plan.js';
 import { fitHistory } from '../src/model/projection.js';
 import type { Point } from '../src/model/forecast.js';
 import { startServe, type ServeHandle } from '../src/server/index.js';
@@ -140,7 +140,7 @@ describe('headroom serve on a real Prometheus', () => {
       scaleIn: [obs(80, false), obs(50, false), obs(100, false)],
       spendToDate: ok((hourlyRate(svc.capacity, svc.cost, 4) * Math.floor(at - monthBounds(at).start)) / 3600),
     };
-    const expected = JSON.parse(JSON.stringify(planService(svc, inputs, fitHistory(svc, points, INTERVAL_Z), emptyState(), { budgetGuard })));
+    const expected = JSON.parse(JSON.stringify(planService(svc, inputs, fitHistory(svc, points), emptyState(), { budgetGuard })));
     const { inputHealth, ...rest } = served;
     expect(rest).toEqual(expected);
     expect(inputHealth.every((i: { ok: boolean }) => i.ok)).toBe(true);

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { DEFAULTS } from '../config/defaults.js';
-import { fitAll, samplingInterval, type ModelName, type Point } from '../model/forecast.js';
+import { forecast, MODEL_NAMES, samplingInterval, type ForecastResult, type ModelName, type PathPoint, type Point } from '../model/forecast.js';
 import { parseFormat, parsePositiveInt, UsageError, type Io } from './common.js';
 import { parseTime } from './plan.js';
 
@@ -55,49 +55,85 @@ function tryTime(s: string): number {
   }
 }
 
-const MODELS: readonly ModelName[] = DEFAULTS.growth.models;
+function parseModels(v: string | undefined): readonly ModelName[] {
+  if (v === undefined) return DEFAULTS.growth.models;
+  const names = v.split(',').map((m) => m.trim());
+  for (const m of names) {
+    if (!(MODEL_NAMES as readonly string[]).includes(m)) throw new UsageError(`--models: unknown model "${m}" (known: ${MODEL_NAMES.join(', ')})`);
+  }
+  return names as ModelName[];
+}
+
+const csvRow = (cells: (string | number)[]) => cells.join(',');
+
+/** Every step of every path (the chosen one first, model "auto"), as CSV. */
+function renderCsv(r: ForecastResult, lastT: number): string {
+  const rows = [csvRow(['model', 'step', 'time', 'point', 'lower_80', 'upper_80', 'lower_95', 'upper_95'])];
+  const put = (model: string, path: PathPoint[]) =>
+    path.forEach((p, i) => rows.push(csvRow([model, i + 1, new Date((lastT + (i + 1) * r.stepSeconds) * 1000).toISOString(), p.point, p.lower80, p.upper80, p.lower95, p.upper95])));
+  put('auto', r.path);
+  for (const c of r.candidates) if (c.ok) put(c.model, c.path);
+  return rows.join('\n') + '\n';
+}
+
+function renderText(file: string, points: Point[], r: ForecastResult): string {
+  const f2 = (v: number) => v.toLocaleString('en-US', { maximumFractionDigits: 2 });
+  const last = points[points.length - 1];
+  const h = r.horizon;
+  const at = (p: PathPoint | undefined) => (p ? `${f2(p.point).padStart(12)}${`[${f2(p.lower80)}, ${f2(p.upper80)}]`.padStart(26)}` : '');
+  const out = [
+    `${file}: ${points.length} points every ${r.stepSeconds}s, last ${f2(last.v)} at ${new Date(last.t * 1000).toISOString()}; seasons ${r.seasons.join(', ') || 'none'}`,
+    `Forecast ${h} steps ahead (${new Date((last.t + h * r.stepSeconds) * 1000).toISOString()}), 80 % band; cross-validated on ${r.origins.length} rolling origins, ${r.cvHorizon} steps each:`,
+    `  ${'model'.padEnd(15)}${'forecast'.padStart(12)}${'80 % band'.padStart(26)}${'CV MASE'.padStart(10)}`,
+  ];
+  for (const c of r.candidates) {
+    if (!c.ok) out.push(`  ${c.model.padEnd(15)}not fitted: ${c.reason}`);
+    else out.push(`  ${(c.model + (r.members.includes(c.model) ? ' *' : '')).padEnd(15)}${at(c.path[h - 1])}${c.cvMase!.toFixed(3).padStart(10)}`);
+  }
+  if (r.chosen !== null) out.push(`  ${'auto'.padEnd(15)}${at(r.path[h - 1])}${r.cvMase!.toFixed(3).padStart(10)}`);
+  out.push(r.chosen === 'combination' ? `  auto = mean of the models marked * (the combination cross-validates best)` : `  auto = the model marked * (lowest cross-validated MASE)`);
+  return out.join('\n') + '\n';
+}
 
 export function registerForecast(program: Command, io: Io): void {
   program
     .command('forecast')
-    .description('fit every growth model to your own time,value series and print each forecast, interval and holdout error')
+    .description('fit every growth model to your own time,value series, choose by rolling-origin cross-validation and print the whole forecast path with its 80 % and 95 % bands')
     .requiredOption('--input <file>', 'series as CSV (time,value) or JSON')
-    .option('--horizon <n>', 'steps ahead to forecast, in the series\' sampling interval', '30')
-    .option('--season <n>', 'season length in samples (Holt-Winters)', String(DEFAULTS.growth.seasonLengthDays))
-    .option('--format <format>', 'text or json', 'text')
-    .action((opts: { input: string; horizon: string; season: string; format: string }) => {
-      const format = parseFormat(opts.format);
+    .option('--horizon <n>', "steps ahead to forecast, in the series' sampling interval", '30')
+    .option('--season <n>', 'season length in samples (default: from the spacing: hourly 24 and 168, daily 7, monthly 12)')
+    .option('--models <list>', `comma-separated candidates (default ${DEFAULTS.growth.models.join(',')}; also ets, mstl from augurs)`)
+    .option('--format <format>', 'text, json or csv', 'text')
+    .action((opts: { input: string; horizon: string; season?: string; models?: string; format: string }) => {
+      const format = parseFormat(opts.format, ['text', 'json', 'csv']);
       const horizon = parsePositiveInt('--horizon', opts.horizon);
-      const season = parsePositiveInt('--season', opts.season);
+      const seasons = opts.season === undefined ? undefined : [parsePositiveInt('--season', opts.season)];
+      const models = parseModels(opts.models);
       const points = readSeries(opts.input);
       const step = samplingInterval(points);
-      const set = fitAll(MODELS, points.map((p) => p.v), { seasonLength: season, holdoutRatio: DEFAULTS.growth.holdoutRatio, z: DEFAULTS.growth.intervalZ });
+      const r = forecast(points.map((p) => p.v), { stepSeconds: step, horizon, seasons, models });
       const last = points[points.length - 1];
-      const rows = set.fits.map((f) =>
-        f.ok
-          ? { model: f.model, ok: true, selected: set.best === f, rSquared: f.rSquared, holdoutError: f.holdoutError, forecast: f.predict(horizon) }
-          : { model: f.model, ok: false, selected: false, reason: f.reason },
-      );
-      if (format === 'json') {
-        io.stdout(`${JSON.stringify({ version: 1, input: opts.input, points: points.length, stepSeconds: step, horizonSteps: horizon, forecastTime: new Date((last.t + horizon * step) * 1000).toISOString(), selected: set.best?.model ?? null, models: rows }, null, 2)}\n`);
-        return;
-      }
-      const f2 = (v: number) => v.toLocaleString('en-US', { maximumFractionDigits: 2 });
-      const out = [
-        `${opts.input}: ${points.length} points every ${step}s, last ${f2(last.v)} at ${new Date(last.t * 1000).toISOString()}`,
-        `Forecast ${horizon} steps ahead (${new Date((last.t + horizon * step) * 1000).toISOString()}), 95% prediction interval:`,
-        `  ${'model'.padEnd(15)}${'forecast'.padStart(12)}${'interval'.padStart(26)}${'holdout error'.padStart(15)}${'R²'.padStart(8)}`,
-      ];
-      for (const r of rows) {
-        if (!r.ok || !('forecast' in r)) {
-          out.push(`  ${r.model.padEnd(15)}not fitted: ${'reason' in r ? r.reason : ''}`);
-          continue;
-        }
-        out.push(
-          `  ${(r.model + (r.selected ? ' *' : '')).padEnd(15)}${f2(r.forecast!.point).padStart(12)}${`[${f2(r.forecast!.lower)}, ${f2(r.forecast!.upper)}]`.padStart(26)}${`${(r.holdoutError! * 100).toFixed(2)}%`.padStart(15)}${r.rSquared!.toFixed(3).padStart(8)}`,
-        );
-      }
-      out.push('  * chosen automatically: lowest holdout error');
-      io.stdout(out.join('\n') + '\n');
+      if (format === 'csv') io.stdout(renderCsv(r, last.t));
+      else if (format === 'json') {
+        const time = (i: number) => new Date((last.t + (i + 1) * step) * 1000).toISOString();
+        const path = (p: PathPoint[]) => p.map((x, i) => ({ step: i + 1, time: time(i), ...x }));
+        const doc = {
+          version: 2,
+          input: opts.input,
+          points: points.length,
+          stepSeconds: step,
+          horizonSteps: horizon,
+          seasons: r.seasons,
+          origins: r.origins.length,
+          cvHorizonSteps: r.cvHorizon,
+          chosen: r.chosen,
+          members: r.members,
+          cvMase: r.cvMase,
+          cvMaseByStep: r.cvMaseByStep,
+          path: path(r.path),
+          models: r.candidates.map((c) => ({ model: c.model, ok: c.ok, ...(c.ok ? {} : { reason: c.reason }), selected: r.members.includes(c.model), cvMase: c.cvMase, cvMaseByStep: c.cvMaseByStep, path: path(c.path) })),
+        };
+        io.stdout(`${JSON.stringify(doc, null, 2)}\n`);
+      } else io.stdout(renderText(opts.input, points, r));
     });
 }

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { createSource } from '../sources/index.js';
 import { computePlans } from '../engine.js';
 import type { ServicePlan } from '../model/plan.js';
+import type { ExhaustionRange } from '../model/projection.js';
 import { MONTH_SECONDS } from '../config/defaults.js';
 import { DEFAULT_CONFIG, parseFormat, readPolicy, UsageError, type Io } from './common.js';
 
@@ -14,6 +15,38 @@ const lpad = (s: string, n: number) => s.padStart(n);
 
 function range(values: number[]): [number, number] {
   return [Math.min(...values), Math.max(...values)];
+}
+
+const day = (at: number, s: number) => new Date((at + s) * 1000).toISOString().slice(0, 10);
+const span = (s: number) => (s >= 2 * 86_400 ? `${num(s / 86_400, 0)} d` : `${num(s / 3600, 0)} h`);
+
+/** "between <date> and <date> (80 %)": the upper bound crosses first, the lower bound last. */
+export function exhaustionText(r: ExhaustionRange, at: number, horizonDays: number): string {
+  const end = `after ${day(at, horizonDays * 86_400)} (end of the forecast)`;
+  if (r.earliestSeconds === null) return `not within the forecast (to ${day(at, horizonDays * 86_400)}), even at the upper 80 % bound`;
+  if (r.earliestSeconds <= 86_400 && r.latestSeconds !== null && r.latestSeconds <= 86_400) return 'now';
+  return `between ${day(at, r.earliestSeconds)} and ${r.latestSeconds === null ? end : day(at, r.latestSeconds)} (80 %)${r.pointSeconds === null ? '' : `, most likely ${day(at, r.pointSeconds)}`}`;
+}
+
+function renderForecast(p: ServicePlan): string[] {
+  const pr = p.projections;
+  const f = pr.forecast;
+  if (!f) return [`Forecast from the history: unavailable (${pr.models.find((m) => !m.ok)?.reason ?? pr.reason ?? 'no model could be fitted'})`];
+  const who = f.chosen === 'combination' ? `combination of ${f.members.join(', ')}` : f.chosen;
+  const out = [`Forecast from the history (${who}; cross-validated MASE ${num(f.cvMase, 3)} on ${f.origins} rolling origins; seasons ${f.seasons.join(', ') || 'none'})`];
+  const l = f.learning;
+  if (l.active) out.push(`  learning: ${span(l.historySeconds)} of history, ${span(l.neededSeconds)} needed for full confidence; fitted every ${span(l.stepSeconds)}, bands widened ×${num(l.widen, 1)}`);
+  for (const h of f.horizons) {
+    const u = h.users;
+    const i = h.instances;
+    out.push(`  ${lpad(`${h.months} mo`, 6)}  ${lpad(num(u.point), 9)} users [${num(u.lower80)}–${num(u.upper80)}] → ${i.point} instances [${i.lower80}–${i.upper80}] (80 %)`);
+  }
+  const days = Math.max(...f.horizons.map((h) => h.months)) * 30;
+  out.push(`  capacity runs out ${exhaustionText(f.capacityExhaustion, p.at, days)}`);
+  out.push(`  budget runs out ${exhaustionText(f.budgetExhaustion, p.at, days)}`);
+  out.push('  candidates (cross-validated MASE, lower is better; * in the forecast):');
+  for (const m of pr.models) out.push(m.ok ? `    ${pad(m.model + (m.selected ? ' *' : ''), 16)}${num(m.cvMase!, 3)}` : `    ${pad(m.model, 16)}not fitted: ${m.reason}`);
+  return out;
 }
 
 /** The seed's executive summary, made true: every figure below comes from the model. */
@@ -66,18 +99,7 @@ export function renderPlan(p: ServicePlan, sourceKind: string): string {
       out.push(`  ${m}-month range: ${iMin}–${iMax} instances, ${money(cMin, cur)}–${money(cMax, cur)} a month; planning (${pr.planningScenario}): ${plan.instances} instances (${money(plan.monthlyCost, cur)} a month)`);
     }
     out.push('');
-    out.push('Fitted models on the history (holdout error = mean absolute % error on the held-out tail)');
-    for (const m of pr.models) {
-      if (!m.ok) {
-        out.push(`  ${pad(m.model, 14)} not fitted: ${m.reason}`);
-        continue;
-      }
-      const last = m.horizons[m.horizons.length - 1];
-      out.push(
-        `  ${pad(m.model + (m.selected ? ' *' : ''), 14)} R² ${num(m.rSquared!, 3)} · holdout error ${pct(m.holdoutError)} · ${last.months} mo: ${num(last.dailyUsers)} users [${num(last.lower)}–${num(last.upper)}] → ${last.instances} instances`,
-      );
-    }
-    out.push('  * chosen automatically (lowest holdout error)');
+    out.push(...renderForecast(p));
   }
   out.push('');
   const c = p.cost.monthly;

@@ -55,15 +55,11 @@ export const DEFAULTS = {
   growth: {
     horizonsMonths: [1, 3, 6, 12],
     historyDays: 365,
-    seasonLengthDays: 7,
-    /** The last 20 % of the history is held out to score each fitted model. */
-    holdoutRatio: 0.2,
-    models: ['linear', 'polynomial', 'exponential', 'holt_winters'] as const,
+    /** Candidates by default: the fast ones. augurs' ets and mstl cost ~40 ms a fit each (bench: forecast), so they are opt-in. */
+    models: ['naive', 'drift', 'linear', 'linear_recent', 'polynomial', 'exponential', 'damped', 'theta', 'holt_winters'] as const,
     /** Seed: 15 % concurrency (concurrent users / daily active users). */
     concurrencyRatio: 0.15,
     planningScenario: 'moderate',
-    /** z for a 95 % prediction interval. */
-    intervalZ: 1.96,
   },
   cost: {
     currency: 'USD',

@@ -1,3 +1,4 @@
+import { MODEL_NAMES } from '../model/forecast/types.js';
 import { z } from 'zod';
 import { CronExpressionParser } from 'cron-parser';
 import { DEFAULTS } from './defaults.js';
@@ -188,9 +189,10 @@ const growth = z.strictObject({
     .min(1),
   planning_scenario: name.default(DEFAULTS.growth.planningScenario),
   horizons_months: z.array(z.number().int().min(1).max(120)).min(1).default([...DEFAULTS.growth.horizonsMonths]),
-  models: z.array(z.enum(['linear', 'polynomial', 'exponential', 'holt_winters'])).default([...DEFAULTS.growth.models]),
-  season_length_days: z.number().int().min(2).max(366).default(DEFAULTS.growth.seasonLengthDays),
-  holdout_ratio: z.number().min(0.05).max(0.5).default(DEFAULTS.growth.holdoutRatio),
+  /** Candidate growth models, chosen among by rolling-origin cross-validation (ets and mstl are augurs', slower). */
+  models: z.array(z.enum(MODEL_NAMES)).min(1).default([...DEFAULTS.growth.models]),
+  /** Season length in days; absent: from the history's spacing (hourly 24 h and 7 d, daily 7 d, monthly 12). */
+  season_length_days: z.number().int().min(1).max(366).optional(),
 });
 
 const cost = z.strictObject({

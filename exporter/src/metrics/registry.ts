@@ -2,6 +2,7 @@ import { Counter, Gauge, Registry } from 'prom-client';
 import { BASES, type ServicePlan } from '../model/plan.js';
 import { BLOCK_REASONS } from '../model/decision.js';
 import { PRICINGS } from '../model/cost.js';
+import type { ForecastProjection, ModelProjection } from '../model/projection.js';
 import { CATALOGUE, type MetricName } from './catalogue.js';
 
 /** Health of one input of one service this refresh (signals, plus instances, history, spend). */
@@ -32,6 +33,21 @@ export interface ServiceFailure {
 }
 
 export type Cadence = 'signals' | 'history';
+
+type SetFn = (name: MetricName, labels: Record<string, string | number>, v: number | null | undefined) => void;
+
+const BAND_KEYS = [
+  ['point', 'point'],
+  ['lower_80', 'lower80'],
+  ['upper_80', 'upper80'],
+  ['lower_95', 'lower95'],
+  ['upper_95', 'upper95'],
+] as const;
+const EXHAUSTION_KEYS = [
+  ['earliest_80', 'earliestSeconds'],
+  ['point', 'pointSeconds'],
+  ['latest_80', 'latestSeconds'],
+] as const;
 
 const ACTIONS = ['scale_out', 'scale_in', 'none'] as const;
 const LOADTEST_KEYS = [
@@ -112,7 +128,7 @@ export class HeadroomMetrics {
 
   private publishService({ plan: p, inputs, limits, triggers }: ServiceSnapshot): void {
     const service = p.service;
-    const set = (name: MetricName, labels: Record<string, string | number>, v: number | null | undefined) => {
+    const set: SetFn = (name, labels, v) => {
       if (v !== null && v !== undefined && Number.isFinite(v)) this.g(name).set({ service, ...labels }, v);
     };
 
@@ -148,19 +164,7 @@ export class HeadroomMetrics {
       set('headroom_capacity_exhaustion_seconds', { scenario: s.scenario }, s.capacityExhaustionSeconds);
       set('headroom_budget_exhaustion_seconds', { scenario: s.scenario }, s.budgetExhaustionSeconds);
     }
-    for (const m of pr.models) {
-      if (!m.ok) continue;
-      const model = m.model;
-      set('headroom_model_holdout_error_ratio', { model }, m.holdoutError);
-      set('headroom_model_r_squared', { model }, m.rSquared);
-      set('headroom_model_selected', { model }, m.selected ? 1 : 0);
-      for (const h of m.horizons) {
-        set('headroom_model_projected_users', { model, horizon_months: h.months, bound: 'point' }, h.dailyUsers);
-        set('headroom_model_projected_users', { model, horizon_months: h.months, bound: 'lower' }, h.lower);
-        set('headroom_model_projected_users', { model, horizon_months: h.months, bound: 'upper' }, h.upper);
-        set('headroom_model_projected_instances', { model, horizon_months: h.months }, h.instances);
-      }
-    }
+    this.setForecast(set, pr.models, pr.forecast);
 
     for (const pricing of PRICINGS) set('headroom_monthly_cost', { pricing }, p.cost.monthly[pricing]);
     const sv = p.cost.savings;
@@ -184,5 +188,35 @@ export class HeadroomMetrics {
     for (const blocked_by of BLOCK_REASONS) set('headroom_decision_blocked', { blocked_by }, d.blockedBy.includes(blocked_by) ? 1 : 0);
     for (const t of triggers) if (t.ok) set('headroom_trigger_firing', { trigger: t.name }, d.firing.includes(t.name) ? 1 : 0);
     for (const [trigger, v] of Object.entries(d.cooldownRemaining)) set('headroom_cooldown_remaining_seconds', { trigger }, v);
+  }
+
+  /** Candidates, the automatic forecast's band, its exhaustion ranges and the learning state. */
+  private setForecast(set: SetFn, models: ModelProjection[], f: ForecastProjection | null): void {
+    for (const m of models) {
+      if (!m.ok) continue;
+      const model = m.model;
+      set('headroom_model_cv_mase', { model }, m.cvMase);
+      set('headroom_model_selected', { model }, m.selected ? 1 : 0);
+      for (const h of m.horizons) {
+        for (const [bound, key] of BAND_KEYS) set('headroom_model_projected_users', { model, horizon_months: h.months, bound }, h.users[key]);
+        set('headroom_model_projected_instances', { model, horizon_months: h.months }, h.instances.point);
+      }
+    }
+    if (!f) return;
+    set('headroom_forecast_model_info', { model: f.chosen }, 1);
+    for (const h of f.horizons) {
+      for (const [bound, key] of BAND_KEYS) {
+        set('headroom_forecast_users', { horizon_months: h.months, bound }, h.users[key]);
+        set('headroom_forecast_instances', { horizon_months: h.months, bound }, h.instances[key]);
+      }
+    }
+    for (const c of f.cvMaseByHorizon) set('headroom_forecast_cv_mase', { horizon_months: c.months }, c.mase);
+    for (const [bound, key] of EXHAUSTION_KEYS) {
+      set('headroom_forecast_capacity_exhaustion_seconds', { bound }, f.capacityExhaustion[key]);
+      set('headroom_forecast_budget_exhaustion_seconds', { bound }, f.budgetExhaustion[key]);
+    }
+    set('headroom_forecast_learning', {}, f.learning.active ? 1 : 0);
+    set('headroom_forecast_history_seconds', {}, f.learning.historySeconds);
+    set('headroom_forecast_history_needed_seconds', {}, f.learning.neededSeconds);
   }
 }

@@ -1,5 +1,5 @@
 import type { Service } from '../config/schema.js';
-import { DEFAULTS, MONTH_SECONDS } from '../config/defaults.js';
+import { MONTH_SECONDS } from '../config/defaults.js';
 import {
   bufferInstances,
   capacityRequirements,
@@ -14,7 +14,7 @@ import { budgetCheck, budgetPosition, hourlyRate, monthlyCost, savings, type Bud
 import { decide, type Decision, type DecisionState, type Observation } from './decision.js';
 import { limitStepOut } from './step.js';
 import { analyzeLoadTest, type LoadTestThresholds } from './loadtest.js';
-import { projectModels, projectScenarios, type HistoryFit, type ModelProjection, type ScenarioProjection } from './projection.js';
+import { projectForecast, projectModels, projectScenarios, type ForecastProjection, type HistoryFit, type ModelProjection, type ScenarioProjection } from './projection.js';
 
 /** One input value: a number, or missing with the reason (never a made-up default). */
 export type Reading = { ok: true; value: number } | { ok: false; reason: string };
@@ -61,6 +61,8 @@ export interface ServicePlan {
     currentDailyUsers: number | null;
     planningScenario: string;
     scenarios: ScenarioProjection[];
+    /** The automatic forecast from the history: bands and exhaustion ranges; null without history. */
+    forecast: ForecastProjection | null;
     models: ModelProjection[];
     selectedModel: string | null;
     reason?: string;
@@ -122,6 +124,7 @@ export function planService(
   const currentDailyUsers = history ? history.lastValue : null;
   const scenarios = currentDailyUsers === null ? [] : projectScenarios(svc, lt, currentDailyUsers);
   const models = history ? projectModels(svc, lt, history) : [];
+  const forecast = history ? projectForecast(svc, lt, history) : null;
 
   const cpuRes = svc.capacity.resources.find((r) => r.name === 'cpu');
   const memRes = svc.capacity.resources.find((r) => r.name === 'memory');
@@ -155,8 +158,9 @@ export function planService(
       currentDailyUsers,
       planningScenario: planning.name,
       scenarios,
+      forecast,
       models,
-      selectedModel: history?.set.best?.model ?? null,
+      selectedModel: forecast?.chosen ?? null,
       ...(history ? {} : { reason: opts.historyReason ?? 'no history' }),
     },
     cost: {
@@ -168,5 +172,3 @@ export function planService(
     decision,
   };
 }
-
-export const INTERVAL_Z = DEFAULTS.growth.intervalZ;

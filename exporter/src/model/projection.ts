@@ -2,7 +2,7 @@ import type { Service } from '../config/schema.js';
 import { MONTH_SECONDS } from '../config/defaults.js';
 import { bufferInstances, capacityRequirements, loadTestInstances } from './capacity.js';
 import { projectionCost } from './cost.js';
-import { fitAll, samplingInterval, type ForecastSet, type ModelName, type Point } from './forecast.js';
+import { forecast, samplingInterval, type ChoiceName, type ForecastResult, type ModelName, type PathPoint, type Point } from './forecast.js';
 import type { LoadTestThresholds } from './loadtest.js';
 
 export interface HorizonProjection {
@@ -85,19 +85,63 @@ export function projectScenarios(svc: Service, lt: LoadTestThresholds, currentDa
   });
 }
 
-export interface ModelHorizon extends HorizonProjection {
-  lower: number;
-  upper: number;
+/** Users at a horizon with the forecast's 80 % and 95 % bounds. */
+export interface Band {
+  point: number;
+  lower80: number;
+  upper80: number;
+  lower95: number;
+  upper95: number;
+}
+
+export interface ModelHorizon {
+  months: number;
+  users: Band;
+  /** Instances needed at each bound of the users (with the buffer, at least limits.min). */
+  instances: Band;
+  monthlyCost: number;
 }
 
 export interface ModelProjection {
   model: ModelName;
   ok: boolean;
   reason?: string;
-  rSquared: number | null;
-  holdoutError: number | null;
+  /** Mean cross-validated MASE (lower is better; 1 = the one-step naive forecast's in-sample error). */
+  cvMase: number | null;
   selected: boolean;
   horizons: ModelHorizon[];
+}
+
+/** When the needed instances (or cost) pass the limit: the 80 % band's earliest and latest dates, and the point's. */
+export interface ExhaustionRange {
+  /** Seconds from now at which the upper 80 % bound crosses; null: not within the forecast. */
+  earliestSeconds: number | null;
+  pointSeconds: number | null;
+  /** Seconds from now at which the lower 80 % bound crosses; null: not within the forecast. */
+  latestSeconds: number | null;
+}
+
+export interface Learning {
+  /** True while the history is shorter than growth.history_days: the band is widened by `widen`. */
+  active: boolean;
+  historySeconds: number;
+  neededSeconds: number;
+  stepSeconds: number;
+  widen: number;
+}
+
+export interface ForecastProjection {
+  chosen: ChoiceName;
+  members: ModelName[];
+  cvMase: number;
+  /** Cross-validated MASE of the chosen forecast at each horizon the cross-validation reached. */
+  cvMaseByHorizon: { months: number; mase: number }[];
+  seasons: number[];
+  origins: number;
+  horizons: ModelHorizon[];
+  capacityExhaustion: ExhaustionRange;
+  budgetExhaustion: ExhaustionRange;
+  learning: Learning;
 }
 
 export interface HistoryFit {
@@ -106,37 +150,96 @@ export interface HistoryFit {
   lastValue: number;
   /** Sampling interval in seconds. */
   step: number;
-  set: ForecastSet;
+  /** Paths sampled once a day (day 1 … the longest horizon). */
+  result: ForecastResult;
+  learning: Learning;
 }
 
-/** Fit every configured model to the daily-users history. Runs on the slow history cadence. */
-export function fitHistory(svc: Service, points: Point[], z: number): HistoryFit | null {
+const DAY = 86_400;
+/** Band widening while learning: √(needed / have), at most this (a guess with one hour of data stays a guess). */
+const MAX_WIDEN = 3;
+
+export function learningState(svc: Service, points: Point[], step: number): Learning {
+  const historySeconds = points.length < 2 ? 0 : points[points.length - 1].t - points[0].t + step;
+  const neededSeconds = svc.growth.history_days * DAY;
+  const active = historySeconds < neededSeconds;
+  return { active, historySeconds, neededSeconds, stepSeconds: step, widen: active ? Math.min(MAX_WIDEN, Math.sqrt(neededSeconds / Math.max(step, historySeconds))) : 1 };
+}
+
+/** Season lengths in steps: the policy's season_length_days when set, else from the spacing. */
+function seasonsOf(svc: Service, step: number): number[] | undefined {
+  const days = svc.growth.season_length_days;
+  return days === undefined ? undefined : [Math.max(2, Math.round((days * DAY) / step))];
+}
+
+/** Fit the growth models to the daily-users history (any spacing: hourly while learning). Runs on the slow history cadence. */
+export function fitHistory(svc: Service, points: Point[]): HistoryFit | null {
   if (points.length < 2) return null;
   const step = samplingInterval(points);
-  const seasonSteps = Math.max(2, Math.round((svc.growth.season_length_days * 86_400) / step));
-  const set = fitAll(
-    svc.growth.models,
+  const maxDays = Math.max(...svc.growth.horizons_months) * 30;
+  const perDay = DAY / step;
+  const pathAt = Array.from({ length: maxDays }, (_, d) => Math.max(1, Math.round((d + 1) * perDay)));
+  const result = forecast(
     points.map((p) => p.v),
-    { seasonLength: seasonSteps, holdoutRatio: svc.growth.holdout_ratio, z },
+    { stepSeconds: step, horizon: pathAt[pathAt.length - 1], pathAt, models: svc.growth.models, seasons: seasonsOf(svc, step) },
   );
   const last = points[points.length - 1];
-  return { lastT: last.t, lastValue: last.v, step, set };
+  return { lastT: last.t, lastValue: last.v, step, result, learning: learningState(svc, points, step) };
+}
+
+function widen(p: PathPoint, f: number): Band {
+  const at = (b: number) => Math.max(0, p.point + f * (b - p.point));
+  return { point: Math.max(0, p.point), lower80: at(p.lower80), upper80: at(p.upper80), lower95: at(p.lower95), upper95: at(p.upper95) };
+}
+
+const BOUNDS = ['point', 'lower80', 'upper80', 'lower95', 'upper95'] as const;
+
+function bandHorizons(svc: Service, lt: LoadTestThresholds, path: PathPoint[], f: number): ModelHorizon[] {
+  return svc.growth.horizons_months.map((m) => {
+    const users = widen(path[m * 30 - 1], f);
+    const instances = Object.fromEntries(BOUNDS.map((b) => [b, instancesForUsers(svc, lt, users[b]).instances])) as unknown as Band;
+    return { months: m, users, instances, monthlyCost: projectionCost(svc.capacity, svc.cost, instances.point) };
+  });
+}
+
+/** First day (as seconds from the last history point) on which `over` holds for the users of that day. */
+function crossing(path: number[], over: (users: number) => boolean): number | null {
+  const d = path.findIndex(over);
+  return d < 0 ? null : (d + 1) * DAY;
+}
+
+function exhaustionRange(path: Band[], over: (users: number) => boolean): ExhaustionRange {
+  return { earliestSeconds: crossing(path.map((p) => p.upper80), over), pointSeconds: crossing(path.map((p) => p.point), over), latestSeconds: crossing(path.map((p) => p.lower80), over) };
+}
+
+/** The automatic forecast: bands at the horizons, and the 80 % ranges of capacity and budget exhaustion. */
+export function projectForecast(svc: Service, lt: LoadTestThresholds, fit: HistoryFit): ForecastProjection | null {
+  const r = fit.result;
+  if (r.chosen === null || r.cvMase === null) return null;
+  const f = fit.learning.widen;
+  const daily = r.path.map((p) => widen(p, f));
+  const needs = (users: number) => horizon(svc, lt, 0, users);
+  return {
+    chosen: r.chosen,
+    members: r.members,
+    cvMase: r.cvMase,
+    cvMaseByHorizon: svc.growth.horizons_months
+      .map((m) => ({ months: m, k: Math.round((m * MONTH_SECONDS) / fit.step) }))
+      .filter((x) => x.k <= r.cvMaseByStep.length)
+      .map((x) => ({ months: x.months, mase: r.cvMaseByStep[x.k - 1] })),
+    seasons: r.seasons,
+    origins: r.origins.length,
+    horizons: bandHorizons(svc, lt, r.path, f),
+    capacityExhaustion: exhaustionRange(daily, (u) => needs(u).exceedsMax),
+    budgetExhaustion: exhaustionRange(daily, (u) => needs(u).overBudget),
+    learning: fit.learning,
+  };
 }
 
 export function projectModels(svc: Service, lt: LoadTestThresholds, fit: HistoryFit): ModelProjection[] {
-  return fit.set.fits.map((f) => {
-    if (!f.ok) return { model: f.model, ok: false, reason: f.reason, rSquared: null, holdoutError: null, selected: false, horizons: [] };
-    return {
-      model: f.model,
-      ok: true,
-      rSquared: f.rSquared,
-      holdoutError: f.holdoutError,
-      selected: fit.set.best === f,
-      horizons: svc.growth.horizons_months.map((m) => {
-        const fc = f.predict(Math.round((m * MONTH_SECONDS) / fit.step));
-        const point = Math.max(0, fc.point);
-        return { ...horizon(svc, lt, m, point), dailyUsers: point, lower: Math.max(0, fc.lower), upper: Math.max(0, fc.upper) };
-      }),
-    };
-  });
+  return fit.result.candidates.map((c) =>
+    c.ok
+      ? { model: c.model, ok: true, cvMase: c.cvMase, selected: fit.result.members.includes(c.model), horizons: bandHorizons(svc, lt, c.path, fit.learning.widen) }
+      : { model: c.model, ok: false, reason: c.reason, cvMase: null, selected: false, horizons: [] },
+  );
 }

@@ -5,7 +5,7 @@ import type { Reading, ServiceInputs } from '../model/plan.js';
 import { hourlyRate, monthBounds } from '../model/cost.js';
 import { PrometheusClient, type ScalarResult } from './prometheus-client.js';
 import { vectorSelectors } from './selectors.js';
-import type { HistoryReading, Source } from './source.js';
+import type { HistoryReading, HistoryStep, Source } from './source.js';
 
 /**
  * Resolution of the subqueries that check a trigger's window: about this many evaluations per
@@ -189,17 +189,20 @@ export class PrometheusSource implements Source {
 
   /**
    * Daily points of `growth.history_query` over `history_days`, evaluated at 00:00 UTC of each day
-   * (the last one today's), as one series. More than one series or fewer than two points is missing.
+   * (the last one today's), as one series; with `step`, every step.stepSeconds instead (a young
+   * history). More than one series or fewer than two points is missing.
    */
-  async readHistory(svc: Service, now: number): Promise<HistoryReading> {
-    const end = Math.floor(now / DAY_SECONDS) * DAY_SECONDS;
-    const start = end - (svc.growth.history_days - 1) * DAY_SECONDS;
-    const r = await this.client.range(svc.growth.history_query, start, end, DAY_SECONDS);
+  async readHistory(svc: Service, now: number, step?: HistoryStep): Promise<HistoryReading> {
+    const every = step?.stepSeconds ?? DAY_SECONDS;
+    const end = Math.floor(now / every) * every;
+    const start = end - (step ? step.seconds - every : (svc.growth.history_days - 1) * DAY_SECONDS);
+    const r = await this.client.range(svc.growth.history_query, start, end, every);
     if (!r.ok) return r;
     if (r.series.length === 0) return { ok: false, reason: 'no series (empty result)' };
     if (r.series.length > 1) return { ok: false, reason: `${r.series.length} series, expected exactly one (aggregate the query, e.g. with sum)` };
     const points = r.series[0].points;
-    if (points.length < 2) return { ok: false, reason: `${points.length} daily point${points.length === 1 ? '' : 's'}, need at least 2` };
+    const unit = step ? ` every ${every}s` : ' daily';
+    if (points.length < 2) return { ok: false, reason: `${points.length}${unit} point${points.length === 1 ? '' : 's'}, need at least 2` };
     return { ok: true, points };
   }
 }

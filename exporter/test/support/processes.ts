@@ -95,7 +95,8 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<Running>
       `--web.listen-address=127.0.0.1:${port}`,
       '--web.enable-lifecycle',
       `--web.external-url=http://127.0.0.1:${port}`,
-      '--storage.tsdb.retention.time=400d',
+      // extraArgs may set their own retention (Prometheus refuses a repeated flag).
+      ...((opts.extraArgs ?? []).some((a) => a.startsWith('--storage.tsdb.retention.time=')) ? [] : ['--storage.tsdb.retention.time=400d']),
       ...(opts.extraArgs ?? []),
     ],
     dir,

@@ -1,0 +1,164 @@
+/**
+ * Growth forecasts: candidate models (augurs' AutoETS and MSTL, own smoothing and trends), chosen by
+ * rolling-origin cross-validation on MASE, optionally combined, with bands from the held-out errors.
+ * Pure and deterministic: the same series gives the same forecast, byte for byte.
+ */
+import { fitEts, fitMstl } from './augurs.js';
+import { fitDrift, fitExponential, fitLinear, fitLinearRecent, fitNaive, fitPolynomial } from './regression.js';
+import { bandWidths, crossValidate, crossValidationPlan, maseByStep, withBands, type Errors } from './select.js';
+import { fitDamped, fitHoltWinters, fitTheta } from './smoothing.js';
+import { DEFAULTS } from '../../config/defaults.js';
+import { type ChoiceName, type Fitter, type ModelName, type PathPoint, type Point } from './types.js';
+
+export * from './types.js';
+
+const FITTERS: Record<ModelName, Fitter> = {
+  naive: fitNaive,
+  drift: fitDrift,
+  linear: fitLinear,
+  linear_recent: fitLinearRecent,
+  polynomial: fitPolynomial,
+  exponential: fitExponential,
+  damped: fitDamped,
+  theta: fitTheta,
+  holt_winters: fitHoltWinters,
+  ets: fitEts,
+  mstl: fitMstl,
+};
+
+export const FORECAST_DEFAULTS = {
+  /** Rolling origins (the issue asks for at least 5). */
+  origins: 10,
+  /** The combination averages this many of the best candidates. */
+  combine: 3,
+} as const;
+
+export interface ForecastOptions {
+  /** Spacing of the series in seconds (seasons follow from it unless `seasons` is given). */
+  stepSeconds: number;
+  /** Steps to forecast. */
+  horizon: number;
+  seasons?: number[];
+  /** Candidates, in tie-break order; default DEFAULTS.growth.models. */
+  models?: readonly ModelName[];
+  origins?: number;
+  /** Steps (1-based, ascending, at most `horizon`) to keep in the paths; default every step. */
+  pathAt?: number[];
+}
+
+export interface Candidate {
+  model: ModelName;
+  ok: boolean;
+  reason?: string;
+  /** Mean cross-validated MASE over the scored steps; null when it could not be scored. */
+  cvMase: number | null;
+  cvMaseByStep: number[];
+  path: PathPoint[];
+}
+
+export interface ForecastResult {
+  stepSeconds: number;
+  seasons: number[];
+  horizon: number;
+  /** Training lengths of the rolling origins. */
+  origins: number[];
+  /** Steps scored at each origin (the planning horizon, at most a quarter of the history). */
+  cvHorizon: number;
+  chosen: ChoiceName | null;
+  /** The models averaged when `chosen` is `combination`, else the chosen model alone. */
+  members: ModelName[];
+  cvMase: number | null;
+  cvMaseByStep: number[];
+  path: PathPoint[];
+  candidates: Candidate[];
+}
+
+const DAY = 86_400;
+
+/** Seasons in steps from the spacing: hourly → 24 and 168, daily → 7 (and 365 with two years), weekly → 52, monthly → 12. */
+export function seasonsFor(stepSeconds: number, points: number): number[] {
+  const near = (s: number) => Math.abs(stepSeconds - s) <= 0.1 * s;
+  if (near(3600)) return [24, 168];
+  if (near(DAY)) return points >= 730 ? [7, 365] : [7];
+  if (near(7 * DAY)) return [52];
+  if (stepSeconds >= 28 * DAY && stepSeconds <= 31 * DAY) return [12];
+  return [];
+}
+
+const finite = (p: number[]) => p.every(Number.isFinite);
+
+interface Scored {
+  model: ModelName;
+  cv: Errors;
+  mase: number[];
+  mean: number;
+  path: number[];
+}
+
+function score(model: ModelName, y: number[], seasons: number[], horizon: number, plan: ReturnType<typeof crossValidationPlan>): Scored | string {
+  const fitter = FITTERS[model];
+  const full = fitter(y, { seasons, horizon });
+  if (typeof full === 'string') return full;
+  const path = full(horizon);
+  if (!finite(path)) return 'non-finite forecast';
+  if (plan.origins.length === 0) return `needs at least ${plan.horizon + 8} points to cross-validate`;
+  const cv = crossValidate(fitter, y, plan, { seasons, horizon: plan.horizon });
+  if (typeof cv === 'string') return cv;
+  const mase = maseByStep(cv);
+  return { model, cv, mase, mean: mase.reduce((a, v) => a + v, 0) / mase.length, path };
+}
+
+/** The mean of the best few: its held-out errors are the mean of theirs, so it is scored like any candidate. */
+function combination(best: Scored[]): Scored {
+  const avg = (rows: number[][]) => rows[0].map((_, k) => rows.reduce((a, r) => a + r[k], 0) / rows.length);
+  const cv: Errors = { errors: best[0].cv.errors.map((_, j) => avg(best.map((b) => b.cv.errors[j]))), scales: best[0].cv.scales };
+  const mase = maseByStep(cv);
+  return { model: best[0].model, cv, mase, mean: mase.reduce((a, v) => a + v, 0) / mase.length, path: avg(best.map((b) => b.path)) };
+}
+
+export function forecast(values: number[], opts: ForecastOptions): ForecastResult {
+  const y = values;
+  const horizon = Math.max(1, Math.round(opts.horizon));
+  const seasons = [...(opts.seasons ?? seasonsFor(opts.stepSeconds, y.length))].sort((a, b) => a - b);
+  const plan = crossValidationPlan(y.length, horizon, opts.origins ?? FORECAST_DEFAULTS.origins);
+  const models = opts.models ?? DEFAULTS.growth.models;
+  const scored: Scored[] = [];
+  const candidates: Candidate[] = models.map((model) => {
+    const s = score(model, y, seasons, horizon, plan);
+    if (typeof s === 'string') return { model, ok: false, reason: s, cvMase: null, cvMaseByStep: [], path: [] };
+    scored.push(s);
+    return { model, ok: true, cvMase: s.mean, cvMaseByStep: s.mase, path: withBands(s.path, bandWidths(s.cv, horizon), opts.pathAt) };
+  });
+  const base = { stepSeconds: opts.stepSeconds, seasons, horizon, origins: plan.origins, cvHorizon: plan.horizon, candidates };
+  if (scored.length === 0) return { ...base, chosen: null, members: [], cvMase: null, cvMaseByStep: [], path: [] };
+  // Ties go to the earlier (simpler) model in MODEL_NAMES order: sort is stable.
+  const ranked = [...scored].sort((a, b) => a.mean - b.mean);
+  let chosen: ChoiceName = ranked[0].model;
+  let pick = ranked[0];
+  let members: ModelName[] = [ranked[0].model];
+  if (ranked.length >= FORECAST_DEFAULTS.combine) {
+    const top = ranked.slice(0, FORECAST_DEFAULTS.combine);
+    const combo = combination(top);
+    if (combo.mean < pick.mean) {
+      chosen = 'combination';
+      pick = combo;
+      members = top.map((t) => t.model);
+    }
+  }
+  return { ...base, chosen, members, cvMase: pick.mean, cvMaseByStep: pick.mase, path: withBands(pick.path, widest([pick, ...ranked.slice(0, FORECAST_DEFAULTS.combine)].map((r) => bandWidths(r.cv, horizon))), opts.pathAt) };
+}
+
+/** Median spacing of a series, in seconds (its sampling interval). */
+export function samplingInterval(points: Point[]): number {
+  if (points.length < 2) return 0;
+  const d = points.slice(1).map((p, i) => p.t - points[i].t).sort((a, b) => a - b);
+  return d[Math.floor(d.length / 2)];
+}
+
+/**
+ * The chosen forecast's band: the widest of its own and the best few candidates'. Its own held-out
+ * errors are the smallest by selection, so alone they understate the error to come (bench: forecast).
+ */
+function widest(ws: { w80: number[]; w95: number[] }[]): { w80: number[]; w95: number[] } {
+  return { w80: ws[0].w80.map((_, k) => Math.max(...ws.map((w) => w.w80[k]))), w95: ws[0].w95.map((_, k) => Math.max(...ws.map((w) => w.w95[k]))) };
+}
