@@ -88,6 +88,15 @@ describe('headroom serve on the demo workload', () => {
     expect(m.get(seriesKey('headroom_cooldown_remaining_seconds', { service: 'terminal', trigger: 'cpu_high' }))).toBe(540);
   });
 
+  it.each([
+    ['cpu', 'percent', 100],
+    ['sessions', 'sessions', 200],
+    ['latency', 'milliseconds', 1000],
+  ])('publishes the per-instance limit of %s in its signal unit (%s) for the panel', async (resource, unit, limit) => {
+    const m = await scrape(serve.url);
+    expect(m.get(seriesKey('headroom_resource_limit', { service: 'terminal', resource, unit }))).toBe(limit);
+  });
+
   it("mounts the scaler's router on the same listener", async () => {
     const res = await fetch(`${serve.url}/webhook`, { method: 'POST' });
     expect(res.status).toBe(202);
