@@ -22,7 +22,8 @@ interface Started {
 }
 
 function start(cmd: string, args: string[], opts: { cwd?: string; detached?: boolean } = {}): Started {
-  const proc = spawn(cmd, args, { cwd: opts.cwd ?? tmp, stdio: ['ignore', 'pipe', 'pipe'], detached: opts.detached });
+  // HEADROOM_WEBHOOK_TOKEN: the example policy's scaler.token_env.
+  const proc = spawn(cmd, args, { cwd: opts.cwd ?? tmp, stdio: ['ignore', 'pipe', 'pipe'], detached: opts.detached, env: { ...process.env, HEADROOM_WEBHOOK_TOKEN: 'cli-test-token' } });
   let err = '';
   proc.stderr!.on('data', (d) => (err += d));
   proc.stdout!.on('data', () => {});

@@ -61,7 +61,12 @@ describe('headroom, run from the image file tree', () => {
 
   it('serves /metrics and stops cleanly on SIGTERM', async () => {
     const port = await freePort();
-    const proc = spawn(process.execPath, ['exporter/bin/headroom.js', 'serve', '--config', 'headroom.yml', '--listen', `127.0.0.1:${port}`], { cwd: app, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, ['exporter/bin/headroom.js', 'serve', '--config', 'headroom.yml', '--listen', `127.0.0.1:${port}`], {
+      cwd: app,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // The example policy's scaler.token_env.
+      env: { ...process.env, HEADROOM_WEBHOOK_TOKEN: 'image-test-token' },
+    });
     let log = '';
     proc.stderr.on('data', (d) => (log += d));
     try {

@@ -142,6 +142,7 @@ export class HeadroomMetrics {
     set(METRIC.recommendedInstances, { basis: 'final' }, r.recommended);
     set(METRIC.limitInstances, { limit: 'min' }, limits.min);
     set(METRIC.limitInstances, { limit: 'max' }, limits.max);
+    set(METRIC.limitInstances, { limit: 'effective_min' }, p.decision.effectiveMin);
 
     for (const r of resources) set(METRIC.resourceLimit, { resource: r.name, unit: r.unit }, r.limit);
     for (const h of p.headroom) {

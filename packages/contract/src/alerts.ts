@@ -41,3 +41,6 @@ export const classMatcher = (c: AlertClass): string => matcher(CLASS_LABEL, c);
 /** The recording rule of a policy signal: `service:<headroom signal metric>:<unit>` (`level:metric:operations`). */
 export const SIGNAL_RECORD_PREFIX = 'service:headroom_signal_';
 export const signalRecord = (signal: string, unit: string): string => `${SIGNAL_RECORD_PREFIX}${signal}:${unit}`;
+
+/** The recording rule of the local minute of the day per time zone (schedules in any zone): `timezone:<metric>:minutes`. */
+export const LOCAL_MINUTE_RECORD = 'timezone:headroom_local_minute_of_day:minutes';
