@@ -34,6 +34,7 @@ export const CATALOGUE = [
   // Resources
   g('headroom_resource_utilization_ratio', ['service', 'resource'], 'ratio', 'Used / per-instance limit of the resource.'),
   g('headroom_resource_threshold_ratio', ['service', 'resource', 'level'], 'ratio', 'Warning or critical threshold / per-instance limit of the resource.'),
+  g('headroom_resource_limit', ['service', 'resource', 'unit'], 'signal unit', "Per-instance limit of the resource in its signal's unit (the unit label, from the policy), so used = utilization × limit and each threshold = its ratio × limit."),
   g('headroom_resource_headroom_ratio', ['service', 'resource'], 'ratio', '1 - used / warning threshold, floored at 0.'),
   g('headroom_resource_exhaustion_seconds', ['service', 'resource'], 'seconds', 'Time until the resource reaches its critical threshold at the current fleet size under the planning scenario (absent when never).'),
   // Load test
