@@ -107,7 +107,7 @@ const tokenFile = path.join(tmpdir(), `headroom-hpa-token-${process.pid}`);
 writeFileSync(tokenFile, `${TOKEN}\n`);
 afterAll(() => rmSync(tokenFile, { force: true }));
 
-const ctx = (target: number) => ({ service: 'terminal', trigger: 'cpu_high', action: 'scale_out' as const, target, reason: 'test', at: 1_800_000_000 });
+const ctx = (target: number) => ({ service: 'terminal', trigger: 'cpu_high', action: 'scale_out' as const, target, reason: 'test', at: 1_800_000_000, sequence: 1 });
 
 describe('kubernetes-hpa actuator (contract test on autoscaling/v2 HorizontalPodAutoscaler)', () => {
   it("reads the HPA's desired replicas as the current count", async () => {
