@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { Policy, Service } from '../config/schema.js';
 import { parseDuration } from '../config/schema.js';
-import { PrometheusClient } from '../sources/prometheus-client.js';
+import { clientOptions, PrometheusClient } from '../sources/prometheus-client.js';
 import { replay, REPLAY_DEFAULTS, type ReplayInput, type ReplayResult } from '../model/replay.js';
 import { DEFAULT_CONFIG, parseFormat, readPolicy, UsageError, type Io } from './common.js';
 import { parseTime } from './plan.js';
@@ -277,7 +277,7 @@ export function registerBacktest(program: Command, io: Io, clock: () => number):
         for (const name of usedSignals(r.svc)) queries.add(r.svc.signals.find((s) => s.name === name)!.query);
       }
       const prom = policy.prometheus;
-      const client = new PrometheusClient({ url: prom.url, timeoutSeconds: prom.timeout, concurrency: prom.concurrency, auth: prom.auth });
+      const client = new PrometheusClient(clientOptions(prom));
       const total = queries.size * chunkRange(from, steps, step).length;
       const progress = progressBar(total, opts.progress !== false && process.stderr.isTTY === true, io.stderr);
       let data: Map<string, Float64Array>;

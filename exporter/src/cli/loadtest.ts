@@ -11,7 +11,7 @@ import type { LoadTestCurve, Policy, Service } from '../config/schema.js';
 import { policySchema } from '../config/schema.js';
 import { analyzeLoadTest } from '../model/loadtest.js';
 import { curveOfSteps, LoadTestFileError, parseLoadTestFile, type ImportedRun, type LoadStep } from '../model/loadtest-import.js';
-import { PrometheusClient } from '../sources/prometheus-client.js';
+import { clientOptions, PrometheusClient } from '../sources/prometheus-client.js';
 import { DEFAULT_CONFIG, parseFormat, UsageError, type Io } from './common.js';
 
 interface ImportOptions {
@@ -71,14 +71,10 @@ function pickService(policy: Policy | undefined, name: string | undefined): Serv
 const defaultCriteria = (): LoadTestCurve['criteria'] => policySchema.shape.services.element.shape.capacity.shape.loadtest.parse({ users: [1, 2], response_time_ms: [0, 0], error_percent: [0, 0], throughput_rps: [0, 0] }).criteria;
 
 async function addResources(steps: LoadStep[], o: ImportOptions, policy: Policy | undefined, service: Service | undefined): Promise<void> {
-  const url = o.prometheus ?? policy?.prometheus?.url;
-  if (!url) return;
-  const client = new PrometheusClient({
-    url,
-    timeoutSeconds: policy?.prometheus?.timeout ?? 10,
-    concurrency: 1,
-    auth: o.prometheus ? undefined : policy?.prometheus?.auth,
-  });
+  const configured = policy?.prometheus;
+  if (!o.prometheus && !configured) return;
+  // --prometheus is a bare URL; the policy's block brings its auth, headers and TLS settings.
+  const client = new PrometheusClient(o.prometheus ? { url: o.prometheus, timeoutSeconds: configured?.timeout ?? 10, concurrency: 1 } : clientOptions(configured!));
   const cpuQuery = o.cpuQuery ?? signalQuery(service, 'cpu');
   const memoryQuery = o.memoryQuery ?? signalQuery(service, 'memory');
   if (!cpuQuery) throw new UsageError('--cpu-query: a Prometheus is configured but no CPU query is known (give --cpu-query or a service with a cpu signal)');

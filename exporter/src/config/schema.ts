@@ -47,6 +47,13 @@ const prometheus = z.strictObject({
   timeout: duration.default(DEFAULTS.prometheus.timeoutSeconds),
   concurrency: z.number().int().min(1).max(64).default(DEFAULTS.prometheus.concurrency),
   auth: auth.optional(),
+  /** Sent with every query, e.g. Mimir/Cortex tenant `X-Scope-OrgID`. */
+  headers: z.record(z.string().regex(/^[A-Za-z0-9-]+$/, { error: 'expected an HTTP header name' }), z.string()).optional(),
+  /** As Prometheus' tls_config: CA bundle, client certificate and key, server name. */
+  tls_config: z
+    .strictObject({ ca_file: z.string().optional(), cert_file: z.string().optional(), key_file: z.string().optional(), server_name: z.string().optional(), insecure_skip_verify: z.boolean().default(false) })
+    .refine((t) => (t.cert_file === undefined) === (t.key_file === undefined), { error: 'expected cert_file and key_file together (a client certificate needs its key)' })
+    .optional(),
 });
 
 const signal = z.strictObject({
@@ -172,6 +179,8 @@ const scaling = z.strictObject({
 const growth = z.strictObject({
   history_query: z.string().min(1),
   history_days: z.number().int().min(28).max(3650).default(DEFAULTS.growth.historyDays),
+  /** Long-term store for history_query (Thanos, Mimir, VictoriaMetrics); default: the live prometheus. */
+  history_source: prometheus.optional(),
   /** Concurrent users per daily active user (seed: 0.15). */
   concurrency_ratio: ratio.default(DEFAULTS.growth.concurrencyRatio),
   /** Other ratios of daily active users to report (seed: terminal_sessions 0.3). */

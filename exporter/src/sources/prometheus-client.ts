@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import type { AuthConfig } from '../config/schema.js';
+import { Agent, fetch as undiciFetch } from 'undici';
+import type { AuthConfig, PrometheusConfig } from '../config/schema.js';
 import type { Point } from '../model/forecast.js';
 
 /** A scalar from an instant query, or why there is none. Never a substituted default. */
@@ -11,8 +12,41 @@ export interface PrometheusClientOptions {
   timeoutSeconds: number;
   concurrency: number;
   auth?: AuthConfig;
-  /** Injected for tests; defaults to global fetch. */
+  /** Extra request headers (Mimir/Cortex `X-Scope-OrgID`, a proxy's key). */
+  headers?: Record<string, string>;
+  tls?: TlsConfig;
+  /** Injected for tests; defaults to global fetch (or undici's with the TLS settings). */
   fetchImpl?: typeof fetch;
+}
+
+export type TlsConfig = NonNullable<PrometheusConfig['tls_config']>;
+
+function readTlsFile(field: string, file: string | undefined): Buffer | undefined {
+  if (file === undefined) return undefined;
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    throw new Error(`tls_config.${field}: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+}
+
+/** fetch through a connection pool with the CA bundle, client certificate and server name of `tls`. */
+export function tlsFetch(tls: TlsConfig): typeof fetch {
+  const dispatcher = new Agent({
+    connect: {
+      ca: readTlsFile('ca_file', tls.ca_file),
+      cert: readTlsFile('cert_file', tls.cert_file),
+      key: readTlsFile('key_file', tls.key_file),
+      servername: tls.server_name,
+      rejectUnauthorized: !tls.insecure_skip_verify,
+    },
+  });
+  return ((url: string, init?: RequestInit) => undiciFetch(url, { ...(init as object), dispatcher })) as unknown as typeof fetch;
+}
+
+/** Client options of a `prometheus` (or `history_source`) block of the policy. */
+export function clientOptions(config: PrometheusConfig, fetchImpl?: typeof fetch): PrometheusClientOptions {
+  return { url: config.url, timeoutSeconds: config.timeout, concurrency: config.concurrency, auth: config.auth, headers: config.headers, tls: config.tls_config, fetchImpl };
 }
 
 /** A small semaphore: at most `n` queries in flight against Prometheus. */
@@ -58,14 +92,14 @@ export class PrometheusClient {
 
   constructor(private readonly opts: PrometheusClientOptions) {
     this.limiter = new Limiter(opts.concurrency);
-    this.fetchImpl = opts.fetchImpl ?? fetch;
+    this.fetchImpl = opts.fetchImpl ?? (opts.tls ? tlsFetch(opts.tls) : fetch);
     this.base = opts.url.replace(/\/+$/, '');
     this.authorization = authHeader(opts.auth);
   }
 
   private async call(path: string, params: Record<string, string>): Promise<{ ok: true; data: NonNullable<ApiResponse['data']> } | { ok: false; reason: string }> {
     return this.limiter.run(async () => {
-      const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
+      const headers: Record<string, string> = { ...this.opts.headers, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
       if (this.authorization) headers.authorization = this.authorization;
       let res: Response;
       try {

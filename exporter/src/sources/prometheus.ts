@@ -3,7 +3,7 @@ import { DAY_SECONDS } from '../config/defaults.js';
 import type { Observation } from '../model/decision.js';
 import type { Reading, ServiceInputs } from '../model/plan.js';
 import { hourlyRate, monthBounds } from '../model/cost.js';
-import { PrometheusClient, type ScalarResult } from './prometheus-client.js';
+import { clientOptions, PrometheusClient, type ScalarResult } from './prometheus-client.js';
 import type { HistoryReading, HistoryStep, Source } from './source.js';
 
 /**
@@ -48,12 +48,24 @@ const fromScalar = (r: ScalarResult): Reading => (r.ok ? { ok: true, value: r.va
 export class PrometheusSource implements Source {
   readonly kind = 'prometheus' as const;
   readonly client: PrometheusClient;
+  /** Clients of the services' growth.history_source (long-term stores), one per distinct block. */
+  private readonly historyClients = new Map<string, PrometheusClient>();
 
   constructor(
     readonly config: PrometheusConfig,
-    fetchImpl?: typeof fetch,
+    private readonly fetchImpl?: typeof fetch,
   ) {
-    this.client = new PrometheusClient({ url: config.url, timeoutSeconds: config.timeout, concurrency: config.concurrency, auth: config.auth, fetchImpl });
+    this.client = new PrometheusClient(clientOptions(config, fetchImpl));
+  }
+
+  /** The client for a service's history: its own long-term store when it names one, else the live Prometheus. */
+  historyClient(svc: Service): PrometheusClient {
+    const cfg = svc.growth.history_source;
+    if (!cfg) return this.client;
+    const key = JSON.stringify(cfg);
+    let c = this.historyClients.get(key);
+    if (!c) this.historyClients.set(key, (c = new PrometheusClient(clientOptions(cfg, this.fetchImpl))));
+    return c;
   }
 
   private async sustained(query: string, fn: 'min_over_time' | 'max_over_time', window: number, now: number, held: (v: number) => boolean): Promise<{ ok: true; sustained: boolean } | { ok: false; reason: string }> {
@@ -131,8 +143,8 @@ export class PrometheusSource implements Source {
     const every = step?.stepSeconds ?? DAY_SECONDS;
     const end = Math.floor(now / every) * every;
     const start = end - (step ? step.seconds - every : (svc.growth.history_days - 1) * DAY_SECONDS);
-    const r = await this.client.range(svc.growth.history_query, start, end, every);
-    if (!r.ok) return r;
+    const r = await this.historyClient(svc).range(svc.growth.history_query, start, end, every);
+    if (!r.ok) return svc.growth.history_source ? { ok: false, reason: `history_source ${svc.growth.history_source.url}: ${r.reason}` } : r;
     if (r.series.length === 0) return { ok: false, reason: 'no series (empty result)' };
     if (r.series.length > 1) return { ok: false, reason: `${r.series.length} series, expected exactly one (aggregate the query, e.g. with sum)` };
     const points = r.series[0].points;
