@@ -14,6 +14,8 @@ export const METRICS = {
   budgetMonthly: 'headroom_budget_monthly',
   budgetUsage: 'headroom_budget_usage_ratio',
   budgetForecast: 'headroom_budget_forecast_month_end_spend',
+  forecastInstances: 'headroom_forecast_instances',
+  forecastLearning: 'headroom_forecast_learning',
   utilization: 'headroom_resource_utilization_ratio',
   threshold: 'headroom_resource_threshold_ratio',
   headroom: 'headroom_resource_headroom_ratio',
@@ -28,7 +30,7 @@ export type MetricName = (typeof METRICS)[keyof typeof METRICS];
 export interface PanelQuery {
   refId: string;
   expr: string;
-  /** Instant queries for the current plan and headroom; range queries over the dashboard range for decisions. */
+  /** Instant queries for the current plan and headroom; range queries over the dashboard range for decisions and the instance history. */
   instant: boolean;
   range: boolean;
 }
@@ -42,7 +44,8 @@ function q(refId: string, metric: MetricName, range = false): PanelQuery {
 
 export const QUERIES: Record<PanelView, PanelQuery[]> = {
   plan: [
-    q('A', METRICS.instances),
+    // A range query: its last sample is the count now, the samples before it the history the plan view draws.
+    q('A', METRICS.instances, true),
     q('B', METRICS.limitInstances),
     q('C', METRICS.projectedInstances),
     q('D', METRICS.projectedMonthlyCost),
@@ -50,8 +53,15 @@ export const QUERIES: Record<PanelView, PanelQuery[]> = {
     q('F', METRICS.budgetMonthly),
     q('G', METRICS.budgetUsage),
     q('H', METRICS.budgetForecast),
+    q('I', METRICS.forecastInstances),
+    q('J', METRICS.forecastLearning),
   ],
-  headroom: [q('A', METRICS.utilization), q('B', METRICS.threshold), q('C', METRICS.headroom), q('D', METRICS.exhaustion)],
+  headroom: [
+    q('A', METRICS.utilization),
+    q('B', METRICS.threshold),
+    q('C', METRICS.headroom),
+    q('D', METRICS.exhaustion),
+  ],
   decisions: [
     q('A', METRICS.decisionTimestamp, true),
     q('B', METRICS.decisionCurrent, true),
@@ -67,6 +77,9 @@ export const EXPECTED_METRICS: Record<PanelView, MetricName[]> = {
 };
 
 /** Dashboard-JSON targets for a view, e.g. for provisioned dashboards. */
-export function panelTargets(view: PanelView, datasource: { type: string; uid: string } = { type: 'prometheus', uid: '${datasource}' }) {
+export function panelTargets(
+  view: PanelView,
+  datasource: { type: string; uid: string } = { type: 'prometheus', uid: '${datasource}' }
+) {
   return QUERIES[view].map((query) => ({ ...query, datasource, format: 'time_series' as const }));
 }

@@ -48,27 +48,27 @@ describe('plan view', () => {
 
   it('summarises the 6- and 12-month ranges and the planning scenario', () => {
     renderPanel(fixtureFrames());
-    expect(screen.getByTestId('plan-range-6')).toHaveTextContent('6 months: 8–52 instances');
-    expect(screen.getByTestId('plan-range-12')).toHaveTextContent('12 months: 17–867 instances');
-    expect(screen.getByTestId('plan-planning')).toHaveTextContent('Planning scenario conservative: 8 at 6 mo, 17 at 12 mo ($6,120/month)');
-    expect(screen.getByTestId('plan-budget')).toHaveTextContent('Budget $3,000/month · forecast month-end $2,160 · spent 64%');
-    expect(screen.getByTestId('plan-over-limit')).toHaveTextContent('Over max 12: conservative from 12 mo, moderate from 12 mo, aggressive from 6 mo, hockey stick from 3 mo');
+    expect(screen.getByTestId('plan-range-6')).toHaveTextContent('6 months: 9–60 instances');
+    expect(screen.getByTestId('plan-range-12')).toHaveTextContent('12 months: 20–1,006 instances');
+    expect(screen.getByTestId('plan-planning')).toHaveTextContent('Planning scenario conservative: 9 at 6 mo, 20 at 12 mo ($7,200/month)');
+    expect(screen.getByTestId('plan-budget')).toHaveTextContent('Budget $3,000/month · forecast month-end $2,232 · spent 1%');
+    expect(screen.getByTestId('plan-over-limit')).toHaveTextContent('Over max 12: conservative from 12 mo, moderate from 6 mo, aggressive from 6 mo, hockey stick from 3 mo');
   });
 
   it('plots monthly cost against the budget line when the plan metric is cost', () => {
     renderPanel(fixtureFrames(), { planMetric: 'cost', currency: 'EUR' });
     expect(screen.getByTestId('plan-budget-line')).toHaveTextContent('budget €3K');
     expect(screen.queryByTestId('plan-max-line')).not.toBeInTheDocument();
-    expect(screen.getByTestId('plan-range-6')).toHaveTextContent('6 months: €2,880–€18,720/month');
-    expect(screen.getByTestId('plan-over-limit')).toHaveTextContent('Over budget €3,000: conservative from 12 mo, moderate from 6 mo');
+    expect(screen.getByTestId('plan-range-6')).toHaveTextContent('6 months: €3,240–€21,600/month');
+    expect(screen.getByTestId('plan-over-limit')).toHaveTextContent('Over budget €3,000: conservative from 6 mo, moderate from 6 mo, aggressive from 3 mo, hockey stick from 3 mo');
   });
 
   it('shows the service picked by a dashboard variable in multi-service data', () => {
     renderPanel(fixtureFrames(), { service: '$service' }, undefined, { service: 'terminal' });
     expect(screen.getByTestId('plan-legend')).toHaveTextContent('terminal');
-    expect(screen.getByTestId('plan-planning')).toHaveTextContent('Planning scenario moderate: 12 at 6 mo, 45 at 12 mo ($16,200/month)');
+    expect(screen.getByTestId('plan-planning')).toHaveTextContent('Planning scenario moderate: 15 at 6 mo, 52 at 12 mo ($18,720/month)');
     expect(screen.getByTestId('plan-max-line')).toHaveTextContent('max 20');
-    expect(screen.getByTestId('plan-budget')).toHaveTextContent('Budget $5,000/month · forecast month-end $1,440 · spent 26%');
+    expect(screen.getByTestId('plan-budget')).toHaveTextContent('Budget $5,000/month · forecast month-end $1,488 · spent 0%');
   });
 
   it('keeps the instance chart and lists the missing series when cost and budget are absent', () => {
@@ -92,7 +92,7 @@ describe('plan view', () => {
 
   it('reads table-format instant queries as well as time series frames', () => {
     renderPanel([toTableFrame(fixtureSamples(), SCRAPE_TIME)]);
-    expect(screen.getByTestId('plan-range-12')).toHaveTextContent('12 months: 17–867 instances');
+    expect(screen.getByTestId('plan-range-12')).toHaveTextContent('12 months: 20–1,006 instances');
   });
 });
 
@@ -114,7 +114,7 @@ describe('headroom view', () => {
 
   it('shows the other service of the recording', () => {
     renderPanel(fixtureFrames(), { view: 'headroom', service: 'terminal' });
-    expect(screen.getByTestId('headroom-ratio-memory')).toHaveTextContent('51%');
+    expect(screen.getByTestId('headroom-ratio-memory')).toHaveTextContent('52%');
     expect(screen.getByTestId('headroom-exhaustion-memory')).toHaveTextContent('4 mo');
   });
 

@@ -31,25 +31,25 @@ describe('buildPlan', () => {
     expect(plan.services).toEqual(['api', 'terminal']);
     expect(plan.horizons).toEqual([1, 3, 6, 12]);
     expect(plan.scenarios.map((s) => s.name)).toEqual(['conservative', 'moderate', 'aggressive', 'hockey_stick']);
-    expect(plan).toMatchObject({ current: 6, min: 3, max: 12, budget: 3000, forecastSpend: 2160, planningScenario: 'conservative' });
-    expect(plan.budgetUsage).toBeCloseTo(0.642, 3);
+    expect(plan).toMatchObject({ current: 6, min: 3, max: 12, budget: 3000, forecastSpend: 2232, planningScenario: 'conservative' });
+    expect(plan.budgetUsage).toBeCloseTo(0.00966, 4);
     expect(plan.scenarios.find((s) => s.planning)?.name).toBe('conservative');
     expect(plan.missing).toEqual([]);
   });
 
   it('shows the chosen service of multi-service data', () => {
     const plan = buildPlan(fixtureSeries(), ['terminal']);
-    expect(plan).toMatchObject({ service: 'terminal', current: 4, min: 2, max: 20, budget: 5000, forecastSpend: 1440, planningScenario: 'moderate' });
-    expect(plan.scenarios[0].instances.get(12)).toBe(17);
-    expect(plan.scenarios.find((s) => s.planning)?.instances.get(12)).toBe(45);
+    expect(plan).toMatchObject({ service: 'terminal', current: 4, min: 2, max: 20, budget: 5000, forecastSpend: 1488, planningScenario: 'moderate' });
+    expect(plan.scenarios[0].instances.get(12)).toBe(20);
+    expect(plan.scenarios.find((s) => s.planning)?.instances.get(12)).toBe(52);
   });
 
   it('gives the instance range across scenarios at a horizon', () => {
     const plan = buildPlan(fixtureSeries(), ['terminal']);
-    expect(rangeAt(plan, 6, 'instances')).toEqual([8, 51]);
-    expect(rangeAt(plan, 12, 'instances')).toEqual([17, 839]);
+    expect(rangeAt(plan, 6, 'instances')).toEqual([9, 59]);
+    expect(rangeAt(plan, 12, 'instances')).toEqual([20, 981]);
     // on-demand $0.50/hour × 720 hours a month per instance
-    expect(rangeAt(plan, 12, 'cost')).toEqual([17 * 360, 839 * 360]);
+    expect(rangeAt(plan, 12, 'cost')).toEqual([20 * 360, 981 * 360]);
     expect(rangeAt(plan, 24, 'instances')).toBeUndefined();
   });
 

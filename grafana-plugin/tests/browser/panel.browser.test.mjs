@@ -168,7 +168,7 @@ function recordedPct(metric, resource) {
 
 const VIEWS = {
   plan: {
-    text: ['conservative', 'moderate', 'aggressive', 'hockey stick', '(planning)', '6 months: 8–52 instances', '12 months: 17–867 instances', 'Planning scenario conservative: 8 at 6 mo, 17 at 12 mo', 'max 12', 'min 3', 'Budget $3,000/month'],
+    text: ['conservative', 'moderate', 'aggressive', 'hockey stick', '(planning)', '6 months: 9–60 instances', '12 months: 20–1,006 instances', 'Planning scenario conservative: 9 at 6 mo, 20 at 12 mo', 'max 12', 'min 3', 'Budget $3,000/month'],
     drawn: [['[data-testid^="plan-line-"] path', 4], ['[data-testid="plan-max-line"] line', 1], ['[data-testid="plan-current"] circle', 1]],
   },
   headroom: {

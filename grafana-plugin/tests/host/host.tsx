@@ -104,8 +104,11 @@ async function main() {
     data === 'synthetic'
       ? syntheticPlan('api', ['conservative', 'moderate', 'aggressive', 'hockey_stick'], Array.from({ length: 12 }, (_, i) => i + 1))
       : recorded;
+  // history=N: every series sampled N times across the range (a range query), so the plan view draws the instance history.
+  const historyPoints = Number(params.get('history') ?? 0);
+  const times = historyPoints > 1 ? Array.from({ length: historyPoints }, (_, i) => range.from + ((range.to - range.from) * i) / (historyPoints - 1)) : [scrapeTime];
   const frames = applyFieldOverrides({
-    data: toPrometheusFrames(samples, [scrapeTime]),
+    data: toPrometheusFrames(samples, times),
     fieldConfig,
     replaceVariables: (value: string) => value,
     theme,
