@@ -72,6 +72,15 @@ describe('provisioning/', () => {
     }
   });
 
+  it("links the headroom view's service to the decisions panel and shows costs in the policy currency (standard field config)", () => {
+    const panels = dashboard().panels;
+    const byView = (view: string) => panels.find((p) => p.type === PROVISIONING.panelType && p.options.view === view);
+    const [link] = byView('headroom').fieldConfig.defaults.links;
+    expect(link.url).toBe(`/d/headroom-overview/?var-service=\${__field.labels.service}&viewPanel=${byView('decisions').id}&\${__url_time_range}`);
+    expect(byView('plan').fieldConfig.defaults.unit).toBe('currencyUSD');
+    expect(panels.filter((p) => p.options?.currency !== undefined)).toEqual([]);
+  });
+
   it('has stock panels for budget usage, input health and recent actions, each described', () => {
     const d = dashboard();
     const exprs = (title: string) => d.panels.find((p) => p.title === title)?.targets.map((t: any) => t.expr).join(' ');

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CommandActuator, DryRunActuator, KubernetesActuator, kubeConnection } from '../src/scaler/actuators.js';
 import { assertSafeListen, resolveWebhookToken } from '../src/scaler/auth.js';
-import { startScalerServer } from '../src/scaler/server.js';
+import { startScalerServer } from './scaler-fixtures/app.js';
 import type { Source } from '../src/sources/source.js';
 import { tempDir } from './support/processes.js';
 import { amPayload, post, scalerPolicy, sqlite, TOKEN } from './scaler-fixtures/support.js';
@@ -15,7 +15,7 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 const RECORDER = path.join(HERE, 'scaler-fixtures/record-command.mjs');
 const dir = tempDir('scaler-actuators');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const ctx = { service: 'terminal', trigger: 'cpu_high', action: 'scale_out' as const, target: 6, reason: 'test', at: 1_800_000_000 };
+const ctx = { service: 'terminal', trigger: 'cpu_high', action: 'scale_out' as const, target: 6, reason: 'test', at: 1_800_000_000, sequence: 1 };
 
 /**
  * A local API server that follows the documented shapes of the scale subresource
@@ -213,18 +213,19 @@ describe('webhook authentication settings', () => {
     expect(resolveWebhookToken({ ...scaler, token_file: file }, {})).toBe('from-file');
     expect(() => resolveWebhookToken({ ...scaler, token_file: path.join(dir, 'absent') }, {})).toThrow(/^scaler\.token_file: cannot read .*absent/);
     expect(resolveWebhookToken(scaler, { HEADROOM_TEST_TOKEN: ' t ' })).toBe('t');
-    expect(resolveWebhookToken(scaler, {})).toBeNull();
+    expect(resolveWebhookToken({ ...scaler, token_env: undefined }, {})).toBeNull();
     expect(existsSync(file)).toBe(true);
   });
 
   it('serves without a token only on loopback, and then needs no Authorization', async () => {
-    const srv = await startScalerServer({ policy: scalerPolicy({ store: sqlite(dir, 'open.db'), actuator: { type: 'dry-run', instances: 4 } }), env: {} });
+    const noToken = (doc: Record<string, any>) => delete doc.scaler.token_env;
+    const srv = await startScalerServer({ policy: scalerPolicy({ store: sqlite(dir, 'open.db'), actuator: { type: 'dry-run', instances: 4 } }, noToken), env: {} });
     try {
       expect(srv.scaler.authEnabled).toBe(false);
       expect((await post(srv.url, amPayload(), { authorization: '' })).status).toBe(200);
     } finally {
       await srv.close();
     }
-    await expect(startScalerServer({ policy: scalerPolicy({ store: sqlite(dir, 'open2.db') }), env: {}, host: '0.0.0.0' })).rejects.toThrow('refusing to serve');
+    await expect(startScalerServer({ policy: scalerPolicy({ store: sqlite(dir, 'open2.db') }, noToken), env: {}, listen: '0.0.0.0:0' })).rejects.toThrow('refusing to serve');
   });
 });

@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startScalerServer, type ScalerServer } from '../src/scaler/server.js';
+import { startScalerServer, type ScalerServer } from './scaler-fixtures/app.js';
 import { startAlertmanager, tempDir, waitFor, type Running } from './support/processes.js';
 import { scalerPolicy, SCALING_LABELS, sqlite, startOrchestrator, TOKEN } from './scaler-fixtures/support.js';
 
@@ -11,7 +11,7 @@ const dir = tempDir('scaler-am');
 
 beforeAll(async () => {
   orch = await startOrchestrator(4);
-  srv = await startScalerServer({ policy: scalerPolicy({ store: sqlite(dir), actuator: orch.actuator() }), env: { HEADROOM_TEST_TOKEN: TOKEN } });
+  srv = await startScalerServer({ policy: scalerPolicy({ store: sqlite(dir), actuator: orch.actuator() }), env: { HEADROOM_TEST_TOKEN: TOKEN }, clock: () => Date.now() / 1000 });
   // The routing `headroom rules` generates, reduced to the scaler receiver, with test timings.
   am = await startAlertmanager(`
 route:

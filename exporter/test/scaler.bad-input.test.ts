@@ -2,7 +2,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startScalerServer, type ScalerServer } from '../src/scaler/server.js';
+import { startScalerServer, type ScalerServer } from './scaler-fixtures/app.js';
 import { tempDir } from './support/processes.js';
 import { amPayload, post, SCALING_LABELS, scalerPolicy, sqlite, TOKEN } from './scaler-fixtures/support.js';
 
@@ -33,6 +33,7 @@ const alert = (over: Record<string, unknown>) => ({ ...amPayload().alerts[0], ..
 const withAlert = (over: Record<string, unknown>) => ({ ...amPayload(), alerts: [alert(over)] });
 const labels = (l: Record<string, string | undefined>) => withAlert({ labels: Object.fromEntries(Object.entries({ ...SCALING_LABELS, ...l }).filter(([, v]) => v !== undefined)) });
 const without = (key: string) => Object.fromEntries(Object.entries(amPayload()).filter(([k]) => k !== key));
+const DECIMAL = 'expected a plain decimal number as Prometheus writes $value (such as 91, 0.25 or 1e+06)';
 const TRIGGERS = 'cpu_high, memory_high, sessions_high, latency_high, errors_high, scale_in, min_instances, schedule_off_peak, schedule_business_hours';
 
 interface Row {
@@ -74,7 +75,13 @@ const rows: Row[] = [
   { name: 'annotations as an array', body: withAlert({ annotations: ['value'] }), status: 400, error: 'alerts[0].annotations: expected an object of strings, got an array' },
   { name: 'a null annotation', body: withAlert({ annotations: { value: null } }), status: 400, error: 'alerts[0].annotations.value: expected a string, got null' },
   { name: 'no startsAt', body: withAlert({ startsAt: undefined }), status: 400, error: 'alerts[0].startsAt: missing (expected an RFC 3339 time)' },
-  { name: 'a startsAt that is not a time', body: withAlert({ startsAt: 'yesterday' }), status: 400, error: 'alerts[0].startsAt: expected an RFC 3339 time, got "yesterday"' },
+  { name: 'a startsAt that is not a time', body: withAlert({ startsAt: 'yesterday' }), status: 400, error: 'alerts[0].startsAt: expected an RFC 3339 time that exists (month 01-12, a day of that month, hh:mm:ss below 24:60:60), got "yesterday"' },
+  // Defect 5 of issue 12: these had the RFC 3339 shape, were accepted and acted.
+  { name: 'a startsAt in month 13, day 45, hour 99', body: withAlert({ startsAt: '2026-13-45T99:99:99Z' }), status: 400, error: 'alerts[0].startsAt: expected an RFC 3339 time that exists (month 01-12, a day of that month, hh:mm:ss below 24:60:60), got "2026-13-45T99:99:99Z"' },
+  { name: 'a startsAt on 30 February at 25:61:61', body: withAlert({ startsAt: '2026-02-30T25:61:61Z' }), status: 400, error: 'alerts[0].startsAt: expected an RFC 3339 time that exists (month 01-12, a day of that month, hh:mm:ss below 24:60:60), got "2026-02-30T25:61:61Z"' },
+  { name: 'a startsAt of year 0000, month 00, day 00', body: withAlert({ startsAt: '0000-00-00T00:00:00Z' }), status: 400, error: 'alerts[0].startsAt: expected an RFC 3339 time that exists (month 01-12, a day of that month, hh:mm:ss below 24:60:60), got "0000-00-00T00:00:00Z"' },
+  { name: 'a startsAt in the year 2999', body: withAlert({ startsAt: '2999-01-01T00:00:00Z' }), status: 422, error: /^alerts\[0\]\.startsAt: "2999-01-01T00:00:00Z" is in the future \(more than 300s after the scaler's clock, 2026-11-27T18:/ },
+  { name: 'a startsAt in the year 0001', body: withAlert({ startsAt: '0001-01-01T00:00:00Z' }), status: 422, error: /^alerts\[0\]\.startsAt: "0001-01-01T00:00:00Z" is more than 30 days before the scaler's clock/ },
   { name: 'an alert status "unknown"', body: withAlert({ status: 'unknown' }), status: 400, error: 'alerts[0].status: expected "firing" or "resolved", got "unknown"' },
   { name: 'a numeric fingerprint', body: withAlert({ fingerprint: 42 }), status: 400, error: 'alerts[0].fingerprint: expected a string, got 42' },
   { name: 'negative truncatedAlerts', body: { ...amPayload(), truncatedAlerts: -1 }, status: 400, error: 'truncatedAlerts: expected a non-negative integer, got -1' },
@@ -93,10 +100,17 @@ const rows: Row[] = [
   { name: 'scale_in labelled scale_out', body: labels({ trigger: 'scale_in' }), status: 422, error: 'alerts[0].labels.action: expected "scale_in" for trigger "scale_in", got "scale_out"' },
   { name: 'a step that is a word', body: labels({ step: 'two' }), status: 422, error: 'alerts[0].labels.step: expected a positive integer, got "two"' },
   { name: 'a step of 0', body: labels({ step: '0' }), status: 422, error: 'alerts[0].labels.step: expected a positive integer, got "0"' },
-  { name: 'a NaN value', body: withAlert({ annotations: { value: 'NaN' } }), status: 422, error: 'alerts[0].annotations.value: expected a finite number, got "NaN"' },
-  { name: 'an infinite value', body: withAlert({ annotations: { value: '+Inf' } }), status: 422, error: 'alerts[0].annotations.value: expected a finite number, got "+Inf"' },
-  { name: 'a value that is a word', body: withAlert({ annotations: { value: 'high' } }), status: 422, error: 'alerts[0].annotations.value: expected a finite number, got "high"' },
-  { name: 'an empty value', body: withAlert({ annotations: { value: '' } }), status: 422, error: 'alerts[0].annotations.value: expected a finite number, got ""' },
+  { name: 'a NaN value', body: withAlert({ annotations: { value: 'NaN' } }), status: 422, error: 'alerts[0].annotations.value: NaN is not a finite number, so it cannot size an action' },
+  { name: 'an infinite value', body: withAlert({ annotations: { value: '+Inf' } }), status: 422, error: 'alerts[0].annotations.value: +Inf is not a finite number, so it cannot size an action' },
+  { name: 'a value that is a word', body: withAlert({ annotations: { value: 'high' } }), status: 422, error: `alerts[0].annotations.value: ${DECIMAL}, got "high"` },
+  { name: 'an empty value', body: withAlert({ annotations: { value: '' } }), status: 422, error: `alerts[0].annotations.value: ${DECIMAL}, got ""` },
+  // Defect 6 of issue 12: Number() accepted these, and -5 scaled out with the reason "cpu -5 > 70".
+  { name: 'a hexadecimal value', body: withAlert({ annotations: { value: '0x5A' } }), status: 422, error: `alerts[0].annotations.value: ${DECIMAL}, got "0x5A"` },
+  { name: 'a binary value', body: withAlert({ annotations: { value: '0b1011011' } }), status: 422, error: `alerts[0].annotations.value: ${DECIMAL}, got "0b1011011"` },
+  { name: 'a value padded with spaces', body: withAlert({ annotations: { value: ' 91 ' } }), status: 422, error: `alerts[0].annotations.value: ${DECIMAL}, got " 91 "` },
+  { name: 'a JavaScript Infinity', body: withAlert({ annotations: { value: 'Infinity' } }), status: 422, error: `alerts[0].annotations.value: ${DECIMAL}, got "Infinity"` },
+  { name: 'a firing scale-out whose value is below its threshold', body: withAlert({ annotations: { value: '-5' } }), status: 422, error: 'alerts[0].annotations.value: -5 does not cross the threshold of trigger "cpu_high" (cpu above 70), so it cannot be a firing scale-out' },
+  { name: 'a firing scale-out whose value equals its threshold', body: withAlert({ annotations: { value: '70' } }), status: 422, error: 'alerts[0].annotations.value: 70 does not cross the threshold of trigger "cpu_high" (cpu above 70), so it cannot be a firing scale-out' },
   {
     name: 'a service label with shell metacharacters',
     body: labels({ service: `terminal; touch ${marker()}` }),

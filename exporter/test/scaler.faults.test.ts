@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startScalerServer, type ScalerServer } from '../src/scaler/server.js';
+import { startScalerServer, type ScalerServer } from './scaler-fixtures/app.js';
 import { tempDir } from './support/processes.js';
 import { amPayload, post, scalerPolicy, sqlite, startOrchestrator, TOKEN } from './scaler-fixtures/support.js';
 

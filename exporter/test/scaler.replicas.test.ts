@@ -25,7 +25,7 @@ async function replica(policy: Parameters<typeof startReplica>[0], name: string,
   return r;
 }
 
-const decisions = async (url: string) => (await (await fetch(`${url}/api/v1/decisions`)).json()).items as any[];
+const decisions = async (url: string) => (await (await fetch(`${url}/api/v1/decisions`)).json()).recorded.items as any[];
 
 describe('two scaler processes sharing a real Redis', () => {
   it('act exactly once on 20 identical notifications split between them', async () => {

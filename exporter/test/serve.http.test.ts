@@ -56,7 +56,7 @@ describe('headroom serve on the demo workload', () => {
 
   beforeAll(async () => {
     file = writePolicy(dir, withCpuWarning(70));
-    serve = await startServe({ configFile: file, listen: '127.0.0.1:0', enableLifecycle: true, logger: log.logger, version: 'test', clock, scalerFactory: fakeScaler });
+    serve = await startServe({ configFile: file, listen: '127.0.0.1:0', enableLifecycle: true, logger: log.logger, version: 'test', clock, scalerFactory: fakeScaler, env: { HEADROOM_WEBHOOK_TOKEN: 'test-token' } });
     await waitFor('first refresh', async () => serve.refresher.ready);
   });
   afterAll(() => serve?.close());
@@ -86,6 +86,15 @@ describe('headroom serve on the demo workload', () => {
     expect(doc.live[0].decision.cooldownRemaining.cpu_high).toBe(540);
     const m = await scrape(serve.url);
     expect(m.get(seriesKey('headroom_cooldown_remaining_seconds', { service: 'terminal', trigger: 'cpu_high' }))).toBe(540);
+  });
+
+  it.each([
+    ['cpu', 'percent', 100],
+    ['sessions', 'sessions', 200],
+    ['latency', 'milliseconds', 1000],
+  ])('publishes the per-instance limit of %s in its signal unit (%s) for the panel', async (resource, unit, limit) => {
+    const m = await scrape(serve.url);
+    expect(m.get(seriesKey('headroom_resource_limit', { service: 'terminal', resource, unit }))).toBe(limit);
   });
 
   it("mounts the scaler's router on the same listener", async () => {
@@ -169,7 +178,11 @@ describe('headroom serve options', () => {
 
   it('refuses to serve an unauthenticated webhook on every interface', async () => {
     const dir = tempDir('serve-open');
-    const r = await runCli(['serve', '--config', writePolicy(dir, withCpuWarning(70)), '--listen', ':0'], clock);
+    const noToken = (doc: any) => {
+      withCpuWarning(70)(doc);
+      delete doc.scaler.token_env;
+    };
+    const r = await runCli(['serve', '--config', writePolicy(dir, noToken), '--listen', ':0'], clock);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('headroom: --listen: refusing to serve the scaling webhook on :0 without a token');
   });
@@ -183,7 +196,7 @@ describe('headroom serve options', () => {
     const dir = tempDir('serve-bin');
     const file = writePolicy(dir, withCpuWarning(70));
     const port = await freePort();
-    const child = spawn(process.execPath, [path.join(ROOT, 'exporter/bin/headroom.js'), 'serve', '--config', file, '--listen', `127.0.0.1:${port}`], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [path.join(ROOT, 'exporter/bin/headroom.js'), 'serve', '--config', file, '--listen', `127.0.0.1:${port}`], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, HEADROOM_WEBHOOK_TOKEN: 'test-token' } });
     let stderr = '';
     child.stderr!.on('data', (d) => (stderr += d));
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));

@@ -7,6 +7,7 @@ import type { PanelView } from './types';
 
 export const METRICS = {
   instances: 'headroom_instances',
+  recommendedInstances: 'headroom_recommended_instances',
   limitInstances: 'headroom_limit_instances',
   projectedInstances: 'headroom_projected_instances',
   projectedMonthlyCost: 'headroom_projected_monthly_cost',
@@ -18,6 +19,7 @@ export const METRICS = {
   forecastLearning: 'headroom_forecast_learning',
   utilization: 'headroom_resource_utilization_ratio',
   threshold: 'headroom_resource_threshold_ratio',
+  resourceLimit: 'headroom_resource_limit',
   headroom: 'headroom_resource_headroom_ratio',
   exhaustion: 'headroom_resource_exhaustion_seconds',
   decisionTimestamp: 'headroom_scaler_last_decision_timestamp_seconds',
@@ -30,7 +32,7 @@ export type MetricName = (typeof METRICS)[keyof typeof METRICS];
 export interface PanelQuery {
   refId: string;
   expr: string;
-  /** Instant queries for the current plan and headroom; range queries over the dashboard range for decisions and the instance history. */
+  /** Instant queries for the current plan and thresholds; range queries for what the views draw over the dashboard's time range. */
   instant: boolean;
   range: boolean;
 }
@@ -38,8 +40,8 @@ export interface PanelQuery {
 /** Label matcher used by every query; `$service` is the dashboard variable. */
 export const SERVICE_MATCHER = 'service=~"$service"';
 
-function q(refId: string, metric: MetricName, range = false): PanelQuery {
-  return { refId, expr: `${metric}{${SERVICE_MATCHER}}`, instant: !range, range };
+function q(refId: string, metric: MetricName, range = false, matcher = ''): PanelQuery {
+  return { refId, expr: `${metric}{${SERVICE_MATCHER}${matcher}}`, instant: !range, range };
 }
 
 export const QUERIES: Record<PanelView, PanelQuery[]> = {
@@ -57,15 +59,18 @@ export const QUERIES: Record<PanelView, PanelQuery[]> = {
     q('J', METRICS.forecastLearning),
   ],
   headroom: [
-    q('A', METRICS.utilization),
+    q('A', METRICS.utilization, true),
     q('B', METRICS.threshold),
     q('C', METRICS.headroom),
     q('D', METRICS.exhaustion),
+    q('E', METRICS.resourceLimit),
   ],
   decisions: [
     q('A', METRICS.decisionTimestamp, true),
     q('B', METRICS.decisionCurrent, true),
     q('C', METRICS.decisionTarget, true),
+    q('D', METRICS.instances, true),
+    q('E', METRICS.recommendedInstances, true, ',basis="final"'),
   ],
 };
 
@@ -77,9 +82,6 @@ export const EXPECTED_METRICS: Record<PanelView, MetricName[]> = {
 };
 
 /** Dashboard-JSON targets for a view, e.g. for provisioned dashboards. */
-export function panelTargets(
-  view: PanelView,
-  datasource: { type: string; uid: string } = { type: 'prometheus', uid: '${datasource}' }
-) {
+export function panelTargets(view: PanelView, datasource: { type: string; uid: string } = { type: 'prometheus', uid: '${datasource}' }) {
   return QUERIES[view].map((query) => ({ ...query, datasource, format: 'time_series' as const }));
 }

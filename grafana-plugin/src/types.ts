@@ -16,8 +16,6 @@ export interface PanelOptions {
   planScale: PlanScale;
   /** Plan view: show the 6/12-month summary below the chart. */
   showSummary: boolean;
-  /** Plan view: ISO currency code of the policy's prices, used to format costs. */
-  currency: string;
   /** Decisions view: list the decisions below the timeline. */
   showEventList: boolean;
 }
@@ -29,6 +27,16 @@ export const defaultOptions: PanelOptions = {
   planMetric: 'instances',
   planScale: 'auto',
   showSummary: true,
-  currency: 'USD',
   showEventList: true,
 };
+
+/**
+ * Options of panels saved before 0.2.0: the plan view's currency was a custom option; it is now the
+ * standard unit of the field config (`currencyEUR`), which is what Grafana's own panels use.
+ */
+export interface LegacyPanelOptions extends Partial<PanelOptions> {
+  currency?: string;
+}
+
+/** Currency of costs when the field config names none: the exporter's own default. */
+export const DEFAULT_CURRENCY = 'USD';

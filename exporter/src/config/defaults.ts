@@ -16,6 +16,9 @@ export const DEFAULTS = {
     historyIntervalSeconds: 3600,
     /** How long an input may stay missing, or the last refresh stay old, before the health alerts fire. */
     staleAfterSeconds: 300,
+    /** An input whose newest raw sample is older than this is missing (refresh.max_sample_age): two
+     * scrapes at Prometheus's default 15 s scrape interval plus margin; raise it for slower scrapes. */
+    maxSampleAgeSeconds: 60,
   },
   loadtest: {
     /** Seed: warning when response time > 300 ms or CPU > 80 %. */
@@ -43,6 +46,11 @@ export const DEFAULTS = {
     /** Seed health_checks.grace_period: 300 s for new instances. */
     warmupSeconds: 300,
     timezone: 'UTC',
+    /** scaling.limits.max_step_out, as Kubernetes' HPA default scale-up policy: at most the larger
+     * of 4 instances and 100 % of the current count per action
+     * (https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#default-behavior). */
+    maxStepOutInstances: 4,
+    maxStepOutPercent: 100,
   },
   growth: {
     horizonsMonths: [1, 3, 6, 12],
@@ -84,6 +92,14 @@ export const DEFAULTS = {
     /** An intent is presumed interrupted when its actuator call has not finished this long after
      * the actuator timeout (then it is reconciled against the actuator's count, never re-sent). */
     leaseGraceSeconds: 2,
+    /** A firing alert's startsAt may be this far ahead of the scaler's clock (clock skew between hosts). */
+    clockSkewSeconds: 300,
+    /** A firing scaling alert that started longer ago than this is rejected (422): 30 days. */
+    maxAlertAgeSeconds: 30 * 86_400,
+    /** How long a notification waits for the service's intent in flight before it is blocked_by=in_flight. */
+    inFlightWaitSeconds: 2,
+    /** Free text (reasons, trigger names from alerts) passed to an actuator is capped at this many characters. */
+    actuatorTextLimit: 1024,
   },
 } as const;
 

@@ -172,6 +172,14 @@ const scaling = z.strictObject({
       max: z.number().int().min(1),
       max_scale_out_per_hour: z.number().int().min(1),
       max_scale_in_per_hour: z.number().int().min(1),
+      /** One action grows the fleet by at most the larger of `instances` and `percent` % of the current
+       * count; absent: DEFAULTS.scaling.maxStepOut* (HPA's default, model/step.ts). */
+      max_step_out: z
+        .strictObject({
+          instances: z.number().int().min(1).default(DEFAULTS.scaling.maxStepOutInstances),
+          percent: z.number().min(0).default(DEFAULTS.scaling.maxStepOutPercent),
+        })
+        .optional(),
     }),
   warmup: duration.default(DEFAULTS.scaling.warmupSeconds),
 });
@@ -296,6 +304,8 @@ export const policySchema = z
         interval: duration.default(DEFAULTS.refresh.intervalSeconds),
         history_interval: duration.default(DEFAULTS.refresh.historyIntervalSeconds),
         stale_after: duration.default(DEFAULTS.refresh.staleAfterSeconds),
+        /** An input whose newest raw sample is older than this is missing. */
+        max_sample_age: duration.default(DEFAULTS.refresh.maxSampleAgeSeconds),
       })
       .prefault({}),
     runbook_url: z.string().default('https://github.com/headroom/headroom/blob/main/README.md#alerts'),

@@ -21,6 +21,8 @@ export interface ServiceSnapshot {
   limits: { min: number; max: number };
   /** Scale-out triggers and whether their data was read (a trigger without data has no firing series). */
   triggers: { name: string; ok: boolean }[];
+  /** Per-instance limit and unit of each resource, so the panel can show absolute values beside the ratios. */
+  resources?: { name: string; limit: number; unit: string }[];
 }
 
 /** A service whose refresh threw (a bug, not missing data): its input health stays published. */
@@ -126,7 +128,7 @@ export class HeadroomMetrics {
     }
   }
 
-  private publishService({ plan: p, inputs, limits, triggers }: ServiceSnapshot): void {
+  private publishService({ plan: p, inputs, limits, triggers, resources = [] }: ServiceSnapshot): void {
     const service = p.service;
     const set: SetFn = (name, labels, v) => {
       if (v !== null && v !== undefined && Number.isFinite(v)) this.g(name).set({ service, ...labels }, v);
@@ -140,7 +142,9 @@ export class HeadroomMetrics {
     set('headroom_recommended_instances', { basis: 'final' }, r.recommended);
     set('headroom_limit_instances', { limit: 'min' }, limits.min);
     set('headroom_limit_instances', { limit: 'max' }, limits.max);
+    set('headroom_limit_instances', { limit: 'effective_min' }, p.decision.effectiveMin);
 
+    for (const r of resources) set('headroom_resource_limit', { resource: r.name, unit: r.unit }, r.limit);
     for (const h of p.headroom) {
       const resource = h.resource;
       set('headroom_resource_utilization_ratio', { resource }, h.utilization);

@@ -1,4 +1,5 @@
 import type { CapacityModel, CostModel } from '../config/schema.js';
+import type { BudgetCheck } from './decision.js';
 
 export type Pricing = 'on_demand' | 'reserved' | 'spot' | 'resources';
 export const PRICINGS: readonly Pricing[] = ['on_demand', 'reserved', 'spot', 'resources'];
@@ -116,4 +117,24 @@ export function budgetPosition(cost: CostModel, now: number, spendToDate: number
 /** The hourly rate of a fleet at the projection pricing. */
 export function hourlyRate(cap: CapacityModel, cost: CostModel, instances: number): number {
   return projectionCost(cap, cost, instances) / cost.hours_per_month;
+}
+
+/**
+ * The one budget check of a scale-out, used by the exporter's plan and the scaler alike: the
+ * forecast month-end spend at the current count, and what one more instance adds until the end of
+ * the month at the projection pricing (the marginal rate, so `resources` pricing with its rounded-up
+ * provisioned resources gives the same answer everywhere). Undefined when the guard is off or the
+ * spend or the count is unknown (then the caller says the budget was not checked).
+ */
+export function budgetCheck(
+  cap: CapacityModel,
+  cost: CostModel,
+  mode: 'off' | 'warn' | 'block',
+  now: number,
+  position: BudgetPosition,
+  current: number | null,
+): BudgetCheck | undefined {
+  if (mode === 'off' || position.forecastMonthEnd === null || current === null) return undefined;
+  const marginal = hourlyRate(cap, cost, current + 1) - hourlyRate(cap, cost, current);
+  return { mode, forecastMonthEnd: position.forecastMonthEnd, monthlyBudget: position.monthlyBudget, instanceCostRestOfMonth: (marginal * (position.monthEnd - now)) / 3600 };
 }

@@ -10,8 +10,9 @@ import {
   type CapacityRequirements,
   type ResourceHeadroom,
 } from './capacity.js';
-import { budgetPosition, hourlyRate, monthlyCost, savings, type BudgetPosition, type Pricing, type Savings } from './cost.js';
+import { budgetCheck, budgetPosition, hourlyRate, monthlyCost, savings, type BudgetPosition, type Pricing, type Savings } from './cost.js';
 import { decide, type Decision, type DecisionState, type Observation } from './decision.js';
+import { limitStepOut } from './step.js';
 import { analyzeLoadTest, type LoadTestThresholds } from './loadtest.js';
 import { projectForecast, projectModels, projectScenarios, type ForecastProjection, type HistoryFit, type ModelProjection, type ScenarioProjection } from './projection.js';
 
@@ -134,26 +135,9 @@ export function planService(
 
   const spend = val(inputs.spendToDate);
   const budget = budgetPosition(svc.cost, now, spend, current === null ? null : hourlyRate(svc.capacity, svc.cost, current));
-  const rate = (n: number) => hourlyRate(svc.capacity, svc.cost, n);
-
-  const decision = decide(
-    svc.scaling,
-    {
-      now,
-      current,
-      scaleOut: inputs.scaleOut,
-      scaleIn: inputs.scaleIn,
-      budget:
-        opts.budgetGuard !== 'off' && budget.forecastMonthEnd !== null && current !== null
-          ? {
-              mode: opts.budgetGuard,
-              forecastMonthEnd: budget.forecastMonthEnd,
-              monthlyBudget: budget.monthlyBudget,
-              instanceCostRestOfMonth: (rate(current + 1) - rate(current)) * ((budget.monthEnd - now) / 3600),
-            }
-          : undefined,
-    },
-    state,
+  const decision = limitStepOut(
+    svc.scaling.limits,
+    decide(svc.scaling, { now, current, scaleOut: inputs.scaleOut, scaleIn: inputs.scaleIn, budget: budgetCheck(svc.capacity, svc.cost, opts.budgetGuard, now, budget, current) }, state),
   );
 
   const inputsOut: ServicePlan['inputs'] = {};

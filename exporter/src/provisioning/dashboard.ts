@@ -50,6 +50,17 @@ function budgetWarning(policy: Policy): number {
   return Math.min(...policy.services.map((s) => s.cost.budget.warning_ratio));
 }
 
+/** Id of the decisions view in the panel list below: the headroom view's data link opens it for one service. */
+const DECISIONS_PANEL_ID = 7;
+
+/** The panel's field config per view: costs in the policy currency (standard unit), the service linked to its decisions. */
+function headroomFieldConfig(view: keyof PanelQueries, currency: string): Json {
+  if (view === 'plan') return { defaults: { unit: `currency${currency}` }, overrides: [] };
+  if (view !== 'headroom') return { defaults: {}, overrides: [] };
+  const url = `/d/${PROVISIONING.dashboardUid}/?var-service=\${__field.labels.service}&viewPanel=${DECISIONS_PANEL_ID}&\${__url_time_range}`;
+  return { defaults: { links: [{ title: 'Decisions of ${__field.labels.service}', url }] }, overrides: [] };
+}
+
 export function buildOverviewDashboard(policy: Policy, queries: PanelQueries): Json {
   const currency = policy.services[0].cost.currency;
   const warning = budgetWarning(policy);
@@ -61,8 +72,8 @@ export function buildOverviewDashboard(policy: Policy, queries: PanelQueries): J
       title,
       description,
       gridPos,
-      options: { view, service: '$service', currency, showEventList: view === 'decisions' },
-      fieldConfig: { defaults: {}, overrides: [] },
+      options: { view, service: '$service', showEventList: view === 'decisions' },
+      fieldConfig: headroomFieldConfig(view, currency),
       targets: queries[view].map((q) => target(q.refId, q.expr, { range: q.range, instant: q.instant, format: 'time_series' })),
     });
 

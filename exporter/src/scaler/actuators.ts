@@ -18,6 +18,20 @@ export interface ActuationContext {
   reason: string;
   /** Unix seconds of the decision. */
   at: number;
+  /** The intent's per-service sequence number: it increases with every decision, so an orchestrator
+   * can refuse a call older than one it already applied (a late call never undoes a newer one). */
+  sequence: number;
+}
+
+/**
+ * Free text (reasons quote alert names and values) made safe for an environment variable, argv or a
+ * JSON body: control characters (NUL ends a C string, execFile throws on it) become spaces, and
+ * the length is capped (an env var of ~130 KB exceeds the kernel's per-string limit, E2BIG).
+ */
+export function safeText(text: string, limit: number): string {
+  // eslint-disable-next-line no-control-regex
+  const clean = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ');
+  return clean.length > limit ? `${clean.slice(0, limit - 3)}...` : clean;
 }
 
 export interface SetResult {
@@ -144,6 +158,7 @@ export class HttpActuator implements Actuator {
       timestamp: new Date(ctx.at * 1000).toISOString(),
       service: ctx.service,
       trigger: ctx.trigger,
+      sequence: ctx.sequence,
     });
     const res = await request({ method: 'POST', url, headers: { ...this.headers(), 'content-type': 'application/json' }, body, timeoutMs: this.cfg.timeout * 1000 });
     return { ok: ok2xx(res.status), code: res.status, message: `POST ${url} answered ${res.status}${res.text ? `: ${snippet(res.text)}` : ''}` };
@@ -285,6 +300,7 @@ export class CommandActuator implements Actuator {
       HEADROOM_TRIGGER: ctx.trigger,
       HEADROOM_REASON: ctx.reason,
       HEADROOM_TIMESTAMP: new Date(ctx.at * 1000).toISOString(),
+      HEADROOM_SEQUENCE: String(ctx.sequence),
     });
     const killed = r.error && (r.error as { killed?: boolean }).killed;
     if (killed) return { ok: false, code: null, message: `${this.cfg.argv[0]} killed after the ${this.cfg.timeout}s timeout` };

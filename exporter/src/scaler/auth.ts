@@ -3,10 +3,14 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { Policy } from '../config/schema.js';
 
+/** A token source that is named but yields no token: a configuration error, never "no authentication". */
+export class TokenSourceError extends Error {}
+
 /**
  * The webhook's bearer token: `scaler.token_file` (trimmed), else the environment variable named by
- * `scaler.token_env`. Null when neither yields a non-empty token. An unreadable token file throws:
- * a configured but missing secret must not silently disable authentication.
+ * `scaler.token_env`. Null only when neither is configured. A named source that is unreadable,
+ * unset or empty throws TokenSourceError: a configured but missing secret must never silently
+ * disable authentication (README "Scaler safety").
  */
 export function resolveWebhookToken(scaler: Policy['scaler'], env: NodeJS.ProcessEnv = process.env): string | null {
   if (scaler.token_file) {
@@ -14,14 +18,15 @@ export function resolveWebhookToken(scaler: Policy['scaler'], env: NodeJS.Proces
     try {
       text = readFileSync(scaler.token_file, 'utf8').trim();
     } catch (e) {
-      throw new Error(`scaler.token_file: cannot read ${scaler.token_file} (${(e as Error).message})`);
+      throw new TokenSourceError(`scaler.token_file: cannot read ${scaler.token_file} (${(e as Error).message})`);
     }
-    if (!text) throw new Error(`scaler.token_file: ${scaler.token_file} is empty`);
+    if (!text) throw new TokenSourceError(`scaler.token_file: ${scaler.token_file} is empty (expected the webhook's bearer token)`);
     return text;
   }
   if (scaler.token_env) {
     const v = env[scaler.token_env]?.trim();
-    return v ? v : null;
+    if (!v) throw new TokenSourceError(`scaler.token_env: the environment variable ${scaler.token_env} is ${env[scaler.token_env] === undefined ? 'unset' : 'empty'} (expected the webhook's bearer token)`);
+    return v;
   }
   return null;
 }

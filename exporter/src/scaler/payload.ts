@@ -28,6 +28,8 @@ export interface ParsedAlert {
   labels: Record<string, string>;
   annotations: Record<string, string>;
   startsAt: string;
+  /** startsAt as unix seconds (a real instant; its distance from now is checked by planAlerts). */
+  startsAtSeconds: number;
   fingerprint: string;
 }
 
@@ -52,7 +54,26 @@ export function describe(v: unknown): string {
 const bad = (path: string, msg: string) => new PayloadError(400, `${path}: ${msg}`);
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 /** RFC 3339 as Alertmanager and Grafana write it (fractional seconds and offsets allowed). */
-const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(?:Z|([+-])(\d{2}):(\d{2}))$/;
+
+/**
+ * The instant (unix seconds) of an RFC 3339 time whose every field exists: month 1–12, a day the
+ * month has (no 30 February), hour < 24, minute and second < 60 (Go's time.Parse, which
+ * Alertmanager uses, rejects leap seconds too), offset < 24:00, year 0001 or later. Null otherwise.
+ */
+export function rfc3339Instant(text: string): number | null {
+  const m = RFC3339.exec(text);
+  if (!m) return null;
+  const [y, mo, d, h, mi, s] = m.slice(1, 7).map(Number);
+  const [oh, om] = [Number(m[9] ?? 0), Number(m[10] ?? 0)];
+  if (y < 1 || mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || s > 59 || oh > 23 || om > 59) return null;
+  const date = new Date(0);
+  date.setUTCFullYear(y, mo - 1, d);
+  if (date.getUTCMonth() !== mo - 1) return null; // the day does not exist in that month
+  date.setUTCHours(h, mi, s, 0);
+  const offset = (m[8] === '-' ? -1 : 1) * (oh * 60 + om) * 60;
+  return date.getTime() / 1000 + Number(m[7] ?? 0) - offset;
+}
 
 function stringMap(v: unknown, path: string, required: boolean): Record<string, string> {
   if (v === undefined && !required) return {};
@@ -123,7 +144,8 @@ export function parsePayload(raw: string | Buffer | unknown): ParsedNotification
     const labels = stringMap(a.labels, `${p}.labels`, true);
     const annotations = stringMap(a.annotations, `${p}.annotations`, false);
     if (a.startsAt === undefined) throw bad(`${p}.startsAt`, 'missing (expected an RFC 3339 time)');
-    if (typeof a.startsAt !== 'string' || !RFC3339.test(a.startsAt)) throw bad(`${p}.startsAt`, `expected an RFC 3339 time, got ${describe(a.startsAt)}`);
+    const startsAtSeconds = typeof a.startsAt === 'string' ? rfc3339Instant(a.startsAt) : null;
+    if (startsAtSeconds === null) throw bad(`${p}.startsAt`, `expected an RFC 3339 time that exists (month 01-12, a day of that month, hh:mm:ss below 24:60:60), got ${describe(a.startsAt)}`);
     const fingerprint = optionalString(a.fingerprint, `${p}.fingerprint`) ?? labelFingerprint(labels);
     if (kind === 'grafana' && a.values !== undefined && a.values !== null) {
       if (!isObject(a.values)) throw bad(`${p}.values`, `expected an object of numbers, got ${describe(a.values)}`);
@@ -131,7 +153,7 @@ export function parsePayload(raw: string | Buffer | unknown): ParsedNotification
         if (v !== null && typeof v !== 'number') throw bad(`${p}.values.${k}`, `expected a number, got ${describe(v)}`);
       }
     }
-    return { index: i, status: status(a.status, `${p}.status`), labels, annotations, startsAt: a.startsAt, fingerprint };
+    return { index: i, status: status(a.status, `${p}.status`), labels, annotations, startsAt: a.startsAt as string, startsAtSeconds, fingerprint };
   });
   return { kind, receiver, groupKey, status: top, alerts, truncatedAlerts };
 }

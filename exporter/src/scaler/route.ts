@@ -3,6 +3,7 @@
  * Every alert of a notification is mapped before any is acted on; one bad alert rejects the
  * whole notification with 422, so nothing is half-applied.
  */
+import { DEFAULTS } from '../config/defaults.js';
 import type { Policy, Service } from '../config/schema.js';
 import { describe, PayloadError, type ParsedAlert, type ParsedNotification } from './payload.js';
 
@@ -32,7 +33,38 @@ export function stepOf(svc: Service, trigger: string): number | null {
   return null;
 }
 
-export function planAlerts(policy: Policy, n: ParsedNotification): AlertPlan[] {
+/**
+ * Prometheus writes `$value` with Go's strconv.FormatFloat(v, 'g'|'f', -1, 64): a plain decimal
+ * with an optional exponent (`91`, `0.25`, `1e+06`, `-5`), or `NaN`, `+Inf`, `-Inf`. Nothing else
+ * (hex, binary, padding, `Infinity`) is a value Prometheus could have sent.
+ */
+const GO_FLOAT = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+export function alertValue(raw: string, path: string): number {
+  if (raw === 'NaN' || raw === '+Inf' || raw === '-Inf') throw unprocessable(path, `${raw} is not a finite number, so it cannot size an action`);
+  if (!GO_FLOAT.test(raw)) throw unprocessable(path, `expected a plain decimal number as Prometheus writes $value (such as 91, 0.25 or 1e+06), got ${describe(raw)}`);
+  const v = Number(raw);
+  if (!Number.isFinite(v)) throw unprocessable(path, `${describe(raw)} is outside the range of finite numbers`);
+  return v;
+}
+
+/** Firing alerts must have started at a real time near now: not in the future (beyond clock skew), not months ago. */
+function checkStartsAt(alert: ParsedAlert, now: number): void {
+  const { maxAlertAgeSeconds: maxAge, clockSkewSeconds: skew } = DEFAULTS.scaler;
+  const t = alert.startsAtSeconds;
+  const path = `alerts[${alert.index}].startsAt`;
+  if (t > now + skew) throw unprocessable(path, `${describe(alert.startsAt)} is in the future (more than ${skew}s after the scaler's clock, ${new Date(now * 1000).toISOString()})`);
+  if (t < now - maxAge) throw unprocessable(path, `${describe(alert.startsAt)} is more than ${maxAge / 86_400} days before the scaler's clock (${new Date(now * 1000).toISOString()}); a firing scaling alert that old is not acted on`);
+}
+
+/** A firing scale-out alert whose value does not cross its trigger's threshold did not come from the generated rule. */
+function checkCrossing(svc: Service, trigger: string, value: number | null, path: string): void {
+  const t = svc.scaling.scale_out.find((x) => x.name === trigger);
+  if (!t || value === null || value > t.above) return;
+  throw unprocessable(path, `${value} does not cross the threshold of trigger "${trigger}" (${t.signal} above ${t.above}), so it cannot be a firing scale-out`);
+}
+
+export function planAlerts(policy: Policy, n: ParsedNotification, now: number): AlertPlan[] {
   return n.alerts.map((alert) => {
     const p = `alerts[${alert.index}]`;
     const L = alert.labels;
@@ -59,15 +91,11 @@ export function planAlerts(policy: Policy, n: ParsedNotification): AlertPlan[] {
         warnings.push(`The alert's step ${L.step} differs from the policy's ${policyStep}; the policy wins (regenerate the rules with \`headroom rules\`).`);
       }
     }
-    let value: number | null = null;
     const rawValue = alert.annotations.value;
-    if (rawValue !== undefined) {
-      // Prometheus writes $value with Go's strconv ('1e+06', 'NaN', '+Inf'); only finite numbers are usable.
-      const v = rawValue.trim() === '' ? NaN : Number(rawValue);
-      if (!Number.isFinite(v)) throw unprocessable(`${p}.annotations.value`, `expected a finite number, got ${describe(rawValue)}`);
-      value = v;
-    }
+    const value = rawValue === undefined ? null : alertValue(rawValue, `${p}.annotations.value`);
     if (alert.status === 'resolved') return { kind: 'resolved', alert, service: svc, trigger: L.trigger, action: L.action, value };
+    checkStartsAt(alert, now);
+    checkCrossing(svc, L.trigger, value, `${p}.annotations.value`);
     return { kind: 'scale', alert, service: svc, trigger: L.trigger, action: L.action, value, warnings };
   });
 }

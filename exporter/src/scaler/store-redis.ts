@@ -48,7 +48,18 @@ if ARGV[2] == 'pending' then redis.call('SADD', KEYS[2], ARGV[7]) else redis.cal
 return 1
 `;
 
+const UPDATE = `
+-- KEYS: 1 service hash; ARGV: 1 expected version, 2 new state
+local v = redis.call('HGET', KEYS[1], 'version')
+if not v then v = '0' end
+if v ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'state', ARGV[2])
+redis.call('HINCRBY', KEYS[1], 'version', 1)
+return 1
+`;
+
 type Scripted = Redis & {
+  headroomUpdate(...args: (string | number)[]): Promise<number>;
   headroomCommit(...args: (string | number)[]): Promise<number>;
   headroomTransition(...args: (string | number)[]): Promise<number>;
 };
@@ -65,6 +76,7 @@ export class RedisStore implements StateStore {
   ) {
     const r = new Redis(url, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false });
     r.defineCommand('headroomCommit', { numberOfKeys: 6, lua: COMMIT });
+    r.defineCommand('headroomUpdate', { numberOfKeys: 1, lua: UPDATE });
     r.defineCommand('headroomTransition', { numberOfKeys: 2, lua: TRANSITION });
     // Errors surface on the failing command; an unhandled 'error' event would crash the process.
     r.on('error', () => undefined);
@@ -101,6 +113,10 @@ export class RedisStore implements StateStore {
       DEDUP_RETENTION_SECONDS,
     );
     return id === 0 ? null : this.get(String(id));
+  }
+
+  async update(service: string, cas: CompareAndSet): Promise<boolean> {
+    return (await this.redis.headroomUpdate(this.k('svc', service), String(cas.version), JSON.stringify(cas.state))) === 1;
   }
 
   async findByKey(key: string): Promise<RecordedDecision | null> {

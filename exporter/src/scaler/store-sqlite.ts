@@ -96,6 +96,17 @@ export class SqliteStore implements StateStore {
     return seq === null ? null : this.get(String(seq));
   }
 
+  async update(service: string, cas: CompareAndSet): Promise<boolean> {
+    const tx = this.db.transaction((): boolean => {
+      const row = this.q('SELECT version FROM services WHERE service = ?').get(service) as { version: number } | undefined;
+      if ((row?.version ?? 0) !== cas.version) return false;
+      this.q('INSERT INTO services (service, version, state) VALUES (?, ?, ?) ON CONFLICT (service) DO UPDATE SET version = excluded.version, state = excluded.state')
+        .run(service, cas.version + 1, JSON.stringify(cas.state));
+      return true;
+    });
+    return tx.immediate();
+  }
+
   async findByKey(key: string): Promise<RecordedDecision | null> {
     const row = this.q('SELECT seq FROM dedup WHERE key = ?').get(key) as { seq: number } | undefined;
     return row ? this.get(String(row.seq)) : null;

@@ -39,6 +39,8 @@ export interface StateStore {
    * dedup key at it. Returns the stored record.
    */
   commit(rec: NewRecord, cas: CompareAndSet | null): Promise<RecordedDecision | null>;
+  /** Atomically replaces the service's state if it is still at `cas.version` (then version + 1); false otherwise. */
+  update(service: string, cas: CompareAndSet): Promise<boolean>;
   /** The latest acted record (pending, done, failed…) with this dedup key. */
   findByKey(key: string): Promise<RecordedDecision | null>;
   /** Atomically rewrites a record's mutable fields if its status is one of `from`. */

@@ -1,4 +1,34 @@
-import type { Action, BlockReason } from '../model/decision.js';
+import type { Action, BlockReason, DecisionState } from '../model/decision.js';
+
+/** The model's block reasons plus the scaler's own: another intent of the service is in flight. */
+export type ScalerBlockReason = BlockReason | 'in_flight';
+
+/** The intent being applied to a service (at most one at a time). */
+export interface IntentRef {
+  /** The service's state version after the intent was committed: a per-service sequence number that increases with every change, carried by the actuator call. */
+  seq: number;
+  /** Dedup key of the intent's record (findByKey gives the record). */
+  key: string;
+  action: 'scale_out' | 'scale_in';
+  trigger: string;
+  from: number;
+  target: number;
+  /** Unix seconds of the decision. */
+  at: number;
+  leaseUntil: number;
+  /** The schedule whose desired count this intent applies (recorded as applied only once it is). */
+  schedule?: { name: string; since: number };
+}
+
+/**
+ * The scaler's per-service state: the model's (actions, applied schedules), plus the intent in
+ * flight and the last count the actuator confirmed. An action enters `actions` (and so starts
+ * cooldowns and counts for rate limits) only once the actuator confirmed it.
+ */
+export interface ScalerState extends DecisionState {
+  intent?: IntentRef | null;
+  confirmed?: { count: number; seq: number; at: number } | null;
+}
 
 /**
  * Life of a recorded decision:
@@ -45,7 +75,7 @@ export interface RecordedDecision {
   target: number | null;
   /** What the policy asked for before blocks (equals target when acting; absent in records written before it existed). */
   wanted?: number | null;
-  blockedBy: BlockReason[];
+  blockedBy: ScalerBlockReason[];
   confidence: number;
   reasons: string[];
   warnings: string[];
@@ -80,3 +110,19 @@ export function recordBody(r: NewRecord): Omit<NewRecord, (typeof MUTABLE_FIELDS
 }
 
 export const ACTED: readonly RecordStatus[] = ['pending', 'done', 'dry_run', 'failed', 'unknown'];
+
+/** What became of one alert of a notification (the webhook's `results`). */
+export interface AlertOutcome {
+  alert: number;
+  service?: string;
+  trigger?: string;
+  outcome: 'acted' | 'failed' | 'blocked' | 'no_action' | 'duplicate' | 'in_progress' | 'resolved' | 'ignored';
+  id?: string;
+  action?: string;
+  current?: number | null;
+  target?: number | null;
+  blocked_by?: string[];
+  message?: string;
+  /** A 5xx goes back so that Alertmanager retries. */
+  retry?: boolean;
+}

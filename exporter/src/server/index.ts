@@ -8,7 +8,8 @@ import { HeadroomMetrics } from '../metrics/registry.js';
 import { createSource } from '../sources/index.js';
 import { createApp } from './app.js';
 import { Refresher } from './refresher.js';
-import { assertSafeListen } from '../scaler/index.js';
+import { assertSafeListen, resolveWebhookToken, TokenSourceError } from '../scaler/index.js';
+import type { Source } from '../sources/source.js';
 import { defaultScalerFactory, type ScalerApi, type ScalerFactory } from './scaler.js';
 import { loadWebConfig } from './webconfig.js';
 
@@ -26,6 +27,10 @@ export interface ServeOptions {
   allowInsecureWebhook?: boolean;
   /** The scaler to mount: src/scaler by default, null runs without a webhook (tests). */
   scalerFactory?: ScalerFactory | null;
+  /** Environment the webhook token is read from (scaler.token_env); defaults to process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** Replaces the source the policy names (tests, embedding); kept across reloads. */
+  source?: Source;
 }
 
 export interface ServeHandle {
@@ -45,6 +50,43 @@ export function parseListen(listen: string): { host: string; port: number } {
   return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
 }
 
+/** The webhook token of `policy`; a named token source without a token is a ConfigError (exit 2). */
+function tokenOf(opts: ServeOptions, policy: Policy): string | null {
+  try {
+    return resolveWebhookToken(policy.scaler, opts.env ?? process.env);
+  } catch (e) {
+    if (e instanceof TokenSourceError) throw new ConfigError(opts.configFile, [`${opts.configFile}: ${e.message}`]);
+    throw e;
+  }
+}
+
+/**
+ * The webhook's authentication is an invariant of start and of every reload: a named token source
+ * must yield a token (on every address), and off loopback there must be one (unless the insecure
+ * override is given). Throws: a refused reload keeps the previous policy.
+ */
+function webhookAuthInvariant(opts: ServeOptions, policy: Policy): void {
+  const token = tokenOf(opts, policy);
+  try {
+    // Anyone who can reach an unauthenticated webhook can scale the fleet.
+    assertSafeListen(opts.listen, token !== null, opts.allowInsecureWebhook ?? false);
+  } catch (e) {
+    throw new ConfigError(opts.configFile, [`${opts.configFile}: scaler: ${(e as Error).message}`]);
+  }
+}
+
+async function startScaler(opts: ServeOptions, factory: ScalerFactory, policy: Policy, source: Source, clock: () => number, metrics: HeadroomMetrics): Promise<ScalerApi> {
+  tokenOf(opts, policy);
+  const scaler = await factory({ policy, logger: opts.logger.child({ component: 'scaler' }), registry: metrics.registry, clock, source, env: opts.env });
+  try {
+    assertSafeListen(opts.listen, scaler.authEnabled, opts.allowInsecureWebhook ?? false);
+  } catch (e) {
+    await scaler.close();
+    throw e;
+  }
+  return scaler;
+}
+
 /** Starts the exporter: loads the policy, mounts the scaler, serves HTTP(S) and runs the refresh loop. */
 export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
   const { logger } = opts;
@@ -54,39 +96,39 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
   let policy = loadPolicy(opts.configFile);
   const metrics = new HeadroomMetrics(opts.version);
   metrics.setReload(true, clock());
-  let source = await createSource(policy);
+  let source = opts.source ?? (await createSource(policy));
 
   const factory = opts.scalerFactory === undefined ? defaultScalerFactory : opts.scalerFactory;
-  let scaler: ScalerApi | null = null;
-  if (factory) {
-    scaler = await factory({ policy, logger: logger.child({ component: 'scaler' }), registry: metrics.registry, clock, source });
-    try {
-      // Anyone who can reach an unauthenticated webhook can scale the fleet.
-      assertSafeListen(opts.listen, scaler.authEnabled, opts.allowInsecureWebhook ?? false);
-    } catch (e) {
-      await scaler.close();
-      throw e;
-    }
-  } else logger.warn('running without the webhook scaler; /webhook is not served');
+  const scaler = factory ? await startScaler(opts, factory, policy, source, clock, metrics) : null;
+  if (!factory) logger.warn('running without the webhook scaler; /webhook is not served');
 
   const refresher = new Refresher({ policy, source, metrics, logger, clock, state: scaler ? (s) => scaler!.state(s) : undefined });
 
   let reloading: Promise<{ ok: true } | { ok: false; error: string }> = Promise.resolve({ ok: true });
+  const reject = (error: string, problems: string[]) => {
+    metrics.setReload(false, clock());
+    logger.error({ file: opts.configFile, problems }, `configuration reload rejected, the previous policy is kept: ${error}`);
+    return { ok: false as const, error };
+  };
   const reload = () => {
     reloading = reloading.then(async () => {
       let next: Policy;
       try {
         next = loadPolicy(opts.configFile);
+        if (scaler) webhookAuthInvariant(opts, next);
       } catch (e) {
-        const error = e instanceof ConfigError ? e.problems.join('\n') : (e as Error).message;
-        metrics.setReload(false, clock());
-        logger.error({ file: opts.configFile, problems: e instanceof ConfigError ? e.problems : [error] }, `configuration reload rejected, the previous policy is kept: ${error}`);
-        return { ok: false as const, error };
+        const problems = e instanceof ConfigError ? e.problems : [(e as Error).message];
+        return reject(problems.join('\n'), problems);
       }
-      if (JSON.stringify(next.prometheus ?? null) !== JSON.stringify(policy.prometheus ?? null)) source = await createSource(next);
+      try {
+        scaler?.updatePolicy(next);
+      } catch (e) {
+        return reject((e as Error).message, [(e as Error).message]);
+      }
+      if (!opts.source && JSON.stringify(next.prometheus ?? null) !== JSON.stringify(policy.prometheus ?? null)) source = await createSource(next);
       policy = next;
+      scaler?.setSource?.(source);
       refresher.setPolicy(policy, source);
-      scaler?.updatePolicy(policy);
       metrics.setReload(true, clock());
       logger.info({ file: opts.configFile, services: policy.services.length, source: source.kind }, 'configuration reloaded');
       await refresher.refresh();

@@ -156,6 +156,10 @@ export class Refresher {
         inputs: health,
         limits: { min: svc.scaling.limits.min, max: svc.scaling.limits.max },
         triggers: svc.scaling.scale_out.map((t) => ({ name: t.name, ok: read.scaleOut[t.name]?.ok === true })),
+        resources: svc.capacity.resources.flatMap((r) => {
+          const unit = svc.signals.find((s) => s.name === r.signal)?.unit;
+          return unit ? [{ name: r.name, limit: r.limit, unit }] : [];
+        }),
       };
     } catch (e) {
       const error = `${health ? 'planning' : 'reading the inputs'} failed: ${(e as Error)?.message ?? String(e)}`;

@@ -13,10 +13,13 @@ export interface ScalerApi {
   router: Router;
   state(service: string): Promise<DecisionState>;
   listDecisions(q: { service?: string; limit?: number; before?: string }): Promise<{ items: unknown[]; next: string | null }>;
+  /** Throws, keeping the previous policy, when the new one cannot be applied (its token source yields no token). */
   updatePolicy(policy: Policy): void;
   close(): Promise<void>;
   /** Whether webhook requests must carry the bearer token. */
   readonly authEnabled: boolean;
+  /** Replaces the source after a reload changed it. */
+  setSource?(source: ScalerOptions['source']): void;
 }
 
 export type ScalerFactory = (opts: ScalerOptions) => Promise<ScalerApi>;

@@ -6,5 +6,5 @@ import type { Source } from './source.js';
 export async function createSource(policy: Policy): Promise<Source> {
   if (!policy.prometheus) return new DemoSource();
   const { PrometheusSource } = await import('./prometheus.js');
-  return new PrometheusSource(policy.prometheus);
+  return new PrometheusSource(policy.prometheus, undefined, { maxSampleAge: policy.refresh.max_sample_age });
 }

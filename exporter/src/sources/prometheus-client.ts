@@ -97,16 +97,23 @@ export class PrometheusClient {
     this.authorization = authHeader(opts.auth);
   }
 
-  private async call(path: string, params: Record<string, string>): Promise<{ ok: true; data: NonNullable<ApiResponse['data']> } | { ok: false; reason: string }> {
+  /** When this Prometheus started (GET /api/v1/status/runtimeinfo, unix seconds); null when it cannot say (VictoriaMetrics has no such endpoint). */
+  async startTime(): Promise<number | null> {
+    const r = await this.call('/api/v1/status/runtimeinfo', {}, 'GET');
+    const t = r.ok ? Date.parse(String((r.data as unknown as { startTime?: string }).startTime)) : NaN;
+    return Number.isFinite(t) ? t / 1000 : null;
+  }
+
+  private async call(path: string, params: Record<string, string>, method: 'GET' | 'POST' = 'POST'): Promise<{ ok: true; data: NonNullable<ApiResponse['data']> } | { ok: false; reason: string }> {
     return this.limiter.run(async () => {
       const headers: Record<string, string> = { ...this.opts.headers, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
       if (this.authorization) headers.authorization = this.authorization;
       let res: Response;
       try {
         res = await this.fetchImpl(`${this.base}${path}`, {
-          method: 'POST',
+          method,
           headers,
-          body: new URLSearchParams(params).toString(),
+          body: method === 'POST' ? new URLSearchParams(params).toString() : undefined,
           signal: AbortSignal.timeout(this.opts.timeoutSeconds * 1000),
         });
       } catch (e) {

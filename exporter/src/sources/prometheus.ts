@@ -1,9 +1,10 @@
 import type { PrometheusConfig, Service } from '../config/schema.js';
-import { DAY_SECONDS } from '../config/defaults.js';
+import { DAY_SECONDS, DEFAULTS } from '../config/defaults.js';
 import type { Observation } from '../model/decision.js';
 import type { Reading, ServiceInputs } from '../model/plan.js';
 import { hourlyRate, monthBounds } from '../model/cost.js';
 import { clientOptions, PrometheusClient, type ScalarResult } from './prometheus-client.js';
+import { vectorSelectors } from './selectors.js';
 import type { HistoryReading, HistoryStep, Source } from './source.js';
 
 /**
@@ -38,6 +39,22 @@ export function windowQueries(query: string, fn: 'min_over_time' | 'max_over_tim
   };
 }
 
+/**
+ * Raw-sample coverage of a window for one selector: the window cut into buckets of `bucket`
+ * seconds, the number of buckets in which some series of the selector has a raw sample. Unlike
+ * the subquery's points (each of which the 5-minute lookback fills from the last sample, however
+ * old, e.g. across a Prometheus restart), this sees gaps.
+ */
+export function rawCoverageQuery(selector: string, windowSeconds: number, bucketSeconds: number): { query: string; expected: number } {
+  const w = Math.max(1, Math.round(windowSeconds));
+  // At least one bucket: a bucket longer than the window would leave the subquery without points.
+  const bucket = Math.max(1, Math.min(w, Math.round(bucketSeconds)));
+  return { query: `count_over_time((max(count_over_time(${selector}[${bucket}s])))[${w}s:${bucket}s])`, expected: Math.floor(w / bucket) };
+}
+
+/** How long a fetched Prometheus start time is reused (one refresh reads it once, not once per service). */
+const START_TIME_TTL_SECONDS = 5;
+
 const fromScalar = (r: ScalarResult): Reading => (r.ok ? { ok: true, value: r.value } : { ok: false, reason: r.reason });
 
 /**
@@ -51,11 +68,17 @@ export class PrometheusSource implements Source {
   /** Clients of the services' growth.history_source (long-term stores), one per distinct block. */
   private readonly historyClients = new Map<string, PrometheusClient>();
 
+  /** refresh.max_sample_age: an input whose newest raw sample is older is missing. */
+  readonly maxSampleAge: number;
+  private started: { fetchedAt: number; value: Promise<number | null> } | null = null;
+
   constructor(
     readonly config: PrometheusConfig,
     private readonly fetchImpl?: typeof fetch,
+    opts: { maxSampleAge?: number } = {},
   ) {
     this.client = new PrometheusClient(clientOptions(config, fetchImpl));
+    this.maxSampleAge = opts.maxSampleAge ?? DEFAULTS.refresh.maxSampleAgeSeconds;
   }
 
   /** The client for a service's history: its own long-term store when it names one, else the live Prometheus. */
@@ -68,12 +91,54 @@ export class PrometheusSource implements Source {
     return c;
   }
 
+  /** Prometheus's start time, reused for a few seconds of wall time. */
+  private startTime(): Promise<number | null> {
+    const t = performance.now() / 1000;
+    if (!this.started || t - this.started.fetchedAt > START_TIME_TTL_SECONDS) this.started = { fetchedAt: t, value: this.client.startTime() };
+    return this.started.value;
+  }
+
+  /**
+   * Whether `query` held over the whole window. Sustained needs, besides the extreme value: every
+   * subquery point present (no gap in the series), and raw samples across the window: for each
+   * vector selector of the query, a raw sample in every bucket of the window; for a query whose
+   * selectors cannot be read, Prometheus running since before the window began (after a restart
+   * the lookback repeats the last pre-restart sample into the gap). A window Prometheus has not
+   * seen whole is missing (with the reason), so it never counts as held and never scales in.
+   */
   private async sustained(query: string, fn: 'min_over_time' | 'max_over_time', window: number, now: number, held: (v: number) => boolean): Promise<{ ok: true; sustained: boolean } | { ok: false; reason: string }> {
     const q = windowQueries(query, fn, window);
-    const [extreme, count] = await Promise.all([this.client.scalar(q.extreme, now), this.client.scalar(q.count, now)]);
+    const selectors = vectorSelectors(query) ?? [];
+    const raw = selectors.map((sel) => rawCoverageQuery(sel, window, Math.max(windowStep(window), this.maxSampleAge)));
+    const [extreme, count, started, ...covered] = await Promise.all([
+      this.client.scalar(q.extreme, now),
+      this.client.scalar(q.count, now),
+      selectors.length ? Promise.resolve(null) : this.startTime(),
+      ...raw.map((r) => this.client.scalar(r.query, now)),
+    ]);
     if (!extreme.ok) return { ok: false, reason: `${window}s window (${q.extreme}): ${extreme.reason}` };
     if (!count.ok) return { ok: false, reason: `${window}s window (${q.count}): ${count.reason}` };
+    if (started !== null && started > now - window) {
+      return { ok: false, reason: `${window}s window: Prometheus started ${Math.round(now - started)}s ago (${new Date(started * 1000).toISOString()}), so no raw samples cover the whole window` };
+    }
+    const gap = raw.findIndex((r, i) => !covered[i].ok || covered[i].value < r.expected);
+    if (gap >= 0) {
+      const c = covered[gap];
+      return { ok: false, reason: `${window}s window: raw samples of ${selectors[gap]} in ${c.ok ? c.value : 0} of ${raw[gap].expected} parts of the window (${raw[gap].query})` };
+    }
     return { ok: true, sustained: count.value >= q.expected && held(extreme.value) };
+  }
+
+  /** The latest value of a signal; missing when the newest raw sample of one of its selectors is older than refresh.max_sample_age. */
+  private async readSignal(query: string, now: number): Promise<Reading> {
+    const selectors = vectorSelectors(query) ?? [];
+    const [value, ...stamps] = await Promise.all([this.client.scalar(query, now), ...selectors.map((sel) => this.client.scalar(`max(timestamp(${sel}))`, now))]);
+    const r = fromScalar(value);
+    if (!r.ok) return r;
+    // A selector without series (`x or vector(0)`) has no sample to date; the others do.
+    const oldest = stamps.reduce((m, st, i) => (st.ok && now - st.value > m.age ? { age: now - st.value, sel: selectors[i] } : m), { age: -Infinity, sel: '' });
+    if (oldest.age > this.maxSampleAge) return { ok: false, reason: `stale: the newest raw sample of ${oldest.sel} is ${Math.round(oldest.age)}s old, older than refresh.max_sample_age (${this.maxSampleAge}s)` };
+    return r;
   }
 
   private observe(value: Reading, window: { ok: true; sustained: boolean } | { ok: false; reason: string }): Observation {
@@ -84,7 +149,7 @@ export class PrometheusSource implements Source {
 
   async readInputs(svc: Service, now: number): Promise<ServiceInputs> {
     const queryOf = new Map(svc.signals.map((s) => [s.name, s.query]));
-    const signalReads = Promise.all(svc.signals.map(async (s) => [s.name, fromScalar(await this.client.scalar(s.query, now))] as const));
+    const signalReads = Promise.all(svc.signals.map(async (s) => [s.name, await this.readSignal(s.query, now)] as const));
     const outWindows = Promise.all(
       svc.scaling.scale_out.map((t) => this.sustained(queryOf.get(t.signal)!, 'min_over_time', t.for, now, (v) => v > t.above)),
     );

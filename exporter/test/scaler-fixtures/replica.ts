@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import pino from 'pino';
 import type { Policy } from '../../src/config/schema.js';
-import { startScalerServer } from '../../src/scaler/server.js';
+import { startScalerServer } from './app.js';
 
 const policy = JSON.parse(readFileSync(process.argv[2], 'utf8')) as Policy;
 const logger = pino({ level: 'info' }, pino.destination(2));

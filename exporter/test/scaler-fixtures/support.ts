@@ -71,15 +71,20 @@ export async function post(url: string, body: unknown, headers: Record<string, s
   return { status: res.status, body: parsed };
 }
 
-export type Mode = 'ok' | 'fail' | 'hang';
+/** `{ delayMs }`: applies the target and answers after the delay (a slow orchestrator). */
+export type Mode = 'ok' | 'fail' | 'hang' | { delayMs: number };
 
 /**
  * A recording orchestrator for the http actuator: POST /scale (the seed contract) records the
  * call and sets the count; GET /count answers {"count": n}. `modes` is consumed one per POST.
- * A `hang` call applies the target but never answers (the worst case for idempotency).
+ * A `hang` call applies the target but never answers (the worst case for idempotency). Like an
+ * orchestrator that honours the call's `sequence`, it refuses (409) a call older than one it applied.
  */
 export async function startOrchestrator(initial = 4) {
-  const calls: { action: string; target_instances: number; reason: string; timestamp: string; service: string }[] = [];
+  const calls: { action: string; target_instances: number; reason: string; timestamp: string; service: string; sequence?: number }[] = [];
+  /** Targets in the order they were applied. */
+  const applied: number[] = [];
+  let lastSequence = 0;
   const modes: Mode[] = [];
   let count = initial;
   const hung: express.Response[] = [];
@@ -90,7 +95,19 @@ export async function startOrchestrator(initial = 4) {
     calls.push(req.body);
     const mode = modes.shift() ?? 'ok';
     if (mode === 'fail') return void res.status(500).json({ error: 'orchestrator exploded' });
-    count = req.body.target_instances;
+    const apply = () => {
+      const seq = req.body.sequence;
+      if (typeof seq === 'number' && seq < lastSequence) return false;
+      if (typeof seq === 'number') lastSequence = seq;
+      count = req.body.target_instances;
+      applied.push(count);
+      return true;
+    };
+    if (typeof mode === 'object') {
+      setTimeout(() => (apply() ? res.json({ ok: true }) : res.status(409).json({ error: 'a newer sequence was applied' })), mode.delayMs);
+      return;
+    }
+    if (!apply()) return void res.status(409).json({ error: 'a newer sequence was applied' });
     if (mode === 'hang') return void hung.push(res);
     res.json({ ok: true });
   });
@@ -102,11 +119,15 @@ export async function startOrchestrator(initial = 4) {
     url,
     calls,
     modes,
+    applied,
     get count() {
       return count;
     },
+    /** Sets the count from outside (a new test, or someone else scaling): the sequence starts over. */
     set count(n: number) {
       count = n;
+      lastSequence = 0;
+      applied.length = 0;
     },
     actuator: (timeout = '2s') => ({ type: 'http', url: `${url}/scale`, count_url: `${url}/count`, timeout }),
     async close() {
@@ -114,4 +135,11 @@ export async function startOrchestrator(initial = 4) {
       await new Promise<void>((r) => server.close(() => r()));
     },
   };
+}
+
+/** The fixtures' alerts start on 2026-11-27: the scaler's clock starts that evening and runs in real time (so leases still expire). */
+export const FIXTURE_EPOCH = Date.UTC(2026, 10, 27, 18) / 1000;
+export function fixtureClock(epoch = FIXTURE_EPOCH): () => number {
+  const t0 = Date.now() / 1000;
+  return () => epoch + (Date.now() / 1000 - t0);
 }

@@ -4,9 +4,11 @@ import { dateTimeFormat, GrafanaTheme2 } from '@grafana/data';
 import { TimeZone } from '@grafana/schema';
 import { Tooltip, useStyles2, useTheme2 } from '@grafana/ui';
 
-import { DecisionEvent, DecisionKind, DecisionsModel } from '../data/model';
+import { DecisionEvent, DecisionKind, DecisionsModel, isBlocked } from '../data/model';
 import { formatCount, humanize } from '../format';
-import { MissingNote } from './MissingSeries';
+import { DataLinked, linksOf } from './DataLinks';
+import { MissingNote } from './EmptyView';
+import { FleetChart, FleetLegend } from './FleetChart';
 import { timeTicks } from './scale';
 
 interface Props {
@@ -24,19 +26,25 @@ const LANES: Array<{ kind: Exclude<DecisionKind, 'none'>; label: string; color: 
   { kind: 'blocked', label: 'blocked', color: 'orange' },
 ];
 
+/**
+ * "4 → 7" for an action; a blocked one did not happen, so it never reads as a change:
+ * "stays 7 (wanted 9)".
+ */
 export function transition(e: DecisionEvent): string {
+  if (isBlocked(e)) {
+    return `stays ${formatCount(e.current)} (wanted ${formatCount(e.target)})`;
+  }
   return `${formatCount(e.current)} → ${formatCount(e.target)}`;
 }
 
 function describe(e: DecisionEvent, time: string): string {
-  return [
-    `${time} · ${e.service}`,
-    `${humanize(e.action)} ${transition(e)}`,
-    `trigger: ${e.trigger}`,
-    `blocked by: ${e.blockedBy}`,
-  ].join('\n');
+  const what = isBlocked(e)
+    ? `BLOCKED by ${humanize(e.blockedBy)}: ${humanize(e.action)} not carried out, ${transition(e)}`
+    : `${humanize(e.action)} ${transition(e)}`;
+  return [`${time} · ${e.service}`, what, `trigger: ${e.trigger}`, `blocked by: ${e.blockedBy}`].join('\n');
 }
 
+/** Actions are solid triangles; a blocked decision is a hollow, dashed diamond crossed out, so it never reads as an action. */
 function Marker({ kind, x, y, color }: { kind: DecisionKind; x: number; y: number; color: string }) {
   const s = 6;
   if (kind === 'scale_out') {
@@ -45,7 +53,22 @@ function Marker({ kind, x, y, color }: { kind: DecisionKind; x: number; y: numbe
   if (kind === 'scale_in') {
     return <path d={`M${x},${y + s}L${x + s},${y - s + 1}L${x - s},${y - s + 1}Z`} fill={color} />;
   }
-  return <rect x={x - s + 1} y={y - s + 1} width={2 * s - 2} height={2 * s - 2} fill={color} transform={`rotate(45 ${x} ${y})`} />;
+  return (
+    <>
+      <rect
+        x={x - s + 1}
+        y={y - s + 1}
+        width={2 * s - 2}
+        height={2 * s - 2}
+        fill="none"
+        stroke={color}
+        strokeWidth={1.5}
+        strokeDasharray="2 1.5"
+        transform={`rotate(45 ${x} ${y})`}
+      />
+      <path d={`M${x - 3},${y - 3}L${x + 3},${y + 3}M${x + 3},${y - 3}L${x - 3},${y + 3}`} stroke={color} strokeWidth={1.5} />
+    </>
+  );
 }
 
 const CHAR_WIDTH = 6;
@@ -90,7 +113,9 @@ export function DecisionsView({ model, range, timeZone, showEventList, width, he
   const styles = useStyles2(getStyles);
   const theme = useTheme2();
   const laneHeight = 26;
-  const margin = { left: 72, right: 14, top: 6, bottom: 20 };
+  // The fleet track (instances and recommendation over the range) when there is room for it.
+  const fleetHeight = model.fleet.length > 0 && height >= 200 ? 48 : 0;
+  const margin = { left: 72, right: 14, top: 6 + (fleetHeight ? fleetHeight + 4 : 0), bottom: 20 };
   const chartHeight = margin.top + LANES.length * laneHeight + margin.bottom;
   const plotW = Math.max(10, width - margin.left - margin.right);
   const span = Math.max(1, range.to - range.from);
@@ -107,6 +132,7 @@ export function DecisionsView({ model, range, timeZone, showEventList, width, he
   return (
     <div className={styles.wrapper} data-testid="decisions-view">
       <svg width={width} height={chartHeight} className={styles.svg} data-testid="decisions-chart" role="img" aria-label="Scaling decisions">
+        {fleetHeight > 0 && <FleetChart fleet={model.fleet} x={x} left={margin.left} right={margin.left + plotW} top={6} height={fleetHeight} />}
         {LANES.map((lane, i) => (
           <g key={lane.kind}>
             <rect x={margin.left} y={margin.top + i * laneHeight + 2} width={plotW} height={laneHeight - 4} fill={theme.colors.background.secondary} />
@@ -125,13 +151,20 @@ export function DecisionsView({ model, range, timeZone, showEventList, width, he
             <title>{describe(e, fmt(e.time, 'YYYY-MM-DD HH:mm:ss'))}</title>
             <Marker kind={e.kind} x={x(e.time)} y={laneY(e.kind)} color={colorOf(e.kind)} />
             {label && (
-              <text x={label.x} y={laneY(e.kind)} dy="0.32em" textAnchor={label.anchor} className={styles.markerLabel}>
+              <text
+                x={label.x}
+                y={laneY(e.kind)}
+                dy="0.32em"
+                textAnchor={label.anchor}
+                className={isBlocked(e) ? styles.blockedLabel : styles.markerLabel}
+              >
                 {transition(e)}
               </text>
             )}
           </g>
         ))}
       </svg>
+      {fleetHeight > 0 && <FleetLegend fleet={model.fleet} />}
       {model.events.length === 0 && (
         <div className={styles.quiet} data-testid="decisions-none">
           No scaling decisions in this time range.
@@ -141,16 +174,25 @@ export function DecisionsView({ model, range, timeZone, showEventList, width, he
         <div className={styles.list} style={{ maxHeight: Math.max(0, height - chartHeight - 24) }} data-testid="decisions-list">
           {[...model.events].reverse().map((e) => (
             <Tooltip key={`${e.service}-${e.trigger}-${e.action}-${e.blockedBy}-${e.time}`} content={<pre className={styles.tip}>{describe(e, fmt(e.time, 'YYYY-MM-DD HH:mm:ss'))}</pre>}>
-              <div className={styles.row} style={{ gridTemplateColumns: multiService ? '80px 72px 72px 64px 1fr' : '80px 72px 64px 1fr' }} data-testid="decision-row">
+              <div
+                className={cx(styles.row, isBlocked(e) && styles.blockedRow)}
+                style={{ gridTemplateColumns: multiService ? '80px 72px 112px 124px 1fr' : '80px 112px 124px 1fr' }}
+                data-testid="decision-row"
+                data-kind={e.kind}
+              >
                 <span className={styles.time}>{fmt(e.time, rowFormat)}</span>
-                {multiService && <span className={styles.service}>{e.service}</span>}
-                <span className={cx(styles.kind)} style={{ color: colorOf(e.kind) }}>
-                  {humanize(e.action)}
+                {multiService && (
+                  <DataLinked links={linksOf(e.field, e.row)} className={styles.service} testId="decision-service">
+                    {e.service}
+                  </DataLinked>
+                )}
+                <span className={styles.kind} style={{ color: colorOf(e.kind) }}>
+                  {isBlocked(e) ? `blocked ${humanize(e.action)}` : humanize(e.action)}
                 </span>
                 <span className={styles.transition}>{transition(e)}</span>
                 <span className={styles.trigger}>
                   {e.trigger}
-                  {e.blockedBy !== 'none' && <span className={styles.blocked}> blocked by {e.blockedBy}</span>}
+                  {isBlocked(e) && <span className={styles.blocked}> · blocked by {humanize(e.blockedBy)}</span>}
                 </span>
               </div>
             </Tooltip>
@@ -167,6 +209,7 @@ const getStyles = (theme: GrafanaTheme2) => ({
   svg: css({ display: 'block', flexShrink: 0 }),
   axis: css({ fill: theme.colors.text.secondary, fontSize: 10, fontFamily: theme.typography.fontFamily }),
   markerLabel: css({ fill: theme.colors.text.primary, fontSize: 10, fontFamily: theme.typography.fontFamily }),
+  blockedLabel: css({ fill: theme.colors.warning.text, fontSize: 10, fontStyle: 'italic', fontFamily: theme.typography.fontFamily }),
   quiet: css({ color: theme.colors.text.secondary, fontSize: theme.typography.bodySmall.fontSize }),
   list: css({ overflow: 'auto', marginTop: theme.spacing(0.5), fontSize: theme.typography.bodySmall.fontSize }),
   row: css({
@@ -179,7 +222,8 @@ const getStyles = (theme: GrafanaTheme2) => ({
   }),
   time: css({ color: theme.colors.text.secondary, fontVariantNumeric: 'tabular-nums' }),
   service: css({ fontWeight: theme.typography.fontWeightMedium }),
-  kind: css({}),
+  kind: css({ overflow: 'hidden', textOverflow: 'ellipsis' }),
+  blockedRow: css({ fontStyle: 'italic', background: theme.colors.warning.transparent }),
   transition: css({ fontVariantNumeric: 'tabular-nums' }),
   trigger: css({ overflow: 'hidden', textOverflow: 'ellipsis' }),
   blocked: css({ color: theme.colors.warning.text }),

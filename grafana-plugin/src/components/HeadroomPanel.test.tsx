@@ -55,8 +55,8 @@ describe('plan view', () => {
     expect(screen.getByTestId('plan-over-limit')).toHaveTextContent('Over max 12: conservative from 12 mo, moderate from 6 mo, aggressive from 6 mo, hockey stick from 3 mo');
   });
 
-  it('plots monthly cost against the budget line when the plan metric is cost', () => {
-    renderPanel(fixtureFrames(), { planMetric: 'cost', currency: 'EUR' });
+  it('plots monthly cost against the budget line in the currency of the standard Unit option', () => {
+    renderPanel(fixtureFrames(), { planMetric: 'cost' }, undefined, {}, { defaults: { unit: 'currencyEUR' }, overrides: [] });
     expect(screen.getByTestId('plan-budget-line')).toHaveTextContent('budget €3K');
     expect(screen.queryByTestId('plan-max-line')).not.toBeInTheDocument();
     expect(screen.getByTestId('plan-range-6')).toHaveTextContent('6 months: €3,240–€21,600/month');
@@ -97,28 +97,93 @@ describe('plan view', () => {
 });
 
 describe('headroom view', () => {
-  it('shows utilization, headroom and time until exhaustion for each resource', () => {
+  const api = (metric: string, resource: string) => recorded(metric, { service: 'api', resource });
+  const pct = (ratio: number) => `${Math.round(100 * ratio)}%`;
+
+  it('shows used, the marks and the headroom to warning as shares of the same base, the per-instance limit', () => {
     renderPanel(fixtureFrames(), { view: 'headroom' });
     expect(screen.getAllByTestId(/^headroom-resource-/).map((row) => row.textContent)).toEqual(['cpu', 'memory', 'sessions', 'latency']);
     // The view shows the first service (api); utilization follows the demo's time of day, so compare with the recording.
-    const pct = (metric: string, resource: string) => `${Math.round(100 * recorded(metric, { service: 'api', resource }))}%`;
-    expect(screen.getByTestId('headroom-ratio-cpu')).toHaveTextContent(pct('headroom_resource_headroom_ratio', 'cpu'));
+    const used = api('headroom_resource_utilization_ratio', 'cpu');
+    expect(screen.getByTestId('headroom-used-cpu')).toHaveTextContent(`${pct(used)}${(100 * used).toFixed(1)}% of 100%`);
+    // 70 % warning − used, both of the limit: not the exporter's 1 − used/warning
+    expect(screen.getByTestId('headroom-ratio-cpu')).toHaveTextContent(`${pct(0.7 - used)}${(100 * (0.7 - used)).toFixed(1)}%`);
+    expect(screen.getByTestId('headroom-warning-cpu')).toHaveAttribute('x', '70%');
+    expect(screen.getByTestId('headroom-critical-cpu')).toHaveAttribute('x', '85%');
     expect(screen.getByTestId('headroom-exhaustion-cpu')).toHaveTextContent('10 mo');
     expect(screen.getByTestId('headroom-exhaustion-memory')).toHaveTextContent('7 mo');
     expect(screen.getByTestId('headroom-exhaustion-latency')).toHaveTextContent('9 mo');
-    expect(screen.getByTestId('headroom-bar-cpu').querySelector('title')).toHaveTextContent(`cpu: ${pct('headroom_resource_utilization_ratio', 'cpu')} used · warning 70% · critical 85%`);
-    expect(screen.getByTestId('headroom-bar-sessions').querySelector('title')).toHaveTextContent(`sessions: ${pct('headroom_resource_utilization_ratio', 'sessions')} used · warning 80% · critical 95%`);
-    expect(screen.getByTestId('headroom-warning-cpu')).toHaveAttribute('x', '70%');
-    expect(screen.getByTestId('headroom-critical-cpu')).toHaveAttribute('x', '85%');
+  });
+
+  it.each([
+    ['sessions', 'sessions', 200, 0.8, '200 sessions'],
+    // Grafana's ms unit prints 1000 ms as 1 s
+    ['latency', 'ms', 1000, 0.3, '1 s'],
+  ])('shows %s in its own unit (%s) beside the ratio', (resource, unit, limit, warning, limitText) => {
+    renderPanel(fixtureFrames(), { view: 'headroom' });
+    const used = api('headroom_resource_utilization_ratio', resource);
+    const value = (x: number) => `${x >= 100 ? Math.round(x) : x.toFixed(1)} ${unit}`;
+    expect(screen.getByTestId(`headroom-used-${resource}`)).toHaveTextContent(`${pct(used)}${value(used * limit)} of ${limitText}`);
+    expect(screen.getByTestId(`headroom-ratio-${resource}`)).toHaveTextContent(`${pct(warning - used)}${value((warning - used) * limit)}`);
+    expect(screen.getByTestId(`headroom-bar-${resource}`).querySelector('title')).toHaveTextContent(
+      `${resource}: used ${pct(used)} of the limit (${value(used * limit)} of ${limitText}) · warning ${pct(warning)} (${value(warning * limit)})`
+    );
+  });
+
+  it('says in the tooltip what the exporter headroom ratio is a share of', () => {
+    renderPanel(fixtureFrames(), { view: 'headroom' });
+    expect(screen.getByTestId('headroom-bar-cpu').querySelector('title')).toHaveTextContent(
+      `exporter headroom ratio ${pct(api('headroom_resource_headroom_ratio', 'cpu'))} = (warning − used) / warning`
+    );
+  });
+
+  it('explains the marks in a legend', () => {
+    renderPanel(fixtureFrames(), { view: 'headroom' });
+    expect(screen.getByTestId('headroom-legend')).toHaveTextContent(
+      'used nowwarningcriticalthresholds from the policy · % are of the per-instance limit · to warning = warning − used'
+    );
+  });
+
+  it('draws the thresholds of the standard Thresholds option instead of the policy, and says so', () => {
+    const thresholds = { mode: 'percentage', steps: [{ value: -Infinity, color: 'green' }, { value: 20, color: 'purple' }] };
+    renderPanel(fixtureFrames(), { view: 'headroom' }, undefined, {}, { defaults: { thresholds }, overrides: [] } as never);
+    expect(screen.getByTestId('headroom-20%-cpu')).toHaveAttribute('x', '20%');
+    expect(screen.queryByTestId('headroom-warning-cpu')).not.toBeInTheDocument();
+    expect(screen.getByTestId('headroom-legend')).toHaveTextContent("thresholds from the panel's Thresholds option");
+  });
+
+  it('takes a unit set by a field override for one resource over the policy unit', () => {
+    const override = { matcher: { id: 'byRegexp', options: '.*resource="sessions".*' }, properties: [{ id: 'unit', value: 'short' }] };
+    renderPanel(fixtureFrames(), { view: 'headroom' }, undefined, {}, { defaults: {}, overrides: [override] });
+    expect(screen.getByTestId('headroom-used-sessions')).toHaveTextContent(/of 200$/);
+    expect(screen.getByTestId('headroom-used-latency')).toHaveTextContent(/of 1 s$/);
+  });
+
+  it('draws utilization over the dashboard time range when the query is a range query', () => {
+    const times = [FIXTURE_WINDOW.range.from, FIXTURE_WINDOW.range.from + 120000, SCRAPE_TIME];
+    renderPanel(toPrometheusFrames(fixtureSamples(), times), { view: 'headroom' });
+    const line = screen.getByTestId('headroom-history-cpu').querySelector('polyline');
+    expect(line?.getAttribute('points')?.split(' ')).toHaveLength(3);
+    // from the left edge of the range to its right edge
+    expect(line?.getAttribute('points')).toMatch(/^0\.00,[\d.]+ 40\.00,[\d.]+ 100\.00,[\d.]+$/);
+  });
+
+  it('links the service to its decisions through the standard Data links option', () => {
+    const links = [{ title: 'Decisions of ${__field.labels.service}', url: '/d/headroom-overview?var-service=${__field.labels.service}&${__url_time_range}' }];
+    renderPanel(fixtureFrames(), { view: 'headroom' }, undefined, {}, { defaults: { links }, overrides: [] });
+    const link = screen.getByTestId('headroom-service').closest('a');
+    expect(link).toHaveAttribute('title', 'Decisions of api');
+    expect(link).toHaveAttribute('href', `/d/headroom-overview?var-service=api&from=${FIXTURE_WINDOW.range.from}&to=${FIXTURE_WINDOW.range.to}`);
   });
 
   it('shows the other service of the recording', () => {
     renderPanel(fixtureFrames(), { view: 'headroom', service: 'terminal' });
-    expect(screen.getByTestId('headroom-ratio-memory')).toHaveTextContent('52%');
+    const used = recorded('headroom_resource_utilization_ratio', { service: 'terminal', resource: 'memory' });
+    expect(screen.getByTestId('headroom-ratio-memory')).toHaveTextContent(pct(0.75 - used));
     expect(screen.getByTestId('headroom-exhaustion-memory')).toHaveTextContent('4 mo');
   });
 
-  it('shows a resource over its critical threshold as exhausted now, and +Inf as never', () => {
+  it('shows a resource over its critical threshold as exhausted now and over warning, and +Inf as never', () => {
     // Hand-made: the recording's demo workload is nowhere near its thresholds.
     const samples: Sample[] = [
       { metric: 'headroom_resource_utilization_ratio', labels: { service: 'search', resource: 'cpu' }, value: 0.88 },
@@ -132,21 +197,23 @@ describe('headroom view', () => {
     ];
     renderPanel(toPrometheusFrames(samples, [SCRAPE_TIME]), { view: 'headroom', service: 'search' });
     expect(screen.getByTestId('headroom-exhaustion-cpu')).toHaveTextContent('now');
-    expect(screen.getByTestId('headroom-ratio-cpu')).toHaveTextContent('0%');
+    expect(screen.getByTestId('headroom-ratio-cpu')).toHaveTextContent('over by 18%');
     expect(screen.getByTestId('headroom-exhaustion-memory')).toHaveTextContent('never');
   });
 
-  it('keeps the bars and lists the missing series when thresholds are absent', () => {
-    renderPanel(fixtureFrames((s) => s.metric !== 'headroom_resource_threshold_ratio'), { view: 'headroom' });
+  it('keeps the bars and lists the missing series when thresholds and limits are absent', () => {
+    renderPanel(fixtureFrames((s) => !/threshold_ratio|resource_limit/.test(s.metric)), { view: 'headroom' });
     expect(screen.getByTestId('headroom-bar-memory')).toBeInTheDocument();
     expect(screen.queryByTestId('headroom-warning-memory')).not.toBeInTheDocument();
-    expect(screen.getByTestId('headroom-missing')).toHaveTextContent('headroom_resource_threshold_ratio');
+    expect(screen.getByTestId('headroom-used-memory')).toHaveTextContent(/^\d+%$/);
+    expect(screen.getByTestId('headroom-missing')).toHaveTextContent('headroom_resource_threshold_ratio, headroom_resource_limit');
   });
 
-  it('hides the exhaustion column in a narrow panel', () => {
+  it('hides the exhaustion column, absolute values and legend in a narrow panel', () => {
     renderPanel(fixtureFrames(), { view: 'headroom' }, { width: 300, height: 200 });
     expect(screen.getByTestId('headroom-ratio-cpu')).toBeInTheDocument();
     expect(screen.queryByTestId('headroom-exhaustion-cpu')).not.toBeInTheDocument();
+    expect(screen.queryByTestId('headroom-legend')).not.toBeInTheDocument();
   });
 });
 
@@ -161,17 +228,48 @@ describe('decisions view', () => {
     const [t1, t2, t3, t4] = FIXTURE_WINDOW.decisionTimes.map(hms);
     expect(rows).toEqual([
       `${t4}apiscale out5 → 7errors_high`,
-      `${t3}terminalscale out7 → 9memory_high blocked by cooldown`,
+      `${t3}terminalblocked scale outstays 7 (wanted 9)memory_high · blocked by cooldown`,
       `${t2}apiscale in6 → 5scale_in`,
       `${t1}terminalscale out4 → 7cpu_high`,
     ]);
+  });
+
+  it('draws a blocked decision apart from the actions: hollow, dashed, crossed out, and never as "7 → 9"', () => {
+    renderPanel(fixtureFrames(), { view: 'decisions', service: 'terminal' });
+    const [blocked] = screen.getAllByTestId('decision-marker-blocked');
+    expect(blocked.querySelector('rect')).toHaveAttribute('fill', 'none');
+    expect(blocked.querySelector('rect')).toHaveAttribute('stroke-dasharray');
+    expect(blocked.querySelector('text')).toHaveTextContent('stays 7 (wanted 9)');
+    const [action] = screen.getAllByTestId('decision-marker-scale_out');
+    expect(action.querySelector('path')?.getAttribute('fill')).not.toBe('none');
+    expect(action.querySelector('text')).toHaveTextContent('4 → 7');
+    expect(screen.getByTestId('decisions-chart')).not.toHaveTextContent('7 → 9');
+    expect(screen.getAllByTestId('decision-row').find((row) => row.dataset.kind === 'blocked')).toHaveTextContent('blocked scale outstays 7 (wanted 9)memory_high · blocked by cooldown');
+  });
+
+  it('follows instances and the recommendation over the time range above the decisions', () => {
+    const times = [FIXTURE_WINDOW.range.from, SCRAPE_TIME];
+    renderPanel(toPrometheusFrames(fixtureSamples(), times), { view: 'decisions' });
+    expect(screen.getByTestId('decisions-fleet-api').querySelector('[data-testid="fleet-instances"]')?.getAttribute('d')).toMatch(/^M72\.0,[\d.]+H786\.0V[\d.]+$/);
+    expect(screen.getByTestId('decisions-fleet-legend')).toHaveTextContent(
+      'api: 6 running (solid) · 4 recommended (dashed)terminal: 4 running (solid) · 4 recommended (dashed)'
+    );
+  });
+
+  it("links each decision's service to the Data links of the panel", () => {
+    const links = [{ title: 'Decisions of ${__field.labels.service}', url: '/d/x?var-service=${__field.labels.service}' }];
+    renderPanel(fixtureFrames(), { view: 'decisions' }, undefined, {}, { defaults: { links }, overrides: [] });
+    const hrefs = screen.getAllByTestId('decision-service').map((el) => el.closest('a')?.getAttribute('href'));
+    expect(hrefs).toEqual(['/d/x?var-service=api', '/d/x?var-service=terminal', '/d/x?var-service=api', '/d/x?var-service=terminal']);
   });
 
   it('explains a decision in the marker tooltip', () => {
     renderPanel(fixtureFrames(), { view: 'decisions', service: 'terminal' });
     const titles = screen.getAllByTestId('decision-marker-blocked').map((m) => m.querySelector('title')?.textContent);
     const day = new Date(FIXTURE_WINDOW.decisionTimes[2]).toISOString().slice(0, 10);
-    expect(titles).toEqual([`${day} ${hms(FIXTURE_WINDOW.decisionTimes[2])} · terminal\nscale out 7 → 9\ntrigger: memory_high\nblocked by: cooldown`]);
+    expect(titles).toEqual([
+      `${day} ${hms(FIXTURE_WINDOW.decisionTimes[2])} · terminal\nBLOCKED by cooldown: scale out not carried out, stays 7 (wanted 9)\ntrigger: memory_high\nblocked by: cooldown`,
+    ]);
     expect(screen.getAllByTestId(/^decision-marker-/)).toHaveLength(2);
   });
 

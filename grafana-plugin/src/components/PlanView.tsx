@@ -7,7 +7,7 @@ import { firstHorizonAbove, PlanModel, rangeAt } from '../data/model';
 import { formatCount, formatMoney, formatPercent, humanize } from '../format';
 import { markPlanRenderEnd, markPlanRenderStart } from '../perf';
 import { PlanMetric, PlanScale } from '../types';
-import { MissingNote } from './MissingSeries';
+import { MissingNote } from './EmptyView';
 import { FORECAST_COLOR, PlanChart, scenarioColor } from './PlanChart';
 
 interface Props {

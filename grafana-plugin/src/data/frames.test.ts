@@ -10,9 +10,11 @@ describe('framesToSeries', () => {
       [{ metric: 'headroom_instances', labels: { service: 'checkout' }, value: 8 }],
       [SCRAPE_TIME - 60000, SCRAPE_TIME]
     );
-    expect(framesToSeries(frames)).toEqual([
-      { metric: 'headroom_instances', labels: { service: 'checkout' }, times: [SCRAPE_TIME - 60000, SCRAPE_TIME], values: [8, 8] },
+    expect(framesToSeries(frames)).toMatchObject([
+      { metric: 'headroom_instances', labels: { service: 'checkout' }, times: [SCRAPE_TIME - 60000, SCRAPE_TIME], values: [8, 8], rows: [0, 1] },
     ]);
+    // The field itself is kept: it carries the field config and data links Grafana applied.
+    expect(framesToSeries(frames)[0].field).toBe(frames[0].fields[1]);
   });
 
   it('reads every series of the recorded exporter scrape', () => {
@@ -45,9 +47,9 @@ describe('framesToSeries', () => {
       ],
       SCRAPE_TIME
     );
-    expect(framesToSeries([frame])).toEqual([
-      { metric: 'headroom_limit_instances', labels: { service: 'checkout', limit: 'max' }, times: [SCRAPE_TIME], values: [40] },
-      { metric: 'headroom_limit_instances', labels: { service: 'search', limit: 'min' }, times: [SCRAPE_TIME], values: [2] },
+    expect(framesToSeries([frame])).toMatchObject([
+      { metric: 'headroom_limit_instances', labels: { service: 'checkout', limit: 'max' }, times: [SCRAPE_TIME], values: [40], rows: [0] },
+      { metric: 'headroom_limit_instances', labels: { service: 'search', limit: 'min' }, times: [SCRAPE_TIME], values: [2], rows: [1] },
     ]);
   });
 

@@ -7,6 +7,12 @@ export interface Series {
   /** Sample times in ms; NaN when the frame had no time field. */
   times: number[];
   values: number[];
+  /**
+   * The number field the samples came from, with its row of each sample: the field carries the panel's
+   * field config (unit, decimals, thresholds, data links) as Grafana applied it to this series.
+   */
+  field?: Field;
+  rows?: number[];
 }
 
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
@@ -58,18 +64,19 @@ function withoutName(labels: Record<string, string> | undefined): Record<string,
  */
 export function framesToSeries(frames: DataFrame[]): Series[] {
   const byKey = new Map<string, Series>();
-  const add = (metric: string | undefined, labels: Record<string, string>, time: number, value: number | undefined) => {
+  const add = (metric: string | undefined, labels: Record<string, string>, time: number, value: number | undefined, field: Field, row: number) => {
     if (!metric || value === undefined) {
       return;
     }
     const key = seriesKey(metric, labels);
     let series = byKey.get(key);
     if (!series) {
-      series = { metric, labels, times: [], values: [] };
+      series = { metric, labels, times: [], values: [], field, rows: [] };
       byKey.set(key, series);
     }
     series.times.push(time);
     series.values.push(value);
+    series.rows?.push(row);
   };
 
   for (const frame of frames) {
@@ -90,7 +97,7 @@ export function framesToSeries(frames: DataFrame[]): Series[] {
             rowLabels[labelField.name] = String(value);
           }
         }
-        add(metricNameOf(frame, field, rowLabels), withoutName(rowLabels), timeAt(row), toNumber(field.values[row]));
+        add(metricNameOf(frame, field, rowLabels), withoutName(rowLabels), timeAt(row), toNumber(field.values[row]), field, row);
       }
     }
   }
@@ -102,8 +109,10 @@ export function framesToSeries(frames: DataFrame[]): Series[] {
 
 function sortByTime(series: Series) {
   const order = series.times.map((_, index) => index).sort((a, b) => (series.times[a] || 0) - (series.times[b] || 0));
+  const rows = series.rows;
   series.times = order.map((index) => series.times[index]);
   series.values = order.map((index) => series.values[index]);
+  series.rows = rows && order.map((index) => rows[index]);
 }
 
 /** Stable identity of a series: metric plus sorted labels. */

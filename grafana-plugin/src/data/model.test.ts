@@ -1,7 +1,7 @@
 import { FIXTURE_WINDOW, fixtureSamples, RANGE, recorded, SCRAPE_TIME } from '../testing/fixture';
 import { Sample, toPrometheusFrames } from '../testing/promText';
 import { framesToSeries, Series } from './frames';
-import { buildDecisions, buildHeadroom, buildPlan, parseServiceOption, rangeAt, resourceState } from './model';
+import { absolute, buildDecisions, buildHeadroom, buildPlan, headroomOfLimit, parseServiceOption, rangeAt } from './model';
 
 const fixtureSeries = () => framesToSeries(toPrometheusFrames(fixtureSamples(), [SCRAPE_TIME]));
 const without = (metric: string) => fixtureSeries().filter((s) => s.metric !== metric);
@@ -32,7 +32,7 @@ describe('buildPlan', () => {
     expect(plan.horizons).toEqual([1, 3, 6, 12]);
     expect(plan.scenarios.map((s) => s.name)).toEqual(['conservative', 'moderate', 'aggressive', 'hockey_stick']);
     expect(plan).toMatchObject({ current: 6, min: 3, max: 12, budget: 3000, forecastSpend: 2232, planningScenario: 'conservative' });
-    expect(plan.budgetUsage).toBeCloseTo(0.00966, 4);
+    expect(plan.budgetUsage).toBeCloseTo(recorded('headroom_budget_usage_ratio', { service: 'api' }), 9);
     expect(plan.scenarios.find((s) => s.planning)?.name).toBe('conservative');
     expect(plan.missing).toEqual([]);
   });
@@ -88,12 +88,25 @@ describe('buildHeadroom', () => {
   });
 
   it.each([
-    ['below warning', { utilization: 0.5, warning: 0.7, critical: 0.85 }, 'ok'],
-    ['at warning', { utilization: 0.7, warning: 0.7, critical: 0.85 }, 'warning'],
-    ['above critical', { utilization: 0.9, warning: 0.7, critical: 0.85 }, 'critical'],
-    ['without thresholds', { utilization: 0.99 }, 'ok'],
-  ])('rates a resource %s as %s', (_name, values, state) => {
-    expect(resourceState({ resource: 'cpu', ...values })).toBe(state);
+    ['cpu', 'percent', 100],
+    ['memory', 'percent', 100],
+    ['sessions', 'sessions', 200],
+    ['latency', 'milliseconds', 1000],
+  ])('gives %s its per-instance limit in the policy unit (%s), so every ratio has an absolute value', (resource, unit, limit) => {
+    const r = buildHeadroom(fixtureSeries(), ['terminal']).resources.find((x) => x.resource === resource)!;
+    expect([r.unit, r.limit]).toEqual([unit, limit]);
+    const used = recorded('headroom_input_value', { service: 'terminal', signal: resource === 'latency' ? 'latency_p95' : resource });
+    // used = utilization × limit is the signal value the exporter read
+    expect(absolute(r, r.utilization)).toBeCloseTo(used, 6);
+    // headroom to warning on the same base as used: (warning - used) / limit
+    expect(headroomOfLimit(r)).toBeCloseTo(r.warning! - used / limit, 9);
+  });
+
+  it('keeps the utilization samples of a range query as its history', () => {
+    const frames = toPrometheusFrames(fixtureSamples(), [RANGE.from, RANGE.from + 60000, SCRAPE_TIME]);
+    const cpu = buildHeadroom(framesToSeries(frames), ['api']).resources[0];
+    expect(cpu.history.times).toEqual([RANGE.from, RANGE.from + 60000, SCRAPE_TIME]);
+    expect(cpu.history.values).toHaveLength(3);
   });
 
   it('reads an absent exhaustion series as never when the family is published', () => {
@@ -154,6 +167,22 @@ describe('buildDecisions', () => {
     ];
     const model = buildDecisions(framesToSeries(toPrometheusFrames(samples, [SCRAPE_TIME])), [], RANGE);
     expect(model.events).toEqual([]);
-    expect(model.missing).toEqual(['headroom_scaler_last_decision_current_instances', 'headroom_scaler_last_decision_target_instances']);
+    expect(model.missing).toEqual([
+      'headroom_scaler_last_decision_current_instances',
+      'headroom_scaler_last_decision_target_instances',
+      'headroom_instances',
+      'headroom_recommended_instances',
+    ]);
+  });
+
+  it('follows instances and the final recommendation of each service over the time range', () => {
+    const frames = toPrometheusFrames(fixtureSamples(), [RANGE.from - 60000, RANGE.from, SCRAPE_TIME]);
+    const fleet = buildDecisions(framesToSeries(frames), [], RANGE).fleet;
+    expect(fleet.map((f) => [f.service, f.instances.values, f.recommended.values])).toEqual([
+      ['api', [6, 6], [4, 4]],
+      ['terminal', [4, 4], [4, 4]],
+    ]);
+    // the sample before the range is not drawn
+    expect(fleet[0].instances.times).toEqual([RANGE.from, SCRAPE_TIME]);
   });
 });

@@ -1,3 +1,5 @@
+import type { Field } from '@grafana/data';
+
 import { EXPECTED_METRICS, METRICS, MetricName } from '../queries';
 import { labelKey, lastValue, Series } from './frames';
 
@@ -205,14 +207,43 @@ export function firstHorizonAbove(plan: PlanModel, metric: 'instances' | 'cost',
     .filter((entry): entry is { scenario: string; horizon: number } => entry.horizon !== undefined);
 }
 
+export interface TimeSeries {
+  times: number[];
+  values: number[];
+}
+
+/**
+ * One resource of one service. Every ratio is a share of the same base, the per-instance limit:
+ * `utilization` = used / limit, `warning` and `critical` = threshold / limit. `limit` and `unit` turn
+ * them into absolute values (used = utilization × limit).
+ */
 export interface ResourceHeadroom {
   resource: string;
   utilization?: number;
   warning?: number;
   critical?: number;
+  /** The exporter's headroom_resource_headroom_ratio: 1 - used / warning (a share of the warning threshold, not of the limit). */
   headroom?: number;
+  /** Per-instance limit in the policy's unit of the resource's signal. */
+  limit?: number;
+  unit?: string;
   /** Infinity when the exporter says never (or publishes nothing for a resource it has), undefined when unknown. */
   exhaustionSeconds?: number;
+  /** Utilization over the dashboard's time range, oldest first (one point for an instant query). */
+  history: TimeSeries;
+  /** Fields Grafana built for the utilization and limit series: field config and data links. */
+  utilizationField?: Field;
+  limitField?: Field;
+}
+
+/** Headroom to the warning threshold as a share of the limit (negative once past it): warning - used. */
+export function headroomOfLimit(r: ResourceHeadroom): number | undefined {
+  return r.warning === undefined || r.utilization === undefined ? undefined : r.warning - r.utilization;
+}
+
+/** A share of the limit in the resource's own unit, when the limit is known. */
+export function absolute(r: ResourceHeadroom, ratio: number | undefined): number | undefined {
+  return ratio === undefined || r.limit === undefined ? undefined : ratio * r.limit;
 }
 
 export interface HeadroomModel {
@@ -228,7 +259,7 @@ export function buildHeadroom(series: Series[], wanted: string[]): HeadroomModel
   const entry = (name: string) => {
     let r = resources.get(name);
     if (!r) {
-      r = { resource: name };
+      r = { resource: name, history: { times: [], values: [] } };
       resources.set(name, r);
     }
     return r;
@@ -240,7 +271,17 @@ export function buildHeadroom(series: Series[], wanted: string[]): HeadroomModel
       }
     }
   };
-  each(METRICS.utilization, (r, v) => (r.utilization = finite(v)));
+  each(METRICS.utilization, (r, v, s) => {
+    r.utilization = finite(v);
+    r.utilizationField = s.field;
+    const points = s.times.map((t, i) => [t, s.values[i]] as const).filter(([t, x]) => Number.isFinite(t) && Number.isFinite(x));
+    r.history = { times: points.map(([t]) => t), values: points.map(([, x]) => x) };
+  });
+  each(METRICS.resourceLimit, (r, v, s) => {
+    r.limit = finite(v) !== undefined && v! > 0 ? v : undefined;
+    r.unit = s.labels.unit;
+    r.limitField = s.field;
+  });
   each(METRICS.threshold, (r, v, s) => {
     if (s.labels.level === 'warning') {
       r.warning = finite(v);
@@ -267,21 +308,6 @@ export function buildHeadroom(series: Series[], wanted: string[]): HeadroomModel
   };
 }
 
-export type ResourceState = 'ok' | 'warning' | 'critical';
-
-export function resourceState(r: ResourceHeadroom): ResourceState {
-  if (r.utilization === undefined) {
-    return 'ok';
-  }
-  if (r.critical !== undefined && r.utilization >= r.critical) {
-    return 'critical';
-  }
-  if (r.warning !== undefined && r.utilization >= r.warning) {
-    return 'warning';
-  }
-  return 'ok';
-}
-
 export type DecisionKind = 'scale_out' | 'scale_in' | 'blocked' | 'none';
 
 export interface DecisionEvent {
@@ -294,12 +320,28 @@ export interface DecisionEvent {
   kind: DecisionKind;
   current?: number;
   target?: number;
+  /** The timestamp series' field and the row of this decision's sample (data links). */
+  field?: Field;
+  row?: number;
+}
+
+/** Instances running and the exporter's final recommendation over the time range, per service. */
+export interface FleetTrack {
+  service: string;
+  instances: TimeSeries;
+  recommended: TimeSeries;
 }
 
 export interface DecisionsModel {
   services: string[];
   events: DecisionEvent[];
+  fleet: FleetTrack[];
   missing: MetricName[];
+}
+
+/** A decision that the scaler recorded but did not carry out: its target was held back. */
+export function isBlocked(e: DecisionEvent): boolean {
+  return e.kind === 'blocked';
 }
 
 /** Value of a gauge at the sample closest to `time` (the same scrape as the timestamp, normally). */
@@ -370,10 +412,31 @@ export function buildDecisions(
         kind,
         current: valueNear(currents.get(key), sampleTime),
         target: valueNear(targets.get(key), sampleTime),
+        field: s.field,
+        row: s.rows?.[i],
       });
     }
   }
   events.sort((a, b) => a.time - b.time);
   const missing = EXPECTED_METRICS.decisions.filter((metric) => !relevant.some((s) => s.metric === metric));
-  return { services: [...new Set(events.map((e) => e.service))].sort(), events, missing };
+  return { services: [...new Set(events.map((e) => e.service))].sort(), events, fleet: fleetTracks(relevant, range), missing };
+}
+
+function inRange(series: Series | undefined, range?: { from: number; to: number }): TimeSeries {
+  const points = (series?.times ?? [])
+    .map((t, i) => [t, series!.values[i]] as const)
+    .filter(([t, v]) => Number.isFinite(t) && Number.isFinite(v) && (!range || (t >= range.from && t <= range.to)));
+  return { times: points.map(([t]) => t), values: points.map(([, v]) => v) };
+}
+
+function fleetTracks(series: Series[], range?: { from: number; to: number }): FleetTrack[] {
+  const services = [...new Set(series.filter((s) => s.metric === METRICS.instances).map((s) => s.labels.service))].sort();
+  return services.map((service) => ({
+    service,
+    instances: inRange(series.find((s) => s.metric === METRICS.instances && s.labels.service === service), range),
+    recommended: inRange(
+      series.find((s) => s.metric === METRICS.recommendedInstances && s.labels.service === service && (s.labels.basis ?? 'final') === 'final'),
+      range
+    ),
+  }));
 }

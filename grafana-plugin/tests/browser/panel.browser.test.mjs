@@ -56,14 +56,24 @@ function serve() {
 }
 
 /** Opens the host page with the given panel options and waits until the panel has rendered. */
-async function openPanel({ options, theme = 'dark', width = 720, height = 380, data = 'fixture', variables = {} }) {
+async function openPanel({ options, theme = 'dark', width = 720, height = 380, data = 'fixture', variables = {}, fieldConfig = { defaults: {}, overrides: [] } }) {
   const page = await browser.newPage();
   await page.setViewportSize({ width: width + 40, height: height + 40 });
   const errors = [];
   page.on('pageerror', (error) => errors.push(String(error)));
   page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
-  const query = new URLSearchParams({ theme, width: String(width), height: String(height), data, options: JSON.stringify(options), variables: JSON.stringify(variables) });
+  const query = new URLSearchParams({
+    theme,
+    width: String(width),
+    height: String(height),
+    data,
+    options: JSON.stringify(options),
+    variables: JSON.stringify(variables),
+    fieldConfig: JSON.stringify(fieldConfig),
+  });
   page.setDefaultTimeout(5000);
+  // The host bundle is a few MB; on a loaded 2-core machine its first load takes longer than an assertion should.
+  page.setDefaultNavigationTimeout(30000);
   await page.goto(`${baseUrl}/tests/host/index.html?${query}`);
   await page.waitForFunction(() => window.headroomReady || window.headroomError, null, { timeout: 20000 });
   const hostError = await page.evaluate(() => window.headroomError);
@@ -166,18 +176,38 @@ function recordedPct(metric, resource) {
   return `${Math.round(100 * Number(line.split(' ').pop()))}%`;
 }
 
+/** The link the provisioned dashboard puts on the Headroom panel: a service to its decisions. */
+const DECISIONS_LINK = {
+  defaults: { links: [{ title: 'Decisions of ${__field.labels.service}', url: '/d/headroom-overview/?var-service=${__field.labels.service}&viewPanel=3&${__url_time_range}' }] },
+  overrides: [],
+};
+
 const VIEWS = {
   plan: {
     text: ['conservative', 'moderate', 'aggressive', 'hockey stick', '(planning)', '6 months: 9–60 instances', '12 months: 20–1,006 instances', 'Planning scenario conservative: 9 at 6 mo, 20 at 12 mo', 'max 12', 'min 3', 'Budget $3,000/month'],
     drawn: [['[data-testid^="plan-line-"] path', 4], ['[data-testid="plan-max-line"] line', 1], ['[data-testid="plan-current"] circle', 1]],
   },
   headroom: {
-    text: ['cpu', 'memory', 'sessions', 'latency', recordedPct('headroom_resource_utilization_ratio', 'cpu'), recordedPct('headroom_resource_headroom_ratio', 'cpu'), ' mo'],
-    drawn: [['[data-testid^="headroom-bar-"] rect', 12]],
+    text: [
+      'cpu',
+      'memory',
+      'sessions',
+      'latency',
+      recordedPct('headroom_resource_utilization_ratio', 'cpu'),
+      'of 100%',
+      'of 200 sessions',
+      'of 1 s',
+      'To warning',
+      'warning',
+      'critical',
+      'thresholds from the policy · % are of the per-instance limit · to warning = warning − used',
+      ' mo',
+    ],
+    drawn: [['[data-testid^="headroom-bar-"] rect', 12], ['[data-testid^="headroom-history-"] polyline', 4]],
   },
   decisions: {
-    text: ['4 → 7', '6 → 5', '7 → 9', '5 → 7', 'cpu_high', 'memory_high', 'blocked by cooldown', 'scale_in', 'errors_high', 'scale out', 'scale in', 'blocked', decisionTime('errors_high').slice(11)],
-    drawn: [['[data-testid^="decision-marker-"] path, [data-testid^="decision-marker-"] rect', 4]],
+    text: ['4 → 7', '6 → 5', 'stays 7 (wanted 9)', '5 → 7', 'cpu_high', 'memory_high', 'blocked scale out', 'blocked by cooldown', 'scale_in', 'errors_high', 'scale out', 'scale in', 'blocked', 'instances', 'api: 6 running', decisionTime('errors_high').slice(11)],
+    drawn: [['[data-testid^="decision-marker-"] path, [data-testid^="decision-marker-"] rect', 4], ['[data-testid="fleet-instances"]', 2]],
   },
 };
 
@@ -185,7 +215,7 @@ describe('the built panel in Chromium', () => {
   for (const [view, expected] of Object.entries(VIEWS)) {
     for (const theme of ['dark', 'light']) {
       it(`renders the ${view} view in the ${theme} theme from the recorded scrape`, async () => {
-        const { page, errors } = await openPanel({ options: { view }, theme });
+        const { page, errors } = await openPanel({ options: { view }, theme, fieldConfig: DECISIONS_LINK });
         try {
           const text = await page.locator('[data-testid="headroom-panel"]').innerText();
           for (const snippet of expected.text) {
@@ -227,7 +257,7 @@ describe('the built panel in Chromium', () => {
     const { page, errors } = await openPanel({ options: { view: 'plan', planMetric: 'cost' }, theme: 'light' });
     try {
       const text = await page.locator('[data-testid="headroom-panel"]').innerText();
-      for (const snippet of ['budget $3K', '6 months: $2,880–$18,720/month', 'Over budget $3,000']) {
+      for (const snippet of ['budget $3K', '6 months: $3,240–$21,600/month', 'Over budget $3,000']) {
         assert.ok(text.includes(snippet), `"${snippet}" not in:\n${text}`);
       }
       assertDrawn(await boxes(page, '[data-testid^="plan-line-"] path'), 'cost lines', 4);
@@ -247,7 +277,7 @@ describe('the built panel in Chromium', () => {
       await tooltip.waitFor();
       const text = await tooltip.innerText();
       assert.ok(text.includes(`${decisionTime('memory_high')} · terminal`), text);
-      assert.match(text, /scale out 7 → 9/);
+      assert.match(text, /BLOCKED by cooldown: scale out not carried out, stays 7 \(wanted 9\)/);
       assert.match(text, /trigger: memory_high/);
       assert.match(text, /blocked by: cooldown/);
       await screenshot(page, 'decisions-tooltip');
@@ -260,8 +290,30 @@ describe('the built panel in Chromium', () => {
     const { page } = await openPanel({ options: { view: 'plan', service: '$service' }, variables: { service: 'terminal' } });
     try {
       const text = await page.locator('[data-testid="headroom-panel"]').innerText();
-      assert.ok(text.includes('Planning scenario moderate: 12 at 6 mo, 45 at 12 mo'), text);
+      assert.ok(text.includes('Planning scenario moderate: 15 at 6 mo, 52 at 12 mo'), text);
       assert.ok(text.includes('max 20'), text);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('opens the data link from a service to its decisions, interpolated for that service and time range', async () => {
+    const { page, errors } = await openPanel({ options: { view: 'headroom' }, fieldConfig: DECISIONS_LINK });
+    try {
+      const link = page.getByTestId('headroom-service').locator('xpath=ancestor::a');
+      assert.equal(await link.getAttribute('title'), 'Decisions of api');
+      assert.match(await link.getAttribute('href'), /^\/d\/headroom-overview\/\?var-service=api&viewPanel=3&from=\d+&to=\d+$/);
+      assert.deepEqual(errors, []);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('draws the migrated currency of a panel saved with the old custom option', async () => {
+    const { page } = await openPanel({ options: { view: 'plan', planMetric: 'cost' }, fieldConfig: { defaults: { unit: 'currencyEUR' }, overrides: [] } });
+    try {
+      const text = await page.locator('[data-testid="headroom-panel"]').innerText();
+      assert.ok(text.includes('budget €3K'), text);
     } finally {
       await page.close();
     }

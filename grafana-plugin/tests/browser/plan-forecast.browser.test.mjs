@@ -1,6 +1,6 @@
 /**
  * Browser test of the plan view's forecast (issue 14): the built dist/module.js in headless Chromium
- * on the recorded exporter scrape, sampled over the dashboard range so the instance history is drawn.
+ * on the recorded exporter scrape (the host samples it over the dashboard range, so the instance history is drawn).
  * Asserts that the history, the forecast line and its 80 % band really drew and that the summary
  * quotes the recorded forecast; screenshots to test-artifacts/ (UPDATE_DOCS_SCREENSHOTS=1: also
  * docs/plan-forecast.png for the README).

@@ -17,11 +17,11 @@ import { createRoot } from 'react-dom/client';
 import * as rxjs from 'rxjs';
 
 import { PLAN_RENDER_MEASURE } from '../../src/perf';
+import { interpolator, registerStubEditors, withFieldConfig } from '../../src/testing/grafana';
 import { parsePromText, syntheticPlan, toPrometheusFrames } from '../../src/testing/promText';
 import { fixtureWindow, timeRangeOf } from '../../src/testing/times';
 
-const { applyFieldOverrides, createTheme, getPanelOptionsWithDefaults, LoadingState, standardEditorsRegistry, ThemeContext, EventBusSrv } =
-  grafanaData;
+const { createTheme, getPanelOptionsWithDefaults, LoadingState, ThemeContext, EventBusSrv } = grafanaData;
 const { GlobalStyles, PanelChrome } = grafanaUi;
 
 
@@ -72,10 +72,16 @@ function loadPlugin(url: string): Promise<PanelPluginLike> {
   });
 }
 
-const stub = (id: string) => ({ id, name: id, editor: () => null });
-standardEditorsRegistry.setInit(() =>
-  ['text', 'number', 'boolean', 'radio', 'select', 'multi-select', 'color', 'unit', 'slider', 'strings', 'custom'].map(stub)
-);
+registerStubEditors();
+
+/** Samples every 30 s over the window, so views that follow the time range have a series to draw. */
+function sampleTimes(range: { from: number; to: number }, scrapeTime: number): number[] {
+  const times: number[] = [];
+  for (let t = range.from; t < scrapeTime; t += 30_000) {
+    times.push(t);
+  }
+  return [...times, scrapeTime];
+}
 
 async function main() {
   const params = new URLSearchParams(window.location.search);
@@ -83,6 +89,7 @@ async function main() {
   const width = Number(params.get('width') ?? 720);
   const height = Number(params.get('height') ?? 380);
   const optionsParam = JSON.parse(params.get('options') ?? '{}');
+  const fieldConfigParam = JSON.parse(params.get('fieldConfig') ?? '{"defaults":{},"overrides":[]}');
   const data = params.get('data') ?? 'fixture';
 
   const plugin = await loadPlugin('/dist/module.js');
@@ -92,7 +99,7 @@ async function main() {
   const { options, fieldConfig } = getPanelOptionsWithDefaults({
     plugin,
     currentOptions: optionsParam,
-    currentFieldConfig: { defaults: {}, overrides: [] },
+    currentFieldConfig: fieldConfigParam,
     isAfterPluginChange: false,
   });
 
@@ -104,20 +111,12 @@ async function main() {
     data === 'synthetic'
       ? syntheticPlan('api', ['conservative', 'moderate', 'aggressive', 'hockey_stick'], Array.from({ length: 12 }, (_, i) => i + 1))
       : recorded;
-  // history=N: every series sampled N times across the range (a range query), so the plan view draws the instance history.
-  const historyPoints = Number(params.get('history') ?? 0);
-  const times = historyPoints > 1 ? Array.from({ length: historyPoints }, (_, i) => range.from + ((range.to - range.from) * i) / (historyPoints - 1)) : [scrapeTime];
-  const frames = applyFieldOverrides({
-    data: toPrometheusFrames(samples, times),
-    fieldConfig,
-    replaceVariables: (value: string) => value,
-    theme,
-    timeZone: 'utc',
-    fieldConfigRegistry: plugin.fieldConfigRegistry,
-  });
+  // The recording is one scrape: it is held over the window (the e2e test feeds real range queries instead).
+  const variables: Record<string, string> = JSON.parse(params.get('variables') ?? '{}');
+  const replaceVariables = interpolator(variables, range);
+  const frames = withFieldConfig(plugin, toPrometheusFrames(samples, sampleTimes(range, scrapeTime)), fieldConfig, replaceVariables, theme);
   const timeRange = timeRangeOf(range);
   const Panel = plugin.panel!;
-  const variables: Record<string, string> = JSON.parse(params.get('variables') ?? '{}');
 
   const App = ({ renderKey }: { renderKey: number }) => (
     <ThemeContext.Provider value={theme}>
@@ -142,7 +141,7 @@ async function main() {
               onOptionsChange={() => {}}
               onFieldConfigChange={() => {}}
               onChangeTimeRange={() => {}}
-              replaceVariables={(text: string) => text.replace(/\$(\w+)/g, (match, name: string) => variables[name] ?? match)}
+              replaceVariables={replaceVariables}
             />
           )}
         </PanelChrome>
