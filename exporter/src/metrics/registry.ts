@@ -154,7 +154,7 @@ export class HeadroomMetrics {
       set(METRIC.resourceExhaustionSeconds, { resource }, h.exhaustionSeconds);
     }
 
-    for (const [threshold, key] of LOADTEST_KEYS) set(METRIC.loadtestUsers, { threshold }, p.loadtest[key]);
+    if (p.loadtest) for (const [threshold, key] of LOADTEST_KEYS) set(METRIC.loadtestUsers, { threshold }, p.loadtest[key]);
 
     const pr = p.projections;
     set(METRIC.planningScenarioInfo, { scenario: pr.planningScenario }, 1);

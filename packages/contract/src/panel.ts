@@ -18,6 +18,8 @@ export const PANEL_METRICS = {
   budgetMonthly: METRIC.budgetMonthly,
   budgetUsage: METRIC.budgetUsageRatio,
   budgetForecast: METRIC.budgetForecastMonthEndSpend,
+  forecastInstances: METRIC.forecastInstances,
+  forecastLearning: METRIC.forecastLearning,
   utilization: METRIC.resourceUtilizationRatio,
   threshold: METRIC.resourceThresholdRatio,
   resourceLimit: METRIC.resourceLimit,
@@ -55,7 +57,8 @@ function q(refId: string, metric: PanelMetricName, range = false, ...matchers: s
 
 const M = PANEL_METRICS;
 export const QUERIES: Record<PanelView, PanelQuery[]> = {
-  plan: [q('A', M.instances), q('B', M.limitInstances), q('C', M.projectedInstances), q('D', M.projectedMonthlyCost), q('E', M.planningScenario), q('F', M.budgetMonthly), q('G', M.budgetUsage), q('H', M.budgetForecast)],
+  // A range query for instances: its last sample is the count now, the samples before it the history the plan view draws.
+  plan: [q('A', M.instances, true), q('B', M.limitInstances), q('C', M.projectedInstances), q('D', M.projectedMonthlyCost), q('E', M.planningScenario), q('F', M.budgetMonthly), q('G', M.budgetUsage), q('H', M.budgetForecast), q('I', M.forecastInstances), q('J', M.forecastLearning)],
   headroom: [q('A', M.utilization, true), q('B', M.threshold), q('C', M.headroom), q('D', M.exhaustion), q('E', M.resourceLimit)],
   decisions: [q('A', M.decisionTimestamp, true), q('B', M.decisionCurrent, true), q('C', M.decisionTarget, true), q('D', M.instances, true), q('E', M.recommendedInstances, true, 'basis="final"')],
 };
