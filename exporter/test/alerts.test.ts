@@ -95,7 +95,7 @@ describe('alerts/ is generated from headroom.yml', () => {
     const r = await runCli(['rules', '--config', berlin, '--out', out]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toBe(
-      `headroom: warning: ${berlin}: services[0].scaling.schedules[1] (business_hours): no rule generated: time zone Europe/Berlin is not UTC (PromQL's hour() and minute() are UTC, without daylight saving time); the exporter's decision still applies it when the scaler is called\n`,
+      `headroom: warning: ${berlin}: services[0].scaling.schedules[1] (business_hours): no rule generated: cron "0 6 * * 1-5" is not of the form "M H * * *" (numbers or lists, every day); the exporter's decision still applies it when the scaler is called\n`,
     );
     const rules = readFileSync(path.join(out, 'scaling.rules.yml'), 'utf8');
     expect(rules).toContain('trigger: schedule_off_peak');
@@ -155,6 +155,9 @@ describe('promtool', () => {
     ['a scale-in blocked by an ongoing scale-out', 'HeadroomScaleIn terminal: does not fire while scale-out latency_high fires (latency_p95 above 300 ms), although cpu < 30%, memory < 40%, sessions < 50 sessions hold for 15m'],
     ['a budget warning at exactly the warning ratio', 'HeadroomBudgetWarning terminal: fires when month-to-date spend is exactly the warning ratio 80% of the budget'],
     ['a scale-in with a missing input', 'HeadroomScaleIn terminal: does not fire when sessions is missing'],
+    ['quiet at the floor', 'HeadroomScaleIn terminal: does not fire at the floor: 2 instances run, limits.min = 2'],
+    ["quiet at a schedule's raised minimum", "HeadroomScaleIn terminal: does not fire at the active schedule's minimum: 3 instances run, 3 in force"],
+    ['a history that never existed', 'HeadroomInputMissing terminal: does not fire for an input that was never read (a history on a fresh Prometheus), however long'],
   ])('covers %s', (_what, name) => {
     const c = cases.find((x) => x.name === name);
     expect(c, name).toBeDefined();

@@ -6,7 +6,7 @@ import type { Policy } from '../config/schema.js';
 import { alertmanagerConfig, alertmanagerHeader } from './alertmanager.js';
 import { promDuration } from './format.js';
 import { RULE_FILE_KINDS, ruleGroups, type RuleGroup } from './rules.js';
-import { testFiles } from './tests.js';
+import { daylightTestFiles, testFiles } from './tests.js';
 
 export type RulesFormat = 'prometheus' | 'prometheus-operator';
 export const RULES_FORMATS: readonly RulesFormat[] = ['prometheus', 'prometheus-operator'];
@@ -64,6 +64,9 @@ export function generateAlerts(policy: Policy, opts: GenerateOptions): Map<strin
     for (const kind of RULE_FILE_KINDS) files.set(`${kind}.rules.yml`, `${header(opts.configName, DESCRIPTIONS[kind])}\n${toYaml({ groups: groups[kind] })}`);
     const tests = testFiles(policy);
     for (const kind of RULE_FILE_KINDS) files.set(`tests/${kind}.test.yml`, `${header(opts.configName, `promtool unit tests of ${kind}.rules.yml (promtool test rules tests/*.test.yml)`)}\n${toYaml(tests[kind])}`);
+    for (const [name, daylight] of daylightTestFiles(policy)) {
+      files.set(name, `${header(opts.configName, 'promtool unit tests of the schedules of scaling.rules.yml across a change to daylight saving time')}\n${toYaml(daylight)}`);
+    }
     files.set(
       'prometheus.yml',
       `${header(opts.configName, 'an example Prometheus configuration that loads the rules')}\n# Add the scrape jobs of your services (the signals' queries read them).\n${toYaml(prometheusConfig(policy, webhookUrl))}`,

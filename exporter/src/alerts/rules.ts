@@ -11,9 +11,10 @@
  *   told apart by its `trigger` label (the label the scaler and the routing read).
  */
 import { MONTH_SECONDS } from '../config/defaults.js';
-import type { Policy, ScaleOutTrigger, Service, Signal } from '../config/schema.js';
+import type { Policy, ScaleOutTrigger, Schedule, Service, Signal } from '../config/schema.js';
 import { usedSignals } from '../model/decision.js';
 import { percent, plain, promDuration, promString } from './format.js';
+import { localMinutePromQL, zoneRule, type ZoneRule } from './zone.js';
 
 export interface RecordingRule {
   record: string;
@@ -56,6 +57,10 @@ export const ALERT_TIMING = {
   /** A schedule's alert is active this long after each cron fire: several evaluations and one
    * notification (group_wait 0s), after which the scaler has recorded the schedule as applied. */
   scheduleWindowSeconds: 15 * 60,
+  /** HeadroomInputMissing pages only for an input read at least once within this window (or since the
+   * exporter started): a week covers a weekend and an exporter restart, so a history or a signal that
+   * never existed (a fresh Prometheus, a service still learning) never pages. */
+  inputSeenWindowSeconds: 7 * 86_400,
   /** Below limits.min for two minutes: an instance that is being replaced does not trigger it. */
   belowMinimumForSeconds: 2 * 60,
 } as const;
@@ -145,15 +150,14 @@ export function belowMinimumRule(policy: Policy, svc: Service): AlertingRule {
   };
 }
 
-/** Time zones whose wall clock is UTC: PromQL's hour() and minute() are UTC, without DST. */
+/** Time zones whose wall clock is UTC: PromQL's hour() and minute() read it directly. */
 const UTC_ZONES = new Set(['UTC', 'Etc/UTC', 'GMT', 'Etc/GMT', 'Z']);
 
 /**
- * Minutes of the day at which a cron fires, when PromQL can express it: minute and hour as numbers
- * or lists (hour also `*`), every day (`* * *`), in UTC. Otherwise a reason why not.
+ * Minutes of the (local) day at which a cron fires, when PromQL can express it: minute and hour as
+ * numbers or lists (hour also `*`), every day (`* * *`). Otherwise a reason why not.
  */
-export function cronMinutesOfDay(cron: string, timezone: string): number[] | string {
-  if (!UTC_ZONES.has(timezone)) return `time zone ${timezone} is not UTC (PromQL's hour() and minute() are UTC, without daylight saving time)`;
+export function cronMinutesOfDay(cron: string): number[] | string {
   const f = cron.trim().split(/\s+/);
   if (f.length !== 5) return `cron "${cron}" does not have 5 fields`;
   const list = (v: string, max: number) => (/^\d+(,\d+)*$/.test(v) ? v.split(',').map(Number).filter((n) => n <= max) : null);
@@ -163,18 +167,47 @@ export function cronMinutesOfDay(cron: string, timezone: string): number[] | str
   return [...new Set(hours.flatMap((h) => minutes.map((m) => h * 60 + m)))].sort((a, b) => a - b);
 }
 
+/** The zone's rule for PromQL, null for UTC, or why the zone cannot be written in PromQL. */
+export function scheduleZone(timezone: string): ZoneRule | null | string {
+  return UTC_ZONES.has(timezone) ? null : zoneRule(timezone);
+}
+
+/** Recorded local minute of the day (0..1439) of a time zone, per service (labels service, timezone). */
+export const LOCAL_MINUTE_RECORD = 'timezone:headroom_local_minute_of_day:minutes';
+const localMinuteSelector = (svc: Service, timezone: string) => sel(LOCAL_MINUTE_RECORD, { service: svc.name, timezone });
+
+/** A schedule's fires and the PromQL of its local minute of the day, or why it gets no rule. */
+export function schedulePlan(svc: Service, sch: Schedule): { fires: number[]; minute: string; zone: ZoneRule | null } | string {
+  const fires = cronMinutesOfDay(sch.cron);
+  if (typeof fires === 'string') return fires;
+  const zone = scheduleZone(sch.timezone);
+  if (typeof zone === 'string') return zone;
+  return { fires, minute: zone ? localMinuteSelector(svc, sch.timezone) : 'hour() * 60 + minute()', zone };
+}
+
+/** One recording rule per time zone other than UTC that a service's schedules use. */
+export function localTimeRules(svc: Service): RecordingRule[] {
+  const zones = new Map<string, ZoneRule>();
+  for (const sch of svc.scaling.schedules) {
+    const plan = schedulePlan(svc, sch);
+    if (typeof plan !== 'string' && plan.zone) zones.set(sch.timezone, plan.zone);
+  }
+  return [...zones].map(([timezone, zone]) => ({ record: LOCAL_MINUTE_RECORD, expr: localMinutePromQL(zone), labels: { service: svc.name, timezone } }));
+}
+
 /**
  * A schedule is applied through the same path as the triggers: for scheduleWindowSeconds after each
- * cron fire, an alert asks the scaler to move to the schedule's desired count (scale_out when fewer
- * instances run, scale_in when more). The scaler's decision engine applies each fire once
- * (schedulesApplied), keeps limits, warm-up and cooldowns, and enforces the schedule's `min`.
+ * cron fire (in the schedule's time zone, daylight saving time included), an alert asks the scaler
+ * to move to the schedule's desired count (scale_out when fewer instances run, scale_in when more).
+ * The scaler's decision engine applies each fire once (schedulesApplied), keeps limits, warm-up and
+ * cooldowns, and enforces the schedule's `min`.
  */
 export function scheduleRules(policy: Policy, svc: Service): AlertingRule[] {
   const windowMin = ALERT_TIMING.scheduleWindowSeconds / 60;
   return svc.scaling.schedules.flatMap((sch) => {
-    const fires = cronMinutesOfDay(sch.cron, sch.timezone);
-    if (typeof fires === 'string') return [];
-    const inWindow = fires.map((f) => `((hour() * 60 + minute() - ${f} + 1440) % 1440 < ${windowMin})`).join(' or ');
+    const plan = schedulePlan(svc, sch);
+    if (typeof plan === 'string') return [];
+    const inWindow = plan.fires.map((f) => `((${plan.minute} - ${f} + 1440) % 1440 < ${windowMin})`).join(' or ');
     const rule = (action: 'scale_out' | 'scale_in'): AlertingRule => ({
       alert: ALERTS.schedule,
       expr: `${sel('headroom_instances', { service: svc.name })} ${action === 'scale_out' ? '<' : '>'} ${sch.desired}\nand on () (${inWindow})`,
@@ -192,10 +225,10 @@ export function scheduleRules(policy: Policy, svc: Service): AlertingRule[] {
 
 /** Schedules `headroom rules` cannot turn into rules, with the reason (printed as warnings). */
 export function unsupportedSchedules(policy: Policy): string[] {
-  return policy.services.flatMap((svc) =>
+  return policy.services.flatMap((svc, si) =>
     svc.scaling.schedules.flatMap((sch, i) => {
-      const r = cronMinutesOfDay(sch.cron, sch.timezone);
-      return typeof r === 'string' ? [`services[${policy.services.indexOf(svc)}].scaling.schedules[${i}] (${sch.name}): no rule generated: ${r}; the exporter's decision still applies it when the scaler is called`] : [];
+      const r = schedulePlan(svc, sch);
+      return typeof r === 'string' ? [`services[${si}].scaling.schedules[${i}] (${sch.name}): no rule generated: ${r}; the exporter's decision still applies it when the scaler is called`] : [];
     }),
   );
 }
@@ -217,7 +250,15 @@ export function scaleInRule(policy: Policy, svc: Service): AlertingRule | null {
     const sig = signalOf(svc, c.signal);
     return { c, sig, expr: `${recordSelector(svc, sig)} < ${plain(c.below)}` };
   });
-  const expr = [conds.map((c, i) => (i === 0 ? c.expr : `and on (service) ${c.expr}`)).join('\n'), `unless on (service) ${scaleOutAlertsSelector(svc)}`].join('\n');
+  const instances = sel('headroom_instances', { service: svc.name });
+  const min = svc.scaling.limits.min;
+  const expr = [
+    conds.map((c, i) => (i === 0 ? c.expr : `and on (service) ${c.expr}`)).join('\n'),
+    // Quiet at the floor: never at limits.min or the active schedule's minimum, nor with an unknown count.
+    `and on (service) ${instances} > ${min}`,
+    `unless on (service) (${instances} <= on (service) ${sel('headroom_limit_instances', { service: svc.name, limit: 'effective_min' })})`,
+    `unless on (service) ${scaleOutAlertsSelector(svc)}`,
+  ].join('\n');
   const first = conds[0];
   const all = conds.map((c) => `${c.c.signal} < ${withUnit(c.c.below, c.sig)}`).join(', ');
   return {
@@ -228,7 +269,7 @@ export function scaleInRule(policy: Policy, svc: Service): AlertingRule | null {
     annotations: {
       summary: `${svc.name}: idle for ${promDuration(si.for)} (${all}; ${first.c.signal} now {{ $value | humanize }}${UNIT_SUFFIX[first.sig.unit]}): scale in by ${instancesWord(si.step)}`,
       description:
-        `Every scale-in condition of ${svc.name} (${all}) has held for ${promDuration(si.for)} and no scale-out alert of ${svc.name} is pending or firing. ` +
+        `Every scale-in condition of ${svc.name} (${all}) has held for ${promDuration(si.for)}, more than limits.min = ${min} instances run (and more than the active schedule's minimum), and no scale-out alert of ${svc.name} is pending or firing. ` +
         `Headroom's webhook scales ${svc.name} in by ${instancesWord(si.step)}, never below ${svc.scaling.limits.min} or the active schedule's minimum, ` +
         `not within ${promDuration(svc.scaling.warmup)} of a scale-out (warm-up), then waits the ${promDuration(si.cooldown)} cooldown; at most ${svc.scaling.limits.max_scale_in_per_hour} scale-ins an hour.`,
       runbook_url: runbook(policy, ALERTS.scaleIn),
@@ -245,7 +286,7 @@ export function scalingGroup(policy: Policy, svc: Service): RuleGroup {
   // recorded values, and scale-in sees this evaluation's scale-out ALERTS.
   return {
     name: `headroom.${svc.name}.scaling`,
-    rules: [...records, ...svc.scaling.scale_out.map((t) => scaleOutRule(policy, svc, t)), belowMinimumRule(policy, svc), ...scheduleRules(policy, svc), ...(scaleIn ? [scaleIn] : [])],
+    rules: [...records, ...localTimeRules(svc), ...svc.scaling.scale_out.map((t) => scaleOutRule(policy, svc, t)), belowMinimumRule(policy, svc), ...scheduleRules(policy, svc), ...(scaleIn ? [scaleIn] : [])],
   };
 }
 
@@ -310,12 +351,19 @@ export function healthGroup(policy: Policy, svc: Service): RuleGroup {
     rules: [
       {
         alert: ALERTS.inputMissing,
-        expr: `${sel('headroom_input_up', { service: svc.name })} == 0`,
+        // Inputs that were there and stopped: read once since the exporter started, or seen up within the window.
+        expr: [
+          `${sel('headroom_input_up', { service: svc.name })} == 0`,
+          `and on (service, signal) (`,
+          `  ${sel('headroom_input_last_success_timestamp_seconds', { service: svc.name })}`,
+          `  or max_over_time(${sel('headroom_input_up', { service: svc.name })}[${promDuration(ALERT_TIMING.inputSeenWindowSeconds)}]) == 1`,
+          `)`,
+        ].join('\n'),
         for: promDuration(staleAfter),
         labels: labels('warning'),
         annotations: {
           summary: `${svc.name}: input {{ $labels.signal }} has been missing for ${promDuration(staleAfter)}`,
-          description: `The exporter could not read the input {{ $labels.signal }} of ${svc.name} for ${promDuration(staleAfter)} (refresh.stale_after). ${impact} Run the signal's query in Prometheus and check the exporter's logs.`,
+          description: `The exporter could not read the input {{ $labels.signal }} of ${svc.name} for ${promDuration(staleAfter)} (refresh.stale_after), after reading it before. ${impact} Run the signal's query in Prometheus and check the exporter's logs. An input that was never read (a new Prometheus, a history still being collected) does not page; it is in /api/v1/plan.`,
           runbook_url: runbook(policy, ALERTS.inputMissing),
           value: '{{ $value }}',
         },

@@ -8,9 +8,10 @@
  * the alert logic is tested on exactly the series it reads.
  */
 import { MONTH_SECONDS } from '../config/defaults.js';
-import type { Policy, ScaleOutTrigger, Service } from '../config/schema.js';
+import type { Policy, ScaleOutTrigger, Schedule, Service } from '../config/schema.js';
 import { goFloat, humanize, humanizeDuration, humanizePercentage, percent, plain, promDuration } from './format.js';
-import { ALERT_TIMING, ALERTS, belowMinimumRule, budgetGroup, cronMinutesOfDay, healthGroup, isAlert, recordSelector, scaleInRule, scaleOutRule, scheduleRules, signalOf, withUnit, type AlertingRule, type RuleFileKind } from './rules.js';
+import { ALERT_TIMING, ALERTS, belowMinimumRule, budgetGroup, healthGroup, isAlert, recordSelector, scaleInRule, scaleOutRule, schedulePlan, scheduleRules, signalOf, withUnit, type AlertingRule, type RuleFileKind } from './rules.js';
+import { offsetByRule, transitionIn, type ZoneRule } from './zone.js';
 
 /** Step of every test: the evaluation interval and the input series' interval. */
 export const TEST_INTERVAL_SECONDS = 60;
@@ -89,7 +90,7 @@ const repeat = (v: number | undefined, n: number) => Array.from({ length: n }, (
  * Reference semantics of a service's scaling rules on per-step values of the recorded signals
  * (undefined = no sample): which scale-out triggers fire at `step`, and whether scale-in fires.
  */
-export function simulateScaling(svc: Service, series: Record<string, (number | undefined)[]>, step: number): { out: ScaleOutTrigger[]; scaleIn: boolean } {
+export function simulateScaling(svc: Service, series: Record<string, (number | undefined)[]>, step: number, fleet: Fleet = {}): { out: ScaleOutTrigger[]; scaleIn: boolean } {
   const val = (signal: string, i: number) => series[signal]?.[i];
   const outTrue = (t: ScaleOutTrigger, i: number) => {
     const v = val(t.signal, i);
@@ -112,13 +113,30 @@ export function simulateScaling(svc: Service, series: Record<string, (number | u
       const v = val(c.signal, i);
       return v !== undefined && v < c.below;
     }) && !svc.scaling.scale_out.some((t) => outTrue(t, i));
-  return { out, scaleIn: si ? fires(inTrue, si.for) : false };
+  // Quiet at the floor: scale-in needs a known count above limits.min and the minimum in force.
+  const n = fleet.instances;
+  const aboveFloor = n !== undefined && n > svc.scaling.limits.min && (fleet.effectiveMin === undefined || n > fleet.effectiveMin);
+  return { out, scaleIn: si ? aboveFloor && fires(inTrue, si.for) : false };
 }
 
-function scalingCase(policy: Policy, svc: Service, name: string, series: Record<string, (number | undefined)[]>, evalSteps: number[], alertnames: string[]): TestCase {
+/** The fleet a test case runs on (constant): instances running and the exporter's minimum in force; absent = no series. */
+export interface Fleet {
+  instances?: number;
+  effectiveMin?: number;
+}
+
+function fleetSeries(svc: Service, fleet: Fleet, length: number): InputSeries[] {
+  const out: InputSeries[] = [];
+  const name = JSON.stringify(svc.name);
+  if (fleet.instances !== undefined) out.push({ series: `headroom_instances{service=${name}}`, values: seriesValues(repeat(fleet.instances, length)) });
+  if (fleet.effectiveMin !== undefined) out.push({ series: `headroom_limit_instances{limit="effective_min",service=${name}}`, values: seriesValues(repeat(fleet.effectiveMin, length)) });
+  return out;
+}
+
+function scalingCase(policy: Policy, svc: Service, name: string, series: Record<string, (number | undefined)[]>, evalSteps: number[], alertnames: string[], fleet: Fleet = {}): TestCase {
   const alert_rule_test: AlertRuleTest[] = [];
   for (const step of evalSteps) {
-    const sim = simulateScaling(svc, series, step);
+    const sim = simulateScaling(svc, series, step, fleet);
     for (const alertname of alertnames) {
       const exp_alerts: ExpAlert[] = [];
       if (alertname === ALERTS.scaleOut) for (const t of sim.out) exp_alerts.push(expected(scaleOutRule(policy, svc, t), series[t.signal][step]!));
@@ -131,7 +149,8 @@ function scalingCase(policy: Policy, svc: Service, name: string, series: Record<
     interval: promDuration(I),
     input_series: Object.entries(series)
       .filter(([, v]) => v.length > 0)
-      .map(([signal, v]) => ({ series: recordSelector(svc, signalOf(svc, signal)), values: seriesValues(v) })),
+      .map(([signal, v]) => ({ series: recordSelector(svc, signalOf(svc, signal)), values: seriesValues(v) }))
+      .concat(fleetSeries(svc, fleet, Math.max(0, ...Object.values(series).map((v) => v.length)))),
     alert_rule_test,
   };
 }
@@ -182,25 +201,96 @@ export function scalingTests(policy: Policy, svc: Service): TestCase[] {
       }),
     );
   }
-  const schRules = scheduleRules(policy, svc);
+  cases.push(...scheduleTests(policy, svc));
+  cases.push(...scaleInTests(policy, svc));
+  return cases;
+}
+
+/** Scale-in: fires when every condition holds for its window above the floor; quiet otherwise. */
+function scaleInTests(policy: Policy, svc: Service): TestCase[] {
+  const si = svc.scaling.scale_in;
+  if (!si) return [];
+  const w = steps(si.for);
+  const low = (n: number, except?: string): Record<string, (number | undefined)[]> => {
+    const out: Record<string, (number | undefined)[]> = {};
+    for (const c of si.conditions) {
+      if (c.signal === except) continue;
+      const v = Math.min(...si.conditions.filter((o) => o.signal === c.signal).map((o) => o.below)) - 1;
+      out[c.signal] = repeat(v, n);
+    }
+    return out;
+  };
+  const min = svc.scaling.limits.min;
+  // Above the floor: one instance more than limits.min, which is also the minimum in force.
+  const fleet: Fleet = { instances: min + 1, effectiveMin: min };
+  const label = `${ALERTS.scaleIn} ${svc.name}`;
+  const conds = si.conditions.map((c) => `${c.signal} < ${withUnit(c.below, signalOf(svc, c.signal))}`).join(', ');
+  const last = si.conditions[si.conditions.length - 1];
+  const lastSig = signalOf(svc, last.signal);
+  const scaleIn = (name: string, series: Record<string, (number | undefined)[]>, evalSteps: number[], f: Fleet = fleet) => scalingCase(policy, svc, `${label}: ${name}`, series, evalSteps, [ALERTS.scaleIn], f);
+  const cases = [
+    scaleIn(`fires when ${conds} hold for ${promDuration(si.for)} with ${min + 1} instances running`, low(w + 2), [w]),
+    scaleIn(`does not fire when the conditions hold for less than ${promDuration(si.for)}`, low(w + 2), [w - 1]),
+    scaleIn(`does not fire when ${last.signal} is at ${withUnit(last.below, lastSig)}, not below`, { ...low(w + 2), [last.signal]: repeat(last.below, w + 2) }, [w]),
+    scaleIn(`does not fire when ${last.signal} is missing`, low(w + 2, last.signal), [w]),
+    scaleIn(`does not fire at the floor: ${min} instances run, limits.min = ${min}`, low(w + 2), [w], { instances: min, effectiveMin: min }),
+    scaleIn(`does not fire at the active schedule's minimum: ${min + 1} instances run, ${min + 1} in force`, low(w + 2), [w], { instances: min + 1, effectiveMin: min + 1 }),
+    scaleIn('does not fire while the instance count is unknown', low(w + 2), [w], { effectiveMin: min }),
+  ];
+  const condSignals = new Set(si.conditions.map((c) => c.signal));
+  const blocker = svc.scaling.scale_out.find((t) => !condSignals.has(t.signal));
+  if (blocker) {
+    cases.push(
+      scalingCase(
+        policy,
+        svc,
+        `${label}: does not fire while scale-out ${blocker.name} fires (${blocker.signal} above ${withUnit(blocker.above, signalOf(svc, blocker.signal))}), although ${conds} hold for ${promDuration(si.for)}`,
+        { ...low(w + 2), [blocker.signal]: repeat(blocker.above + 1, w + 2) },
+        [w],
+        [ALERTS.scaleIn, ALERTS.scaleOut],
+        fleet,
+      ),
+    );
+  }
+  return cases;
+}
+
+/** UTC second of day 0 at which a schedule first fires, and how test names say it. */
+function firstFire(zone: ZoneRule | null, timezone: string, local: number): { at: number; when: string } {
+  if (!zone) return { at: local * 60, when: `${promDuration(local * 60)} UTC` };
+  let off = zone.standard;
+  for (let k = 0; k < 2; k++) off = offsetByRule(zone, ((((local - off) % 1440) + 1440) % 1440) * 60);
+  const utc = (((local - off) % 1440) + 1440) % 1440;
+  return { at: utc * 60, when: `${promDuration(local * 60)} ${timezone} (${promDuration(utc * 60)} UTC)` };
+}
+
+const scheduleRuleFor = (policy: Policy, svc: Service, sch: Schedule, action: string) =>
+  scheduleRules(policy, svc).find((r) => r.labels.trigger === `schedule_${sch.name}` && r.labels.action === action)!;
+
+/** Each schedule's alert on the first day (in its own time zone): fires in its window, in both directions, and not after it. */
+function scheduleTests(policy: Policy, svc: Service): TestCase[] {
+  const cases: TestCase[] = [];
+  const instances = `headroom_instances{service=${JSON.stringify(svc.name)}}`;
   const windowSteps = steps(ALERT_TIMING.scheduleWindowSeconds);
   for (const sch of svc.scaling.schedules) {
-    const fires = cronMinutesOfDay(sch.cron, sch.timezone);
-    if (typeof fires === 'string') continue;
-    const fireStep = Math.round((fires[0] * 60) / I);
-    const ruleFor = (action: string) => schRules.find((r) => r.labels.trigger === `schedule_${sch.name}` && r.labels.action === action)!;
+    const plan = schedulePlan(svc, sch);
+    if (typeof plan === 'string') continue;
+    const { at, when } = firstFire(plan.zone, sch.timezone, plan.fires[0]);
+    const fireStep = Math.round(at / I);
+    const ruleFor = (action: string) => scheduleRuleFor(policy, svc, sch, action);
     const label = `${ALERTS.schedule} ${svc.name}/schedule_${sch.name}`;
     const running = (count: number) => [{ series: instances, values: repeat(count, fireStep + windowSteps + 2) }];
-    const when = `${promDuration(fires[0] * 60)} UTC`;
+    const fires = (action: 'scale_out' | 'scale_in', count: number) =>
+      simple({
+        name: `${label}: fires ${action} at ${when} + 5m when ${count} instances run and ${sch.desired} are scheduled`,
+        series: running(count),
+        evalStep: fireStep + 5,
+        alertname: ALERTS.schedule,
+        exp: [expected(ruleFor(action), count, { service: svc.name })],
+      });
     if (sch.desired >= 1) {
       cases.push(
-        simple({
-          name: `${label}: fires scale_out at ${when} + 5m when ${sch.desired - 1} instances run and ${sch.desired} are scheduled`,
-          series: running(sch.desired - 1),
-          evalStep: fireStep + 5,
-          alertname: ALERTS.schedule,
-          exp: [expected(ruleFor('scale_out'), sch.desired - 1, { service: svc.name })],
-        }),
+        fires('scale_out', sch.desired - 1),
         simple({
           name: `${label}: does not fire ${promDuration(ALERT_TIMING.scheduleWindowSeconds)} after its fire at ${when}`,
           series: running(sch.desired - 1),
@@ -211,13 +301,7 @@ export function scalingTests(policy: Policy, svc: Service): TestCase[] {
       );
     }
     cases.push(
-      simple({
-        name: `${label}: fires scale_in at ${when} + 5m when ${sch.desired + 1} instances run and ${sch.desired} are scheduled`,
-        series: running(sch.desired + 1),
-        evalStep: fireStep + 5,
-        alertname: ALERTS.schedule,
-        exp: [expected(ruleFor('scale_in'), sch.desired + 1, { service: svc.name })],
-      }),
+      fires('scale_in', sch.desired + 1),
       simple({
         name: `${label}: does not fire at ${when} + 5m when the ${sch.desired} scheduled instances run`,
         series: running(sch.desired),
@@ -227,51 +311,72 @@ export function scalingTests(policy: Policy, svc: Service): TestCase[] {
       }),
     );
   }
-  const si = svc.scaling.scale_in;
-  if (si) {
-    const w = steps(si.for);
-    const low = (n: number, except?: string): Record<string, (number | undefined)[]> => {
-      const out: Record<string, (number | undefined)[]> = {};
-      for (const c of si.conditions) {
-        if (c.signal === except) continue;
-        const v = Math.min(...si.conditions.filter((o) => o.signal === c.signal).map((o) => o.below)) - 1;
-        out[c.signal] = repeat(v, n);
-      }
-      return out;
-    };
-    const label = `${ALERTS.scaleIn} ${svc.name}`;
-    const conds = si.conditions.map((c) => `${c.signal} < ${withUnit(c.below, signalOf(svc, c.signal))}`).join(', ');
-    const last = si.conditions[si.conditions.length - 1];
-    const lastSig = signalOf(svc, last.signal);
-    cases.push(
-      scalingCase(policy, svc, `${label}: fires when ${conds} hold for ${promDuration(si.for)}`, low(w + 2), [w], [ALERTS.scaleIn]),
-      scalingCase(policy, svc, `${label}: does not fire when the conditions hold for less than ${promDuration(si.for)}`, low(w + 2), [w - 1], [ALERTS.scaleIn]),
-      scalingCase(
-        policy,
-        svc,
-        `${label}: does not fire when ${last.signal} is at ${withUnit(last.below, lastSig)}, not below`,
-        { ...low(w + 2), [last.signal]: repeat(last.below, w + 2) },
-        [w],
-        [ALERTS.scaleIn],
-      ),
-      scalingCase(policy, svc, `${label}: does not fire when ${last.signal} is missing`, low(w + 2, last.signal), [w], [ALERTS.scaleIn]),
-    );
-    const condSignals = new Set(si.conditions.map((c) => c.signal));
-    const blocker = svc.scaling.scale_out.find((t) => !condSignals.has(t.signal));
-    if (blocker) {
-      cases.push(
-        scalingCase(
-          policy,
-          svc,
-          `${label}: does not fire while scale-out ${blocker.name} fires (${blocker.signal} above ${withUnit(blocker.above, signalOf(svc, blocker.signal))}), although ${conds} hold for ${promDuration(si.for)}`,
-          { ...low(w + 2), [blocker.signal]: repeat(blocker.above + 1, w + 2) },
-          [w],
-          [ALERTS.scaleIn, ALERTS.scaleOut],
-        ),
-      );
-    }
-  }
   return cases;
+}
+
+/**
+ * Evaluation step of a daylight-saving test: promtool evaluates every rule at every step from 0
+ * to the last evaluation (~3 months here), so the step is the coarsest that lands exactly on the
+ * fires (an hour for fires on the hour): each evaluation is at a fire, inside its window.
+ */
+const daylightStep = (instants: number[]) => [3600, 1800, 900, 300, 60].find((d) => instants.every((t) => t % d === 0))!;
+const utcText = (t: number) => new Date(t * 1000).toISOString().slice(0, 16).replace('T', ' ');
+const utcOffset = (minutes: number) => `UTC${minutes < 0 ? '-' : '+'}${promDuration(Math.abs(minutes) * 60)}`;
+
+/**
+ * For a schedule in a zone with daylight saving time: across the zone's first change into daylight
+ * time in 1970 (promtool's clock starts at 0), the alert fires at the local time on the day before
+ * and the day after, a UTC hour apart, and not at the old UTC time after the change.
+ */
+export function daylightTests(policy: Policy, svc: Service): TestCase[] {
+  const instances = `headroom_instances{service=${JSON.stringify(svc.name)}}`;
+  return svc.scaling.schedules.flatMap((sch) => {
+    const plan = schedulePlan(svc, sch);
+    if (typeof plan === 'string' || !plan.zone?.daylight) return [];
+    const zone = plan.zone;
+    const local = plan.fires[0];
+    const change = transitionIn(zone.daylight!.start, 1970, zone.standard);
+    const fireOn = (day: number) => {
+      let off = zone.standard;
+      for (let k = 0; k < 2; k++) off = offsetByRule(zone, day * 86_400 + local * 60 - off * 60);
+      return day * 86_400 + local * 60 - off * 60;
+    };
+    let day = Math.floor(change / 86_400) - 3;
+    while (fireOn(day + 1) < change) day++;
+    const [before, after] = [fireOn(day), fireOn(day + 1)];
+    const [offBefore, offAfter] = [offsetByRule(zone, before), offsetByRule(zone, after)];
+    const oldTime = after + (offAfter - offBefore) * 60;
+    const DI = daylightStep([before, after, oldTime]);
+    const action = sch.desired >= 1 ? 'scale_out' : 'scale_in';
+    const count = action === 'scale_out' ? sch.desired - 1 : sch.desired + 1;
+    const exp = [expected(scheduleRuleFor(policy, svc, sch, action), count, { service: svc.name })];
+    const hhmm = promDuration(local * 60);
+    return [
+      {
+        name:
+          `${ALERTS.schedule} ${svc.name}/schedule_${sch.name}: follows ${sch.timezone} into daylight saving time: fires ${action} at ${utcText(before)} UTC (${hhmm}, ${utcOffset(offBefore)}) ` +
+          `and at ${utcText(after)} UTC (${hhmm}, ${utcOffset(offAfter)}), not at ${utcText(oldTime)} UTC`,
+        interval: promDuration(DI),
+        input_series: [{ series: instances, values: seriesValues(repeat(count, oldTime / DI + 2)) }],
+        alert_rule_test: [
+          { eval_time: promDuration(before), alertname: ALERTS.schedule, exp_alerts: exp },
+          { eval_time: promDuration(after), alertname: ALERTS.schedule, exp_alerts: exp },
+          { eval_time: promDuration(oldTime), alertname: ALERTS.schedule, exp_alerts: [] },
+        ],
+      },
+    ];
+  });
+}
+
+/** The daylight-saving test files (tests/schedules-<step>.test.yml, one per evaluation step), or none. */
+export function daylightTestFiles(policy: Policy): Map<string, TestFile> {
+  const byStep = new Map<string, TestFile>();
+  for (const t of policy.services.flatMap((s) => daylightTests(policy, s))) {
+    const file = byStep.get(t.interval) ?? { rule_files: ['../scaling.rules.yml'], evaluation_interval: t.interval, tests: [] };
+    file.tests.push(t);
+    byStep.set(t.interval, file);
+  }
+  return new Map([...byStep].map(([step, f]) => [`tests/schedules-${step}.test.yml`, f]));
 }
 
 interface Simple {
@@ -379,15 +484,34 @@ export function healthTests(policy: Policy): TestCase[] {
   for (const { svc, rules } of groups) {
     const signal = svc.signals[0].name;
     const inputUp = `headroom_input_up{service=${JSON.stringify(svc.name)},signal=${JSON.stringify(signal)}}`;
+    const lastSuccess = `headroom_input_last_success_timestamp_seconds{service=${JSON.stringify(svc.name)},signal=${JSON.stringify(signal)}}`;
+    const history = `headroom_input_up{service=${JSON.stringify(svc.name)},signal="history"}`;
     const failures = `headroom_scaler_actions_total{action="scale_out",result="failure",service=${JSON.stringify(svc.name)}}`;
     const window = steps(ALERT_TIMING.scalerFailureWindowSeconds);
     cases.push(
       simple({
-        name: `${ALERTS.inputMissing} ${svc.name}: fires when input ${signal} has been missing for ${promDuration(staleAfter)}`,
-        series: [{ series: inputUp, values: repeat(0, ks + 2) }],
+        name: `${ALERTS.inputMissing} ${svc.name}: fires when input ${signal}, read before, has been missing for ${promDuration(staleAfter)}`,
+        series: [{ series: inputUp, values: [1, ...repeat(0, ks + 2)] }],
+        evalStep: ks + 1,
+        alertname: ALERTS.inputMissing,
+        exp: [expected(rule(rules, ALERTS.inputMissing), 0, { service: svc.name, signal })],
+      }),
+      simple({
+        name: `${ALERTS.inputMissing} ${svc.name}: fires after an exporter restart for input ${signal}, read last before the restart (its last success is still published)`,
+        series: [
+          { series: inputUp, values: repeat(0, ks + 2) },
+          { series: lastSuccess, values: repeat(0, ks + 2) },
+        ],
         evalStep: ks,
         alertname: ALERTS.inputMissing,
         exp: [expected(rule(rules, ALERTS.inputMissing), 0, { service: svc.name, signal })],
+      }),
+      simple({
+        name: `${ALERTS.inputMissing} ${svc.name}: does not fire for an input that was never read (a history on a fresh Prometheus), however long`,
+        series: [{ series: history, values: repeat(0, 3 * ks) }],
+        evalStep: 3 * ks - 1,
+        alertname: ALERTS.inputMissing,
+        exp: [],
       }),
       simple({
         name: `${ALERTS.inputMissing} ${svc.name}: does not fire while input ${signal} is read`,

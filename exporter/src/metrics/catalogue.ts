@@ -30,7 +30,7 @@ export const CATALOGUE = [
   // Instances now
   g('headroom_instances', ['service'], 'instances', 'Instances running now (absent while unknown).'),
   g('headroom_recommended_instances', ['service', 'basis'], 'instances', 'Instances recommended now per basis (loadtest, sessions, utilization, before limits) and final (the largest basis within limits).'),
-  g('headroom_limit_instances', ['service', 'limit'], 'instances', 'The policy limits on the instance count: limit="min" or "max".'),
+  g('headroom_limit_instances', ['service', 'limit'], 'instances', 'The limits on the instance count: limit="min" and "max" from the policy, "effective_min" the minimum in force now (min raised by the active schedule\'s min; no scale-in alert at or below it).'),
   // Resources
   g('headroom_resource_utilization_ratio', ['service', 'resource'], 'ratio', 'Used / per-instance limit of the resource.'),
   g('headroom_resource_threshold_ratio', ['service', 'resource', 'level'], 'ratio', 'Warning or critical threshold / per-instance limit of the resource.'),

@@ -142,6 +142,7 @@ export class HeadroomMetrics {
     set('headroom_recommended_instances', { basis: 'final' }, r.recommended);
     set('headroom_limit_instances', { limit: 'min' }, limits.min);
     set('headroom_limit_instances', { limit: 'max' }, limits.max);
+    set('headroom_limit_instances', { limit: 'effective_min' }, p.decision.effectiveMin);
 
     for (const r of resources) set('headroom_resource_limit', { resource: r.name, unit: r.unit }, r.limit);
     for (const h of p.headroom) {

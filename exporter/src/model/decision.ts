@@ -91,6 +91,8 @@ export interface Decision {
   /** Seconds left per scale-out trigger, plus `scale_in`, 0 when not cooling down. */
   cooldownRemaining: Record<string, number>;
   schedule: string | null;
+  /** The minimum in force: limits.min raised by the active schedule's min (scale-in stops here). */
+  effectiveMin: number;
   /** Set when this decision applies (or finds already applied) a schedule's desired count. */
   scheduleApplied?: { name: string; since: number };
 }
@@ -351,7 +353,16 @@ function blockScaleIn(c: Context, current: number, b: Blocks): void {
 
 /** Stage 4: the decision and its explanation. */
 function explain(c: Context, i: Intent, current: number | null, b: Blocks): Decision {
-  const base = { at: c.now, current, reasons: c.reasons, warnings: b.warnings, cooldownRemaining: c.cooldownRemaining, schedule: c.active?.schedule.name ?? null, firing: c.firing.map((t) => t.name) };
+  const base = {
+    at: c.now,
+    current,
+    reasons: c.reasons,
+    warnings: b.warnings,
+    cooldownRemaining: c.cooldownRemaining,
+    schedule: c.active?.schedule.name ?? null,
+    effectiveMin: c.effMin,
+    firing: c.firing.map((t) => t.name),
+  };
   const blocked = b.blockedBy.length > 0;
   if (i.action !== 'none' && !blocked && current !== null) {
     const target = Math.min(i.wanted!, c.policy.limits.max);
