@@ -31,6 +31,8 @@ class ModelOrchestrator implements Actuator {
   /** Calls in flight at each count read (a decision reads the count first). */
   readsDuringCalls: number[] = [];
   applied: { sequence: number; target: number }[] = [];
+  /** Every call with the count the orchestrator had when it arrived. */
+  calls: { sequence: number; target: number; countBefore: number }[] = [];
   async readCount(): Promise<number> {
     this.readsDuringCalls.push(this.inFlight);
     return this.count;
@@ -40,6 +42,7 @@ class ModelOrchestrator implements Actuator {
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     this.sequences.push(ctx.sequence);
+    this.calls.push({ sequence: ctx.sequence, target: ctx.target, countBefore: this.count });
     await new Promise((r) => setTimeout(r, how.latencyMs));
     this.inFlight--;
     if (how.fail) return { ok: false, code: 500, message: 'orchestrator exploded' };
@@ -126,12 +129,13 @@ describe('the intent engine under random interleavings', () => {
         expect(orch.readsDuringCalls.every((n) => n === 0)).toBe(true);
         // Sequence numbers only grow, so no older decision can overwrite a newer one.
         expect(orch.sequences).toEqual([...orch.sequences].sort((a, b) => a - b));
-        // Decisions taken on first attempt start from the count the previous applied decision left.
-        let confirmed = INITIAL;
+        // Every decision was computed from the count the orchestrator had when its intent was sent:
+        // never from a count older than the intent before it.
         for (const r of records.filter(acted)) {
-          if (r.attempts > 1) break; // a re-driven decision was applied later than its id says
-          expect(r.current).toBe(confirmed);
-          if (r.status === 'done') confirmed = r.target!;
+          const call = orch.calls.find((c) => c.sequence === r.sequence);
+          expect(call).toBeDefined();
+          expect(r.current).toBe(call!.countBefore);
+          expect(r.target).toBe(call!.target);
         }
         // The actuator's final count is the newest applied decision, and the engine knows it.
         expect(orch.count).toBe(orch.applied.at(-1)?.target ?? INITIAL);
