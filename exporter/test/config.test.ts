@@ -84,7 +84,7 @@ describe('policy validation errors name the file, the path, the value and the ex
     {
       name: 'an unknown actuator type',
       mutate: (d: any) => (d.scaler.actuator = { type: 'ssh' }),
-      expected: 'headroom.yml: scaler.actuator.type: expected one of "dry-run", "http", "kubernetes", "command", got "ssh"',
+      expected: 'headroom.yml: scaler.actuator.type: expected one of "dry-run", "http", "kubernetes", "kubernetes-hpa", "command", got "ssh"',
     },
     {
       name: 'a missing instance source',

@@ -4,6 +4,9 @@
  * a float64 (`{{ $value }}`), `humanize`, `humanizePercentage` and `humanizeDuration`
  * (prometheus/template/template.go, v2.42).
  */
+import type { Signal } from '../config/schema.js';
+
+type SignalUnit = Signal['unit'];
 
 /** Go's `fmt.Sprint(float64)` (`{{ $value }}`): shortest representation, %e when the exponent is < -4 or >= 6. */
 export function goFloat(v: number): string {
@@ -117,3 +120,16 @@ export function camel(name: string): string {
     .map((p) => p[0].toUpperCase() + p.slice(1))
     .join('');
 }
+
+/** How a value of each signal unit is written after the number: "70%", "300 ms". */
+export const UNIT_SUFFIX: Record<SignalUnit, string> = {
+  percent: '%',
+  ratio: '',
+  count: '',
+  seconds: ' s',
+  milliseconds: ' ms',
+  users: ' users',
+  sessions: ' sessions',
+  bytes: ' bytes',
+  requests_per_second: ' requests/s',
+};

@@ -13,7 +13,7 @@
 import { MONTH_SECONDS } from '../config/defaults.js';
 import type { Policy, ScaleOutTrigger, Schedule, Service, Signal } from '../config/schema.js';
 import { usedSignals } from '../model/decision.js';
-import { percent, plain, promDuration, promString } from './format.js';
+import { percent, plain, promDuration, promString, UNIT_SUFFIX } from './format.js';
 import { localMinutePromQL, zoneRule, type ZoneRule } from './zone.js';
 
 export interface RecordingRule {
@@ -81,17 +81,6 @@ export const ALERTS = {
   configReload: 'HeadroomConfigReloadFailed',
 } as const;
 
-const UNIT_SUFFIX: Record<Signal['unit'], string> = {
-  percent: '%',
-  ratio: '',
-  count: '',
-  seconds: ' s',
-  milliseconds: ' ms',
-  users: ' users',
-  sessions: ' sessions',
-  bytes: ' bytes',
-  requests_per_second: ' requests/s',
-};
 
 export const recordName = (sig: Signal) => `service:headroom_signal_${sig.name}:${sig.unit}`;
 export const signalOf = (svc: Service, name: string): Signal => svc.signals.find((s) => s.name === name)!;

@@ -4,6 +4,8 @@ import { computePlans } from '../engine.js';
 import type { ServicePlan } from '../model/plan.js';
 import type { ExhaustionRange } from '../model/projection.js';
 import { MONTH_SECONDS } from '../config/defaults.js';
+import type { Signal } from '../config/schema.js';
+import { UNIT_SUFFIX } from '../alerts/format.js';
 import { DEFAULT_CONFIG, parseFormat, readPolicy, UsageError, type Io } from './common.js';
 
 const num = (v: number, digits = 0) => v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
@@ -49,6 +51,9 @@ function renderForecast(p: ServicePlan): string[] {
   return out;
 }
 
+/** A value in its signal's unit: "70.3%", "300 ms", "160 sessions". */
+const withUnit = (v: number, unit: Signal['unit'] | null) => `${num(v, Number.isInteger(v) ? 0 : 1)}${unit ? UNIT_SUFFIX[unit] : ''}`;
+
 /** The seed's executive summary, made true: every figure below comes from the model. */
 export function renderPlan(p: ServicePlan, sourceKind: string): string {
   const cur = p.cost.currency;
@@ -70,7 +75,7 @@ export function renderPlan(p: ServicePlan, sourceKind: string): string {
     out.push(
       h.used === null
         ? `  ${pad(h.resource, 9)} missing (${p.inputs[h.signal]?.reason ?? 'no data'})`
-        : `  ${pad(h.resource, 9)} ${lpad(pct(h.headroom), 6)} headroom (${num(h.used, 1)} used, warning ${num(h.warningRatio * 100, 0)}% / critical ${num(h.criticalRatio * 100, 0)}% of limit) · critical in ${months(h.exhaustionSeconds)}`,
+        : `  ${pad(h.resource, 9)} ${lpad(pct(h.headroom), 6)} headroom (${withUnit(h.used, h.unit)} used, warning ${withUnit(h.warning, h.unit)} / critical ${withUnit(h.critical, h.unit)}, limit ${withUnit(h.limit, h.unit)}) · critical in ${months(h.exhaustionSeconds)}`,
     );
   }
   const d = p.decision;
@@ -103,7 +108,7 @@ export function renderPlan(p: ServicePlan, sourceKind: string): string {
   }
   out.push('');
   const c = p.cost.monthly;
-  out.push(`Cost now (a month): on-demand ${money(c.on_demand, cur)} · reserved ${money(c.reserved, cur)} · spot ${money(c.spot, cur)} · resource prices ${money(c.resources, cur)}`);
+  out.push(`Cost now (this month, ${num(p.cost.hours)} h): on-demand ${money(c.on_demand, cur)} · reserved ${money(c.reserved, cur)} · spot ${money(c.spot, cur)} · resource prices ${money(c.resources, cur)}`);
   const sv = p.cost.savings;
   if (sv) {
     out.push(

@@ -276,6 +276,18 @@ const actuator = z.discriminatedUnion('type', [
     timeout: duration.default(DEFAULTS.scaler.actuatorTimeoutSeconds),
   }),
   z.strictObject({
+    /** Moves a HorizontalPodAutoscaler's minReplicas (scaler/actuator-hpa.ts) instead of fighting it. */
+    type: z.literal('kubernetes-hpa'),
+    namespace: z.string(),
+    name: z.string(),
+    raise_max: z.boolean().default(false),
+    kubeconfig: z.string().optional(),
+    api_url: z.url().optional(),
+    token_file: z.string().optional(),
+    ca_file: z.string().optional(),
+    timeout: duration.default(DEFAULTS.scaler.actuatorTimeoutSeconds),
+  }),
+  z.strictObject({
     type: z.literal('command'),
     argv: z.array(z.string()).min(1),
     count_argv: z.array(z.string()).min(1).optional(),

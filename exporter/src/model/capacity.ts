@@ -50,6 +50,10 @@ export interface ResourceHeadroom {
   used: number | null;
   /** used / limit. */
   utilization: number | null;
+  /** The policy's per-instance limit and thresholds, in the signal's unit. */
+  limit: number;
+  warning: number;
+  critical: number;
   warningRatio: number;
   criticalRatio: number;
   /** 1 - used / warning, floored at 0 (no headroom left once the warning threshold is passed). */
@@ -61,7 +65,7 @@ export function resourceHeadroom(
   r: CapacityModel['resources'][number],
   used: number | null,
 ): ResourceHeadroom {
-  const base = { resource: r.name, signal: r.signal, warningRatio: r.warning / r.limit, criticalRatio: r.critical / r.limit };
+  const base = { resource: r.name, signal: r.signal, limit: r.limit, warning: r.warning, critical: r.critical, warningRatio: r.warning / r.limit, criticalRatio: r.critical / r.limit };
   if (used === null) return { ...base, used: null, utilization: null, headroom: null, level: 'missing' };
   return {
     ...base,

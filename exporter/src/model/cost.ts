@@ -20,9 +20,9 @@ export function provisionedResources(cap: CapacityModel, cost: CostModel, instan
   };
 }
 
-/** Monthly cost of a fleet per pricing; null where the policy has no such price. */
-export function monthlyCost(cap: CapacityModel, cost: CostModel, instances: number): Record<Pricing, number | null> {
-  const h = cost.hours_per_month;
+/** Monthly cost of a fleet per pricing (a month of `hours`, hours_per_month unless given); null where the policy has no such price. */
+export function monthlyCost(cap: CapacityModel, cost: CostModel, instances: number, hours = cost.hours_per_month): Record<Pricing, number | null> {
+  const h = hours;
   const ih = cost.instance_hour;
   let resources: number | null = null;
   if (cost.resources) {
@@ -55,8 +55,8 @@ export interface Savings {
  * Seed cost-optimization.sh, with its defects mended: the optimal count is rounded up (bc's
  * scale=0 truncated it), and an unknown utilization yields no right-sizing figure instead of 0.
  */
-export function savings(cost: CostModel, instances: number, cpuPercent: number | null, memoryPercent: number | null): Savings {
-  const h = cost.hours_per_month;
+export function savings(cost: CostModel, instances: number, cpuPercent: number | null, memoryPercent: number | null, hours = cost.hours_per_month): Savings {
+  const h = hours;
   const ih = cost.instance_hour;
   let rightSizedInstances: number | null = null;
   let rightSizing: number | null = null;

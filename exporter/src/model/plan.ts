@@ -1,4 +1,4 @@
-import type { Service } from '../config/schema.js';
+import type { Service, Signal } from '../config/schema.js';
 import { MONTH_SECONDS } from '../config/defaults.js';
 import {
   bufferInstances,
@@ -10,7 +10,7 @@ import {
   type CapacityRequirements,
   type ResourceHeadroom,
 } from './capacity.js';
-import { budgetCheck, budgetPosition, hourlyRate, monthlyCost, savings, type BudgetPosition, type Pricing, type Savings } from './cost.js';
+import { budgetCheck, budgetPosition, hourlyRate, monthBounds, monthlyCost, savings, type BudgetPosition, type Pricing, type Savings } from './cost.js';
 import { decide, type Decision, type DecisionState, type Observation } from './decision.js';
 import { limitStepOut } from './step.js';
 import { analyzeLoadTest, type LoadTestThresholds } from './loadtest.js';
@@ -45,6 +45,8 @@ export interface Recommendation {
 }
 
 export interface ResourcePlan extends ResourceHeadroom {
+  /** Unit of the resource's signal (percent, milliseconds, sessions…). */
+  unit: Signal['unit'] | null;
   /** Seconds until the critical threshold at a fixed fleet size under the planning scenario. */
   exhaustionSeconds: number | null;
 }
@@ -67,7 +69,8 @@ export interface ServicePlan {
     selectedModel: string | null;
     reason?: string;
   };
-  cost: { currency: string; monthly: Record<Pricing, number | null>; savings: Savings | null };
+  /** Cost of the current fleet over this calendar month (`hours` long), as the budget's month-end forecast counts it. */
+  cost: { currency: string; hours: number; monthly: Record<Pricing, number | null>; savings: Savings | null };
   budget: BudgetPosition;
   decision: Decision;
 }
@@ -118,7 +121,8 @@ export function planService(
 
   const headroom: ResourcePlan[] = svc.capacity.resources.map((r) => {
     const h = resourceHeadroom(r, val(inputs.signals[r.signal]));
-    return { ...h, exhaustionSeconds: h.used === null ? null : secondsUntil(h.used, r.critical, planning.monthly_rate, MONTH_SECONDS) };
+    const unit = svc.signals.find((s) => s.name === r.signal)?.unit ?? null;
+    return { ...h, unit, exhaustionSeconds: h.used === null ? null : secondsUntil(h.used, r.critical, planning.monthly_rate, MONTH_SECONDS) };
   });
 
   const currentDailyUsers = history ? history.lastValue : null;
@@ -134,6 +138,10 @@ export function planService(
   };
 
   const spend = val(inputs.spendToDate);
+  // "Cost now" counts the hours of this calendar month, as the month-end forecast does (744 h in
+  // December, not hours_per_month's 720, which stays the average month of the projections).
+  const { start: monthStart, end: monthEnd } = monthBounds(now);
+  const monthHours = (monthEnd - monthStart) / 3600;
   const budget = budgetPosition(svc.cost, now, spend, current === null ? null : hourlyRate(svc.capacity, svc.cost, current));
   const decision = limitStepOut(
     svc.scaling.limits,
@@ -165,8 +173,9 @@ export function planService(
     },
     cost: {
       currency: svc.cost.currency,
-      monthly: current === null ? { on_demand: null, reserved: null, spot: null, resources: null } : monthlyCost(svc.capacity, svc.cost, current),
-      savings: current === null ? null : savings(svc.cost, current, pct(cpuRes), pct(memRes)),
+      hours: monthHours,
+      monthly: current === null ? { on_demand: null, reserved: null, spot: null, resources: null } : monthlyCost(svc.capacity, svc.cost, current, monthHours),
+      savings: current === null ? null : savings(svc.cost, current, pct(cpuRes), pct(memRes), monthHours),
     },
     budget,
     decision,

@@ -9,6 +9,7 @@ import https from 'node:https';
 import yaml from 'js-yaml';
 import type { ActuatorConfig } from '../config/schema.js';
 import { authHeader } from '../sources/prometheus-client.js';
+import { HpaActuator } from './actuator-hpa.js';
 
 export interface ActuationContext {
   service: string;
@@ -319,6 +320,8 @@ export function createActuator(cfg: ActuatorConfig): Actuator {
       return new KubernetesActuator(cfg);
     case 'command':
       return new CommandActuator(cfg);
+    case 'kubernetes-hpa':
+      return new HpaActuator(cfg, { connect: () => kubeConnection({ ...cfg, type: 'kubernetes', kind: 'Deployment' }), request });
   }
 }
 

@@ -26,6 +26,12 @@ function stepPath(series: TimeSeries, x: (t: number) => number, y: (v: number) =
     .join('');
 }
 
+/** One colour per service, in the order of the fleet list: the chart and its legend agree. */
+function serviceColor(theme: GrafanaTheme2, index: number): string {
+  const palette = theme.visualization.palette;
+  return theme.visualization.getColorByName(palette[index % palette.length]);
+}
+
 const last = (series: TimeSeries) => (series.values.length ? series.values[series.values.length - 1] : undefined);
 
 /**
@@ -38,8 +44,7 @@ export function FleetChart({ fleet, x, left, right, top, height }: Props) {
   const values = fleet.flatMap((f) => [...f.instances.values, ...f.recommended.values]);
   const max = Math.max(1, ...values);
   const y = (v: number) => top + height - 2 - (v / max) * (height - 8);
-  const colorOf = (i: number) =>
-    theme.visualization.getColorByName(theme.visualization.palette[i % theme.visualization.palette.length]);
+  const colorOf = (i: number) => serviceColor(theme, i);
   return (
     <g data-testid="decisions-fleet">
       <rect x={left} y={top} width={right - left} height={height} fill={theme.colors.background.secondary} />
@@ -86,8 +91,7 @@ export function FleetLegend({ fleet }: { fleet: FleetTrack[] }) {
   if (fleet.length === 0) {
     return null;
   }
-  const colorOf = (i: number) =>
-    theme.visualization.getColorByName(theme.visualization.palette[i % theme.visualization.palette.length]);
+  const colorOf = (i: number) => serviceColor(theme, i);
   return (
     <div className={styles.legend} data-testid="decisions-fleet-legend">
       {fleet.map((f, i) => (

@@ -56,7 +56,7 @@ function serve() {
 }
 
 /** Opens the host page with the given panel options and waits until the panel has rendered. */
-async function openPanel({ options, theme = 'dark', width = 720, height = 380, data = 'fixture', variables = {}, fieldConfig = { defaults: {}, overrides: [] } }) {
+async function openPanel({ options, theme = 'dark', width = 720, height = 380, data = 'fixture', variables = {}, fieldConfig = { defaults: {}, overrides: [] }, pluginVersion }) {
   const page = await browser.newPage();
   await page.setViewportSize({ width: width + 40, height: height + 40 });
   const errors = [];
@@ -70,6 +70,7 @@ async function openPanel({ options, theme = 'dark', width = 720, height = 380, d
     options: JSON.stringify(options),
     variables: JSON.stringify(variables),
     fieldConfig: JSON.stringify(fieldConfig),
+    ...(pluginVersion ? { pluginVersion } : {}),
   });
   page.setDefaultTimeout(5000);
   // The host bundle is a few MB; on a loaded 2-core machine its first load takes longer than an assertion should.
@@ -309,8 +310,8 @@ describe('the built panel in Chromium', () => {
     }
   });
 
-  it('draws the migrated currency of a panel saved with the old custom option', async () => {
-    const { page } = await openPanel({ options: { view: 'plan', planMetric: 'cost' }, fieldConfig: { defaults: { unit: 'currencyEUR' }, overrides: [] } });
+  it('draws costs in euros for a 0.1.0 panel saved with the old custom currency option, after its migration', async () => {
+    const { page } = await openPanel({ options: { view: 'plan', planMetric: 'cost', currency: 'EUR' }, pluginVersion: '0.1.0' });
     try {
       const text = await page.locator('[data-testid="headroom-panel"]').innerText();
       assert.ok(text.includes('budget €3K'), text);

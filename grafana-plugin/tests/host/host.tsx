@@ -96,10 +96,17 @@ async function main() {
   const theme = createTheme({ colors: { mode } });
   document.body.style.background = theme.colors.background.canvas;
 
+  // A panel saved by an older plugin version (`pluginVersion` given): Grafana runs the plugin's
+  // migration on the saved panel model before it applies the option defaults.
+  const pluginVersion = params.get('pluginVersion');
+  const saved = { id: 1, type: 'headroom-capacity-panel', pluginVersion: pluginVersion ?? undefined, options: optionsParam, fieldConfig: fieldConfigParam };
+  if (pluginVersion && plugin.onPanelMigration) {
+    saved.options = await plugin.onPanelMigration(saved);
+  }
   const { options, fieldConfig } = getPanelOptionsWithDefaults({
     plugin,
-    currentOptions: optionsParam,
-    currentFieldConfig: fieldConfigParam,
+    currentOptions: saved.options,
+    currentFieldConfig: saved.fieldConfig,
     isAfterPluginChange: false,
   });
 
