@@ -20,7 +20,7 @@ function range(values: number[]): [number, number] {
 }
 
 const day = (at: number, s: number) => new Date((at + s) * 1000).toISOString().slice(0, 10);
-const span = (s: number) => (s >= 2 * 86_400 ? `${num(s / 86_400, 0)} d` : `${num(s / 3600, 0)} h`);
+const span = (s: number) => (s >= 2 * 86_400 ? `${num(s / 86_400, 0)} d` : s >= 2 * 3600 ? `${num(s / 3600, 0)} h` : `${num(s / 60, 0)} min`);
 
 /** "between <date> and <date> (80 %)": the upper bound crosses first, the lower bound last. */
 export function exhaustionText(r: ExhaustionRange, at: number, horizonDays: number): string {
