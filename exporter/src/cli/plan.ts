@@ -61,10 +61,12 @@ export function renderPlan(p: ServicePlan, sourceKind: string): string {
   out.push(`Headroom capacity plan: ${p.service}  (${new Date(p.at * 1000).toISOString().slice(0, 16).replace('T', ' ')} UTC, source: ${sourceKind})`);
   out.push('');
   const lt = p.loadtest;
-  out.push('Load-test thresholds (concurrent users per instance)');
-  out.push(`  optimal ${lt.optimal} · warning ${lt.warning} · critical ${lt.critical} · maximum ${lt.maximum}`);
-  out.push(`  scale out at ${lt.scaleOut} · scale in at ${lt.scaleIn} · emergency at ${lt.emergency}`);
-  out.push('');
+  if (lt) {
+    out.push('Load-test thresholds (concurrent users per instance)');
+    out.push(`  optimal ${lt.optimal} · warning ${lt.warning} · critical ${lt.critical} · maximum ${lt.maximum}`);
+    out.push(`  scale out at ${lt.scaleOut} · scale in at ${lt.scaleIn} · emergency at ${lt.emergency}`);
+    out.push('');
+  }
   const r = p.recommendation;
   out.push('Now');
   const bases = Object.entries(r.bases)
