@@ -9,7 +9,7 @@ describe('queries', () => {
   });
 
   it.each([
-    ['plan', []],
+    ['plan', [METRICS.instances]],
     ['headroom', ['headroom_resource_utilization_ratio']],
     ['decisions', [METRICS.decisionTimestamp, METRICS.decisionCurrent, METRICS.decisionTarget, METRICS.instances, METRICS.recommendedInstances]],
   ] as const)('make the %s view read over the time range exactly %p', (view, ranged) => {

@@ -15,6 +15,8 @@ export const METRICS = {
   budgetMonthly: 'headroom_budget_monthly',
   budgetUsage: 'headroom_budget_usage_ratio',
   budgetForecast: 'headroom_budget_forecast_month_end_spend',
+  forecastInstances: 'headroom_forecast_instances',
+  forecastLearning: 'headroom_forecast_learning',
   utilization: 'headroom_resource_utilization_ratio',
   threshold: 'headroom_resource_threshold_ratio',
   resourceLimit: 'headroom_resource_limit',
@@ -44,7 +46,8 @@ function q(refId: string, metric: MetricName, range = false, matcher = ''): Pane
 
 export const QUERIES: Record<PanelView, PanelQuery[]> = {
   plan: [
-    q('A', METRICS.instances),
+    // A range query: its last sample is the count now, the samples before it the history the plan view draws.
+    q('A', METRICS.instances, true),
     q('B', METRICS.limitInstances),
     q('C', METRICS.projectedInstances),
     q('D', METRICS.projectedMonthlyCost),
@@ -52,6 +55,8 @@ export const QUERIES: Record<PanelView, PanelQuery[]> = {
     q('F', METRICS.budgetMonthly),
     q('G', METRICS.budgetUsage),
     q('H', METRICS.budgetForecast),
+    q('I', METRICS.forecastInstances),
+    q('J', METRICS.forecastLearning),
   ],
   headroom: [
     q('A', METRICS.utilization, true),

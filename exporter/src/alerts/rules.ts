@@ -329,6 +329,31 @@ export function budgetGroup(policy: Policy, svc: Service): RuleGroup {
   };
 }
 
+/** An input that was read before and has been missing for refresh.stale_after (never one that never existed). */
+export function inputMissingRule(policy: Policy, svc: Service): AlertingRule {
+  const staleAfter = policy.refresh.stale_after;
+  const impact = `Headroom's decisions for ${svc.name} are blocked by missing data (never a scale-in on missing data).`;
+  return {
+    alert: ALERTS.inputMissing,
+    // Inputs that were there and stopped: read once since the exporter started, or seen up within the window.
+    expr: [
+      `${sel('headroom_input_up', { service: svc.name })} == 0`,
+      `and on (service, signal) (`,
+      `  ${sel('headroom_input_last_success_timestamp_seconds', { service: svc.name })}`,
+      `  or max_over_time(${sel('headroom_input_up', { service: svc.name })}[${promDuration(ALERT_TIMING.inputSeenWindowSeconds)}]) == 1`,
+      `)`,
+    ].join('\n'),
+    for: promDuration(staleAfter),
+    labels: { headroom: 'health', service: svc.name, severity: 'warning' },
+    annotations: {
+      summary: `${svc.name}: input {{ $labels.signal }} has been missing for ${promDuration(staleAfter)}`,
+      description: `The exporter could not read the input {{ $labels.signal }} of ${svc.name} for ${promDuration(staleAfter)} (refresh.stale_after), after reading it before. ${impact} Run the signal's query in Prometheus and check the exporter's logs. An input that was never read (a new Prometheus, a history still being collected) does not page; it is in /api/v1/plan.`,
+      runbook_url: runbook(policy, ALERTS.inputMissing),
+      value: '{{ $value }}',
+    },
+  };
+}
+
 export function healthGroup(policy: Policy, svc: Service): RuleGroup {
   const staleAfter = policy.refresh.stale_after;
   const historyStale = ALERT_TIMING.historyStaleRefits * policy.refresh.history_interval;
@@ -338,25 +363,7 @@ export function healthGroup(policy: Policy, svc: Service): RuleGroup {
   return {
     name: `headroom.${svc.name}.health`,
     rules: [
-      {
-        alert: ALERTS.inputMissing,
-        // Inputs that were there and stopped: read once since the exporter started, or seen up within the window.
-        expr: [
-          `${sel('headroom_input_up', { service: svc.name })} == 0`,
-          `and on (service, signal) (`,
-          `  ${sel('headroom_input_last_success_timestamp_seconds', { service: svc.name })}`,
-          `  or max_over_time(${sel('headroom_input_up', { service: svc.name })}[${promDuration(ALERT_TIMING.inputSeenWindowSeconds)}]) == 1`,
-          `)`,
-        ].join('\n'),
-        for: promDuration(staleAfter),
-        labels: labels('warning'),
-        annotations: {
-          summary: `${svc.name}: input {{ $labels.signal }} has been missing for ${promDuration(staleAfter)}`,
-          description: `The exporter could not read the input {{ $labels.signal }} of ${svc.name} for ${promDuration(staleAfter)} (refresh.stale_after), after reading it before. ${impact} Run the signal's query in Prometheus and check the exporter's logs. An input that was never read (a new Prometheus, a history still being collected) does not page; it is in /api/v1/plan.`,
-          runbook_url: runbook(policy, ALERTS.inputMissing),
-          value: '{{ $value }}',
-        },
-      },
+      inputMissingRule(policy, svc),
       {
         alert: ALERTS.stale,
         expr: `time() - ${sel('headroom_last_refresh_success_timestamp_seconds', { cadence: 'signals' })} > ${staleAfter}`,

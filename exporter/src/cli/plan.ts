@@ -20,7 +20,7 @@ function range(values: number[]): [number, number] {
 }
 
 const day = (at: number, s: number) => new Date((at + s) * 1000).toISOString().slice(0, 10);
-const span = (s: number) => (s >= 2 * 86_400 ? `${num(s / 86_400, 0)} d` : `${num(s / 3600, 0)} h`);
+const span = (s: number) => (s >= 2 * 86_400 ? `${num(s / 86_400, 0)} d` : s >= 2 * 3600 ? `${num(s / 3600, 0)} h` : `${num(s / 60, 0)} min`);
 
 /** "between <date> and <date> (80 %)": the upper bound crosses first, the lower bound last. */
 export function exhaustionText(r: ExhaustionRange, at: number, horizonDays: number): string {
@@ -61,10 +61,12 @@ export function renderPlan(p: ServicePlan, sourceKind: string): string {
   out.push(`Headroom capacity plan: ${p.service}  (${new Date(p.at * 1000).toISOString().slice(0, 16).replace('T', ' ')} UTC, source: ${sourceKind})`);
   out.push('');
   const lt = p.loadtest;
-  out.push('Load-test thresholds (concurrent users per instance)');
-  out.push(`  optimal ${lt.optimal} · warning ${lt.warning} · critical ${lt.critical} · maximum ${lt.maximum}`);
-  out.push(`  scale out at ${lt.scaleOut} · scale in at ${lt.scaleIn} · emergency at ${lt.emergency}`);
-  out.push('');
+  if (lt) {
+    out.push('Load-test thresholds (concurrent users per instance)');
+    out.push(`  optimal ${lt.optimal} · warning ${lt.warning} · critical ${lt.critical} · maximum ${lt.maximum}`);
+    out.push(`  scale out at ${lt.scaleOut} · scale in at ${lt.scaleIn} · emergency at ${lt.emergency}`);
+    out.push('');
+  }
   const r = p.recommendation;
   out.push('Now');
   const bases = Object.entries(r.bases)

@@ -29,7 +29,7 @@ export const CATALOGUE = [
   g('headroom_config_last_reload_success_timestamp_seconds', [], 'seconds', 'Unix time of the last successful configuration (re)load.'),
   // Instances now
   g('headroom_instances', ['service'], 'instances', 'Instances running now (absent while unknown).'),
-  g('headroom_recommended_instances', ['service', 'basis'], 'instances', 'Instances recommended now per basis (loadtest, sessions, utilization, before limits) and final (the largest basis within limits).'),
+  g('headroom_recommended_instances', ['service', 'basis'], 'instances', 'Instances recommended now per basis (loadtest, sessions, utilization, demand: the requests or queue model of the capacity kind; before limits) and final (the largest basis within limits).'),
   g('headroom_limit_instances', ['service', 'limit'], 'instances', 'The limits on the instance count: limit="min" and "max" from the policy, "effective_min" the minimum in force now (min raised by the active schedule\'s min; no scale-in alert at or below it).'),
   // Resources
   g('headroom_resource_utilization_ratio', ['service', 'resource'], 'ratio', 'Used / per-instance limit of the resource.'),

@@ -167,7 +167,7 @@ export class HeadroomMetrics {
       set('headroom_resource_exhaustion_seconds', { resource }, h.exhaustionSeconds);
     }
 
-    for (const [threshold, key] of LOADTEST_KEYS) set('headroom_loadtest_users', { threshold }, p.loadtest[key]);
+    if (p.loadtest) for (const [threshold, key] of LOADTEST_KEYS) set('headroom_loadtest_users', { threshold }, p.loadtest[key]);
 
     const pr = p.projections;
     set('headroom_planning_scenario_info', { scenario: pr.planningScenario }, 1);

@@ -36,7 +36,24 @@ interface Line {
   points: Array<[number, number]>;
 }
 
-/** Instances (or monthly cost) per scenario over the horizons, with current count, limit and budget lines. */
+/** Share of the plot width the instance history takes when there is one. */
+const HISTORY_SHARE = 0.22;
+export const FORECAST_COLOR = 'text';
+
+/** The forecast band from now (the current count, when known) through every published horizon. */
+function forecastPoints(plan: PlanModel): Array<{ months: number; point: number; lower80: number; upper80: number }> {
+  const points = [...plan.forecast].map(([months, b]) => ({ months, ...b }));
+  if (points.length > 0 && plan.current !== undefined) {
+    points.unshift({ months: 0, point: plan.current, lower80: plan.current, upper80: plan.current });
+  }
+  return points;
+}
+
+/**
+ * Instances (or monthly cost) per scenario over the horizons, with current count, limit and budget
+ * lines; for instances also the history over the dashboard range and the exporter's forecast with
+ * its 80 % band.
+ */
 export function PlanChart({ plan, metric, scale, currency, width, height }: Props) {
   const theme = useTheme2();
   const styles = useStyles2(getStyles);
@@ -44,8 +61,17 @@ export function PlanChart({ plan, metric, scale, currency, width, height }: Prop
   const margin = { left: 44, right: compact ? 10 : 86, top: 10, bottom: 20 };
   const plotW = Math.max(10, width - margin.left - margin.right);
   const plotH = Math.max(10, height - margin.top - margin.bottom);
-  const maxHorizon = Math.max(1, ...plan.horizons);
-  const x = (months: number) => margin.left + (months / maxHorizon) * plotW;
+  const maxHorizon = Math.max(1, ...plan.horizons, ...plan.forecast.keys());
+  // The instance history gets the left part of the plot on its own time scale; the future the rest.
+  const history = metric === 'instances' && plan.history.length >= 2 ? plan.history : [];
+  const pastW = history.length > 0 ? Math.round(plotW * HISTORY_SHARE) : 0;
+  const x = (months: number) => margin.left + pastW + (months / maxHorizon) * (plotW - pastW);
+  const xPast = (time: number) => {
+    const [first, last] = [history[0][0], history[history.length - 1][0]];
+    return margin.left + ((time - first) / Math.max(1, last - first)) * pastW;
+  };
+  const band = metric === 'instances' ? forecastPoints(plan) : [];
+  const bandColor = theme.visualization.getColorByName(FORECAST_COLOR);
 
   const lines: Line[] = plan.scenarios.map((s, index) => {
     const points: Array<[number, number]> = plan.horizons
@@ -60,21 +86,41 @@ export function PlanChart({ plan, metric, scale, currency, width, height }: Prop
   const references: Array<{ label: string; value: number; color: string; testId: string }> = [];
   if (metric === 'instances') {
     if (plan.max !== undefined) {
-      references.push({ label: `max ${formatCount(plan.max)}`, value: plan.max, color: theme.colors.error.text, testId: 'plan-max-line' });
+      references.push({
+        label: `max ${formatCount(plan.max)}`,
+        value: plan.max,
+        color: theme.colors.error.text,
+        testId: 'plan-max-line',
+      });
     }
     if (plan.min !== undefined) {
-      references.push({ label: `min ${formatCount(plan.min)}`, value: plan.min, color: theme.colors.text.secondary, testId: 'plan-min-line' });
+      references.push({
+        label: `min ${formatCount(plan.min)}`,
+        value: plan.min,
+        color: theme.colors.text.secondary,
+        testId: 'plan-min-line',
+      });
     }
   } else if (plan.budget !== undefined) {
-    references.push({ label: `budget ${formatMoney(plan.budget, currency, true)}`, value: plan.budget, color: theme.colors.error.text, testId: 'plan-budget-line' });
+    references.push({
+      label: `budget ${formatMoney(plan.budget, currency, true)}`,
+      value: plan.budget,
+      color: theme.colors.error.text,
+      testId: 'plan-budget-line',
+    });
   }
 
-  const values = [...lines.flatMap((l) => l.points.map((p) => p[1])), ...references.map((r) => r.value)];
+  const values = [
+    ...lines.flatMap((l) => l.points.map((p) => p[1])),
+    ...references.map((r) => r.value),
+    ...band.flatMap((b) => [b.lower80, b.upper80]),
+    ...history.map((h) => h[1]),
+  ];
   const y = chooseScale(scale, values, margin.top + plotH, margin.top);
   const formatTick = (value: number) => (metric === 'cost' ? formatMoney(value, currency, true) : formatCompact(value));
-  const xTicks = [...new Set([metric === 'instances' && plan.current !== undefined ? 0 : undefined, ...plan.horizons])].filter(
-    (h): h is number => h !== undefined
-  );
+  const xTicks = [
+    ...new Set([metric === 'instances' && plan.current !== undefined ? 0 : undefined, ...plan.horizons]),
+  ].filter((h): h is number => h !== undefined);
   const labelledXTicks = new Set(thinTicks(xTicks, x, 34));
   const endLabels = compact
     ? []
@@ -106,7 +152,14 @@ export function PlanChart({ plan, metric, scale, currency, width, height }: Prop
   };
 
   return (
-    <svg className={styles.svg} width={width} height={height} data-testid="plan-chart" role="img" aria-label={`Projected ${metric} per scenario`}>
+    <svg
+      className={styles.svg}
+      width={width}
+      height={height}
+      data-testid="plan-chart"
+      role="img"
+      aria-label={`Projected ${metric} per scenario`}
+    >
       <g className={styles.grid}>
         {thinTicks(y.ticks, (t) => -y(t), 12).map((t) => (
           <g key={`y${t}`}>
@@ -127,9 +180,76 @@ export function PlanChart({ plan, metric, scale, currency, width, height }: Prop
           </g>
         ))}
       </g>
+      {history.length > 0 && (
+        <g data-testid="plan-history">
+          <title>{`instances over the dashboard range: ${formatCount(history[0][1])} → ${formatCount(history[history.length - 1][1])}`}</title>
+          <path
+            d={history.map(([t, v], i) => `${i ? 'L' : 'M'}${xPast(t).toFixed(1)},${y(v).toFixed(1)}`).join('')}
+            fill="none"
+            stroke={theme.colors.text.primary}
+            strokeWidth={1.5}
+          />
+          <line
+            x1={x(0)}
+            x2={x(0)}
+            y1={margin.top}
+            y2={margin.top + plotH}
+            stroke={theme.colors.text.secondary}
+            strokeDasharray="2 3"
+          />
+          <text
+            x={margin.left + pastW / 2}
+            y={height - 6}
+            textAnchor="middle"
+            className={styles.label}
+            fill={theme.colors.text.secondary}
+          >
+            history
+          </text>
+        </g>
+      )}
+      {band.length > 1 && (
+        <g data-testid="plan-forecast">
+          <title>{`forecast from the history${plan.learning ? ' (learning)' : ''}: ${band
+            .filter((b) => b.months > 0)
+            .map(
+              (b) =>
+                `${formatHorizon(b.months)} ${formatCount(b.point)} [${formatCount(b.lower80)}–${formatCount(b.upper80)}]`
+            )
+            .join(', ')} (80 %)`}</title>
+          <path
+            data-testid="plan-forecast-band"
+            d={`${band.map((b, i) => `${i ? 'L' : 'M'}${x(b.months).toFixed(1)},${y(b.upper80).toFixed(1)}`).join('')}${[
+              ...band,
+            ]
+              .reverse()
+              .map((b) => `L${x(b.months).toFixed(1)},${y(b.lower80).toFixed(1)}`)
+              .join('')}Z`}
+            fill={bandColor}
+            fillOpacity={plan.learning ? 0.12 : 0.2}
+            stroke="none"
+          />
+          <path
+            data-testid="plan-forecast-line"
+            d={band.map((b, i) => `${i ? 'L' : 'M'}${x(b.months).toFixed(1)},${y(b.point).toFixed(1)}`).join('')}
+            fill="none"
+            stroke={bandColor}
+            strokeWidth={2}
+            strokeDasharray="5 3"
+          />
+        </g>
+      )}
       {references.map((r) => (
         <g key={r.testId} data-testid={r.testId}>
-          <line x1={margin.left} x2={margin.left + plotW} y1={y(r.value)} y2={y(r.value)} stroke={r.color} strokeDasharray="6 4" strokeWidth={1.5} />
+          <line
+            x1={margin.left}
+            x2={margin.left + plotW}
+            y1={y(r.value)}
+            y2={y(r.value)}
+            stroke={r.color}
+            strokeDasharray="6 4"
+            strokeWidth={1.5}
+          />
           {endLabel(r.testId)}
         </g>
       ))}
@@ -154,7 +274,14 @@ export function PlanChart({ plan, metric, scale, currency, width, height }: Prop
       {metric === 'instances' && plan.current !== undefined && (
         <g data-testid="plan-current">
           <title>{`now: ${formatCount(plan.current)} instances`}</title>
-          <circle cx={x(0)} cy={y(plan.current)} r={4.5} fill={theme.colors.text.primary} stroke={theme.colors.background.primary} strokeWidth={1.5} />
+          <circle
+            cx={x(0)}
+            cy={y(plan.current)}
+            r={4.5}
+            fill={theme.colors.text.primary}
+            stroke={theme.colors.background.primary}
+            strokeWidth={1.5}
+          />
         </g>
       )}
     </svg>

@@ -8,7 +8,7 @@ import { formatCount, formatMoney, formatPercent, humanize } from '../format';
 import { markPlanRenderEnd, markPlanRenderStart } from '../perf';
 import { PlanMetric, PlanScale } from '../types';
 import { MissingNote } from './EmptyView';
-import { PlanChart, scenarioColor } from './PlanChart';
+import { FORECAST_COLOR, PlanChart, scenarioColor } from './PlanChart';
 
 interface Props {
   plan: PlanModel;
@@ -53,20 +53,28 @@ export function PlanView({ plan, metric, scale, currency, showSummary, width, he
 
   const missing = plan.missing;
   const hasLines = plan.scenarios.some((s) => s[metric].size > 0);
-  const overLimit = metric === 'cost' ? firstHorizonAbove(plan, 'cost', plan.budget) : firstHorizonAbove(plan, 'instances', plan.max);
+  const overLimit =
+    metric === 'cost' ? firstHorizonAbove(plan, 'cost', plan.budget) : firstHorizonAbove(plan, 'instances', plan.max);
   const hasBudget = plan.budget !== undefined || plan.forecastSpend !== undefined;
-  const summaryLines = showSummary ? 2 + (hasBudget ? 1 : 0) + (overLimit.length > 0 ? 1 : 0) : 0;
+  const showForecast = metric === 'instances' && plan.forecast.size > 0;
+  const summaryLines = showSummary
+    ? 2 + (hasBudget ? 1 : 0) + (overLimit.length > 0 ? 1 : 0) + (showForecast ? 1 : 0)
+    : 0;
   // Small panels drop the summary before the chart gets unreadable.
   const summaryVisible = summaryLines > 0 && height - summaryLines * SUMMARY_LINE_HEIGHT > 120;
   const legendItems = [
     ...(plan.service && plan.services.length > 1 ? [plan.service] : []),
     ...plan.scenarios.map((s) => `${humanize(s.name)}${s.planning ? ' (planning)' : ''}`),
     ...(metric === 'instances' && plan.current !== undefined ? [`● now ${formatCount(plan.current)}`] : []),
+    ...(showForecast ? [`Forecast (80 % band)${plan.learning ? ' learning' : ''}`] : []),
   ];
   const legendHeight = legendLines(legendItems, width) * LEGEND_LINE;
   const chartHeight = Math.max(
     60,
-    height - legendHeight - (missing.length ? NOTE_HEIGHT : 0) - (summaryVisible ? summaryLines * SUMMARY_LINE_HEIGHT + 6 : 0)
+    height -
+      legendHeight -
+      (missing.length ? NOTE_HEIGHT : 0) -
+      (summaryVisible ? summaryLines * SUMMARY_LINE_HEIGHT + 6 : 0)
   );
   const money = (value: number | undefined) => formatMoney(value, currency);
   const amount = (value: number | undefined) => (metric === 'cost' ? money(value) : formatCount(value));
@@ -87,13 +95,26 @@ export function PlanView({ plan, metric, scale, currency, showSummary, width, he
         {plan.service && plan.services.length > 1 && <span className={styles.service}>{plan.service}</span>}
         {plan.scenarios.map((s, index) => (
           <span key={s.name} className={styles.legendItem}>
-            <span className={styles.swatch} style={{ background: scenarioColor(theme, s.name, index), height: s.planning ? 4 : 2 }} />
+            <span
+              className={styles.swatch}
+              style={{ background: scenarioColor(theme, s.name, index), height: s.planning ? 4 : 2 }}
+            />
             {humanize(s.name)}
             {s.planning && <strong> (planning)</strong>}
           </span>
         ))}
         {metric === 'instances' && plan.current !== undefined && (
           <span className={styles.legendItem}>● now {formatCount(plan.current)}</span>
+        )}
+        {showForecast && (
+          <span className={styles.legendItem} data-testid="plan-forecast-legend">
+            <span
+              className={styles.swatch}
+              style={{ background: theme.visualization.getColorByName(FORECAST_COLOR), height: 8, opacity: 0.4 }}
+            />
+            Forecast (80 % band)
+            {plan.learning && <strong data-testid="plan-learning"> learning</strong>}
+          </span>
         )}
       </div>
       {summaryVisible && (
@@ -128,15 +149,34 @@ export function PlanView({ plan, metric, scale, currency, showSummary, width, he
               'No planning scenario published'
             )}
           </div>
+          {showForecast && <ForecastSummary plan={plan} horizons={horizons} />}
           {hasBudget && (
             <div data-testid="plan-budget">
-              Budget <strong>{money(plan.budget)}</strong>/month · forecast month-end {money(plan.forecastSpend)} · spent{' '}
-              {formatPercent(plan.budgetUsage)}
+              Budget <strong>{money(plan.budget)}</strong>/month · forecast month-end {money(plan.forecastSpend)} ·
+              spent {formatPercent(plan.budgetUsage)}
             </div>
           )}
         </div>
       )}
       <MissingNote missing={missing} />
+    </div>
+  );
+}
+
+/** "Forecast from the history: 9 [8–11] at 6 mo, 20 [17–24] at 12 mo (80 %)", and whether it is still learning. */
+function ForecastSummary({ plan, horizons }: { plan: PlanModel; horizons: number[] }) {
+  const shown = horizons.filter((h) => plan.forecast.has(h));
+  const at = shown.length > 0 ? shown : [...plan.forecast.keys()].slice(-2);
+  return (
+    <div data-testid="plan-forecast-summary">
+      Forecast from the history{plan.learning ? ' (learning: short history, wide band)' : ''}:{' '}
+      {at
+        .map((h) => {
+          const b = plan.forecast.get(h)!;
+          return `${formatCount(b.point)} [${formatCount(b.lower80)}–${formatCount(b.upper80)}] at ${h} mo`;
+        })
+        .join(', ')}{' '}
+      (80 %)
     </div>
   );
 }

@@ -23,7 +23,10 @@ function byKnownOrder(order: string[]) {
  * filter. Multi-value variables arrive as `{a,b}` (Prometheus formatting) or `a|b`.
  */
 export function parseServiceOption(text: string | undefined): string[] {
-  const trimmed = (text ?? '').trim().replace(/^\{(.*)\}$/, '$1').replace(/^\((.*)\)$/, '$1');
+  const trimmed = (text ?? '')
+    .trim()
+    .replace(/^\{(.*)\}$/, '$1')
+    .replace(/^\((.*)\)$/, '$1');
   if (trimmed === '' || trimmed.startsWith('$') || trimmed === 'All' || trimmed === '.*' || trimmed === '.+') {
     return [];
   }
@@ -72,8 +75,21 @@ export interface ScenarioPlan {
   planning: boolean;
 }
 
+/** The exporter's automatic forecast of instances at one horizon, with its 80 % band. */
+export interface ForecastBand {
+  point: number;
+  lower80: number;
+  upper80: number;
+}
+
 export interface PlanModel {
   service?: string;
+  /** horizon in months → forecast instances and band (headroom_forecast_instances). */
+  forecast: Map<number, ForecastBand>;
+  /** True while the exporter's forecast stands on less history than it needs (headroom_forecast_learning). */
+  learning: boolean;
+  /** Instance count over the dashboard range: [time ms, instances], oldest first. */
+  history: Array<[number, number]>;
   services: string[];
   current?: number;
   min?: number;
@@ -125,6 +141,9 @@ export function buildPlan(series: Series[], wanted: string[]): PlanModel {
   return {
     service,
     services,
+    forecast: forecastBands(pick(METRICS.forecastInstances)),
+    learning: single(METRICS.forecastLearning) === 1,
+    history: historyOf(pick(METRICS.instances)),
     current: single(METRICS.instances),
     min: limit('min'),
     max: limit('max'),
@@ -136,6 +155,40 @@ export function buildPlan(series: Series[], wanted: string[]): PlanModel {
     forecastSpend: single(METRICS.budgetForecast),
     missing: missingOf(series, EXPECTED_METRICS.plan, service),
   };
+}
+
+const BOUND_KEYS: Record<string, keyof ForecastBand> = { point: 'point', lower_80: 'lower80', upper_80: 'upper80' };
+
+/** Horizons where the point and both 80 % bounds are published. */
+export function forecastBands(series: Series[]): Map<number, ForecastBand> {
+  const partial = new Map<number, Partial<ForecastBand>>();
+  for (const s of series) {
+    const horizon = Number(s.labels.horizon_months);
+    const key = BOUND_KEYS[s.labels.bound ?? ''];
+    const value = finite(lastValue(s));
+    if (!key || !Number.isFinite(horizon) || value === undefined) {
+      continue;
+    }
+    partial.set(horizon, { ...partial.get(horizon), [key]: value });
+  }
+  const bands = new Map<number, ForecastBand>();
+  for (const [h, b] of [...partial].sort((a, c) => a[0] - c[0])) {
+    if (b.point !== undefined && b.lower80 !== undefined && b.upper80 !== undefined) {
+      bands.set(h, { point: b.point, lower80: b.lower80, upper80: b.upper80 });
+    }
+  }
+  return bands;
+}
+
+/** The longest series' finite samples with real times. */
+function historyOf(series: Series[]): Array<[number, number]> {
+  const longest = [...series].sort((a, b) => b.values.length - a.values.length)[0];
+  if (!longest) {
+    return [];
+  }
+  return longest.times
+    .map((t, i) => [t, longest.values[i]] as [number, number])
+    .filter(([t, v]) => Number.isFinite(t) && Number.isFinite(v));
 }
 
 /** Range of a metric across scenarios at one horizon, e.g. "6 months: 19–135 instances". */
@@ -317,7 +370,11 @@ export function decisionKind(action: string, blockedBy: string): DecisionKind {
  * and target counts come from the series with the same labels at the same sample. Decisions with
  * action "none" that nothing blocked are not events.
  */
-export function buildDecisions(series: Series[], wanted: string[], range?: { from: number; to: number }): DecisionsModel {
+export function buildDecisions(
+  series: Series[],
+  wanted: string[],
+  range?: { from: number; to: number }
+): DecisionsModel {
   const inService = (s: Series) => wanted.length === 0 || wanted.includes(s.labels.service);
   const relevant = series.filter(inService);
   const index = (metric: MetricName) =>
