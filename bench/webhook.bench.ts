@@ -20,7 +20,8 @@ function payload(): string {
   return JSON.stringify({
     receiver: 'headroom-scaler',
     status: 'firing',
-    alerts: [{ status: 'firing', labels, annotations: { summary: 'cpu 82 > 70', value: '82' }, startsAt: '2026-11-27T12:00:00Z', endsAt: '0001-01-01T00:00:00Z', generatorURL: 'http://127.0.0.1:9090/graph', fingerprint: 'bench0000000001' }],
+    // A real, recent startsAt: the scaler rejects firing alerts from the future or older than 30 days.
+    alerts: [{ status: 'firing', labels, annotations: { summary: 'cpu 82 > 70', value: '82' }, startsAt: new Date(Math.floor(Date.now() / 1000 - 60) * 1000).toISOString(), endsAt: '0001-01-01T00:00:00Z', generatorURL: 'http://127.0.0.1:9090/graph', fingerprint: 'bench0000000001' }],
     groupLabels: { service: 'svc_0', trigger: 'cpu_high' },
     commonLabels: labels,
     commonAnnotations: { summary: 'cpu 82 > 70' },

@@ -28,6 +28,7 @@ const YOUNG: readonly (HistoryStep & { enough: number })[] = [
  * history_days as learning. When nothing is enough, the daily read's reason stands.
  */
 export async function readHistory(source: Source, svc: Service, now: number): Promise<HistoryReading> {
+  if (svc.growth.history_query === undefined) return { ok: false, reason: 'no growth.history_query' };
   const daily = await source.readHistory(svc, now);
   if (daily.ok && daily.points.length >= DAILY_ENOUGH) return daily;
   for (const step of YOUNG) {

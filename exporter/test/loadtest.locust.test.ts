@@ -78,7 +78,7 @@ describe('headroom loadtest import on a real Locust run against the demo fleet',
     expect(out.loadtest.users).toEqual(CURVE.users);
     // What the fleet was configured to be: its curve, with the throughput closed-loop users give.
     const configured = analyzeLoadTest({
-      ...examplePolicy().services[0].capacity.loadtest,
+      ...examplePolicy().services[0].capacity.loadtest!,
       users: [...CURVE.users],
       response_time_ms: [...CURVE.responseTimeMs],
       cpu_percent: [...CURVE.cpuPercent],
@@ -103,7 +103,7 @@ describe('headroom loadtest import on a real Locust run against the demo fleet',
     expect(r.stdout).toContain('Thresholds (concurrent users per instance): optimal 5 · warning 10 · critical 15 · maximum 20');
     expect(r.stdout).toContain(`wrote capacity.loadtest of ${policyFile}`);
     const after = readFileSync(policyFile, 'utf8');
-    const written = loadPolicy(policyFile).services[0].capacity.loadtest;
+    const written = loadPolicy(policyFile).services[0].capacity.loadtest!;
     expect(written.users).toEqual(CURVE.users);
     expect(written.cpu_percent).toHaveLength(4);
     expect(analyzeLoadTest(written)).toMatchObject({ optimal: 5, warning: 10, critical: 15, maximum: 20 });

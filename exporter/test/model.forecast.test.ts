@@ -98,7 +98,7 @@ describe('growth forecasts', () => {
 
 describe('scenario projections', () => {
   const svc = exampleService();
-  const lt = analyzeLoadTest(svc.capacity.loadtest);
+  const lt = analyzeLoadTest(svc.capacity.loadtest!);
 
   it('compound from month 1 (seed used exponent 0 for month 1) without random noise', () => {
     const s = projectScenarios(svc, lt, 1000);

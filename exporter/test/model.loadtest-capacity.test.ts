@@ -7,17 +7,17 @@ const svc = exampleService();
 
 describe('load-test analysis of the seed baseline curve', () => {
   it('finds optimal 50, warning 150, critical 150 and maximum 250 users', () => {
-    const t = analyzeLoadTest(svc.capacity.loadtest);
+    const t = analyzeLoadTest(svc.capacity.loadtest!);
     expect({ optimal: t.optimal, warning: t.warning, critical: t.critical, maximum: t.maximum }).toEqual({ optimal: 50, warning: 150, critical: 150, maximum: 250 });
   });
 
   it('derives scale-out at 120, scale-in at 30 and emergency at 135 users', () => {
-    const t = analyzeLoadTest(svc.capacity.loadtest);
+    const t = analyzeLoadTest(svc.capacity.loadtest!);
     expect([t.scaleOut, t.scaleIn, t.emergency]).toEqual([120, 30, 135]);
   });
 
   it('reports the last point when no threshold is ever crossed', () => {
-    const flat = { ...svc.capacity.loadtest, error_percent: svc.capacity.loadtest.error_percent.map(() => 0) };
+    const flat = { ...svc.capacity.loadtest!, error_percent: svc.capacity.loadtest!.error_percent.map(() => 0) };
     expect(analyzeLoadTest(flat).maximum).toBe(300);
   });
 });
@@ -30,7 +30,7 @@ describe('capacity requirements at 2 sessions per user (seed TerminalSessionMetr
     { users: 1000, cpu: 40, memory: 31, instances: 10 },
     { users: 1500, cpu: 60, memory: 47, instances: 15 },
   ])('$users users need $cpu cores, $memory GB and $instances instances', ({ users, cpu, memory, instances }) => {
-    const r = capacityRequirements(svc.capacity, users);
+    const r = capacityRequirements(svc.capacity, users)!;
     expect([r.cpuCores, r.memoryGb, r.instances]).toEqual([cpu, memory, instances]);
     expect(r.totalSessions).toBe(users * 2);
   });

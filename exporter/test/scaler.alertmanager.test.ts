@@ -62,7 +62,8 @@ describe('real Alertmanager delivering to the scaler', () => {
     await pushAlert(firstStart);
     await waitFor('the actuator call', async () => orch.calls.length >= 1, 15_000);
     expect(orch.calls).toMatchObject([{ action: 'scale_out', target_instances: 7, service: 'terminal' }]);
-    const [acted] = await decisions();
+    // The orchestrator records the call before it answers; the decision is settled right after.
+    const acted = await waitFor('the decision to be settled', async () => (await decisions()).find((d) => d.status !== 'pending'), 5_000);
     expect(acted).toMatchObject({ status: 'done', current: 4, target: 7, notification: { kind: 'alertmanager', receiver: 'headroom-scaler', status: 'firing', value: 91 } });
     expect(acted.notification.groupKey).toContain('trigger="cpu_high"');
 

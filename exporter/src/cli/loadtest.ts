@@ -68,7 +68,7 @@ function pickService(policy: Policy | undefined, name: string | undefined): Serv
   return s;
 }
 
-const defaultCriteria = (): LoadTestCurve['criteria'] => policySchema.shape.services.element.shape.capacity.shape.loadtest.parse({ users: [1, 2], response_time_ms: [0, 0], error_percent: [0, 0], throughput_rps: [0, 0] }).criteria;
+const defaultCriteria = (): LoadTestCurve['criteria'] => policySchema.shape.services.element.shape.capacity.shape.loadtest.unwrap().parse({ users: [1, 2], response_time_ms: [0, 0], error_percent: [0, 0], throughput_rps: [0, 0] }).criteria;
 
 async function addResources(steps: LoadStep[], o: ImportOptions, policy: Policy | undefined, service: Service | undefined): Promise<void> {
   const configured = policy?.prometheus;
@@ -175,7 +175,7 @@ async function runImport(files: string[], o: ImportOptions, io: Io): Promise<voi
   const dup = steps.find((s, i) => i > 0 && steps[i - 1].users === s.users);
   if (dup) throw new UsageError(`${files.join(', ')}: ${dup.users} users appear in more than one file; expected one step per user count`);
   await addResources(steps, o, policy, service);
-  const curve = curveOfSteps(files.join(', '), steps, service?.capacity.loadtest.criteria ?? defaultCriteria());
+  const curve = curveOfSteps(files.join(', '), steps, service?.capacity.loadtest?.criteria ?? defaultCriteria());
   if (o.write) {
     const target = o.service ?? loadPolicy(o.write).services[0].name;
     writePolicy(o.write, target, curve, files.join(', '));

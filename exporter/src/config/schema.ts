@@ -103,21 +103,45 @@ const resource = z.strictObject({
   critical: positive,
 });
 
+/**
+ * The capacity model of a kind of workload; only what a kind needs is required (semantic.ts):
+ * - sessions: concurrent users and sessions (scaling_factors, loadtest), the seed's web app;
+ * - requests: requests per second, `requests.per_instance` each (an API, a web server);
+ * - queue: a backlog drained at `queue.throughput_per_instance` items/s each within `queue.drain_seconds`;
+ * - utilization: the triggers' proportional targets and the resources' thresholds only (a database, a VM).
+ */
+export const CAPACITY_KINDS = ['sessions', 'requests', 'queue', 'utilization'] as const;
+
 const capacity = z.strictObject({
+  kind: z.enum(CAPACITY_KINDS).default('sessions'),
   instance: z.strictObject({ cpu_cores: positive, memory_gb: positive, storage_gb: nonneg.default(0) }),
-  scaling_factors: z.strictObject({
-    sessions_per_cpu_core: positive,
-    sessions_per_gb_memory: positive,
-    websockets_per_cpu_core: positive,
-    max_sessions_per_instance: positive,
-  }),
+  scaling_factors: z
+    .strictObject({
+      sessions_per_cpu_core: positive,
+      sessions_per_gb_memory: positive,
+      websockets_per_cpu_core: positive,
+      max_sessions_per_instance: positive,
+    })
+    .optional(),
   sessions_per_user: positive.default(DEFAULTS.capacity.sessionsPerUser),
   buffer_ratio: nonneg.default(DEFAULTS.capacity.bufferRatio),
   min_buffer_instances: z.number().int().min(0).default(DEFAULTS.capacity.minBufferInstances),
   /** The signal that measures concurrent users (demand for the load-test basis). */
   users_signal: name.optional(),
+  /** kind requests: the signal of requests per second (kind count: the fleet's total; utilization: per instance). */
+  requests: z.strictObject({ signal: name, per_instance: positive }).optional(),
+  /** kind queue: backlog and arrivals, and what one instance drains. */
+  queue: z
+    .strictObject({
+      depth_signal: name,
+      /** Items arriving per second (a count signal); without it only the backlog is sized. */
+      arrival_signal: name.optional(),
+      throughput_per_instance: positive,
+      drain_seconds: positive,
+    })
+    .optional(),
   resources: z.array(resource).default([]),
-  loadtest,
+  loadtest: loadtest.optional(),
 });
 
 const scaleOutTrigger = z.strictObject({
@@ -185,7 +209,8 @@ const scaling = z.strictObject({
 });
 
 const growth = z.strictObject({
-  history_query: z.string().min(1),
+  /** PromQL of daily active users; without it a service has no growth projections (and no history input). */
+  history_query: z.string().min(1).optional(),
   history_days: z.number().int().min(28).max(3650).default(DEFAULTS.growth.historyDays),
   /** Long-term store for history_query (Thanos, Mimir, VictoriaMetrics); default: the live prometheus. */
   history_source: prometheus.optional(),
@@ -347,7 +372,7 @@ export type Signal = Service['signals'][number];
 export type ScalingPolicy = Service['scaling'];
 export type ScaleOutTrigger = ScalingPolicy['scale_out'][number];
 export type Schedule = ScalingPolicy['schedules'][number];
-export type LoadTestCurve = Service['capacity']['loadtest'];
+export type LoadTestCurve = NonNullable<Service['capacity']['loadtest']>;
 export type CapacityModel = Service['capacity'];
 export type GrowthModel = Service['growth'];
 export type CostModel = Service['cost'];

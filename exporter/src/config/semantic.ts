@@ -78,11 +78,28 @@ function checkService(c: Collector, svc: Raw, at: (string | number)[]) {
   c.dupes(svc.signals, [...at, 'signals']);
   c.dupes(scaling.scale_out, [...at, 'scaling', 'scale_out']);
   c.dupes(scaling.schedules, [...at, 'scaling', 'schedules']);
+  checkKind(c, capacity, [...at, 'capacity']);
+  if (obj(capacity.requests)) ref(['capacity', 'requests', 'signal'], obj(capacity.requests)!.signal);
+  if (obj(capacity.queue)) {
+    ref(['capacity', 'queue', 'depth_signal'], obj(capacity.queue)!.depth_signal);
+    if (obj(capacity.queue)!.arrival_signal !== undefined) ref(['capacity', 'queue', 'arrival_signal'], obj(capacity.queue)!.arrival_signal);
+  }
   checkResources(c, capacity, [...at, 'capacity']);
   checkLoadTest(c, obj(capacity.loadtest), [...at, 'capacity', 'loadtest']);
   checkTriggers(c, scaling, capacity, [...at, 'scaling']);
   checkLimitsAndSchedules(c, scaling, [...at, 'scaling']);
   checkGrowthAndCost(c, svc, at);
+}
+
+/** What each capacity kind needs (and nothing more). */
+const KIND_NEEDS: Record<string, string[]> = { sessions: ['scaling_factors', 'loadtest'], requests: ['requests'], queue: ['queue'], utilization: [] };
+
+function checkKind(c: Collector, capacity: Raw, at: (string | number)[]) {
+  const kind = capacity.kind ?? 'sessions';
+  if (typeof kind !== 'string' || !(kind in KIND_NEEDS)) return;
+  for (const key of KIND_NEEDS[kind]) {
+    if (capacity[key] === undefined) c.error([...at, key], `expected ${key} for capacity.kind ${kind} (or a kind that does not need it: ${Object.keys(KIND_NEEDS).filter((k) => !KIND_NEEDS[k].includes(key)).join(', ')})`, undefined);
+  }
 }
 
 /** warning < critical <= limit, per resource. */

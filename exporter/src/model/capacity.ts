@@ -13,8 +13,9 @@ export interface CapacityRequirements {
  * Resources for a number of concurrent users (seed: TerminalSessionMetrics.calculateCapacityRequirements):
  * one WebSocket per user, `sessions_per_user` sessions each.
  */
-export function capacityRequirements(cap: CapacityModel, targetUsers: number): CapacityRequirements {
+export function capacityRequirements(cap: CapacityModel, targetUsers: number): CapacityRequirements | null {
   const f = cap.scaling_factors;
+  if (!f) return null;
   const totalSessions = targetUsers * cap.sessions_per_user;
   const websockets = targetUsers;
   return {

@@ -32,8 +32,9 @@ export interface ServiceInputs {
   spendToDate: Reading;
 }
 
-export type Basis = 'loadtest' | 'sessions' | 'utilization';
-export const BASES: readonly Basis[] = ['loadtest', 'sessions', 'utilization'];
+/** demand: the capacity kind's own model (requests per second, or a queue's backlog and arrivals). */
+export type Basis = 'loadtest' | 'sessions' | 'utilization' | 'demand';
+export const BASES: readonly Basis[] = ['loadtest', 'sessions', 'utilization', 'demand'];
 
 export interface Recommendation {
   /** Instances to run now, within [min, max]; null when no basis has data. */
@@ -56,7 +57,8 @@ export interface ServicePlan {
   at: number;
   current: number | null;
   inputs: Record<string, { ok: boolean; value: number | null; reason?: string }>;
-  loadtest: LoadTestThresholds;
+  /** Null for capacity kinds without a load-test curve. */
+  loadtest: LoadTestThresholds | null;
   recommendation: Recommendation;
   headroom: ResourcePlan[];
   projections: {
@@ -77,12 +79,37 @@ export interface ServicePlan {
 
 const val = (r: Reading | undefined): number | null => (r && r.ok ? r.value : null);
 
-export function recommend(svc: Service, lt: LoadTestThresholds, inputs: ServiceInputs): Recommendation {
+/**
+ * Instances the kind's demand needs before the buffer: requests per second / per_instance (a count
+ * signal is the fleet's total, a utilization one per instance), or (arrivals + backlog / drain_seconds)
+ * / throughput_per_instance for a queue. Null for the other kinds and while an input is missing.
+ */
+export function demandInstances(svc: Service, inputs: ServiceInputs): number | null {
+  const cap = svc.capacity;
+  const current = val(inputs.current);
+  if (cap.kind === 'requests' && cap.requests) {
+    const v = val(inputs.signals[cap.requests.signal]);
+    const perInstance = svc.signals.find((s) => s.name === cap.requests!.signal)?.kind === 'utilization';
+    const total = v === null || (perInstance && current === null) ? null : perInstance ? v * current! : v;
+    return total === null ? null : Math.ceil(total / cap.requests.per_instance - 1e-9);
+  }
+  if (cap.kind === 'queue' && cap.queue) {
+    const q = cap.queue;
+    const depth = val(inputs.signals[q.depth_signal]);
+    const arrival = q.arrival_signal ? val(inputs.signals[q.arrival_signal]) : 0;
+    if (depth === null || arrival === null) return null;
+    return Math.ceil((arrival + depth / q.drain_seconds) / q.throughput_per_instance - 1e-9);
+  }
+  return null;
+}
+
+export function recommend(svc: Service, lt: LoadTestThresholds | null, inputs: ServiceInputs): Recommendation {
   const cap = svc.capacity;
   const users = cap.users_signal ? val(inputs.signals[cap.users_signal]) : null;
   const current = val(inputs.current);
   const withBuffer = (n: number) => n + bufferInstances(cap, n);
   const requirements = users === null ? null : capacityRequirements(cap, users);
+  const demand = demandInstances(svc, inputs);
   let utilization: number | null = null;
   if (current !== null) {
     for (const t of svc.scaling.scale_out) {
@@ -91,9 +118,10 @@ export function recommend(svc: Service, lt: LoadTestThresholds, inputs: ServiceI
     }
   }
   const bases: Record<Basis, number | null> = {
-    loadtest: users === null ? null : withBuffer(loadTestInstances(users, lt.optimal)),
+    loadtest: users === null || lt === null ? null : withBuffer(loadTestInstances(users, lt.optimal)),
     sessions: requirements === null ? null : withBuffer(requirements.instances),
     utilization,
+    demand: demand === null ? null : withBuffer(demand),
   };
   let basis: Basis | null = null;
   for (const b of BASES) if (bases[b] !== null && (basis === null || bases[b]! > bases[basis]!)) basis = b;
@@ -114,7 +142,8 @@ export function planService(
   state: DecisionState,
   opts: { budgetGuard: 'off' | 'warn' | 'block'; historyReason?: string } = { budgetGuard: 'off' },
 ): ServicePlan {
-  const lt = analyzeLoadTest(svc.capacity.loadtest);
+  // Only the sessions kind has a load-test curve (users per instance), which projections need.
+  const lt = svc.capacity.loadtest ? analyzeLoadTest(svc.capacity.loadtest) : null;
   const now = inputs.now;
   const current = val(inputs.current);
   const planning = svc.growth.scenarios.find((s) => s.name === svc.growth.planning_scenario)!;
@@ -126,9 +155,9 @@ export function planService(
   });
 
   const currentDailyUsers = history ? history.lastValue : null;
-  const scenarios = currentDailyUsers === null ? [] : projectScenarios(svc, lt, currentDailyUsers);
-  const models = history ? projectModels(svc, lt, history) : [];
-  const forecast = history ? projectForecast(svc, lt, history) : null;
+  const scenarios = currentDailyUsers === null || lt === null ? [] : projectScenarios(svc, lt, currentDailyUsers);
+  const models = history && lt ? projectModels(svc, lt, history) : [];
+  const forecast = history && lt ? projectForecast(svc, lt, history) : null;
 
   const cpuRes = svc.capacity.resources.find((r) => r.name === 'cpu');
   const memRes = svc.capacity.resources.find((r) => r.name === 'memory');
@@ -169,7 +198,7 @@ export function planService(
       forecast,
       models,
       selectedModel: forecast?.chosen ?? null,
-      ...(history ? {} : { reason: opts.historyReason ?? 'no history' }),
+      ...(lt === null ? { reason: `capacity.kind ${svc.capacity.kind} has no users-per-instance curve (capacity.loadtest) to project users onto instances` } : history ? {} : { reason: opts.historyReason ?? 'no history' }),
     },
     cost: {
       currency: svc.cost.currency,

@@ -31,7 +31,7 @@ export interface ScenarioProjection {
 /** Instances needed for a number of daily active users: load-test and session bases, plus buffer. */
 export function instancesForUsers(svc: Service, lt: LoadTestThresholds, dailyUsers: number): { concurrentUsers: number; instances: number } {
   const concurrentUsers = dailyUsers * svc.growth.concurrency_ratio;
-  const required = Math.max(loadTestInstances(concurrentUsers, lt.optimal), capacityRequirements(svc.capacity, concurrentUsers).instances);
+  const required = Math.max(loadTestInstances(concurrentUsers, lt.optimal), capacityRequirements(svc.capacity, concurrentUsers)?.instances ?? 0);
   return { concurrentUsers, instances: Math.max(svc.scaling.limits.min, required + bufferInstances(svc.capacity, required)) };
 }
 

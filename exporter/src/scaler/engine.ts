@@ -122,8 +122,8 @@ export class IntentEngine {
       const budget = plan.action === 'scale_out' ? this.budgetFor(svc, now, cur) : {};
       const d = decisionPolicy(svc, plan, this.decisionInput(plan, now, cur, budget.check), st);
       const acts = d.action !== 'none' && d.current !== null && d.target !== null;
-      const rec = this.record(plan, n, key, now, d, cur, budget.warning);
       const seq = snap.version + 1;
+      const rec = { ...this.record(plan, n, key, now, d, cur, budget.warning), ...(acts ? { sequence: seq } : {}) };
       const state: ScalerState | null = acts
         ? { ...st, intent: { seq, key, action: d.action as 'scale_out' | 'scale_in', trigger: d.trigger ?? plan.trigger, from: d.current!, target: d.target!, at: now, leaseUntil: rec.leaseUntil!, schedule: d.scheduleApplied } }
         : d.scheduleApplied

@@ -42,8 +42,6 @@ export interface Scaler {
   listDecisions(q?: ListQuery): Promise<ListPage>;
   /** Applies a new policy; throws (and keeps the old one) when its token source yields no token. */
   updatePolicy(policy: Policy): void;
-  /** Whether `policy` can be applied: its token (null when it has none); throws TokenSourceError. */
-  tokenFor(policy: Policy): string | null;
   close(): Promise<void>;
   /** True when requests must carry the bearer token (for assertSafeListen). */
   readonly authEnabled: boolean;
@@ -110,7 +108,6 @@ export async function createScaler(opts: ScalerOptions): Promise<Scaler> {
     },
     state: async (service) => (await store.snapshot(service)).state,
     listDecisions: (q = {}) => store.list(q),
-    tokenFor: (next) => resolveWebhookToken(next.scaler, env),
     updatePolicy(next) {
       const nextToken = resolveWebhookToken(next.scaler, env);
       const prevStore = JSON.stringify(policy.scaler.store);

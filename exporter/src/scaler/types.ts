@@ -76,6 +76,8 @@ export interface RecordedDecision {
   /** What the policy asked for before blocks (equals target when acting; absent in records written before it existed). */
   wanted?: number | null;
   blockedBy: ScalerBlockReason[];
+  /** For an acting decision, the intent's per-service sequence number (carried by the actuator call). */
+  sequence?: number;
   confidence: number;
   reasons: string[];
   warnings: string[];

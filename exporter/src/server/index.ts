@@ -87,16 +87,57 @@ async function startScaler(opts: ServeOptions, factory: ScalerFactory, policy: P
   return scaler;
 }
 
+type ReloadResult = { ok: true } | { ok: false; error: string };
+
+/**
+ * The reload of `headroom serve` (SIGHUP, POST /-/reload): one at a time; a policy that fails to
+ * load, or would break the webhook's authentication invariant, is refused and the old one kept.
+ */
+function reloader(
+  opts: ServeOptions,
+  live: { policy: Policy; source: Source },
+  d: { scaler: ScalerApi | null; refresher: Refresher; metrics: HeadroomMetrics; clock: () => number },
+): () => Promise<ReloadResult> {
+  const { logger } = opts;
+  let reloading: Promise<ReloadResult> = Promise.resolve({ ok: true });
+  const reject = (error: string, problems: string[]) => {
+    d.metrics.setReload(false, d.clock());
+    logger.error({ file: opts.configFile, problems }, `configuration reload rejected, the previous policy is kept: ${error}`);
+    return { ok: false as const, error };
+  };
+  const once = async (): Promise<ReloadResult> => {
+    let next: Policy;
+    try {
+      next = loadPolicy(opts.configFile);
+      if (d.scaler) webhookAuthInvariant(opts, next);
+      d.scaler?.updatePolicy(next);
+    } catch (e) {
+      const problems = e instanceof ConfigError ? e.problems : [(e as Error).message];
+      return reject(problems.join('\n'), problems);
+    }
+    const sourceChanged = JSON.stringify([next.prometheus ?? null, next.refresh.max_sample_age]) !== JSON.stringify([live.policy.prometheus ?? null, live.policy.refresh.max_sample_age]);
+    if (!opts.source && sourceChanged) live.source = await createSource(next);
+    live.policy = next;
+    d.scaler?.setSource?.(live.source);
+    d.refresher.setPolicy(live.policy, live.source);
+    d.metrics.setReload(true, d.clock());
+    logger.info({ file: opts.configFile, services: live.policy.services.length, source: live.source.kind }, 'configuration reloaded');
+    await d.refresher.refresh();
+    return { ok: true as const };
+  };
+  return () => (reloading = reloading.then(once));
+}
+
 /** Starts the exporter: loads the policy, mounts the scaler, serves HTTP(S) and runs the refresh loop. */
 export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
   const { logger } = opts;
   const clock = opts.clock ?? (() => Date.now() / 1000);
   const { host, port } = parseListen(opts.listen);
   const web = opts.webConfigFile ? loadWebConfig(opts.webConfigFile) : {};
-  let policy = loadPolicy(opts.configFile);
+  const policy = loadPolicy(opts.configFile);
   const metrics = new HeadroomMetrics(opts.version);
   metrics.setReload(true, clock());
-  let source = opts.source ?? (await createSource(policy));
+  const source = opts.source ?? (await createSource(policy));
 
   const factory = opts.scalerFactory === undefined ? defaultScalerFactory : opts.scalerFactory;
   const scaler = factory ? await startScaler(opts, factory, policy, source, clock, metrics) : null;
@@ -104,45 +145,15 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
 
   const refresher = new Refresher({ policy, source, metrics, logger, clock, state: scaler ? (s) => scaler!.state(s) : undefined });
 
-  let reloading: Promise<{ ok: true } | { ok: false; error: string }> = Promise.resolve({ ok: true });
-  const reject = (error: string, problems: string[]) => {
-    metrics.setReload(false, clock());
-    logger.error({ file: opts.configFile, problems }, `configuration reload rejected, the previous policy is kept: ${error}`);
-    return { ok: false as const, error };
-  };
-  const reload = () => {
-    reloading = reloading.then(async () => {
-      let next: Policy;
-      try {
-        next = loadPolicy(opts.configFile);
-        if (scaler) webhookAuthInvariant(opts, next);
-      } catch (e) {
-        const problems = e instanceof ConfigError ? e.problems : [(e as Error).message];
-        return reject(problems.join('\n'), problems);
-      }
-      try {
-        scaler?.updatePolicy(next);
-      } catch (e) {
-        return reject((e as Error).message, [(e as Error).message]);
-      }
-      if (!opts.source && JSON.stringify(next.prometheus ?? null) !== JSON.stringify(policy.prometheus ?? null)) source = await createSource(next);
-      policy = next;
-      scaler?.setSource?.(source);
-      refresher.setPolicy(policy, source);
-      metrics.setReload(true, clock());
-      logger.info({ file: opts.configFile, services: policy.services.length, source: source.kind }, 'configuration reloaded');
-      await refresher.refresh();
-      return { ok: true as const };
-    });
-    return reloading;
-  };
+  const live = { policy, source };
+  const reload = reloader(opts, live, { scaler, refresher, metrics, clock });
 
   const app = createApp({
     refresher,
     metrics,
     logger,
     scaler,
-    services: () => policy.services.map((s) => s.name),
+    services: () => live.policy.services.map((s) => s.name),
     reload,
     enableLifecycle: opts.enableLifecycle ?? false,
     users: web.users,
@@ -159,7 +170,7 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
   const bound = (server.address() as AddressInfo).port;
   const scheme = web.tls ? 'https' : 'http';
   const url = `${scheme}://${host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host}:${bound}`;
-  logger.info({ url, config: opts.configFile, source: source.kind, services: policy.services.length, tls: !!web.tls, basicAuth: !!web.users, lifecycle: !!opts.enableLifecycle }, `headroom serve listening on ${url}`);
+  logger.info({ url, config: opts.configFile, source: live.source.kind, services: live.policy.services.length, tls: !!web.tls, basicAuth: !!web.users, lifecycle: !!opts.enableLifecycle }, `headroom serve listening on ${url}`);
   refresher.start();
 
   let closing: Promise<void> | null = null;
@@ -168,7 +179,7 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
     port: bound,
     refresher,
     metrics,
-    policy: () => policy,
+    policy: () => live.policy,
     reload,
     close: () =>
       (closing ??= (async () => {

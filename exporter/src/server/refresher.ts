@@ -107,6 +107,7 @@ export class Refresher {
     let historySeconds: number | null = null;
 
     const due = policy.services.filter((s) => {
+      if (s.growth.history_query === undefined) return false;
       const h = this.history.get(s.name);
       return !h || h.fit === null || now - h.fetchedAt >= policy.refresh.history_interval;
     });
@@ -191,7 +192,8 @@ export class Refresher {
     const readings: [string, Reading][] = svc.signals.map((s) => [s.name, inputs.signals[s.name] ?? { ok: false, reason: 'not read' }]);
     readings.push(['instances', inputs.current]);
     readings.push(['spend', inputs.spendToDate]);
-    readings.push(['history', hist?.fit ? { ok: true, value: hist.fit.lastValue } : { ok: false, reason: hist?.reason ?? 'not read yet' }]);
+    // A service without growth.history_query has no history input (nothing to be missing).
+    if (svc.growth.history_query !== undefined) readings.push(['history', hist?.fit ? { ok: true, value: hist.fit.lastValue } : { ok: false, reason: hist?.reason ?? 'not read yet' }]);
     // A trigger's window query can fail while its signal's instant query succeeds.
     const windowFailures: string[] = [];
     for (const t of svc.scaling.scale_out) {

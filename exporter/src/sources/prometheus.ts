@@ -208,6 +208,7 @@ export class PrometheusSource implements Source {
     const every = step?.stepSeconds ?? DAY_SECONDS;
     const end = Math.floor(now / every) * every;
     const start = end - (step ? step.seconds - every : (svc.growth.history_days - 1) * DAY_SECONDS);
+    if (!svc.growth.history_query) return { ok: false, reason: 'no growth.history_query' };
     const r = await this.historyClient(svc).range(svc.growth.history_query, start, end, every);
     if (!r.ok) return svc.growth.history_source ? { ok: false, reason: `history_source ${svc.growth.history_source.url}: ${r.reason}` } : r;
     if (r.series.length === 0) return { ok: false, reason: 'no series (empty result)' };
