@@ -43,7 +43,7 @@ export async function refreshHistory(source: Source, svc: Service, now: number):
   const h = await readHistory(source, svc, now);
   if (!h.ok) return { fit: null, reason: h.reason, fetchedAt: now };
   const fit = fitHistory(svc, h.points);
-  if (fit) {
+  if (fit && svc.capacity.loadtest) {
     // Projections of a fit do not depend on the current inputs: compute (and cache) them on this slow cadence.
     const lt = analyzeLoadTest(svc.capacity.loadtest);
     projectForecast(svc, lt, fit);
