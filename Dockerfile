@@ -11,18 +11,21 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
+COPY packages/contract/package.json packages/contract/
 COPY exporter/package.json exporter/
 COPY grafana-plugin/package.json grafana-plugin/
 RUN npm ci --workspace exporter --omit=dev --ignore-scripts --no-audit --no-fund \
  && npm rebuild better-sqlite3
 
-# The compiled exporter (esbuild: TypeScript to ES modules, one file per source file).
+# The compiled exporter and its contract package (esbuild: TypeScript to ES modules).
 FROM node:20-slim AS compile
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY packages/contract/package.json packages/contract/
 COPY exporter/package.json exporter/
 COPY grafana-plugin/package.json grafana-plugin/
 RUN npm ci --workspace exporter --ignore-scripts --no-audit --no-fund
+COPY packages/contract packages/contract
 COPY exporter/scripts exporter/scripts
 COPY exporter/src exporter/src
 RUN npm run build -w exporter
@@ -32,6 +35,7 @@ WORKDIR /app
 ENV NODE_ENV=production
 # package.json files and node_modules (the root's and whatever npm did not hoist).
 COPY --from=deps /app /app
+COPY --from=compile /app/packages/contract/dist packages/contract/dist
 COPY --from=compile /app/exporter/dist exporter/dist
 COPY exporter/bin exporter/bin
 COPY headroom.yml ./

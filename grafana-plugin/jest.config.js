@@ -12,5 +12,12 @@ module.exports = {
     // d3-color 3.1.1 (via @grafana/ui) ships .mjs only; without this jest cannot import it.
     '^.+\\.mjs$': base.transform['^.+\\.(t|j)sx?$'],
   },
+  // The contract package's TypeScript source (webpack bundles its dist/; jest reads the source).
+  moduleNameMapper: {
+    ...base.moduleNameMapper,
+    '^@headroom/contract$': '<rootDir>/../packages/contract/src/index.ts',
+    // The contract's sources import './x.js' for './x.ts' (Node ESM); jest resolves them without it.
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
   testTimeout: 20000,
 };

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// `npm run build -w exporter`: transpiles exporter/src to exporter/dist (ES modules, source maps), one
-// output file per source file. Type checking is `npm run typecheck`; this step only strips types, so
+// `npm run build -w exporter`: builds the contract package the exporter imports
+// (packages/contract/dist), then transpiles exporter/src to exporter/dist (ES modules, source maps),
+// one output file per source file. Type checking is `npm run typecheck`; this step only strips types, so
 // it takes well under a second and `npm start` can run it every time.
 import { build } from 'esbuild';
 import { readdirSync, rmSync } from 'node:fs';
@@ -8,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+await import(path.join(root, '../packages/contract/build.mjs'));
 const src = path.join(root, 'src');
 const entryPoints = readdirSync(src, { recursive: true })
   .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))

@@ -42,6 +42,18 @@ describe('headroom, run from the image file tree', () => {
     expect(stdout).toContain('Headroom capacity plan: terminal');
   });
 
+  it('finds the committed Grafana provisioning up to date (dashboards --check), with no plugin source in the tree', async () => {
+    expect(existsSync(path.join(app, 'grafana-plugin', 'src'))).toBe(false);
+    const { stdout } = await headroom(['dashboards', '--check', '--config', path.join(ROOT, 'deploy/headroom.compose.yml'), '--out', path.join(ROOT, 'provisioning')]);
+    expect(stdout).toContain('up to date with');
+  });
+
+  it('writes the dashboards of the example policy', async () => {
+    const out = path.join(app, 'provisioning-out');
+    const { stdout } = await headroom(['dashboards', '--config', 'headroom.yml', '--out', out]);
+    expect(stdout).toContain(`wrote ${out}/dashboards/headroom-overview.json`);
+  });
+
   it('finds the committed alert rules up to date (rules --check)', async () => {
     const { stdout } = await headroom(['rules', '--check', '--config', 'headroom.yml', '--out', path.join(ROOT, 'alerts')]);
     expect(stdout).toContain('generated files up to date with headroom.yml');
@@ -49,7 +61,12 @@ describe('headroom, run from the image file tree', () => {
 
   it('serves /metrics and stops cleanly on SIGTERM', async () => {
     const port = await freePort();
-    const proc = spawn(process.execPath, ['exporter/bin/headroom.js', 'serve', '--config', 'headroom.yml', '--listen', `127.0.0.1:${port}`], { cwd: app, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, ['exporter/bin/headroom.js', 'serve', '--config', 'headroom.yml', '--listen', `127.0.0.1:${port}`], {
+      cwd: app,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // The example policy's scaler.token_env.
+      env: { ...process.env, HEADROOM_WEBHOOK_TOKEN: 'image-test-token' },
+    });
     let log = '';
     proc.stderr.on('data', (d) => (log += d));
     try {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CATALOGUE } from '../src/metrics/catalogue.js';
+import { CATALOGUE, SCALER_CATALOGUE } from '@headroom/contract';
 import { METRICS_DOC_PATH, renderMetricsDoc } from '../src/metrics/doc.js';
 import { ROOT } from './helpers.js';
 
@@ -20,5 +20,10 @@ describe('the metric catalogue', () => {
     for (const m of CATALOGUE) expect([m.name, [...m.labels]]).toEqual([m.name, promised.get(m.name)]);
     const exporterMetrics = [...promised.keys()].filter((n) => !n.startsWith('headroom_scaler_'));
     expect(CATALOGUE.map((m) => m.name).sort()).toEqual(exporterMetrics.sort());
+  });
+
+  it("declares the scaler's metrics with the labels docs/CONTRACTS.md promises", () => {
+    const contracts = readFileSync(path.join(ROOT, 'docs/CONTRACTS.md'), 'utf8');
+    for (const m of SCALER_CATALOGUE) expect(contracts, m.name).toContain(`\`${m.name}\``);
   });
 });

@@ -8,32 +8,44 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import yaml from 'js-yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildProvisioning, diffProvisioning, loadPanelQueries, PROVISIONING, type PanelQueries } from '../src/provisioning/index.js';
+import { PROMETHEUS_DATASOURCE, QUERIES, type PanelView } from '@headroom/contract';
+import { loadPolicy } from '../src/config/load.js';
+import { staleGenerated } from '../src/generated.js';
+import { buildProvisioning, PROVISIONING, provisioningOptions } from '../src/provisioning/index.js';
 import { buildDeployFiles } from '../src/demo-fleet/deploy.js';
-import { ROOT, examplePolicy, runCli } from './helpers.js';
+import { alertmanagerConfig } from '../src/alerts/alertmanager.js';
+import { promDuration } from '../src/alerts/format.js';
+import { ALERTS, isAlert, ruleGroups } from '../src/alerts/rules.js';
+import { writePolicy } from './support/serve.js';
+import { ROOT, runCli } from './helpers.js';
 import { exec, tempDir } from './support/processes.js';
 
 const OUT = path.join(ROOT, 'provisioning');
+/** provisioning/ is mounted by docker-compose.yml, whose exporter runs the compose policy. */
+const POLICY_FILE = path.join(ROOT, 'deploy/headroom.compose.yml');
+const composePolicy = () => loadPolicy(POLICY_FILE);
 let files: Record<string, string>;
-let queries: PanelQueries;
 
-beforeAll(async () => {
-  queries = await loadPanelQueries();
-  files = buildProvisioning(examplePolicy(), queries);
+beforeAll(() => {
+  files = buildProvisioning(composePolicy(), provisioningOptions(composePolicy(), { configName: path.basename(POLICY_FILE) }));
 });
 
 const dashboard = () => JSON.parse(files['dashboards/headroom-overview.json']) as { panels: any[]; templating: { list: any[] }; uid: string; refresh: string };
 const doc = (rel: string) => yaml.load(files[rel]) as any;
 
 describe('provisioning/', () => {
-  it('is what `headroom dashboards` generates from headroom.yml (regenerate and diff)', () => {
-    expect(diffProvisioning(OUT, files)).toEqual([]);
+  it('is what `headroom dashboards` generates from the compose policy (regenerate and diff)', async () => {
+    expect(staleGenerated(OUT, files)).toEqual([]);
+    const r = await runCli(['dashboards', '--check', '--config', POLICY_FILE, '--out', OUT]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
   });
 
   it('type-checks the dashboard against @grafana/schema Dashboard and the panel options against the plugin', async () => {
     const dir = path.join(ROOT, 'exporter/.tmp/provisioning-check');
     mkdirSync(dir, { recursive: true });
-    const d = dashboard();
+    // __inputs and __requires are the import format's metadata, not part of the dashboard model.
+    const { __inputs: _inputs, __requires: _requires, ...d } = dashboard() as ReturnType<typeof dashboard> & { __inputs: unknown; __requires: unknown };
     const options = d.panels.filter((p) => p.type === PROVISIONING.panelType).map((p) => p.options);
     const file = path.join(dir, 'dashboard-check.ts');
     writeFileSync(
@@ -66,8 +78,8 @@ describe('provisioning/', () => {
     const panels = dashboard().panels.filter((p) => p.type === PROVISIONING.panelType);
     expect(panels.map((p) => p.options.view)).toEqual(['plan', 'headroom', 'decisions']);
     for (const p of panels) {
-      const view = p.options.view as keyof PanelQueries;
-      expect(p.targets.map((t: any) => ({ refId: t.refId, expr: t.expr, instant: t.instant, range: t.range }))).toEqual(queries[view]);
+      const view = p.options.view as PanelView;
+      expect(p.targets.map((t: any) => ({ refId: t.refId, expr: t.expr, instant: t.instant, range: t.range }))).toEqual(QUERIES[view]);
       expect(p.options.service).toBe('$service');
     }
   });
@@ -91,7 +103,7 @@ describe('provisioning/', () => {
     for (const p of d.panels) expect(p.description, p.title).toMatch(/\w{3,}.*\w{3,}/);
     const gauge = d.panels.find((p) => p.title === 'Budget used');
     // Thresholds of the gauge come from the policy's warning ratio.
-    expect(gauge.fieldConfig.defaults.thresholds.steps.map((s: any) => s.value)).toEqual([null, examplePolicy().services[0].cost.budget.warning_ratio, 1]);
+    expect(gauge.fieldConfig.defaults.thresholds.steps.map((s: any) => s.value)).toEqual([null, composePolicy().services[0].cost.budget.warning_ratio, 1]);
     expect(d.refresh).toBe('30s');
   });
 
@@ -113,7 +125,7 @@ describe('provisioning/', () => {
     expect(v.query.query).toBe('label_values(headroom_instances, service)');
   });
 
-  it('refers only to the provisioned data sources, by their fixed uids', () => {
+  it('queries through its $datasource variable (a Prometheus data source, asked for on import) and the alert rules through the provisioned uids', () => {
     const ds = doc('datasources/datasources.yml');
     expect(ds.apiVersion).toBe(1);
     const uids = new Set(ds.datasources.map((d: any) => d.uid));
@@ -128,9 +140,24 @@ describe('provisioning/', () => {
         Object.values(o).forEach(walk);
       }
     };
-    walk(dashboard());
     walk(doc('alerting/budget-rules.yml'));
+    expect(used.size).toBeGreaterThan(0);
     for (const u of used) expect(uids.has(u), u).toBe(true);
+    const d = dashboard() as any;
+    const sources = new Set<string>();
+    const collect = (x: unknown) => {
+      if (Array.isArray(x)) x.forEach(collect);
+      else if (x && typeof x === 'object') {
+        const o = x as Record<string, unknown>;
+        if (o.datasource && typeof o.datasource === 'object') sources.add(JSON.stringify(o.datasource));
+        Object.values(o).forEach(collect);
+      }
+    };
+    collect(d.panels);
+    collect(d.templating.list);
+    expect([...sources]).toEqual([JSON.stringify(PROMETHEUS_DATASOURCE)]);
+    expect(d.templating.list.find((v: any) => v.name === 'datasource')).toMatchObject({ type: 'datasource', query: 'prometheus', current: { value: '${DS_PROMETHEUS}' } });
+    expect(d.__inputs).toEqual([expect.objectContaining({ name: 'DS_PROMETHEUS', type: 'datasource', pluginId: 'prometheus' })]);
     const provider = doc('dashboards/provider.yml');
     expect(provider.providers[0]).toMatchObject({ type: 'file', folderUid: PROVISIONING.folderUid });
   });
@@ -139,7 +166,7 @@ describe('provisioning/', () => {
     const rules = doc('alerting/budget-rules.yml');
     expect(rules.apiVersion).toBe(1);
     const all = rules.groups.flatMap((g: any) => g.rules);
-    const svc = examplePolicy().services[0];
+    const svc = composePolicy().services[0];
     expect(all.map((r: any) => r.title)).toEqual(['HeadroomBudgetWarning terminal', 'HeadroomBudgetForecastOverrun terminal']);
     expect(new Set(all.map((r: any) => r.uid)).size).toBe(all.length);
     for (const r of all) {
@@ -150,7 +177,8 @@ describe('provisioning/', () => {
       expect(JSON.stringify(r)).not.toContain('$');
     }
     const warning = all.find((r: any) => r.title.startsWith('HeadroomBudgetWarning'));
-    expect(warning.data[2].model.conditions[0].evaluator).toEqual({ type: 'gt', params: [svc.cost.budget.warning_ratio] });
+    // The Prometheus rule fires at `>= warning_ratio`: Grafana's threshold is gte, not gt.
+    expect(warning.data[2].model.conditions[0].evaluator).toEqual({ type: 'gte', params: [svc.cost.budget.warning_ratio] });
 
     const cps = doc('alerting/contact-points.yml').contactPoints;
     const scaler = cps.flatMap((c: any) => c.receivers).find((r: any) => r.type === 'webhook');
@@ -222,5 +250,89 @@ describe('docker-compose.yml', () => {
     expect(grafana.environment.GF_PLUGINS_ALLOW_LOADING_UNSIGNED_PLUGINS).toBe('headroom-capacity-panel');
     expect(Object.keys(c.services).sort()).toEqual(['alertmanager', 'exporter', 'fleet', 'grafana', 'node-exporter', 'prometheus']);
     expect(readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8')).toMatch(/FROM node:20-slim/);
+  });
+});
+
+describe('headroom dashboards, from a policy of ones own', () => {
+  const dir = tempDir('dashboards');
+  const custom = writePolicy(dir, (d) => {
+    d.prometheus = { url: 'http://prom.internal:9090' };
+    d.alerts = { ...(d.alerts ?? {}), webhook_url: 'https://headroom.internal:9778/webhook', people_webhook_url: 'https://pager.internal/hooks/capacity' };
+    d.scaler.token_env = 'CAPACITY_TOKEN';
+    for (const s of d.services) s.cost.currency = 'EUR';
+  });
+  const generate = async (args: string[] = [], policy = custom) => {
+    const out = path.join(dir, `out-${Math.random().toString(36).slice(2)}`);
+    const r = await runCli(['dashboards', '--config', policy, '--out', out, ...args]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const read = (rel: string) => readFileSync(path.join(out, rel), 'utf8');
+    return { dashboard: JSON.parse(read('dashboards/headroom-overview.json')), yaml: (rel: string) => yaml.load(read(rel)) as any };
+  };
+  const receivers = (cps: any) => Object.fromEntries(cps.contactPoints.map((c: any) => [c.name, c.receivers[0]]));
+
+  it("carries the policy's Prometheus URL, scaler webhook, token variable, people's receiver and currency", async () => {
+    const g = await generate();
+    expect(g.yaml('datasources/datasources.yml').datasources[0].url).toBe('http://prom.internal:9090');
+    const r = receivers(g.yaml('alerting/contact-points.yml'));
+    expect(r['Headroom scaler'].settings).toMatchObject({ url: 'https://headroom.internal:9778/webhook', authorization_credentials: '$CAPACITY_TOKEN' });
+    expect(r['Headroom people']).toMatchObject({ type: 'webhook', settings: { url: 'https://pager.internal/hooks/capacity' } });
+    const panels = g.dashboard.panels;
+    expect(panels.find((p: any) => p.title === 'Monthly cost').fieldConfig.defaults.unit).toBe('currencyEUR');
+    expect(panels.find((x: any) => x.type === PROVISIONING.panelType && x.options.view === 'plan').fieldConfig.defaults.unit).toBe('currencyEUR');
+    expect(JSON.stringify(g.dashboard)).not.toContain('USD');
+  });
+
+  it('takes URLs, people and currency from the flags over the policy', async () => {
+    const g = await generate(['--prometheus-url', 'https://thanos.internal', '--alertmanager-url', 'http://am.internal:9093', '--scaler-url', 'http://10.0.0.7:9778/webhook', '--people-email', 'sre@corp.example', '--currency', 'GBP']);
+    const ds = g.yaml('datasources/datasources.yml').datasources;
+    expect(ds.map((d: any) => d.url)).toEqual(['https://thanos.internal', 'http://am.internal:9093']);
+    const r = receivers(g.yaml('alerting/contact-points.yml'));
+    expect(r['Headroom scaler'].settings.url).toBe('http://10.0.0.7:9778/webhook');
+    expect(r['Headroom people']).toMatchObject({ type: 'email', settings: { addresses: 'sre@corp.example' } });
+    expect(g.dashboard.panels.find((p: any) => p.title === 'Monthly cost').fieldConfig.defaults.unit).toBe('currencyGBP');
+  });
+
+  it.each([
+    { name: 'services in two currencies without --currency', mutate: (d: any) => (d.services = [d.services[0], { ...d.services[0], name: 'api', cost: { ...d.services[0].cost, currency: 'EUR' } }]), args: [], message: 'the services price in different currencies (USD, EUR); pass --currency <code> for the dashboard' },
+    { name: 'a currency that is not an ISO code', mutate: () => {}, args: ['--currency', 'euro'], message: '--currency: expected an ISO 4217 code such as USD or EUR, got "euro"' },
+    { name: 'a Prometheus URL that is not http(s)', mutate: () => {}, args: ['--prometheus-url', 'prometheus:9090'], message: '--prometheus-url: expected an http(s) URL' },
+  ])('exits 2 on $name, naming the flag', async ({ mutate, args, message }) => {
+    const file = writePolicy(dir, mutate, `bad-${Math.random().toString(36).slice(2)}.yml`);
+    const r = await runCli(['dashboards', '--config', file, '--out', path.join(dir, 'never'), ...args]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(message);
+  });
+
+  it('gives Grafana budget rules the comparison, threshold and `for` of the Prometheus budget rules', async () => {
+    const policy = loadPolicy(custom);
+    const prom = ruleGroups(policy).budget.flatMap((g) => g.rules).filter(isAlert);
+    const grafana = (await generate()).yaml('alerting/budget-rules.yml').groups.flatMap((g: any) => g.rules);
+    const GRAFANA_OP: Record<string, string> = { '>=': 'gte', '>': 'gt' };
+    const compared = [ALERTS.budgetWarning, ALERTS.budgetForecast].map((alert) => {
+      const p = prom.find((r) => r.alert === alert)!;
+      const [, metric, op, threshold] = /^(\w+)\{[^}]*\} (>=|>) ([\d.]+)$/.exec(p.expr)!;
+      const g = grafana.find((r: any) => r.title === `${alert} terminal`);
+      expect(g.data[0].model.expr, alert).toMatch(new RegExp(`^${metric}\\{`));
+      expect(g.data[2].model.conditions[0].evaluator, alert).toEqual({ type: GRAFANA_OP[op], params: [Number(threshold)] });
+      expect(g.for, alert).toBe(p.for);
+      return `${alert} ${op} ${threshold}`;
+    });
+    expect(compared).toEqual([`HeadroomBudgetWarning >= ${policy.services[0].cost.budget.warning_ratio}`, 'HeadroomBudgetForecastOverrun > 1']);
+  });
+
+  it("routes like the generated alertmanager.yml: each scaling trigger repeats after its cooldown + 1 m, budget once a day", async () => {
+    const policy = loadPolicy(custom);
+    const am = alertmanagerConfig(policy, policy.alerts.webhook_url) as any;
+    const root = (await generate()).yaml('alerting/policies.yml').policies[0];
+    const scaling = root.routes.find((r: any) => r.object_matchers[0][2] === 'scaling');
+    const amScaling = am.route.routes.find((r: any) => r.matchers[0] === 'headroom="scaling"');
+    const svc = policy.services[0];
+    const expected = [...svc.scaling.scale_out.map((t) => [t.name, t.cooldown]), ['scale_in', svc.scaling.scale_in!.cooldown]].map(([trigger, cooldown]) => ({ trigger, repeat: promDuration(Number(cooldown) + 60) }));
+    const repeats = (routes: any[], matcher: (r: any) => string) => routes.map((r) => ({ trigger: matcher(r), repeat: r.repeat_interval }));
+    expect(repeats(scaling.routes, (r) => r.object_matchers.find((m: any) => m[0] === 'trigger')[2])).toEqual(expected);
+    expect(repeats(amScaling.routes, (r) => JSON.parse(r.matchers.find((m: string) => m.startsWith('trigger=')).slice('trigger='.length)))).toEqual(expected);
+    expect(scaling).toMatchObject({ receiver: 'Headroom scaler', group_wait: amScaling.group_wait, group_interval: '1m' });
+    expect(root.routes.find((r: any) => r.object_matchers[0][2] === 'budget')).toMatchObject({ receiver: 'Headroom people', repeat_interval: '1d' });
   });
 });

@@ -4,6 +4,7 @@
  */
 import type { Policy } from '../config/schema.js';
 import { promDuration } from './format.js';
+import { ALERT_CLASS, classMatcher, matcher } from '@headroom/contract';
 
 export const RECEIVERS = { scaler: 'headroom-scaler', people: 'headroom-people' } as const;
 
@@ -69,7 +70,7 @@ export function alertmanagerConfig(policy: Policy, webhookUrl: string): Record<s
       routes: [
         {
           receiver: RECEIVERS.scaler,
-          matchers: ['headroom="scaling"'],
+          matchers: [classMatcher(ALERT_CLASS.scaling)],
           group_by: ['service', 'trigger'],
           group_wait: promDuration(ROUTING.scalingGroupWaitSeconds),
           group_interval: promDuration(ROUTING.scalingGroupIntervalSeconds),
@@ -77,14 +78,14 @@ export function alertmanagerConfig(policy: Policy, webhookUrl: string): Record<s
           repeat_interval: promDuration(scalingRepeatSeconds(Math.min(...cooldowns))),
           routes: triggerRoutes,
         },
-        { receiver: RECEIVERS.people, matchers: ['headroom="budget"'], repeat_interval: promDuration(ROUTING.budgetRepeatSeconds) },
-        { receiver: RECEIVERS.people, matchers: ['headroom="health"'] },
+        { receiver: RECEIVERS.people, matchers: [classMatcher(ALERT_CLASS.budget)], repeat_interval: promDuration(ROUTING.budgetRepeatSeconds) },
+        { receiver: RECEIVERS.people, matchers: [classMatcher(ALERT_CLASS.health)] },
       ],
     },
     inhibit_rules: [
       {
-        source_matchers: ['headroom="scaling"', 'action="scale_out"'],
-        target_matchers: ['headroom="scaling"', 'action="scale_in"'],
+        source_matchers: [classMatcher(ALERT_CLASS.scaling), matcher('action', 'scale_out')],
+        target_matchers: [classMatcher(ALERT_CLASS.scaling), matcher('action', 'scale_in')],
         equal: ['service'],
       },
     ],
@@ -110,10 +111,10 @@ export function alertmanagerConfig(policy: Policy, webhookUrl: string): Record<s
 export function alertmanagerHeader(policy: Policy, webhookUrl: string): string {
   const lines = [
     'Routing:',
-    `- headroom="scaling" -> ${RECEIVERS.scaler}: Headroom's webhook ${webhookUrl} (alerts.webhook_url or --webhook-url),`,
+    `- ${classMatcher(ALERT_CLASS.scaling)} -> ${RECEIVERS.scaler}: Headroom's webhook ${webhookUrl} (alerts.webhook_url or --webhook-url),`,
     `  bearer token read from ${policy.alerts.webhook_credentials_file} (alerts.webhook_credentials_file; the same token as`,
     '  the scaler\'s scaler.token_file / token_env), send_resolved, grouped by service and trigger.',
-    `- headroom="budget" and headroom="health" -> ${RECEIVERS.people}: a PLACEHOLDER webhook (${policy.alerts.people_webhook_url},`,
+    `- ${classMatcher(ALERT_CLASS.budget)} and ${classMatcher(ALERT_CLASS.health)} -> ${RECEIVERS.people}: a PLACEHOLDER webhook (${policy.alerts.people_webhook_url},`,
     '  alerts.people_webhook_url). Replace it with your email_configs / slack_configs / pager receiver.',
     '- inhibit: a firing scale-out silences scale-in of the same service (the rule already excludes it;',
     '  this also covers notifications already in flight).',

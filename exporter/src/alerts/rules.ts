@@ -15,6 +15,7 @@ import type { Policy, ScaleOutTrigger, Schedule, Service, Signal } from '../conf
 import { usedSignals } from '../model/decision.js';
 import { percent, plain, promDuration, promString, UNIT_SUFFIX } from './format.js';
 import { localMinutePromQL, zoneRule, type ZoneRule } from './zone.js';
+import { ALERT_CLASS, ALERT_CLASSES, type AlertClass, CLASS_LABEL, LOCAL_MINUTE_RECORD, METRIC, scheduleTrigger, signalRecord, TRIGGER } from '@headroom/contract';
 
 export interface RecordingRule {
   record: string;
@@ -38,8 +39,9 @@ export interface RuleGroup {
   rules: Rule[];
 }
 
-export type RuleFileKind = 'scaling' | 'budget' | 'health';
-export const RULE_FILE_KINDS: readonly RuleFileKind[] = ['scaling', 'budget', 'health'];
+/** One rule file per alert class. */
+export type RuleFileKind = AlertClass;
+export const RULE_FILE_KINDS: readonly RuleFileKind[] = ALERT_CLASSES;
 
 /**
  * Timings of the budget and health alerts that are not policy settings. Each is chosen for a
@@ -82,7 +84,7 @@ export const ALERTS = {
 } as const;
 
 
-export const recordName = (sig: Signal) => `service:headroom_signal_${sig.name}:${sig.unit}`;
+export const recordName = (sig: Signal) => signalRecord(sig.name, sig.unit);
 export const signalOf = (svc: Service, name: string): Signal => svc.signals.find((s) => s.name === name)!;
 const sel = (metric: string, matchers: Record<string, string>) =>
   `${metric}{${Object.entries(matchers)
@@ -107,7 +109,7 @@ export function scaleOutRule(policy: Policy, svc: Service, t: ScaleOutTrigger): 
     alert: ALERTS.scaleOut,
     expr: `${recordSelector(svc, sig)} > ${plain(t.above)}`,
     for: promDuration(t.for),
-    labels: { headroom: 'scaling', service: svc.name, trigger: t.name, action: 'scale_out', step: String(t.step), severity: t.severity },
+    labels: { [CLASS_LABEL]: ALERT_CLASS.scaling, service: svc.name, trigger: t.name, action: 'scale_out', step: String(t.step), severity: t.severity },
     annotations: {
       summary: `${svc.name}: ${t.signal} is {{ $value | humanize }}${UNIT_SUFFIX[sig.unit]}, above ${withUnit(t.above, sig)} for ${promDuration(t.for)}: scale out by ${instancesWord(t.step)}`,
       description:
@@ -127,9 +129,9 @@ export function belowMinimumRule(policy: Policy, svc: Service): AlertingRule {
   const min = svc.scaling.limits.min;
   return {
     alert: ALERTS.belowMinimum,
-    expr: `${sel('headroom_instances', { service: svc.name })} < ${min}`,
+    expr: `${sel(METRIC.instances, { service: svc.name })} < ${min}`,
     for: promDuration(ALERT_TIMING.belowMinimumForSeconds),
-    labels: { headroom: 'scaling', service: svc.name, trigger: 'min_instances', action: 'scale_out', severity: 'warning' },
+    labels: { [CLASS_LABEL]: ALERT_CLASS.scaling, service: svc.name, trigger: TRIGGER.minInstances, action: 'scale_out', severity: 'warning' },
     annotations: {
       summary: `${svc.name}: {{ $value }} instances running, below limits.min = ${min} for ${promDuration(ALERT_TIMING.belowMinimumForSeconds)}: scale out to ${min}`,
       description: `${svc.name} runs fewer instances than its minimum of ${min} (instances crashed or were removed outside Headroom). Headroom's webhook scales it out to the minimum (or the active schedule's, when higher).`,
@@ -162,7 +164,7 @@ export function scheduleZone(timezone: string): ZoneRule | null | string {
 }
 
 /** Recorded local minute of the day (0..1439) of a time zone, per service (labels service, timezone). */
-export const LOCAL_MINUTE_RECORD = 'timezone:headroom_local_minute_of_day:minutes';
+export { LOCAL_MINUTE_RECORD };
 const localMinuteSelector = (svc: Service, timezone: string) => sel(LOCAL_MINUTE_RECORD, { service: svc.name, timezone });
 
 /** A schedule's fires and the PromQL of its local minute of the day, or why it gets no rule. */
@@ -199,8 +201,8 @@ export function scheduleRules(policy: Policy, svc: Service): AlertingRule[] {
     const inWindow = plan.fires.map((f) => `((${plan.minute} - ${f} + 1440) % 1440 < ${windowMin})`).join(' or ');
     const rule = (action: 'scale_out' | 'scale_in'): AlertingRule => ({
       alert: ALERTS.schedule,
-      expr: `${sel('headroom_instances', { service: svc.name })} ${action === 'scale_out' ? '<' : '>'} ${sch.desired}\nand on () (${inWindow})`,
-      labels: { headroom: 'scaling', service: svc.name, trigger: `schedule_${sch.name}`, action, severity: 'info' },
+      expr: `${sel(METRIC.instances, { service: svc.name })} ${action === 'scale_out' ? '<' : '>'} ${sch.desired}\nand on () (${inWindow})`,
+      labels: { [CLASS_LABEL]: ALERT_CLASS.scaling, service: svc.name, trigger: scheduleTrigger(sch.name), action, severity: 'info' },
       annotations: {
         summary: `${svc.name}: schedule ${sch.name} (${sch.cron} ${sch.timezone}) wants ${sch.desired} instances, {{ $value }} running: scale ${action === 'scale_out' ? 'out' : 'in'} to ${sch.desired}`,
         description: `Schedule ${sch.name} fired at ${sch.cron} (${sch.timezone}); for ${promDuration(ALERT_TIMING.scheduleWindowSeconds)} after each fire this alert asks Headroom's webhook to move ${svc.name} to ${sch.desired} instances (at least ${sch.min} until the next schedule fires), once per fire, within limits ${svc.scaling.limits.min}..${svc.scaling.limits.max}.`,
@@ -223,7 +225,7 @@ export function unsupportedSchedules(policy: Policy): string[] {
 }
 
 /** The selector of the scale-out alerts of a service (triggers, minimum, schedules), pending or firing. */
-export const scaleOutAlertsSelector = (svc: Service) => sel('ALERTS', { headroom: 'scaling', action: 'scale_out', service: svc.name });
+export const scaleOutAlertsSelector = (svc: Service) => sel('ALERTS', { [CLASS_LABEL]: ALERT_CLASS.scaling, action: 'scale_out', service: svc.name });
 
 /**
  * Scale-in holds when every condition holds at every evaluation for the window (`for:`), and never
@@ -239,13 +241,13 @@ export function scaleInRule(policy: Policy, svc: Service): AlertingRule | null {
     const sig = signalOf(svc, c.signal);
     return { c, sig, expr: `${recordSelector(svc, sig)} < ${plain(c.below)}` };
   });
-  const instances = sel('headroom_instances', { service: svc.name });
+  const instances = sel(METRIC.instances, { service: svc.name });
   const min = svc.scaling.limits.min;
   const expr = [
     conds.map((c, i) => (i === 0 ? c.expr : `and on (service) ${c.expr}`)).join('\n'),
     // Quiet at the floor: never at limits.min or the active schedule's minimum, nor with an unknown count.
     `and on (service) ${instances} > ${min}`,
-    `unless on (service) (${instances} <= on (service) ${sel('headroom_limit_instances', { service: svc.name, limit: 'effective_min' })})`,
+    `unless on (service) (${instances} <= on (service) ${sel(METRIC.limitInstances, { service: svc.name, limit: 'effective_min' })})`,
     `unless on (service) ${scaleOutAlertsSelector(svc)}`,
   ].join('\n');
   const first = conds[0];
@@ -254,7 +256,7 @@ export function scaleInRule(policy: Policy, svc: Service): AlertingRule | null {
     alert: ALERTS.scaleIn,
     expr,
     for: promDuration(si.for),
-    labels: { headroom: 'scaling', service: svc.name, trigger: 'scale_in', action: 'scale_in', step: String(si.step), severity: 'info' },
+    labels: { [CLASS_LABEL]: ALERT_CLASS.scaling, service: svc.name, trigger: TRIGGER.scaleIn, action: 'scale_in', step: String(si.step), severity: 'info' },
     annotations: {
       summary: `${svc.name}: idle for ${promDuration(si.for)} (${all}; ${first.c.signal} now {{ $value | humanize }}${UNIT_SUFFIX[first.sig.unit]}): scale in by ${instancesWord(si.step)}`,
       description:
@@ -285,13 +287,13 @@ export function budgetGroup(policy: Policy, svc: Service): RuleGroup {
   const months = policy.alerts.capacity_warning_months;
   const horizon = months * MONTH_SECONDS;
   const planning = svc.growth.planning_scenario;
-  const labels = (severity: string) => ({ headroom: 'budget', service: svc.name, severity });
+  const labels = (severity: string) => ({ [CLASS_LABEL]: ALERT_CLASS.budget, service: svc.name, severity });
   return {
     name: `headroom.${svc.name}.budget`,
     rules: [
       {
         alert: ALERTS.budgetWarning,
-        expr: `${sel('headroom_budget_usage_ratio', { service: svc.name })} >= ${plain(b.warning_ratio)}`,
+        expr: `${sel(METRIC.budgetUsageRatio, { service: svc.name })} >= ${plain(b.warning_ratio)}`,
         for: promDuration(ALERT_TIMING.budgetUsageForSeconds),
         labels: labels('warning'),
         annotations: {
@@ -303,7 +305,7 @@ export function budgetGroup(policy: Policy, svc: Service): RuleGroup {
       },
       {
         alert: ALERTS.budgetForecast,
-        expr: `${sel('headroom_budget_forecast_ratio', { service: svc.name })} > 1`,
+        expr: `${sel(METRIC.budgetForecastRatio, { service: svc.name })} > 1`,
         for: promDuration(ALERT_TIMING.budgetForecastForSeconds),
         labels: labels('warning'),
         annotations: {
@@ -315,7 +317,7 @@ export function budgetGroup(policy: Policy, svc: Service): RuleGroup {
       },
       {
         alert: ALERTS.capacity,
-        expr: `${sel('headroom_capacity_exhaustion_seconds', { service: svc.name, scenario: planning })} < ${horizon}`,
+        expr: `${sel(METRIC.capacityExhaustionSeconds, { service: svc.name, scenario: planning })} < ${horizon}`,
         for: promDuration(policy.refresh.history_interval),
         labels: { ...labels('warning'), scenario: planning },
         annotations: {
@@ -337,14 +339,14 @@ export function inputMissingRule(policy: Policy, svc: Service): AlertingRule {
     alert: ALERTS.inputMissing,
     // Inputs that were there and stopped: read once since the exporter started, or seen up within the window.
     expr: [
-      `${sel('headroom_input_up', { service: svc.name })} == 0`,
+      `${sel(METRIC.inputUp, { service: svc.name })} == 0`,
       `and on (service, signal) (`,
-      `  ${sel('headroom_input_last_success_timestamp_seconds', { service: svc.name })}`,
-      `  or max_over_time(${sel('headroom_input_up', { service: svc.name })}[${promDuration(ALERT_TIMING.inputSeenWindowSeconds)}]) == 1`,
+      `  ${sel(METRIC.inputLastSuccessTimestampSeconds, { service: svc.name })}`,
+      `  or max_over_time(${sel(METRIC.inputUp, { service: svc.name })}[${promDuration(ALERT_TIMING.inputSeenWindowSeconds)}]) == 1`,
       `)`,
     ].join('\n'),
     for: promDuration(staleAfter),
-    labels: { headroom: 'health', service: svc.name, severity: 'warning' },
+    labels: { [CLASS_LABEL]: ALERT_CLASS.health, service: svc.name, severity: 'warning' },
     annotations: {
       summary: `${svc.name}: input {{ $labels.signal }} has been missing for ${promDuration(staleAfter)}`,
       description: `The exporter could not read the input {{ $labels.signal }} of ${svc.name} for ${promDuration(staleAfter)} (refresh.stale_after), after reading it before. ${impact} Run the signal's query in Prometheus and check the exporter's logs. An input that was never read (a new Prometheus, a history still being collected) does not page; it is in /api/v1/plan.`,
@@ -358,7 +360,7 @@ export function healthGroup(policy: Policy, svc: Service): RuleGroup {
   const staleAfter = policy.refresh.stale_after;
   const historyStale = ALERT_TIMING.historyStaleRefits * policy.refresh.history_interval;
   const job = policy.alerts.exporter_job;
-  const labels = (severity: string) => ({ headroom: 'health', service: svc.name, severity });
+  const labels = (severity: string) => ({ [CLASS_LABEL]: ALERT_CLASS.health, service: svc.name, severity });
   const impact = `Headroom's decisions for ${svc.name} are blocked by missing data (never a scale-in on missing data).`;
   return {
     name: `headroom.${svc.name}.health`,
@@ -366,7 +368,7 @@ export function healthGroup(policy: Policy, svc: Service): RuleGroup {
       inputMissingRule(policy, svc),
       {
         alert: ALERTS.stale,
-        expr: `time() - ${sel('headroom_last_refresh_success_timestamp_seconds', { cadence: 'signals' })} > ${staleAfter}`,
+        expr: `time() - ${sel(METRIC.lastRefreshSuccessTimestampSeconds, { cadence: 'signals' })} > ${staleAfter}`,
         labels: { ...labels('warning'), cadence: 'signals' },
         annotations: {
           summary: `${svc.name}: the exporter's last successful signals refresh was {{ $value | humanizeDuration }} ago, more than ${promDuration(staleAfter)}`,
@@ -377,7 +379,7 @@ export function healthGroup(policy: Policy, svc: Service): RuleGroup {
       },
       {
         alert: ALERTS.stale,
-        expr: `time() - ${sel('headroom_last_refresh_success_timestamp_seconds', { cadence: 'history' })} > ${historyStale}`,
+        expr: `time() - ${sel(METRIC.lastRefreshSuccessTimestampSeconds, { cadence: 'history' })} > ${historyStale}`,
         labels: { ...labels('warning'), cadence: 'history' },
         annotations: {
           summary: `${svc.name}: the exporter's last successful history refresh was {{ $value | humanizeDuration }} ago, more than ${promDuration(historyStale)}`,
@@ -412,7 +414,7 @@ export function healthGroup(policy: Policy, svc: Service): RuleGroup {
       },
       {
         alert: ALERTS.scalerFailing,
-        expr: `increase(${sel('headroom_scaler_actions_total', { service: svc.name, result: 'failure' })}[${promDuration(ALERT_TIMING.scalerFailureWindowSeconds)}]) > 0`,
+        expr: `increase(${sel(METRIC.scalerActionsTotal, { service: svc.name, result: 'failure' })}[${promDuration(ALERT_TIMING.scalerFailureWindowSeconds)}]) > 0`,
         labels: labels('critical'),
         annotations: {
           summary: `${svc.name}: {{ $value | humanize }} {{ $labels.action }} action(s) failed in the last ${promDuration(ALERT_TIMING.scalerFailureWindowSeconds)}`,
@@ -423,7 +425,7 @@ export function healthGroup(policy: Policy, svc: Service): RuleGroup {
       },
       {
         alert: ALERTS.configReload,
-        expr: 'headroom_config_last_reload_successful == 0',
+        expr: `${METRIC.configLastReloadSuccessful} == 0`,
         labels: labels('warning'),
         annotations: {
           summary: `${svc.name}: the exporter failed to reload headroom.yml and keeps the previous policy`,

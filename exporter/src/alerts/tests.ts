@@ -12,6 +12,7 @@ import type { Policy, ScaleOutTrigger, Schedule, Service } from '../config/schem
 import { goFloat, humanize, humanizeDuration, humanizePercentage, percent, plain, promDuration } from './format.js';
 import { ALERT_TIMING, ALERTS, belowMinimumRule, budgetGroup, healthGroup, isAlert, recordSelector, scaleInRule, scaleOutRule, schedulePlan, scheduleRules, signalOf, withUnit, type AlertingRule, type RuleFileKind } from './rules.js';
 import { offsetByRule, transitionIn, type ZoneRule } from './zone.js';
+import { ALERT_CLASS, METRIC, scheduleTrigger } from '@headroom/contract';
 
 /** Step of every test: the evaluation interval and the input series' interval. */
 export const TEST_INTERVAL_SECONDS = 60;
@@ -128,8 +129,8 @@ export interface Fleet {
 function fleetSeries(svc: Service, fleet: Fleet, length: number): InputSeries[] {
   const out: InputSeries[] = [];
   const name = JSON.stringify(svc.name);
-  if (fleet.instances !== undefined) out.push({ series: `headroom_instances{service=${name}}`, values: seriesValues(repeat(fleet.instances, length)) });
-  if (fleet.effectiveMin !== undefined) out.push({ series: `headroom_limit_instances{limit="effective_min",service=${name}}`, values: seriesValues(repeat(fleet.effectiveMin, length)) });
+  if (fleet.instances !== undefined) out.push({ series: `${METRIC.instances}{service=${name}}`, values: seriesValues(repeat(fleet.instances, length)) });
+  if (fleet.effectiveMin !== undefined) out.push({ series: `${METRIC.limitInstances}{limit="effective_min",service=${name}}`, values: seriesValues(repeat(fleet.effectiveMin, length)) });
   return out;
 }
 
@@ -180,7 +181,7 @@ export function scalingTests(policy: Policy, svc: Service): TestCase[] {
     }
   }
   const min = svc.scaling.limits.min;
-  const instances = `headroom_instances{service=${JSON.stringify(svc.name)}}`;
+  const instances = `${METRIC.instances}{service=${JSON.stringify(svc.name)}}`;
   const kMin = steps(ALERT_TIMING.belowMinimumForSeconds);
   const minRule = belowMinimumRule(policy, svc);
   if (min >= 1) {
@@ -265,12 +266,12 @@ function firstFire(zone: ZoneRule | null, timezone: string, local: number): { at
 }
 
 const scheduleRuleFor = (policy: Policy, svc: Service, sch: Schedule, action: string) =>
-  scheduleRules(policy, svc).find((r) => r.labels.trigger === `schedule_${sch.name}` && r.labels.action === action)!;
+  scheduleRules(policy, svc).find((r) => r.labels.trigger === scheduleTrigger(sch.name) && r.labels.action === action)!;
 
 /** Each schedule's alert on the first day (in its own time zone): fires in its window, in both directions, and not after it. */
 function scheduleTests(policy: Policy, svc: Service): TestCase[] {
   const cases: TestCase[] = [];
-  const instances = `headroom_instances{service=${JSON.stringify(svc.name)}}`;
+  const instances = `${METRIC.instances}{service=${JSON.stringify(svc.name)}}`;
   const windowSteps = steps(ALERT_TIMING.scheduleWindowSeconds);
   for (const sch of svc.scaling.schedules) {
     const plan = schedulePlan(svc, sch);
@@ -278,7 +279,7 @@ function scheduleTests(policy: Policy, svc: Service): TestCase[] {
     const { at, when } = firstFire(plan.zone, sch.timezone, plan.fires[0]);
     const fireStep = Math.round(at / I);
     const ruleFor = (action: string) => scheduleRuleFor(policy, svc, sch, action);
-    const label = `${ALERTS.schedule} ${svc.name}/schedule_${sch.name}`;
+    const label = `${ALERTS.schedule} ${svc.name}/${scheduleTrigger(sch.name)}`;
     const running = (count: number) => [{ series: instances, values: repeat(count, fireStep + windowSteps + 2) }];
     const fires = (action: 'scale_out' | 'scale_in', count: number) =>
       simple({
@@ -329,7 +330,7 @@ const utcOffset = (minutes: number) => `UTC${minutes < 0 ? '-' : '+'}${promDurat
  * and the day after, a UTC hour apart, and not at the old UTC time after the change.
  */
 export function daylightTests(policy: Policy, svc: Service): TestCase[] {
-  const instances = `headroom_instances{service=${JSON.stringify(svc.name)}}`;
+  const instances = `${METRIC.instances}{service=${JSON.stringify(svc.name)}}`;
   return svc.scaling.schedules.flatMap((sch) => {
     const plan = schedulePlan(svc, sch);
     if (typeof plan === 'string' || !plan.zone?.daylight) return [];
@@ -354,7 +355,7 @@ export function daylightTests(policy: Policy, svc: Service): TestCase[] {
     return [
       {
         name:
-          `${ALERTS.schedule} ${svc.name}/schedule_${sch.name}: follows ${sch.timezone} into daylight saving time: fires ${action} at ${utcText(before)} UTC (${hhmm}, ${utcOffset(offBefore)}) ` +
+          `${ALERTS.schedule} ${svc.name}/${scheduleTrigger(sch.name)}: follows ${sch.timezone} into daylight saving time: fires ${action} at ${utcText(before)} UTC (${hhmm}, ${utcOffset(offBefore)}) ` +
           `and at ${utcText(after)} UTC (${hhmm}, ${utcOffset(offAfter)}), not at ${utcText(oldTime)} UTC`,
         interval: promDuration(DI),
         input_series: [{ series: instances, values: seriesValues(repeat(count, oldTime / DI + 2)) }],
@@ -411,42 +412,42 @@ export function budgetTests(policy: Policy, svc: Service): TestCase[] {
   const cases: TestCase[] = [
     simple({
       name: `${ALERTS.budgetWarning} ${svc.name}: fires when month-to-date spend is exactly the warning ratio ${percent(b.warning_ratio)} of the budget`,
-      series: [{ series: s('headroom_budget_usage_ratio'), values: repeat(b.warning_ratio, kw + 2) }],
+      series: [{ series: s(METRIC.budgetUsageRatio), values: repeat(b.warning_ratio, kw + 2) }],
       evalStep: kw,
       alertname: ALERTS.budgetWarning,
       exp: [expected(warn, b.warning_ratio)],
     }),
     simple({
       name: `${ALERTS.budgetWarning} ${svc.name}: does not fire just below the warning ratio`,
-      series: [{ series: s('headroom_budget_usage_ratio'), values: repeat(Number((b.warning_ratio - 0.01).toFixed(6)), kw + 2) }],
+      series: [{ series: s(METRIC.budgetUsageRatio), values: repeat(Number((b.warning_ratio - 0.01).toFixed(6)), kw + 2) }],
       evalStep: kw,
       alertname: ALERTS.budgetWarning,
       exp: [],
     }),
     simple({
       name: `${ALERTS.budgetForecast} ${svc.name}: fires when the forecast month-end spend is 110% of the budget`,
-      series: [{ series: s('headroom_budget_forecast_ratio'), values: repeat(1.1, kf + 2) }],
+      series: [{ series: s(METRIC.budgetForecastRatio), values: repeat(1.1, kf + 2) }],
       evalStep: kf,
       alertname: ALERTS.budgetForecast,
       exp: [expected(fc, 1.1)],
     }),
     simple({
       name: `${ALERTS.budgetForecast} ${svc.name}: does not fire when the forecast is exactly the budget`,
-      series: [{ series: s('headroom_budget_forecast_ratio'), values: repeat(1, kf + 2) }],
+      series: [{ series: s(METRIC.budgetForecastRatio), values: repeat(1, kf + 2) }],
       evalStep: kf,
       alertname: ALERTS.budgetForecast,
       exp: [],
     }),
     simple({
       name: `${ALERTS.capacity} ${svc.name}: fires when the ${planning} scenario reaches limits.max in ${plain(soon / 86_400)} days`,
-      series: [{ series: s('headroom_capacity_exhaustion_seconds', { scenario: planning }), values: repeat(soon, kc + 2) }],
+      series: [{ series: s(METRIC.capacityExhaustionSeconds, { scenario: planning }), values: repeat(soon, kc + 2) }],
       evalStep: kc,
       alertname: ALERTS.capacity,
       exp: [expected(cap, soon, { service: svc.name, scenario: planning })],
     }),
     simple({
       name: `${ALERTS.capacity} ${svc.name}: does not fire when limits.max is reached in exactly ${plain(policy.alerts.capacity_warning_months)} months`,
-      series: [{ series: s('headroom_capacity_exhaustion_seconds', { scenario: planning }), values: repeat(horizon, kc + 2) }],
+      series: [{ series: s(METRIC.capacityExhaustionSeconds, { scenario: planning }), values: repeat(horizon, kc + 2) }],
       evalStep: kc,
       alertname: ALERTS.capacity,
       exp: [],
@@ -456,7 +457,7 @@ export function budgetTests(policy: Policy, svc: Service): TestCase[] {
     cases.push(
       simple({
         name: `${ALERTS.capacity} ${svc.name}: does not fire for the ${other.name} scenario, which is not the planning scenario`,
-        series: [{ series: s('headroom_capacity_exhaustion_seconds', { scenario: other.name }), values: repeat(soon, kc + 2) }],
+        series: [{ series: s(METRIC.capacityExhaustionSeconds, { scenario: other.name }), values: repeat(soon, kc + 2) }],
         evalStep: kc,
         alertname: ALERTS.capacity,
         exp: [],
@@ -483,10 +484,10 @@ export function healthTests(policy: Policy): TestCase[] {
   const cases: TestCase[] = [];
   for (const { svc, rules } of groups) {
     const signal = svc.signals[0].name;
-    const inputUp = `headroom_input_up{service=${JSON.stringify(svc.name)},signal=${JSON.stringify(signal)}}`;
-    const lastSuccess = `headroom_input_last_success_timestamp_seconds{service=${JSON.stringify(svc.name)},signal=${JSON.stringify(signal)}}`;
-    const history = `headroom_input_up{service=${JSON.stringify(svc.name)},signal="history"}`;
-    const failures = `headroom_scaler_actions_total{action="scale_out",result="failure",service=${JSON.stringify(svc.name)}}`;
+    const inputUp = `${METRIC.inputUp}{service=${JSON.stringify(svc.name)},signal=${JSON.stringify(signal)}}`;
+    const lastSuccess = `${METRIC.inputLastSuccessTimestampSeconds}{service=${JSON.stringify(svc.name)},signal=${JSON.stringify(signal)}}`;
+    const history = `${METRIC.inputUp}{service=${JSON.stringify(svc.name)},signal="history"}`;
+    const failures = `${METRIC.scalerActionsTotal}{action="scale_out",result="failure",service=${JSON.stringify(svc.name)}}`;
     const window = steps(ALERT_TIMING.scalerFailureWindowSeconds);
     cases.push(
       simple({
@@ -536,7 +537,7 @@ export function healthTests(policy: Policy): TestCase[] {
       }),
     );
   }
-  const refreshed = (cadence: string) => `headroom_last_refresh_success_timestamp_seconds{cadence="${cadence}"}`;
+  const refreshed = (cadence: string) => `${METRIC.lastRefreshSuccessTimestampSeconds}{cadence="${cadence}"}`;
   cases.push(
     simple({
       name: `${ALERTS.stale}: fires when the last signals refresh is more than ${promDuration(staleAfter)} old`,
@@ -596,14 +597,14 @@ export function healthTests(policy: Policy): TestCase[] {
     }),
     simple({
       name: `${ALERTS.configReload}: fires when the last policy reload failed`,
-      series: [{ series: 'headroom_config_last_reload_successful', values: repeat(0, 3) }],
+      series: [{ series: METRIC.configLastReloadSuccessful, values: repeat(0, 3) }],
       evalStep: 1,
       alertname: ALERTS.configReload,
       exp: each(ALERTS.configReload, 0),
     }),
     simple({
       name: `${ALERTS.configReload}: does not fire when the last policy reload succeeded`,
-      series: [{ series: 'headroom_config_last_reload_successful', values: repeat(1, 3) }],
+      series: [{ series: METRIC.configLastReloadSuccessful, values: repeat(1, 3) }],
       evalStep: 1,
       alertname: ALERTS.configReload,
       exp: [],
@@ -615,8 +616,8 @@ export function healthTests(policy: Policy): TestCase[] {
 export function testFiles(policy: Policy): Record<RuleFileKind, TestFile> {
   const file = (kind: RuleFileKind, tests: TestCase[]): TestFile => ({ rule_files: [`../${kind}.rules.yml`], evaluation_interval: promDuration(I), tests });
   return {
-    scaling: file('scaling', policy.services.flatMap((s) => scalingTests(policy, s))),
-    budget: file('budget', policy.services.flatMap((s) => budgetTests(policy, s))),
-    health: file('health', healthTests(policy)),
+    scaling: file(ALERT_CLASS.scaling, policy.services.flatMap((s) => scalingTests(policy, s))),
+    budget: file(ALERT_CLASS.budget, policy.services.flatMap((s) => budgetTests(policy, s))),
+    health: file(ALERT_CLASS.health, healthTests(policy)),
   };
 }

@@ -2,9 +2,9 @@ import type { Command } from 'commander';
 import type { Policy, Service } from '../config/schema.js';
 import { parseDuration } from '../config/schema.js';
 import { clientOptions, PrometheusClient } from '../sources/prometheus-client.js';
+import { usedSignals } from '../model/decision.js';
 import { replay, REPLAY_DEFAULTS, type ReplayInput, type ReplayResult } from '../model/replay.js';
-import { DEFAULT_CONFIG, parseFormat, readPolicy, UsageError, type Io } from './common.js';
-import { parseTime } from './plan.js';
+import { addConfigOption, parseFormat, parseRelativeTime, policyFile, readPolicy, UsageError, type Io } from './common.js';
 
 export const BACKTEST_LIMITS = {
   /** Prometheus refuses a range query with more than 11,000 points per series
@@ -25,7 +25,8 @@ class BacktestError extends Error {
 }
 
 interface Options {
-  config: string;
+  'config.file'?: string;
+  config?: string;
   service?: string;
   from?: string;
   to?: string;
@@ -42,16 +43,8 @@ const iso = (t: number) => new Date(t * 1000).toISOString().replace('.000Z', 'Z'
 const minutes = (m: number) => (m >= 120 ? `${fmtNum(m / 60, 1)} h` : `${fmtNum(m)} min`);
 const durationText = (s: number) => (s % 3600 === 0 ? `${s / 3600}h` : s % 60 === 0 ? `${s / 60}m` : `${s}s`);
 
-/** "now", "now-30d", an ISO 8601 time or unix seconds. */
-export function parseBacktestTime(flag: string, v: string, clock: () => number): number {
-  const rel = /^now(?:-(.+))?$/.exec(v.trim());
-  if (rel) {
-    const back = rel[1] === undefined ? 0 : parseDuration(rel[1]);
-    if (back === undefined) throw new UsageError(`${flag}: expected "now-<duration>" such as now-30d, got "${v}"`);
-    return Math.floor(clock() - back);
-  }
-  return parseTime(flag, v);
-}
+/** Kept under its old name for the tests that import it. */
+export const parseBacktestTime = parseRelativeTime;
 
 function parseSeconds(flag: string, v: string, min: number): number {
   const s = parseDuration(v);
@@ -70,11 +63,6 @@ function findService(policy: Policy, file: string, name: string | undefined): Se
   return svc;
 }
 
-/** Signals the scaling policy reads. */
-function usedSignals(svc: Service): string[] {
-  const p = svc.scaling;
-  return [...new Set([...p.scale_out.map((t) => t.signal), ...(p.scale_in?.conditions.map((c) => c.signal) ?? [])])];
-}
 
 /** Query ranges of at most `pointsPerQuery` points on the grid start + k * step. */
 export function chunkRange(start: number, steps: number, step: number, perQuery: number = BACKTEST_LIMITS.pointsPerQuery): { first: number; count: number; start: number; end: number }[] {
@@ -145,7 +133,7 @@ const count = (a: Float64Array) => a.reduce((n, v) => n + (Number.isFinite(v) ? 
 function inputFor(svc: Service, data: Map<string, Float64Array>, start: number, steps: number, step: number): ReplayInput {
   const instances = svc.instances.query !== undefined ? data.get(svc.instances.query)! : new Float64Array(steps).fill(svc.instances.static ?? NaN);
   const signals: Record<string, Float64Array> = {};
-  for (const name of usedSignals(svc)) signals[name] = data.get(svc.signals.find((s) => s.name === name)!.query)!;
+  for (const name of usedSignalsOf(svc)) signals[name] = data.get(svc.signals.find((s) => s.name === name)!.query)!;
   return { start, step, instances, signals };
 }
 
@@ -230,10 +218,10 @@ function renderCsv(runs: { label: string; result: ReplayResult }[]): string {
 }
 
 export function registerBacktest(program: Command, io: Io, clock: () => number): void {
-  program
-    .command('backtest')
-    .description('replay a scaling policy over recorded Prometheus data and report what it would have done and at what cost')
-    .option('-c, --config <file>', 'policy file (needs a prometheus: section)', DEFAULT_CONFIG)
+  addConfigOption(
+    program.command('backtest').description('replay a scaling policy over recorded Prometheus data and report what it would have done and at what cost'),
+    'policy file (needs a prometheus: section)',
+  )
     .option('--service <name>', 'the service to replay (optional when the policy has one)')
     .requiredOption('--from <time>', 'start: ISO 8601, unix seconds, or now-<duration> such as now-30d')
     .option('--to <time>', 'end: ISO 8601, unix seconds, or now[-<duration>]', 'now')
@@ -258,12 +246,13 @@ export function registerBacktest(program: Command, io: Io, clock: () => number):
         );
       }
 
-      const policy = readPolicy(opts.config);
+      const config = policyFile(opts);
+      const policy = readPolicy(config);
       if (!policy.prometheus) {
-        throw new UsageError(`${opts.config}: no prometheus: section; backtest replays recorded data, so the policy needs prometheus.url (the built-in demo has no history to replay; see exporter/scripts/backtest-demo.ts)`);
+        throw new UsageError(`${config}: no prometheus: section; backtest replays recorded data, so the policy needs prometheus.url (the built-in demo has no history to replay; see exporter/scripts/backtest-demo.ts)`);
       }
-      const svc = findService(policy, opts.config, opts.service);
-      const runs: { label: string; svc: Service }[] = [{ label: opts.config, svc }];
+      const svc = findService(policy, config, opts.service);
+      const runs: { label: string; svc: Service }[] = [{ label: config, svc }];
       if (opts.compare !== undefined) {
         const other = readPolicy(opts.compare);
         runs.push({ label: opts.compare, svc: findService(other, opts.compare, svc.name) });
@@ -274,7 +263,7 @@ export function registerBacktest(program: Command, io: Io, clock: () => number):
       const queries = new Set<string>();
       for (const r of runs) {
         if (r.svc.instances.query !== undefined) queries.add(r.svc.instances.query);
-        for (const name of usedSignals(r.svc)) queries.add(r.svc.signals.find((s) => s.name === name)!.query);
+        for (const name of usedSignalsOf(r.svc)) queries.add(r.svc.signals.find((s) => s.name === name)!.query);
       }
       const prom = policy.prometheus;
       const client = new PrometheusClient(clientOptions(prom));
@@ -293,7 +282,7 @@ export function registerBacktest(program: Command, io: Io, clock: () => number):
         if (q !== undefined && count(data.get(q)!) === 0) {
           throw new UsageError(`no data ${range}: the instance count query ${JSON.stringify(q)} of service ${r.svc.name} returned no samples (${r.label}); backtest needs the recorded fleet size`);
         }
-        const names = usedSignals(r.svc);
+        const names = usedSignalsOf(r.svc);
         const empty = names.filter((n) => count(data.get(r.svc.signals.find((s) => s.name === n)!.query)!) === 0);
         if (empty.length === names.length) {
           throw new UsageError(`no data ${range}: none of the signals of service ${r.svc.name} (${names.join(', ')}) returned samples (${r.label})`);
@@ -309,4 +298,9 @@ export function registerBacktest(program: Command, io: Io, clock: () => number):
         io.stdout(renderText(results));
       }
     });
+}
+
+/** Signals the service's scaling policy reads. */
+function usedSignalsOf(svc: Service): string[] {
+  return usedSignals(svc.scaling);
 }

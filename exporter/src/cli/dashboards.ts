@@ -1,37 +1,61 @@
 /** `headroom dashboards`: writes (or checks) Grafana provisioning generated from the policy. */
 import type { Command } from 'commander';
-import { readPolicy, UsageError, type Io } from './common.js';
-import { buildProvisioning, diffProvisioning, loadPanelQueries, PROVISIONING_DEFAULTS, writeProvisioning } from '../provisioning/index.js';
+import path from 'node:path';
+import { staleGenerated, writeGenerated } from '../generated.js';
+import { buildProvisioning, PROVISIONING_FALLBACKS, ProvisioningError, provisioningOptions, type ProvisioningFlags } from '../provisioning/index.js';
+import { DEFAULT_CONFIG, parseUrl, readPolicy, reportStale, UsageError, type Io } from './common.js';
+
+interface DashboardsFlags {
+  config: string;
+  out: string;
+  check?: boolean;
+  prometheusUrl?: string;
+  alertmanagerUrl?: string;
+  scalerUrl?: string;
+  peopleEmail?: string;
+  currency?: string;
+}
+
+function parseCurrency(v: string): string {
+  if (!/^[A-Z]{3}$/.test(v)) throw new UsageError(`--currency: expected an ISO 4217 code such as USD or EUR, got "${v}"`);
+  return v;
+}
 
 export function register(program: Command, io: Io): void {
   program
     .command('dashboards')
-    .description('Generate Grafana provisioning from the policy: data sources, the Headroom overview dashboard, budget alerting')
-    .option('-c, --config <file>', 'policy file', 'headroom.yml')
+    .description('generate Grafana provisioning from the policy: data sources, the Headroom overview dashboard, budget alerting and its routing')
+    .option('-c, --config <file>', 'policy file', DEFAULT_CONFIG)
     .option('-o, --out <dir>', 'provisioning directory', 'provisioning')
-    .option('--check', 'do not write; exit 1 when the files in --out differ from what the policy generates')
-    .option('--queries <file>', "the panel's queries (grafana-plugin/src/queries.ts)")
-    .option('--scaler-url <url>', 'webhook URL of the scaler as Grafana reaches it', PROVISIONING_DEFAULTS.scalerUrl)
-    .option('--people-email <addresses>', 'who receives Grafana-managed budget alerts', PROVISIONING_DEFAULTS.peopleEmail)
-    .action(async (opts: { config: string; out: string; check?: boolean; queries?: string; scalerUrl: string; peopleEmail: string }) => {
+    .option('--check', 'write nothing; exit 1 when a file in --out differs from what the policy generates')
+    .option('--prometheus-url <url>', `Prometheus as Grafana reaches it (default: the policy's prometheus.url, else ${PROVISIONING_FALLBACKS.prometheusUrl})`)
+    .option('--alertmanager-url <url>', `Alertmanager as Grafana reaches it (default: ${PROVISIONING_FALLBACKS.alertmanagerUrl})`)
+    .option('--scaler-url <url>', "the scaler's webhook as Grafana reaches it (default: the policy's alerts.webhook_url)")
+    .option('--people-email <addresses>', "email the budget alerts to these addresses (default: the policy's alerts.people_webhook_url)")
+    .option('--currency <code>', "currency of the dashboard's money figures (default: the services' currency)")
+    .action((opts: DashboardsFlags) => {
+      const flags: ProvisioningFlags = {
+        prometheusUrl: opts.prometheusUrl === undefined ? undefined : parseUrl('--prometheus-url', opts.prometheusUrl),
+        alertmanagerUrl: opts.alertmanagerUrl === undefined ? undefined : parseUrl('--alertmanager-url', opts.alertmanagerUrl),
+        scalerUrl: opts.scalerUrl === undefined ? undefined : parseUrl('--scaler-url', opts.scalerUrl),
+        peopleEmail: opts.peopleEmail,
+        currency: opts.currency === undefined ? undefined : parseCurrency(opts.currency),
+        configName: path.basename(opts.config),
+      };
       const policy = readPolicy(opts.config);
-      let queries;
+      let options;
       try {
-        queries = await loadPanelQueries(opts.queries);
+        options = provisioningOptions(policy, flags);
       } catch (e) {
-        throw new UsageError((e as Error).message);
+        if (e instanceof ProvisioningError) throw new UsageError(`${opts.config}: ${e.message}`);
+        throw e;
       }
-      const files = buildProvisioning(policy, queries, { scalerUrl: opts.scalerUrl, peopleEmail: opts.peopleEmail });
+      const files = buildProvisioning(policy, options);
       if (opts.check) {
-        const stale = diffProvisioning(opts.out, files);
-        if (stale.length > 0) {
-          io.stderr(`headroom: ${opts.out} is out of date with ${opts.config}: ${stale.join(', ')} (run: npx headroom dashboards --out ${opts.out})\n`);
-          process.exitCode = 1;
-          return;
-        }
+        if (reportStale(io, staleGenerated(opts.out, files), 'dashboards', `npx headroom dashboards --config ${opts.config} --out ${opts.out}`)) return;
         io.stdout(`${opts.out}: up to date with ${opts.config}\n`);
         return;
       }
-      for (const f of writeProvisioning(opts.out, files)) io.stdout(`wrote ${opts.out}/${f}\n`);
+      for (const f of writeGenerated(opts.out, files)) io.stdout(`wrote ${opts.out}/${f}\n`);
     });
 }

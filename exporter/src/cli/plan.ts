@@ -6,7 +6,7 @@ import type { ExhaustionRange } from '../model/projection.js';
 import { MONTH_SECONDS } from '../config/defaults.js';
 import type { Signal } from '../config/schema.js';
 import { UNIT_SUFFIX } from '../alerts/format.js';
-import { DEFAULT_CONFIG, parseFormat, readPolicy, UsageError, type Io } from './common.js';
+import { addConfigOption, parseFormat, parseRelativeTime, parseTime, policyFile, readPolicy, UsageError, type Io } from './common.js';
 
 const num = (v: number, digits = 0) => v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const money = (v: number | null, cur: string) => (v === null ? 'n/a' : `${cur === 'USD' ? '$' : `${cur} `}${num(v, 2)}`);
@@ -125,17 +125,14 @@ export function renderPlan(p: ServicePlan, sourceKind: string): string {
 }
 
 export function registerPlan(program: Command, io: Io, clock: () => number): void {
-  program
-    .command('plan')
-    .description('print a capacity report per service: thresholds, recommendation, headroom, projections, cost and budget')
-    .option('-c, --config <file>', 'policy file', DEFAULT_CONFIG)
+  addConfigOption(program.command('plan').description('print a capacity report per service: thresholds, recommendation, headroom, projections, cost and budget'))
     .option('--format <format>', 'text or json', 'text')
     .option('--service <name>', 'only this service')
-    .option('--at <time>', 'evaluate at this time (ISO 8601 or unix seconds) instead of now')
-    .action(async (opts: { config: string; format: string; service?: string; at?: string }) => {
+    .option('--at <time>', 'evaluate at this time (now-1h, ISO 8601 or unix seconds) instead of now')
+    .action(async (opts: { 'config.file'?: string; config?: string; format: string; service?: string; at?: string }) => {
       const format = parseFormat(opts.format);
-      const policy = readPolicy(opts.config);
-      const now = opts.at === undefined ? clock() : parseTime('--at', opts.at);
+      const policy = readPolicy(policyFile(opts));
+      const now = opts.at === undefined ? clock() : parseRelativeTime('--at', opts.at, clock);
       if (opts.service && !policy.services.some((s) => s.name === opts.service)) {
         throw new UsageError(`--service: unknown service "${opts.service}" (known: ${policy.services.map((s) => s.name).join(', ')})`);
       }
@@ -147,9 +144,5 @@ export function registerPlan(program: Command, io: Io, clock: () => number): voi
     });
 }
 
-export function parseTime(flag: string, v: string): number {
-  if (/^\d+(\.\d+)?$/.test(v)) return Number(v);
-  const t = Date.parse(v);
-  if (Number.isNaN(t)) throw new UsageError(`${flag}: expected an ISO 8601 time or unix seconds, got "${v}"`);
-  return t / 1000;
-}
+/** Kept for the commands that import it from here. */
+export { parseTime };

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { generateAlerts, REGENERATE, RULES_FORMATS, type RulesFormat } from '../alerts/index.js';
 import { unsupportedSchedules } from '../alerts/rules.js';
-import { DEFAULT_CONFIG, parseFormat, readPolicy, UsageError, type Io } from './common.js';
+import { staleGenerated, writeGenerated } from '../generated.js';
+import { DEFAULT_CONFIG, parseFormat, parseUrl, readPolicy, reportStale, type Io } from './common.js';
 
 interface RulesOptions {
   config: string;
@@ -11,16 +11,6 @@ interface RulesOptions {
   format: string;
   webhookUrl?: string;
   check?: boolean;
-}
-
-function parseUrl(flag: string, v: string): string {
-  try {
-    const u = new URL(v);
-    if (u.protocol === 'http:' || u.protocol === 'https:') return v;
-  } catch {
-    // reported below
-  }
-  throw new UsageError(`${flag}: expected an http(s) URL such as http://127.0.0.1:9778/webhook, got "${v}"`);
 }
 
 export function registerRules(program: Command, io: Io): void {
@@ -39,24 +29,11 @@ export function registerRules(program: Command, io: Io): void {
       const files = generateAlerts(policy, { configName: path.basename(opts.config), format, webhookUrl });
       for (const w of unsupportedSchedules(policy)) io.stderr(`headroom: warning: ${opts.config}: ${w}\n`);
       if (opts.check) {
-        const stale = [...files].filter(([name, text]) => {
-          const file = path.join(opts.out, name);
-          return !existsSync(file) || readFileSync(file, 'utf8') !== text;
-        });
-        for (const [name] of stale) io.stderr(`${path.join(opts.out, name)}: differs from the output of \`headroom rules\`\n`);
-        if (stale.length > 0) {
-          io.stderr(`headroom: ${stale.length} generated file${stale.length === 1 ? '' : 's'} out of date; run \`${REGENERATE}\`\n`);
-          process.exitCode = 1;
-          return;
-        }
+        if (reportStale(io, staleGenerated(opts.out, files), 'rules', REGENERATE)) return;
         io.stdout(`${opts.out}: ${files.size} generated files up to date with ${opts.config}\n`);
         return;
       }
-      for (const [name, text] of files) {
-        const file = path.join(opts.out, name);
-        mkdirSync(path.dirname(file), { recursive: true });
-        writeFileSync(file, text);
-      }
+      writeGenerated(opts.out, files);
       io.stdout(`${opts.out}: wrote ${[...files.keys()].join(', ')} from ${opts.config}\n`);
     });
 }

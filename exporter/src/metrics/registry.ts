@@ -3,7 +3,7 @@ import { BASES, type ServicePlan } from '../model/plan.js';
 import { BLOCK_REASONS } from '../model/decision.js';
 import { PRICINGS } from '../model/cost.js';
 import type { ForecastProjection, ModelProjection } from '../model/projection.js';
-import { CATALOGUE, type MetricName } from './catalogue.js';
+import { CATALOGUE, METRIC, type MetricName } from '@headroom/contract';
 
 /** Health of one input of one service this refresh (signals, plus instances, history, spend). */
 export interface InputHealth {
@@ -64,11 +64,11 @@ const LOADTEST_KEYS = [
 
 /** Metrics about the process itself, not per service: never reset by a refresh. */
 const PROCESS_METRICS = new Set<MetricName>([
-  'headroom_build_info',
-  'headroom_refresh_duration_seconds',
-  'headroom_last_refresh_success_timestamp_seconds',
-  'headroom_config_last_reload_successful',
-  'headroom_config_last_reload_success_timestamp_seconds',
+  METRIC.buildInfo,
+  METRIC.refreshDurationSeconds,
+  METRIC.lastRefreshSuccessTimestampSeconds,
+  METRIC.configLastReloadSuccessful,
+  METRIC.configLastReloadSuccessTimestampSeconds,
 ]);
 
 /**
@@ -88,7 +88,7 @@ export class HeadroomMetrics {
       if (spec.type === 'counter') this.counters.set(spec.name, new Counter(opts));
       else this.gauges.set(spec.name, new Gauge(opts));
     }
-    this.g('headroom_build_info').set({ version }, 1);
+    this.g(METRIC.buildInfo).set({ version }, 1);
   }
 
   private g(name: MetricName): Gauge<string> {
@@ -96,13 +96,13 @@ export class HeadroomMetrics {
   }
 
   setReload(ok: boolean, at: number): void {
-    this.g('headroom_config_last_reload_successful').set(ok ? 1 : 0);
-    if (ok) this.g('headroom_config_last_reload_success_timestamp_seconds').set(at);
+    this.g(METRIC.configLastReloadSuccessful).set(ok ? 1 : 0);
+    if (ok) this.g(METRIC.configLastReloadSuccessTimestampSeconds).set(at);
   }
 
   setRefresh(cadence: Cadence, durationSeconds: number, completedAt: number): void {
-    this.g('headroom_refresh_duration_seconds').set({ cadence }, durationSeconds);
-    this.g('headroom_last_refresh_success_timestamp_seconds').set({ cadence }, completedAt);
+    this.g(METRIC.refreshDurationSeconds).set({ cadence }, durationSeconds);
+    this.g(METRIC.lastRefreshSuccessTimestampSeconds).set({ cadence }, completedAt);
   }
 
   /** Replace every per-service series with the ones of `services`. Synchronous: a scrape sees all or nothing. */
@@ -114,7 +114,7 @@ export class HeadroomMetrics {
 
   /** One more refresh of `service` failed (counters are never reset by publish). */
   countPlanError(service: string): void {
-    this.counters.get('headroom_plan_errors_total')!.inc({ service });
+    this.counters.get(METRIC.planErrorsTotal)!.inc({ service });
   }
 
   private publishInputs(service: string, inputs: readonly InputHealth[]): void {
@@ -122,9 +122,9 @@ export class HeadroomMetrics {
       if (v !== null && Number.isFinite(v)) this.g(name).set({ service, ...labels }, v);
     };
     for (const i of inputs) {
-      set('headroom_input_up', { signal: i.signal }, i.ok ? 1 : 0);
-      if (i.ok) set('headroom_input_value', { signal: i.signal }, i.value);
-      set('headroom_input_last_success_timestamp_seconds', { signal: i.signal }, i.lastSuccess);
+      set(METRIC.inputUp, { signal: i.signal }, i.ok ? 1 : 0);
+      if (i.ok) set(METRIC.inputValue, { signal: i.signal }, i.value);
+      set(METRIC.inputLastSuccessTimestampSeconds, { signal: i.signal }, i.lastSuccess);
     }
   }
 
@@ -136,62 +136,62 @@ export class HeadroomMetrics {
 
     this.publishInputs(service, inputs);
 
-    set('headroom_instances', {}, p.current);
+    set(METRIC.instances, {}, p.current);
     const r = p.recommendation;
-    for (const b of BASES) set('headroom_recommended_instances', { basis: b }, r.bases[b]);
-    set('headroom_recommended_instances', { basis: 'final' }, r.recommended);
-    set('headroom_limit_instances', { limit: 'min' }, limits.min);
-    set('headroom_limit_instances', { limit: 'max' }, limits.max);
-    set('headroom_limit_instances', { limit: 'effective_min' }, p.decision.effectiveMin);
+    for (const b of BASES) set(METRIC.recommendedInstances, { basis: b }, r.bases[b]);
+    set(METRIC.recommendedInstances, { basis: 'final' }, r.recommended);
+    set(METRIC.limitInstances, { limit: 'min' }, limits.min);
+    set(METRIC.limitInstances, { limit: 'max' }, limits.max);
+    set(METRIC.limitInstances, { limit: 'effective_min' }, p.decision.effectiveMin);
 
-    for (const r of resources) set('headroom_resource_limit', { resource: r.name, unit: r.unit }, r.limit);
+    for (const r of resources) set(METRIC.resourceLimit, { resource: r.name, unit: r.unit }, r.limit);
     for (const h of p.headroom) {
       const resource = h.resource;
-      set('headroom_resource_utilization_ratio', { resource }, h.utilization);
-      set('headroom_resource_threshold_ratio', { resource, level: 'warning' }, h.warningRatio);
-      set('headroom_resource_threshold_ratio', { resource, level: 'critical' }, h.criticalRatio);
-      set('headroom_resource_headroom_ratio', { resource }, h.headroom);
-      set('headroom_resource_exhaustion_seconds', { resource }, h.exhaustionSeconds);
+      set(METRIC.resourceUtilizationRatio, { resource }, h.utilization);
+      set(METRIC.resourceThresholdRatio, { resource, level: 'warning' }, h.warningRatio);
+      set(METRIC.resourceThresholdRatio, { resource, level: 'critical' }, h.criticalRatio);
+      set(METRIC.resourceHeadroomRatio, { resource }, h.headroom);
+      set(METRIC.resourceExhaustionSeconds, { resource }, h.exhaustionSeconds);
     }
 
-    if (p.loadtest) for (const [threshold, key] of LOADTEST_KEYS) set('headroom_loadtest_users', { threshold }, p.loadtest[key]);
+    if (p.loadtest) for (const [threshold, key] of LOADTEST_KEYS) set(METRIC.loadtestUsers, { threshold }, p.loadtest[key]);
 
     const pr = p.projections;
-    set('headroom_planning_scenario_info', { scenario: pr.planningScenario }, 1);
+    set(METRIC.planningScenarioInfo, { scenario: pr.planningScenario }, 1);
     for (const s of pr.scenarios) {
       for (const h of s.horizons) {
         const labels = { scenario: s.scenario, horizon_months: h.months };
-        set('headroom_projected_users', labels, h.dailyUsers);
-        set('headroom_projected_instances', labels, h.instances);
-        set('headroom_projected_monthly_cost', labels, h.monthlyCost);
+        set(METRIC.projectedUsers, labels, h.dailyUsers);
+        set(METRIC.projectedInstances, labels, h.instances);
+        set(METRIC.projectedMonthlyCost, labels, h.monthlyCost);
       }
-      set('headroom_capacity_exhaustion_seconds', { scenario: s.scenario }, s.capacityExhaustionSeconds);
-      set('headroom_budget_exhaustion_seconds', { scenario: s.scenario }, s.budgetExhaustionSeconds);
+      set(METRIC.capacityExhaustionSeconds, { scenario: s.scenario }, s.capacityExhaustionSeconds);
+      set(METRIC.budgetExhaustionSeconds, { scenario: s.scenario }, s.budgetExhaustionSeconds);
     }
     this.setForecast(set, pr.models, pr.forecast);
 
-    for (const pricing of PRICINGS) set('headroom_monthly_cost', { pricing }, p.cost.monthly[pricing]);
+    for (const pricing of PRICINGS) set(METRIC.monthlyCost, { pricing }, p.cost.monthly[pricing]);
     const sv = p.cost.savings;
-    if (sv) for (const [strategy, v] of Object.entries(sv.monthly)) set('headroom_monthly_savings', { strategy }, v);
+    if (sv) for (const [strategy, v] of Object.entries(sv.monthly)) set(METRIC.monthlySavings, { strategy }, v);
 
     const b = p.budget;
-    set('headroom_budget_monthly', {}, b.monthlyBudget);
-    set('headroom_budget_warning_ratio', {}, b.warningRatio);
-    set('headroom_budget_month_to_date_spend', {}, b.spendToDate);
-    set('headroom_budget_usage_ratio', {}, b.usageRatio);
-    set('headroom_budget_forecast_month_end_spend', {}, b.forecastMonthEnd);
-    set('headroom_budget_forecast_ratio', {}, b.forecastRatio);
+    set(METRIC.budgetMonthly, {}, b.monthlyBudget);
+    set(METRIC.budgetWarningRatio, {}, b.warningRatio);
+    set(METRIC.budgetMonthToDateSpend, {}, b.spendToDate);
+    set(METRIC.budgetUsageRatio, {}, b.usageRatio);
+    set(METRIC.budgetForecastMonthEndSpend, {}, b.forecastMonthEnd);
+    set(METRIC.budgetForecastRatio, {}, b.forecastRatio);
 
     const d = p.decision;
     for (const action of ACTIONS) {
-      set('headroom_decision_action', { action }, d.action === action ? 1 : 0);
-      set('headroom_decision_intended_action', { action }, d.intended === action ? 1 : 0);
+      set(METRIC.decisionAction, { action }, d.action === action ? 1 : 0);
+      set(METRIC.decisionIntendedAction, { action }, d.intended === action ? 1 : 0);
     }
-    set('headroom_decision_target_instances', {}, d.target);
-    set('headroom_decision_confidence_ratio', {}, d.confidence);
-    for (const blocked_by of BLOCK_REASONS) set('headroom_decision_blocked', { blocked_by }, d.blockedBy.includes(blocked_by) ? 1 : 0);
-    for (const t of triggers) if (t.ok) set('headroom_trigger_firing', { trigger: t.name }, d.firing.includes(t.name) ? 1 : 0);
-    for (const [trigger, v] of Object.entries(d.cooldownRemaining)) set('headroom_cooldown_remaining_seconds', { trigger }, v);
+    set(METRIC.decisionTargetInstances, {}, d.target);
+    set(METRIC.decisionConfidenceRatio, {}, d.confidence);
+    for (const blocked_by of BLOCK_REASONS) set(METRIC.decisionBlocked, { blocked_by }, d.blockedBy.includes(blocked_by) ? 1 : 0);
+    for (const t of triggers) if (t.ok) set(METRIC.triggerFiring, { trigger: t.name }, d.firing.includes(t.name) ? 1 : 0);
+    for (const [trigger, v] of Object.entries(d.cooldownRemaining)) set(METRIC.cooldownRemainingSeconds, { trigger }, v);
   }
 
   /** Candidates, the automatic forecast's band, its exhaustion ranges and the learning state. */
@@ -199,28 +199,28 @@ export class HeadroomMetrics {
     for (const m of models) {
       if (!m.ok) continue;
       const model = m.model;
-      set('headroom_model_cv_mase', { model }, m.cvMase);
-      set('headroom_model_selected', { model }, m.selected ? 1 : 0);
+      set(METRIC.modelCvMase, { model }, m.cvMase);
+      set(METRIC.modelSelected, { model }, m.selected ? 1 : 0);
       for (const h of m.horizons) {
-        for (const [bound, key] of BAND_KEYS) set('headroom_model_projected_users', { model, horizon_months: h.months, bound }, h.users[key]);
-        set('headroom_model_projected_instances', { model, horizon_months: h.months }, h.instances.point);
+        for (const [bound, key] of BAND_KEYS) set(METRIC.modelProjectedUsers, { model, horizon_months: h.months, bound }, h.users[key]);
+        set(METRIC.modelProjectedInstances, { model, horizon_months: h.months }, h.instances.point);
       }
     }
     if (!f) return;
-    set('headroom_forecast_model_info', { model: f.chosen }, 1);
+    set(METRIC.forecastModelInfo, { model: f.chosen }, 1);
     for (const h of f.horizons) {
       for (const [bound, key] of BAND_KEYS) {
-        set('headroom_forecast_users', { horizon_months: h.months, bound }, h.users[key]);
-        set('headroom_forecast_instances', { horizon_months: h.months, bound }, h.instances[key]);
+        set(METRIC.forecastUsers, { horizon_months: h.months, bound }, h.users[key]);
+        set(METRIC.forecastInstances, { horizon_months: h.months, bound }, h.instances[key]);
       }
     }
-    for (const c of f.cvMaseByHorizon) set('headroom_forecast_cv_mase', { horizon_months: c.months }, c.mase);
+    for (const c of f.cvMaseByHorizon) set(METRIC.forecastCvMase, { horizon_months: c.months }, c.mase);
     for (const [bound, key] of EXHAUSTION_KEYS) {
-      set('headroom_forecast_capacity_exhaustion_seconds', { bound }, f.capacityExhaustion[key]);
-      set('headroom_forecast_budget_exhaustion_seconds', { bound }, f.budgetExhaustion[key]);
+      set(METRIC.forecastCapacityExhaustionSeconds, { bound }, f.capacityExhaustion[key]);
+      set(METRIC.forecastBudgetExhaustionSeconds, { bound }, f.budgetExhaustion[key]);
     }
-    set('headroom_forecast_learning', {}, f.learning.active ? 1 : 0);
-    set('headroom_forecast_history_seconds', {}, f.learning.historySeconds);
-    set('headroom_forecast_history_needed_seconds', {}, f.learning.neededSeconds);
+    set(METRIC.forecastLearning, {}, f.learning.active ? 1 : 0);
+    set(METRIC.forecastHistorySeconds, {}, f.learning.historySeconds);
+    set(METRIC.forecastHistoryNeededSeconds, {}, f.learning.neededSeconds);
   }
 }

@@ -1,6 +1,7 @@
 import type { ScaleOutTrigger, ScalingPolicy } from '../config/schema.js';
 import { proportionalTarget } from './capacity.js';
 import { activeSchedule, type ActiveSchedule } from './schedule.js';
+import { scheduleTrigger, TRIGGER } from '@headroom/contract';
 
 export type Action = 'scale_out' | 'scale_in' | 'none';
 export type BlockReason =
@@ -246,7 +247,7 @@ function intendSchedule(c: Context, current: number, active: ActiveSchedule): In
   const { schedule, since } = active;
   const desired = Math.min(c.policy.limits.max, Math.max(c.effMin, schedule.desired));
   const applied = { name: schedule.name, since };
-  const trigger = `schedule_${schedule.name}`;
+  const trigger = scheduleTrigger(schedule.name);
   if (desired === current) {
     c.reasons.push(`Schedule ${schedule.name} wants ${desired} instances, which are running.`);
     return nothing(c.availability, { scheduleApplied: applied });
@@ -265,14 +266,14 @@ function intendScaleIn(c: Context, current: number): Intent | null {
   });
   // Within [min, max] even when the fleet was above max (then straight down to max).
   const target = Math.min(policy.limits.max, Math.max(current - si.step, c.effMin));
-  return { action: 'scale_in', wanted: target, trigger: 'scale_in', triggers: ['scale_in'], confidence: evidenceConfidence(1) * c.availability };
+  return { action: 'scale_in', wanted: target, trigger: TRIGGER.scaleIn, triggers: [TRIGGER.scaleIn], confidence: evidenceConfidence(1) * c.availability };
 }
 
 /** Stage 2, in order of precedence: the minimum, triggers, a new schedule, scale-in, the maximum. */
 function intend(c: Context, current: number): Intent {
   const { policy, active, effMin, state } = c;
   if (current < effMin) {
-    const trigger = active && active.schedule.min === effMin && effMin > policy.limits.min ? `schedule_${active.schedule.name}` : 'min_instances';
+    const trigger = active && active.schedule.min === effMin && effMin > policy.limits.min ? scheduleTrigger(active.schedule.name) : TRIGGER.minInstances;
     c.reasons.push(`${current} instances is below the minimum of ${effMin}.`);
     return { action: 'scale_out', wanted: effMin, trigger, triggers: [trigger], confidence: c.availability };
   }
@@ -282,7 +283,7 @@ function intend(c: Context, current: number): Intent {
   if (scaleIn) return scaleIn;
   if (current > policy.limits.max) {
     c.reasons.push(`${current} instances is above the maximum of ${policy.limits.max}.`);
-    return { action: 'scale_in', wanted: policy.limits.max, trigger: 'max_instances', triggers: ['max_instances'], confidence: c.availability };
+    return { action: 'scale_in', wanted: policy.limits.max, trigger: TRIGGER.maxInstances, triggers: [TRIGGER.maxInstances], confidence: c.availability };
   }
   return nothing(c.availability);
 }

@@ -11,24 +11,22 @@
  */
 import type { Policy, Service } from '../config/schema.js';
 import { ALERT_TIMING, ALERTS } from '../alerts/rules.js';
-import { PROVISIONING, durationString } from './common.js';
+import { alertmanagerConfig, RECEIVERS, type AlertmanagerRoute } from '../alerts/alertmanager.js';
+import { PROVISIONING, durationString, provisionedPrometheus } from './common.js';
+import { ALERT_CLASS, CLASS_LABEL, METRIC, matcher } from '@headroom/contract';
 
 type Json = Record<string, unknown>;
 
-export interface AlertingOptions {
-  /** URL of the scaler's webhook as Grafana reaches it. */
-  scalerUrl: string;
-  /** Environment variable of the Grafana process holding the webhook bearer token. */
-  tokenEnv: string;
-  /** Addresses of the people who receive budget alerts. */
-  peopleEmail: string;
-}
+/** The people who get budget alerts: the policy's webhook (alerts.people_webhook_url) or email addresses. */
+export type PeopleReceiver = { type: 'webhook'; url: string } | { type: 'email'; addresses: string };
 
-export const ALERTING_DEFAULTS: AlertingOptions = {
-  scalerUrl: 'http://exporter:9778/webhook',
-  tokenEnv: 'HEADROOM_WEBHOOK_TOKEN',
-  peopleEmail: 'capacity-team@example.com',
-};
+export interface AlertingOptions {
+  /** URL of the scaler's webhook as Grafana reaches it (the policy's alerts.webhook_url by default). */
+  scalerUrl: string;
+  /** Environment variable of the Grafana process holding the webhook bearer token (the policy's scaler.token_env by default). */
+  tokenEnv: string;
+  people: PeopleReceiver;
+}
 
 export const CONTACT_POINTS = { scaler: 'Headroom scaler', people: 'Headroom people' } as const;
 
@@ -43,6 +41,8 @@ interface BudgetRule {
   title: string;
   forSeconds: number;
   expr: (svc: Service) => string;
+  /** The comparison of the Prometheus rule, as a Grafana threshold type (`>=` is gte, `>` is gt). */
+  evaluator: 'gte' | 'gt';
   above: (svc: Service) => number;
   severity: string;
   summary: (svc: Service) => string;
@@ -55,16 +55,18 @@ const BUDGET_RULES: BudgetRule[] = [
     key: 'warning',
     title: ALERTS.budgetWarning,
     forSeconds: ALERT_TIMING.budgetUsageForSeconds,
-    expr: (s) => `headroom_budget_usage_ratio{service="${s.name}"}`,
+    expr: (s) => `${METRIC.budgetUsageRatio}{${matcher('service', s.name)}}`,
+    evaluator: 'gte',
     above: (s) => s.cost.budget.warning_ratio,
     severity: 'warning',
-    summary: (s) => `${s.name}: spend so far is above ${pct(s.cost.budget.warning_ratio)} of the monthly budget of ${s.cost.budget.monthly} ${s.cost.currency}`,
+    summary: (s) => `${s.name}: spend so far is at or above ${pct(s.cost.budget.warning_ratio)} of the monthly budget of ${s.cost.budget.monthly} ${s.cost.currency}`,
   },
   {
     key: 'forecast-overrun',
     title: ALERTS.budgetForecast,
     forSeconds: ALERT_TIMING.budgetForecastForSeconds,
-    expr: (s) => `headroom_budget_forecast_ratio{service="${s.name}"}`,
+    expr: (s) => `${METRIC.budgetForecastRatio}{${matcher('service', s.name)}}`,
+    evaluator: 'gt',
     above: () => 1,
     severity: 'warning',
     summary: (s) => `${s.name}: the forecast month-end spend passes the monthly budget of ${s.cost.budget.monthly} ${s.cost.currency}`,
@@ -90,10 +92,10 @@ function budgetRule(policy: Policy, svc: Service, r: BudgetRule): Json {
         refId: 'A',
         relativeTimeRange: { from: 600, to: 0 },
         datasourceUid: PROVISIONING.prometheusUid,
-        model: { refId: 'A', datasource: { type: 'prometheus', uid: PROVISIONING.prometheusUid }, expr: r.expr(svc), instant: true, range: false, intervalMs: 1000, maxDataPoints: 43200 },
+        model: { refId: 'A', datasource: provisionedPrometheus, expr: r.expr(svc), instant: true, range: false, intervalMs: 1000, maxDataPoints: 43200 },
       },
       expr('B', { type: 'reduce', expression: 'A', reducer: 'last', settings: { mode: 'dropNN' } }),
-      expr('C', { type: 'threshold', expression: 'B', conditions: [{ evaluator: { type: 'gt', params: [threshold] } }] }),
+      expr('C', { type: 'threshold', expression: 'B', conditions: [{ evaluator: { type: r.evaluator, params: [threshold] } }] }),
     ],
     dashboardUid: PROVISIONING.dashboardUid,
     panelId: BUDGET_PANEL_ID,
@@ -102,10 +104,10 @@ function budgetRule(policy: Policy, svc: Service, r: BudgetRule): Json {
     execErrState: 'Error',
     for: durationString(r.forSeconds),
     isPaused: false,
-    labels: { headroom: 'budget', service: svc.name, severity: r.severity },
+    labels: { [CLASS_LABEL]: ALERT_CLASS.budget, service: svc.name, severity: r.severity },
     annotations: {
       summary: `${r.summary(svc)} (threshold ratio ${threshold})`,
-      description: `${r.expr(svc)} is above ${threshold} (value {{ humanize .Values.B.Value }}). Generated from headroom.yml services.${svc.name}.cost.budget.`,
+      description: `${r.expr(svc)} ${r.evaluator === 'gte' ? 'is at or above' : 'is above'} ${threshold} (value {{ humanize .Values.B.Value }}). Generated from headroom.yml services.${svc.name}.cost.budget.`,
       runbook_url: policy.runbook_url,
     },
   };
@@ -145,27 +147,41 @@ export function buildContactPoints(o: AlertingOptions): Json {
       {
         orgId: 1,
         name: CONTACT_POINTS.people,
-        receivers: [{ uid: 'headroom-people', type: 'email', settings: { addresses: o.peopleEmail, singleEmail: true }, disableResolveMessage: false }],
+        receivers: [
+          o.people.type === 'email'
+            ? { uid: 'headroom-people', type: 'email', settings: { addresses: o.people.addresses, singleEmail: true }, disableResolveMessage: false }
+            : { uid: 'headroom-people', type: 'webhook', settings: { url: o.people.url, httpMethod: 'POST' }, disableResolveMessage: false },
+        ],
       },
     ],
   };
 }
 
-/** Replaces the org's notification policy tree (as any provisioned `policies` does). */
-export function buildNotificationPolicies(): Json {
-  return {
-    apiVersion: 1,
-    policies: [
-      {
-        orgId: 1,
-        receiver: CONTACT_POINTS.people,
-        group_by: ['grafana_folder', 'alertname', 'service'],
-        routes: [
-          // The scaler wants every change at once and dedupes retries itself.
-          { receiver: CONTACT_POINTS.scaler, object_matchers: [['headroom', '=', 'scaling']], group_by: ['alertname', 'service', 'trigger'], group_wait: '0s', group_interval: '1m', repeat_interval: '1h' },
-          { receiver: CONTACT_POINTS.people, object_matchers: [['headroom', '=', 'budget']], group_wait: '30s', group_interval: '5m', repeat_interval: '12h' },
-        ],
-      },
-    ],
-  };
+const CONTACT_POINT_OF: Record<string, string> = { [RECEIVERS.scaler]: CONTACT_POINTS.scaler, [RECEIVERS.people]: CONTACT_POINTS.people };
+
+/** `label="value"` (an Alertmanager matcher) as a Grafana object matcher. */
+function objectMatcher(m: string): [string, string, string] {
+  const eq = m.indexOf('=');
+  return [m.slice(0, eq), '=', JSON.parse(m.slice(eq + 1)) as string];
+}
+
+/** A route of the generated alertmanager.yml as a Grafana notification policy: the same tree and timings. */
+function grafanaRoute(r: AlertmanagerRoute): Json {
+  const out: Json = {};
+  if (r.receiver) out.receiver = CONTACT_POINT_OF[r.receiver];
+  if (r.matchers) out.object_matchers = r.matchers.map(objectMatcher);
+  for (const k of ['group_by', 'group_wait', 'group_interval', 'repeat_interval', 'continue'] as const) if (r[k] !== undefined) out[k] = r[k];
+  if (r.routes) out.routes = r.routes.map(grafanaRoute);
+  return out;
+}
+
+/**
+ * Replaces the org's notification policy tree (as any provisioned `policies` does) with the routing
+ * `headroom rules` writes to alertmanager.yml: scaling alerts to the scaler, each trigger repeated
+ * after its cooldown + one group_interval, budget and health alerts to people.
+ */
+export function buildNotificationPolicies(policy: Policy, o: AlertingOptions): Json {
+  const root = (alertmanagerConfig(policy, o.scalerUrl) as { route: AlertmanagerRoute }).route;
+  const tree = grafanaRoute(root);
+  return { apiVersion: 1, policies: [{ orgId: 1, ...tree, group_by: ['grafana_folder', ...(root.group_by ?? [])] }] };
 }

@@ -1,27 +1,20 @@
 /**
  * The Headroom overview dashboard, generated from the policy: the Headroom panel in its three views
- * with the panel's own queries (grafana-plugin/src/queries.ts), and stock panels for the fleet size,
+ * with the panel's own queries (@headroom/contract), and stock panels for the fleet size,
  * budget usage, input health and the scaler's recent actions. Thresholds, limits, currency and the
  * refresh interval come from headroom.yml, so the dashboard says what the alerts and the scaler do.
  */
 import type { Policy } from '../config/schema.js';
-import { GENERATED_NOTE, PROVISIONING, durationString, promDatasource } from './common.js';
-
-/** One query of the panel, as grafana-plugin/src/queries.ts declares it. */
-export interface PanelQuery {
-  refId: string;
-  expr: string;
-  instant: boolean;
-  range: boolean;
-}
-export type PanelQueries = Record<'plan' | 'headroom' | 'decisions', PanelQuery[]>;
+import { generatedNote, PROVISIONING, durationString } from './common.js';
+import { DATASOURCE_VARIABLE, METRIC, PROMETHEUS_DATASOURCE, QUERIES, SERVICE_VARIABLE, serviceSelector, type PanelView } from '@headroom/contract';
 
 type Json = Record<string, unknown>;
 
-const SERVICE = 'service=~"$service"';
+/** The data source input of the dashboard export format. */
+const DS_INPUT = 'DS_PROMETHEUS';
 
 function target(refId: string, expr: string, extra: Json = {}): Json {
-  return { refId, datasource: promDatasource, editorMode: 'code', expr, range: true, instant: false, legendFormat: '__auto', ...extra };
+  return { refId, datasource: PROMETHEUS_DATASOURCE, editorMode: 'code', expr, range: true, instant: false, legendFormat: '__auto', ...extra };
 }
 
 function describeLimits(policy: Policy): string {
@@ -54,46 +47,52 @@ function budgetWarning(policy: Policy): number {
 const DECISIONS_PANEL_ID = 7;
 
 /** The panel's field config per view: costs in the policy currency (standard unit), the service linked to its decisions. */
-function headroomFieldConfig(view: keyof PanelQueries, currency: string): Json {
+function headroomFieldConfig(view: PanelView, currency: string): Json {
   if (view === 'plan') return { defaults: { unit: `currency${currency}` }, overrides: [] };
   if (view !== 'headroom') return { defaults: {}, overrides: [] };
   const url = `/d/${PROVISIONING.dashboardUid}/?var-service=\${__field.labels.service}&viewPanel=${DECISIONS_PANEL_ID}&\${__url_time_range}`;
   return { defaults: { links: [{ title: 'Decisions of ${__field.labels.service}', url }] }, overrides: [] };
 }
 
-export function buildOverviewDashboard(policy: Policy, queries: PanelQueries): Json {
-  const currency = policy.services[0].cost.currency;
+export interface DashboardOptions {
+  /** ISO code of the money figures (the policy's currency, or --currency). */
+  currency: string;
+  /** The policy file's name, for the generated-by note. */
+  configName: string;
+}
+
+export function buildOverviewDashboard(policy: Policy, { currency, configName }: DashboardOptions): Json {
   const warning = budgetWarning(policy);
   let id = 0;
-  const panel = (p: Json): Json => ({ id: ++id, datasource: promDatasource, ...p });
-  const headroomPanel = (view: keyof PanelQueries, title: string, description: string, gridPos: Json): Json =>
+  const panel = (p: Json): Json => ({ id: ++id, datasource: PROMETHEUS_DATASOURCE, ...p });
+  const headroomPanel = (view: PanelView, title: string, description: string, gridPos: Json): Json =>
     panel({
       type: PROVISIONING.panelType,
       title,
       description,
       gridPos,
-      options: { view, service: '$service', showEventList: view === 'decisions' },
+      options: { view, service: `$${SERVICE_VARIABLE}`, showEventList: view === 'decisions' },
       fieldConfig: headroomFieldConfig(view, currency),
-      targets: queries[view].map((q) => target(q.refId, q.expr, { range: q.range, instant: q.instant, format: 'time_series' })),
+      targets: QUERIES[view].map((q) => target(q.refId, q.expr, { range: q.range, instant: q.instant, format: 'time_series' })),
     });
 
   const panels: Json[] = [
     panel({
       type: 'stat',
       title: 'Instances',
-      description: `Running instances (headroom_instances) and the target of the decision Headroom would take now (headroom_decision_target_instances). Limits from headroom.yml: ${describeLimits(policy)}.`,
+      description: `Running instances (${METRIC.instances}) and the target of the decision Headroom would take now (${METRIC.decisionTargetInstances}). Limits from headroom.yml: ${describeLimits(policy)}.`,
       gridPos: { h: 5, w: 6, x: 0, y: 0 },
       options: { reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false }, colorMode: 'value', graphMode: 'area', textMode: 'value_and_name', justifyMode: 'auto', orientation: 'auto' },
       fieldConfig: { defaults: { unit: 'none', decimals: 0, color: { mode: 'thresholds' }, thresholds: { mode: 'absolute', steps: [{ color: 'blue', value: null }] } }, overrides: [] },
       targets: [
-        target('A', `headroom_instances{${SERVICE}}`, { legendFormat: 'running' }),
-        target('B', `headroom_decision_target_instances{${SERVICE}}`, { legendFormat: 'target' }),
+        target('A', serviceSelector(METRIC.instances), { legendFormat: 'running' }),
+        target('B', serviceSelector(METRIC.decisionTargetInstances), { legendFormat: 'target' }),
       ],
     }),
     panel({
       type: 'gauge',
       title: 'Budget used',
-      description: `Share of the monthly budget spent so far (headroom_budget_usage_ratio) and the forecast month-end spend as a share of the budget (headroom_budget_forecast_ratio: spend so far plus the current hourly rate to the end of the month). Orange from the warning ratio, red at the budget. Budgets from headroom.yml: ${describeBudgets(policy)}.`,
+      description: `Share of the monthly budget spent so far (${METRIC.budgetUsageRatio}) and the forecast month-end spend as a share of the budget (${METRIC.budgetForecastRatio}: spend so far plus the current hourly rate to the end of the month). Orange from the warning ratio, red at the budget. Budgets from headroom.yml: ${describeBudgets(policy)}.`,
       gridPos: { h: 5, w: 6, x: 6, y: 0 },
       options: { reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false }, showThresholdMarkers: true, showThresholdLabels: false, orientation: 'auto' },
       fieldConfig: {
@@ -108,27 +107,27 @@ export function buildOverviewDashboard(policy: Policy, queries: PanelQueries): J
         overrides: [],
       },
       targets: [
-        target('A', `headroom_budget_usage_ratio{${SERVICE}}`, { legendFormat: 'spent' }),
-        target('B', `headroom_budget_forecast_ratio{${SERVICE}}`, { legendFormat: 'forecast' }),
+        target('A', serviceSelector(METRIC.budgetUsageRatio), { legendFormat: 'spent' }),
+        target('B', serviceSelector(METRIC.budgetForecastRatio), { legendFormat: 'forecast' }),
       ],
     }),
     panel({
       type: 'stat',
       title: 'Monthly cost',
-      description: `Forecast month-end spend (headroom_budget_forecast_month_end_spend) against the monthly budget (headroom_budget_monthly), in ${currency}.`,
+      description: `Forecast month-end spend (${METRIC.budgetForecastMonthEndSpend}) against the monthly budget (${METRIC.budgetMonthly}), in ${currency}.`,
       gridPos: { h: 5, w: 6, x: 12, y: 0 },
       options: { reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false }, colorMode: 'value', graphMode: 'none', textMode: 'value_and_name', justifyMode: 'auto', orientation: 'auto' },
       fieldConfig: { defaults: { unit: `currency${currency}`, decimals: 0, color: { mode: 'thresholds' }, thresholds: { mode: 'absolute', steps: [{ color: 'text', value: null }] } }, overrides: [] },
       targets: [
-        target('A', `headroom_budget_forecast_month_end_spend{${SERVICE}}`, { legendFormat: 'forecast' }),
-        target('B', `headroom_budget_monthly{${SERVICE}}`, { legendFormat: 'budget' }),
+        target('A', serviceSelector(METRIC.budgetForecastMonthEndSpend), { legendFormat: 'forecast' }),
+        target('B', serviceSelector(METRIC.budgetMonthly), { legendFormat: 'budget' }),
       ],
     }),
     panel({
       type: 'stat',
       title: 'Input health',
       description:
-        'One box per input of the policy (headroom_input_up): green when the last refresh read it, red when it is missing or stale. Headroom never scales in on missing data and never substitutes invented values.',
+        `One box per input of the policy (${METRIC.inputUp}): green when the last refresh read it, red when it is missing or stale. Headroom never scales in on missing data and never substitutes invented values.`,
       gridPos: { h: 5, w: 6, x: 18, y: 0 },
       options: { reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false }, colorMode: 'background', graphMode: 'none', textMode: 'name', justifyMode: 'auto', orientation: 'auto' },
       fieldConfig: {
@@ -139,12 +138,12 @@ export function buildOverviewDashboard(policy: Policy, queries: PanelQueries): J
         },
         overrides: [],
       },
-      targets: [target('A', `headroom_input_up{${SERVICE}}`, { legendFormat: '{{signal}}', instant: true, range: false })],
+      targets: [target('A', serviceSelector(METRIC.inputUp), { legendFormat: '{{signal}}', instant: true, range: false })],
     }),
     headroomPanel(
       'plan',
       'Capacity plan',
-      `Instances needed at each horizon per growth scenario (headroom_projected_instances), with the max limit and the planning scenario marked; switch the panel's plan metric to cost to compare monthly cost with the budget. Scenarios and horizons from headroom.yml: ${policy.services
+      `Instances needed at each horizon per growth scenario (${METRIC.projectedInstances}), with the max limit and the planning scenario marked; switch the panel's plan metric to cost to compare monthly cost with the budget. Scenarios and horizons from headroom.yml: ${policy.services
         .map((s) => `${s.name}: ${s.growth.scenarios.map((g) => `${g.name} ${Math.round(g.monthly_rate * 100)} %/month`).join(', ')}; horizons ${s.growth.horizons_months.join('/')} months`)
         .join('. ')}.`,
       { h: 10, w: 12, x: 0, y: 5 },
@@ -152,7 +151,7 @@ export function buildOverviewDashboard(policy: Policy, queries: PanelQueries): J
     headroomPanel(
       'headroom',
       'Headroom per resource',
-      `Utilization of each resource against its warning and critical thresholds (headroom_resource_utilization_ratio, headroom_resource_threshold_ratio) and the time until the critical threshold under the planning scenario. Resources from headroom.yml: ${policy.services
+      `Utilization of each resource against its warning and critical thresholds (${METRIC.resourceUtilizationRatio}, ${METRIC.resourceThresholdRatio}) and the time until the critical threshold under the planning scenario. Resources from headroom.yml: ${policy.services
         .map((s) => `${s.name}: ${s.capacity.resources.map((r) => `${r.name} warning ${r.warning}/critical ${r.critical} of ${r.limit}`).join(', ')}`)
         .join('. ')}.`,
       { h: 10, w: 12, x: 12, y: 5 },
@@ -167,27 +166,27 @@ export function buildOverviewDashboard(policy: Policy, queries: PanelQueries): J
       type: 'timeseries',
       title: 'Scaling actions',
       description:
-        'Actions the scaler sent to the actuator, by action and result (increase of headroom_scaler_actions_total): success, failure, or dry_run when the actuator only records.',
+        `Actions the scaler sent to the actuator, by action and result (increase of ${METRIC.scalerActionsTotal}): success, failure, or dry_run when the actuator only records.`,
       gridPos: { h: 11, w: 10, x: 14, y: 15 },
       options: { legend: { displayMode: 'list', placement: 'bottom', showLegend: true }, tooltip: { mode: 'multi', sort: 'none' } },
       fieldConfig: {
         defaults: { unit: 'none', decimals: 0, min: 0, color: { mode: 'palette-classic' }, custom: { drawStyle: 'bars', fillOpacity: 80, lineWidth: 1, stacking: { mode: 'normal', group: 'A' } } },
         overrides: [],
       },
-      targets: [target('A', `sum by (service, action, result) (increase(headroom_scaler_actions_total{${SERVICE}}[$__rate_interval]))`, { legendFormat: '{{service}} {{action}} {{result}}' })],
+      targets: [target('A', `sum by (service, action, result) (increase(${serviceSelector(METRIC.scalerActionsTotal)}[$__rate_interval]))`, { legendFormat: '{{service}} {{action}} {{result}}' })],
     }),
     panel({
       type: 'table',
       title: 'Last decisions',
       description:
-        'The latest decision for each combination of trigger, action and block (headroom_scaler_last_decision_*): when it was taken, the instances then and the target. Reasons in full are in the exporter\'s /api/v1/decisions.',
+        `The latest decision for each combination of trigger, action and block (${METRIC.scalerLastDecisionTimestampSeconds}, …_current_instances, …_target_instances): when it was taken, the instances then and the target. Reasons in full are in the exporter's /api/v1/decisions.`,
       gridPos: { h: 8, w: 24, x: 0, y: 26 },
       options: { showHeader: true, sortBy: [{ displayName: 'when', desc: true }], cellHeight: 'sm' },
       fieldConfig: { defaults: {}, overrides: [{ matcher: { id: 'byName', options: 'when' }, properties: [{ id: 'unit', value: 'dateTimeAsIso' }] }] },
       targets: [
-        target('A', `1000 * headroom_scaler_last_decision_timestamp_seconds{${SERVICE}}`, { format: 'table', instant: true, range: false }),
-        target('B', `headroom_scaler_last_decision_current_instances{${SERVICE}}`, { format: 'table', instant: true, range: false }),
-        target('C', `headroom_scaler_last_decision_target_instances{${SERVICE}}`, { format: 'table', instant: true, range: false }),
+        target('A', `1000 * ${serviceSelector(METRIC.scalerLastDecisionTimestampSeconds)}`, { format: 'table', instant: true, range: false }),
+        target('B', serviceSelector(METRIC.scalerLastDecisionCurrentInstances), { format: 'table', instant: true, range: false }),
+        target('C', serviceSelector(METRIC.scalerLastDecisionTargetInstances), { format: 'table', instant: true, range: false }),
       ],
       transformations: [
         { id: 'merge', options: {} },
@@ -204,9 +203,18 @@ export function buildOverviewDashboard(policy: Policy, queries: PanelQueries): J
   ];
 
   return {
+    // For "Import dashboard" in any Grafana: it asks for a Prometheus data source and sets the
+    // $datasource variable to it. File provisioning ignores __inputs; the variable then starts on the
+    // default Prometheus data source.
+    __inputs: [{ name: DS_INPUT, label: 'Prometheus', description: 'The Prometheus that scrapes the Headroom exporter', type: 'datasource', pluginId: 'prometheus', pluginName: 'Prometheus' }],
+    __requires: [
+      { type: 'grafana', id: 'grafana', name: 'Grafana', version: '10.4.0' },
+      { type: 'datasource', id: 'prometheus', name: 'Prometheus', version: '1.0.0' },
+      { type: 'panel', id: PROVISIONING.panelType, name: 'Headroom', version: '' },
+    ],
     uid: PROVISIONING.dashboardUid,
     title: 'Headroom overview',
-    description: `Capacity plan, headroom, budget and scaling decisions of the services in headroom.yml. ${GENERATED_NOTE}`,
+    description: `Capacity plan, headroom, budget and scaling decisions of the services in ${configName}. ${generatedNote(configName)}`,
     tags: ['headroom', 'capacity'],
     editable: true,
     graphTooltip: 1,
@@ -220,12 +228,24 @@ export function buildOverviewDashboard(policy: Policy, queries: PanelQueries): J
     templating: {
       list: [
         {
+          type: 'datasource',
+          name: DATASOURCE_VARIABLE,
+          label: 'Data source',
+          description: 'The Prometheus that scrapes the Headroom exporter.',
+          query: 'prometheus',
+          current: { text: `\${${DS_INPUT}}`, value: `\${${DS_INPUT}}` },
+          refresh: 1,
+          regex: '',
+          options: [],
+          hide: 0,
+        },
+        {
           type: 'query',
-          name: 'service',
+          name: SERVICE_VARIABLE,
           label: 'Service',
-          description: 'A service of headroom.yml (label_values of headroom_instances).',
-          datasource: promDatasource,
-          query: { query: 'label_values(headroom_instances, service)', refId: 'service' },
+          description: `A service of headroom.yml (label_values of ${METRIC.instances}).`,
+          datasource: PROMETHEUS_DATASOURCE,
+          query: { query: `label_values(${METRIC.instances}, ${SERVICE_VARIABLE})`, refId: SERVICE_VARIABLE },
           refresh: 2,
           sort: 1,
           multi: false,

@@ -1,52 +1,73 @@
 /**
  * Every file of provisioning/, generated from one policy: Grafana data sources with fixed uids, the
- * dashboard provider, the Headroom overview dashboard and Grafana-managed budget alerting.
+ * dashboard provider, the Headroom overview dashboard and Grafana-managed budget alerting. URLs,
+ * receivers and the currency come from the policy (or the flags of `headroom dashboards`).
  */
-import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { tsImport } from 'tsx/esm/api';
-import yaml from 'js-yaml';
 import type { Policy } from '../config/schema.js';
-import { ALERTING_DEFAULTS, buildAlertRules, buildContactPoints, buildNotificationPolicies, type AlertingOptions } from './alerting.js';
-import { GENERATED_NOTE, PROVISIONING } from './common.js';
-import { buildOverviewDashboard, type PanelQueries } from './dashboard.js';
+import { buildAlertRules, buildContactPoints, buildNotificationPolicies, type AlertingOptions, type PeopleReceiver } from './alerting.js';
+import { generatedNote, PROVISIONING } from './common.js';
+import { buildOverviewDashboard } from './dashboard.js';
+import { toJson, toYaml as dumpYaml, yamlHeader } from '../generated.js';
 
 export { PROVISIONING } from './common.js';
-export { buildOverviewDashboard, type PanelQueries } from './dashboard.js';
+export { buildOverviewDashboard } from './dashboard.js';
 
 export interface ProvisioningOptions extends AlertingOptions {
-  /** Prometheus and Alertmanager as Grafana reaches them (compose service names by default). */
+  /** Prometheus and Alertmanager as Grafana reaches them. */
   prometheusUrl: string;
   alertmanagerUrl: string;
   /** Where Grafana finds the dashboard JSON files (the mounted provisioning/dashboards). */
   dashboardsPath: string;
+  /** ISO currency code of the dashboard's money figures. */
+  currency: string;
+  /** The policy file's name (a base name), quoted in the generated-by notes. */
+  configName: string;
 }
 
-export const PROVISIONING_DEFAULTS: ProvisioningOptions = {
-  ...ALERTING_DEFAULTS,
+/** What neither the policy nor a flag says: the docker-compose service names and mount path. */
+export const PROVISIONING_FALLBACKS = {
   prometheusUrl: 'http://prometheus:9090',
   alertmanagerUrl: 'http://alertmanager:9093',
   dashboardsPath: '/etc/grafana/provisioning/dashboards',
-};
+  tokenEnv: 'HEADROOM_WEBHOOK_TOKEN',
+} as const;
 
-/** The panel's queries live with the panel (grafana-plugin/src/queries.ts); the dashboard copies them. */
-export const DEFAULT_QUERIES_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../grafana-plugin/src/queries.ts');
-
-export async function loadPanelQueries(file = DEFAULT_QUERIES_FILE): Promise<PanelQueries> {
-  if (!existsSync(file)) throw new Error(`${file}: the panel's queries are missing (pass --queries <grafana-plugin/src/queries.ts>)`);
-  // tsImport: the plugin's package is not an ES module package, so a plain import() of its .ts fails.
-  const mod = (await tsImport(pathToFileURL(file).href, import.meta.url)) as { QUERIES?: PanelQueries };
-  if (!mod.QUERIES?.plan || !mod.QUERIES.headroom || !mod.QUERIES.decisions) throw new Error(`${file}: expected an export QUERIES with plan, headroom and decisions`);
-  return mod.QUERIES;
+/** Flags of `headroom dashboards` that override the policy. */
+export interface ProvisioningFlags {
+  prometheusUrl?: string;
+  alertmanagerUrl?: string;
+  scalerUrl?: string;
+  peopleEmail?: string;
+  currency?: string;
+  dashboardsPath?: string;
+  configName?: string;
 }
 
-const header = (what: string) => `# ${what}\n# ${GENERATED_NOTE}\n`;
-const toYaml = (what: string, doc: unknown) => header(what) + yaml.dump(doc, { lineWidth: -1, noRefs: true, quotingType: '"' });
+/** A policy the dashboards cannot be generated from without a flag (exit 2, naming the flag). */
+export class ProvisioningError extends Error {}
+
+/** The options for `policy`: each from its flag, else the policy, else the compose fallback. */
+export function provisioningOptions(policy: Policy, flags: ProvisioningFlags = {}): ProvisioningOptions {
+  const currencies = [...new Set(policy.services.map((s) => s.cost.currency))];
+  if (flags.currency === undefined && currencies.length > 1) {
+    throw new ProvisioningError(`the services price in different currencies (${currencies.join(', ')}); pass --currency <code> for the dashboard`);
+  }
+  const people: PeopleReceiver = flags.peopleEmail !== undefined ? { type: 'email', addresses: flags.peopleEmail } : { type: 'webhook', url: policy.alerts.people_webhook_url };
+  return {
+    prometheusUrl: flags.prometheusUrl ?? policy.prometheus?.url ?? PROVISIONING_FALLBACKS.prometheusUrl,
+    alertmanagerUrl: flags.alertmanagerUrl ?? PROVISIONING_FALLBACKS.alertmanagerUrl,
+    dashboardsPath: flags.dashboardsPath ?? PROVISIONING_FALLBACKS.dashboardsPath,
+    scalerUrl: flags.scalerUrl ?? policy.alerts.webhook_url,
+    tokenEnv: policy.scaler.token_env ?? PROVISIONING_FALLBACKS.tokenEnv,
+    people,
+    currency: flags.currency ?? currencies[0],
+    configName: flags.configName ?? 'headroom.yml',
+  };
+}
 
 /** Relative path → file contents. */
-export function buildProvisioning(policy: Policy, queries: PanelQueries, options: Partial<ProvisioningOptions> = {}): Record<string, string> {
-  const o = { ...PROVISIONING_DEFAULTS, ...options };
+export function buildProvisioning(policy: Policy, o: ProvisioningOptions = provisioningOptions(policy)): Record<string, string> {
+  const toYaml = (what: string, doc: unknown) => yamlHeader(what, generatedNote(o.configName)) + dumpYaml(doc);
   const datasources = {
     apiVersion: 1,
     datasources: [
@@ -61,30 +82,11 @@ export function buildProvisioning(policy: Policy, queries: PanelQueries, options
     ],
   };
   return {
-    'datasources/datasources.yml': toYaml('Grafana data sources: Prometheus and Alertmanager with fixed uids (dashboards and alert rules refer to them).', datasources),
+    'datasources/datasources.yml': toYaml('Grafana data sources: Prometheus and Alertmanager with fixed uids (the alert rules refer to them; the dashboard to its datasource variable).', datasources),
     'dashboards/provider.yml': toYaml('Dashboard provider: loads the JSON dashboards of this directory into the Headroom folder.', provider),
-    'dashboards/headroom-overview.json': `${JSON.stringify(buildOverviewDashboard(policy, queries), null, 2)}\n`,
-    'alerting/budget-rules.yml': toYaml('Grafana-managed budget alerts of headroom.yml (for setups without Alertmanager).', buildAlertRules(policy)),
+    'dashboards/headroom-overview.json': toJson(buildOverviewDashboard(policy, { currency: o.currency, configName: o.configName })),
+    'alerting/budget-rules.yml': toYaml('Grafana-managed budget alerts of the policy (for setups without Alertmanager).', buildAlertRules(policy)),
     'alerting/contact-points.yml': toYaml('Contact points: the Headroom scaler webhook (bearer token from the environment) and the people who get budget alerts.', buildContactPoints(o)),
-    'alerting/policies.yml': toYaml('Notification policy: headroom="scaling" to the scaler, headroom="budget" to people. Replaces the org policy tree.', buildNotificationPolicies()),
+    'alerting/policies.yml': toYaml("Notification policy: the routing of `headroom rules`' alertmanager.yml (scaling to the scaler, budget and health to people). Replaces the org policy tree.", buildNotificationPolicies(policy, o)),
   };
-}
-
-export function writeProvisioning(outDir: string, files: Record<string, string>): string[] {
-  for (const [rel, text] of Object.entries(files)) {
-    const file = path.join(outDir, rel);
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, text);
-  }
-  return Object.keys(files);
-}
-
-/** Files of `outDir` that differ from `files` (missing or changed). */
-export function diffProvisioning(outDir: string, files: Record<string, string>): string[] {
-  return Object.entries(files)
-    .filter(([rel, text]) => {
-      const file = path.join(outDir, rel);
-      return !existsSync(file) || readFileSync(file, 'utf8') !== text;
-    })
-    .map(([rel]) => rel);
 }

@@ -10,6 +10,7 @@ import type { Service } from '../config/schema.js';
 import { actionsInLastHour, decide, type Decision, type DecisionInput, type DecisionState } from '../model/decision.js';
 import { limitStepOut } from '../model/step.js';
 import type { AlertPlan } from './route.js';
+import { scheduleOf, scheduleTrigger } from '@headroom/contract';
 
 export type ScalePlan = Extract<AlertPlan, { kind: 'scale' }>;
 
@@ -39,9 +40,9 @@ export function largerTargetWins(svc: Service, plan: ScalePlan, input: DecisionI
 
 /** Keeps only what the alert is about: its direction, and no schedule other than its own. */
 export function onlyWhatTheAlertAsks(plan: ScalePlan, d: Decision): { decision: Decision; reason?: string } {
-  const ownSchedule = (name: string) => `schedule_${name}` === plan.trigger;
+  const ownSchedule = (name: string) => scheduleTrigger(name) === plan.trigger;
   const scheduleApplied = d.scheduleApplied && ownSchedule(d.scheduleApplied.name) ? d.scheduleApplied : undefined;
-  const foreignSchedule = d.trigger?.startsWith('schedule_') && d.trigger !== plan.trigger;
+  const foreignSchedule = scheduleOf(d.trigger ?? '') !== null && d.trigger !== plan.trigger;
   if (d.action === 'none' || (d.action === plan.action && !foreignSchedule)) return { decision: { ...d, scheduleApplied } };
   const what = `${d.action.replace('_', ' ')} ${d.current} → ${d.target} (${d.trigger})`;
   const reason = `The policy's answer now is ${what}, but this alert is ${plan.action.replace('_', ' ')} for ${plan.trigger}: an alert only ever acts in its own direction and for its own trigger, so nothing is done.`;

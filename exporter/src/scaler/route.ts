@@ -6,6 +6,7 @@
 import { DEFAULTS } from '../config/defaults.js';
 import type { Policy, Service } from '../config/schema.js';
 import { describe, PayloadError, type ParsedAlert, type ParsedNotification } from './payload.js';
+import { ALERT_CLASS, CLASS_LABEL, SCALING_LABELS, TRIGGER, matcher, scheduleTrigger } from '@headroom/contract';
 
 export type ScalingAction = 'scale_out' | 'scale_in';
 
@@ -20,16 +21,16 @@ const unprocessable = (path: string, msg: string) => new PayloadError(422, `${pa
 export function triggersOf(svc: Service): Map<string, ScalingAction | null> {
   const m = new Map<string, ScalingAction | null>();
   for (const t of svc.scaling.scale_out) m.set(t.name, 'scale_out');
-  if (svc.scaling.scale_in) m.set('scale_in', 'scale_in');
-  m.set('min_instances', 'scale_out');
-  for (const s of svc.scaling.schedules) m.set(`schedule_${s.name}`, null);
+  if (svc.scaling.scale_in) m.set(TRIGGER.scaleIn, 'scale_in');
+  m.set(TRIGGER.minInstances, 'scale_out');
+  for (const s of svc.scaling.schedules) m.set(scheduleTrigger(s.name), null);
   return m;
 }
 
 export function stepOf(svc: Service, trigger: string): number | null {
   const t = svc.scaling.scale_out.find((x) => x.name === trigger);
   if (t) return t.step;
-  if (trigger === 'scale_in' && svc.scaling.scale_in) return svc.scaling.scale_in.step;
+  if (trigger === TRIGGER.scaleIn && svc.scaling.scale_in) return svc.scaling.scale_in.step;
   return null;
 }
 
@@ -68,10 +69,10 @@ export function planAlerts(policy: Policy, n: ParsedNotification, now: number): 
   return n.alerts.map((alert) => {
     const p = `alerts[${alert.index}]`;
     const L = alert.labels;
-    if (L.headroom !== undefined && L.headroom !== 'scaling') {
-      return { kind: 'ignore', alert, reason: `headroom="${L.headroom}" is not a scaling alert` };
+    if (L[CLASS_LABEL] !== undefined && L[CLASS_LABEL] !== ALERT_CLASS.scaling) {
+      return { kind: 'ignore', alert, reason: `${matcher(CLASS_LABEL, L[CLASS_LABEL])} is not a scaling alert` };
     }
-    for (const label of ['service', 'trigger', 'action'] as const) {
+    for (const label of SCALING_LABELS) {
       if (L[label] === undefined) throw unprocessable(`${p}.labels.${label}`, 'missing (a scaling alert carries the labels service, trigger and action)');
     }
     const svc = policy.services.find((s) => s.name === L.service);

@@ -4,7 +4,7 @@
  * --omit=dev` installs (npm's own list of that tree, copied from the installed node_modules instead of
  * downloading it again), `--from=compile` is the build output (dist/, built by the test setup).
  */
-import { cpSync, mkdirSync, readFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { ROOT } from '../helpers.js';
 import { exec } from './processes.js';
@@ -33,13 +33,17 @@ export async function productionPackages(): Promise<string[]> {
     .filter((p) => p.startsWith('node_modules/') && !p.startsWith('node_modules/@headroom/'));
 }
 
-const PACKAGE_FILES = ['package.json', 'package-lock.json', 'exporter/package.json', 'grafana-plugin/package.json'];
+const PACKAGE_FILES = ['package.json', 'package-lock.json', 'packages/contract/package.json', 'exporter/package.json', 'grafana-plugin/package.json'];
+/** Workspace packages npm links into node_modules (`npm ci --workspace exporter` links the exporter's). */
+const WORKSPACE_LINKS = { '@headroom/contract': '../../packages/contract', '@headroom/exporter': '../../exporter' };
 
 /** Writes the image's /app into `dir`. */
 export async function buildImageTree(dir: string): Promise<void> {
   for (const { from, sources, dest } of finalStageCopies()) {
     if (from === 'deps') {
       for (const f of PACKAGE_FILES) cpSync(path.join(ROOT, f), path.join(dir, f));
+      mkdirSync(path.join(dir, 'node_modules/@headroom'), { recursive: true });
+      for (const [name, target] of Object.entries(WORKSPACE_LINKS)) symlinkSync(target, path.join(dir, 'node_modules', name));
       for (const pkg of await productionPackages()) {
         // Nested node_modules are listed (and copied) on their own when they belong to the tree.
         cpSync(path.join(ROOT, pkg), path.join(dir, pkg), { recursive: true, filter: (src) => src === path.join(ROOT, pkg) || !path.relative(path.join(ROOT, pkg), src).split(path.sep).includes('node_modules') });

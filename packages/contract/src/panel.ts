@@ -1,0 +1,79 @@
+/**
+ * The Prometheus queries the panel expects, one per metric family. The panel, the provisioned
+ * dashboard and the README use these; the panel reads the metric name from each series, so the
+ * refIds and the order of queries do not matter.
+ */
+import { METRIC, type MetricName } from './metrics.js';
+
+export type PanelView = 'plan' | 'headroom' | 'decisions';
+
+/** The panel's metrics by role (a subset of the catalogue). */
+export const PANEL_METRICS = {
+  instances: METRIC.instances,
+  recommendedInstances: METRIC.recommendedInstances,
+  limitInstances: METRIC.limitInstances,
+  projectedInstances: METRIC.projectedInstances,
+  projectedMonthlyCost: METRIC.projectedMonthlyCost,
+  planningScenario: METRIC.planningScenarioInfo,
+  budgetMonthly: METRIC.budgetMonthly,
+  budgetUsage: METRIC.budgetUsageRatio,
+  budgetForecast: METRIC.budgetForecastMonthEndSpend,
+  forecastInstances: METRIC.forecastInstances,
+  forecastLearning: METRIC.forecastLearning,
+  utilization: METRIC.resourceUtilizationRatio,
+  threshold: METRIC.resourceThresholdRatio,
+  resourceLimit: METRIC.resourceLimit,
+  headroom: METRIC.resourceHeadroomRatio,
+  exhaustion: METRIC.resourceExhaustionSeconds,
+  decisionTimestamp: METRIC.scalerLastDecisionTimestampSeconds,
+  decisionCurrent: METRIC.scalerLastDecisionCurrentInstances,
+  decisionTarget: METRIC.scalerLastDecisionTargetInstances,
+} as const satisfies Record<string, MetricName>;
+
+export type PanelMetricName = (typeof PANEL_METRICS)[keyof typeof PANEL_METRICS];
+
+export interface PanelQuery {
+  refId: string;
+  expr: string;
+  /** Instant queries for the current plan and thresholds; range queries for what the views draw over the dashboard's time range. */
+  instant: boolean;
+  range: boolean;
+}
+
+/** The dashboard variable of the service, and the label matcher every query uses. */
+export const SERVICE_VARIABLE = 'service';
+export const SERVICE_MATCHER = `service=~"$${SERVICE_VARIABLE}"`;
+
+/** The Grafana data source of every query: the dashboard's `$datasource` variable. */
+export const DATASOURCE_VARIABLE = 'datasource';
+export const PROMETHEUS_DATASOURCE = { type: 'prometheus', uid: `\${${DATASOURCE_VARIABLE}}` } as const;
+
+/** `metric{service=~"$service"}`, optionally with more matchers. */
+export const serviceSelector = (metric: MetricName, ...matchers: string[]): string => `${metric}{${[SERVICE_MATCHER, ...matchers].join(',')}}`;
+
+function q(refId: string, metric: PanelMetricName, range = false, ...matchers: string[]): PanelQuery {
+  return { refId, expr: serviceSelector(metric, ...matchers), instant: !range, range };
+}
+
+const M = PANEL_METRICS;
+export const QUERIES: Record<PanelView, PanelQuery[]> = {
+  // A range query for instances: its last sample is the count now, the samples before it the history the plan view draws.
+  plan: [q('A', M.instances, true), q('B', M.limitInstances), q('C', M.projectedInstances), q('D', M.projectedMonthlyCost), q('E', M.planningScenario), q('F', M.budgetMonthly), q('G', M.budgetUsage), q('H', M.budgetForecast), q('I', M.forecastInstances), q('J', M.forecastLearning)],
+  headroom: [q('A', M.utilization, true), q('B', M.threshold), q('C', M.headroom), q('D', M.exhaustion), q('E', M.resourceLimit)],
+  decisions: [q('A', M.decisionTimestamp, true), q('B', M.decisionCurrent, true), q('C', M.decisionTarget, true), q('D', M.instances, true), q('E', M.recommendedInstances, true, 'basis="final"')],
+};
+
+/** The metric a query reads (the selector's name). */
+export const metricOf = (query: PanelQuery): PanelMetricName => query.expr.split('{')[0] as PanelMetricName;
+
+/** Series each view needs to draw everything; the empty and partial-data views list the missing ones. */
+export const EXPECTED_METRICS: Record<PanelView, PanelMetricName[]> = {
+  plan: QUERIES.plan.map(metricOf),
+  headroom: QUERIES.headroom.map(metricOf),
+  decisions: QUERIES.decisions.map(metricOf),
+};
+
+/** Dashboard-JSON targets for a view, e.g. for provisioned dashboards. */
+export function panelTargets(view: PanelView, datasource: { type: string; uid: string } = PROMETHEUS_DATASOURCE) {
+  return QUERIES[view].map((query) => ({ ...query, datasource, format: 'time_series' as const }));
+}
