@@ -1,9 +1,10 @@
-import { Counter, Gauge, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import { BASES, type ServicePlan } from '../model/plan.js';
 import { BLOCK_REASONS } from '../model/decision.js';
 import { PRICINGS } from '../model/cost.js';
 import type { ForecastProjection, ModelProjection } from '../model/projection.js';
 import { CATALOGUE, METRIC, type MetricName } from '@headroom/contract';
+import { OPENMETRICS_CONTENT_TYPE, toOpenMetrics } from './openmetrics.js';
 
 /** Health of one input of one service this refresh (signals, plus instances, history, spend). */
 export interface InputHealth {
@@ -77,18 +78,30 @@ const PROCESS_METRICS = new Set<MetricName>([
  * scrape only serializes what is there. Nothing here computes; values come from the plans.
  */
 export class HeadroomMetrics {
+  /** Headroom's own metrics (the catalogue and the scaler's): what `promtool check metrics` lints. */
   readonly registry: Registry;
+  /** prom-client's default process_* and nodejs_* metrics, served beside them on /metrics. Kept
+   * apart because three of prom-client's gauges end in _total, which promtool's lint rejects. */
+  readonly runtime = new Registry();
   private readonly gauges = new Map<MetricName, Gauge<string>>();
   private readonly counters = new Map<MetricName, Counter<string>>();
 
   constructor(version: string, registry = new Registry()) {
     this.registry = registry;
+    collectDefaultMetrics({ register: this.runtime });
     for (const spec of CATALOGUE) {
       const opts = { name: spec.name, help: spec.help, labelNames: [...spec.labels], registers: [registry] };
       if (spec.type === 'counter') this.counters.set(spec.name, new Counter(opts));
       else this.gauges.set(spec.name, new Gauge(opts));
     }
     this.g(METRIC.buildInfo).set({ version }, 1);
+  }
+
+  /** The /metrics body: both registries, as Prometheus text (0.0.4) or OpenMetrics 1.0.0. */
+  async exposition(openMetrics: boolean): Promise<{ contentType: string; text: string }> {
+    const merged = Registry.merge([this.registry, this.runtime]);
+    const text = await merged.metrics();
+    return openMetrics ? { contentType: OPENMETRICS_CONTENT_TYPE, text: toOpenMetrics(text) } : { contentType: merged.contentType, text };
   }
 
   private g(name: MetricName): Gauge<string> {

@@ -47,10 +47,13 @@ export function createApp(d: AppDeps): Express {
     res.type('html').send(INDEX(d.services()));
   });
 
-  app.get('/metrics', async (_req, res, next) => {
+  app.get('/metrics', async (req, res, next) => {
     try {
-      const text = await d.metrics.registry.metrics();
-      res.set('Content-Type', d.metrics.registry.contentType).send(text);
+      // Content negotiation as Prometheus scrapes: OpenMetrics when the Accept header prefers it.
+      // Offers carry the version parameter, which the Accept header of Prometheus names.
+      const open = String(req.accepts(['text/plain', 'application/openmetrics-text; version=1.0.0', 'application/openmetrics-text'])).startsWith('application/openmetrics-text');
+      const { contentType, text } = await d.metrics.exposition(open);
+      res.set('Content-Type', contentType).send(text);
     } catch (e) {
       next(e);
     }
