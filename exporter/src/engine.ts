@@ -2,7 +2,8 @@ import type { Policy, Service } from './config/schema.js';
 import type { DecisionState } from './model/decision.js';
 import { emptyState } from './model/decision.js';
 import { planService, type ServicePlan } from './model/plan.js';
-import { fitHistory, type HistoryFit } from './model/projection.js';
+import { analyzeLoadTest } from './model/loadtest.js';
+import { fitHistory, projectForecast, projectModels, type HistoryFit } from './model/projection.js';
 import type { HistoryReading, HistoryStep, Source } from './sources/source.js';
 
 export interface HistoryEntry {
@@ -42,6 +43,12 @@ export async function refreshHistory(source: Source, svc: Service, now: number):
   const h = await readHistory(source, svc, now);
   if (!h.ok) return { fit: null, reason: h.reason, fetchedAt: now };
   const fit = fitHistory(svc, h.points);
+  if (fit && svc.capacity.loadtest) {
+    // Projections of a fit do not depend on the current inputs: compute (and cache) them on this slow cadence.
+    const lt = analyzeLoadTest(svc.capacity.loadtest);
+    projectForecast(svc, lt, fit);
+    projectModels(svc, lt, fit);
+  }
   return fit ? { fit, fetchedAt: now } : { fit: null, reason: `history has ${h.points.length} points, need at least 2`, fetchedAt: now };
 }
 

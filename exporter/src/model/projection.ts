@@ -212,8 +212,24 @@ function exhaustionRange(path: Band[], over: (users: number) => boolean): Exhaus
   return { earliestSeconds: crossing(path.map((p) => p.upper80), over), pointSeconds: crossing(path.map((p) => p.point), over), latestSeconds: crossing(path.map((p) => p.lower80), over) };
 }
 
+/**
+ * Projections of a fit depend on the fit and the service only, not on the current inputs: computed
+ * once per fit (the slow history cadence), not on every signal refresh. Pure: same inputs, same value.
+ */
+const cache = new WeakMap<HistoryFit, { svc: Service; forecast?: ForecastProjection | null; models?: ModelProjection[] }>();
+function cached<K extends 'forecast' | 'models'>(svc: Service, fit: HistoryFit, key: K, compute: () => NonNullable<ReturnType<typeof cache.get>>[K]) {
+  let entry = cache.get(fit);
+  if (!entry || entry.svc !== svc) cache.set(fit, (entry = { svc }));
+  if (!(key in entry)) entry[key] = compute();
+  return entry[key]!;
+}
+
 /** The automatic forecast: bands at the horizons, and the 80 % ranges of capacity and budget exhaustion. */
 export function projectForecast(svc: Service, lt: LoadTestThresholds, fit: HistoryFit): ForecastProjection | null {
+  return cached(svc, fit, 'forecast', () => computeForecast(svc, lt, fit));
+}
+
+function computeForecast(svc: Service, lt: LoadTestThresholds, fit: HistoryFit): ForecastProjection | null {
   const r = fit.result;
   if (r.chosen === null || r.cvMase === null) return null;
   const f = fit.learning.widen;
@@ -237,6 +253,10 @@ export function projectForecast(svc: Service, lt: LoadTestThresholds, fit: Histo
 }
 
 export function projectModels(svc: Service, lt: LoadTestThresholds, fit: HistoryFit): ModelProjection[] {
+  return cached(svc, fit, 'models', () => computeModels(svc, lt, fit));
+}
+
+function computeModels(svc: Service, lt: LoadTestThresholds, fit: HistoryFit): ModelProjection[] {
   return fit.result.candidates.map((c) =>
     c.ok
       ? { model: c.model, ok: true, cvMase: c.cvMase, selected: fit.result.members.includes(c.model), horizons: bandHorizons(svc, lt, c.path, fit.learning.widen) }
