@@ -15,13 +15,16 @@ import { startServeChild } from './serve-child.js';
 const DURATION_S = 5;
 const CONNECTIONS = 10;
 
+/** A real, recent startsAt (the scaler rejects firing alerts from the future or older than 30 days),
+ * fixed for the whole run: every request is the same notification, so all but the first are duplicates. */
+const STARTS_AT = new Date(Math.floor(Date.now() / 1000 - 60) * 1000).toISOString();
+
 function payload(): string {
   const labels = { alertname: 'HeadroomScaleOut', headroom: 'scaling', service: 'svc_0', trigger: 'cpu_high', action: 'scale_out', step: '1', severity: 'warning' };
   return JSON.stringify({
     receiver: 'headroom-scaler',
     status: 'firing',
-    // A real, recent startsAt: the scaler rejects firing alerts from the future or older than 30 days.
-    alerts: [{ status: 'firing', labels, annotations: { summary: 'cpu 82 > 70', value: '82' }, startsAt: new Date(Math.floor(Date.now() / 1000 - 60) * 1000).toISOString(), endsAt: '0001-01-01T00:00:00Z', generatorURL: 'http://127.0.0.1:9090/graph', fingerprint: 'bench0000000001' }],
+    alerts: [{ status: 'firing', labels, annotations: { summary: 'cpu 82 > 70', value: '82' }, startsAt: STARTS_AT, endsAt: '0001-01-01T00:00:00Z', generatorURL: 'http://127.0.0.1:9090/graph', fingerprint: 'bench0000000001' }],
     groupLabels: { service: 'svc_0', trigger: 'cpu_high' },
     commonLabels: labels,
     commonAnnotations: { summary: 'cpu 82 > 70' },
