@@ -122,6 +122,28 @@ describe('headroom forecast', () => {
     expect(JSON.parse(r.stdout).points).toBe(120);
   });
 
+  it('reads the JSON answer of a Prometheus query_range', async () => {
+    const file = path.join(tmp, 'query_range.json');
+    const rows = readFileSync(CSV, 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+    const values = rows.map(([time, value]) => [Date.parse(time) / 1000, String(Number(value))]);
+    writeFileSync(file, JSON.stringify({ status: 'success', data: { resultType: 'matrix', result: [{ metric: { job: 'web' }, values }] } }));
+    const r = await runCli(['forecast', '--input', file, '--format', 'json']);
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout).points).toBe(120);
+  });
+
+  it.each([
+    ['an instant query', { status: 'success', data: { resultType: 'vector', result: [] } }, 'data.resultType: expected "matrix" (query_range, not an instant query), got "vector"'],
+    ['two series', { status: 'success', data: { resultType: 'matrix', result: [{ values: [] }, { values: [] }] } }, 'data.result: expected exactly one series, got 2 (aggregate the query, e.g. sum(...))'],
+    ['an error answer', { status: 'error', data: {} }, 'status: expected "success" (a Prometheus query_range answer), got "error"'],
+  ])('exits 2 on a query_range answer with %s, saying what was expected', async (_name, doc, message) => {
+    const file = path.join(tmp, 'bad-range.json');
+    writeFileSync(file, JSON.stringify(doc));
+    const r = await runCli(['forecast', '--input', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${file}: ${message}`);
+  });
+
   it('exits 2 naming the line of a bad value', async () => {
     const file = path.join(tmp, 'bad.csv');
     writeFileSync(file, 'time,value\n2026-01-01,1\n2026-01-02,lots\n');

@@ -5,7 +5,25 @@ import { forecast, MODEL_NAMES, samplingInterval, type ForecastResult, type Mode
 import { parseFormat, parsePositiveInt, UsageError, type Io } from './common.js';
 import { parseTime } from './plan.js';
 
-/** Reads `time,value` CSV (header optional) or JSON ([{time,value}] or [[time,value]]). */
+/**
+ * The `values` of a Prometheus `/api/v1/query_range` answer (`{"status":"success","data":{"resultType":
+ * "matrix","result":[{"metric":{…},"values":[[unix seconds, "value"], …]}]}}`), which must hold exactly
+ * one series: a forecast is of one series, and picking one of several would be a guess.
+ */
+function queryRangeValues(file: string, doc: unknown): unknown[] {
+  const expected = `${file}: expected a JSON array of {"time", "value"} or [time, value], or a Prometheus query_range answer`;
+  if (!doc || typeof doc !== 'object' || !('data' in doc)) throw new UsageError(expected);
+  const { status, data } = doc as { status?: unknown; data?: { resultType?: unknown; result?: unknown } };
+  if (status !== 'success') throw new UsageError(`${file}: status: expected "success" (a Prometheus query_range answer), got ${JSON.stringify(status)}`);
+  if (data?.resultType !== 'matrix') throw new UsageError(`${file}: data.resultType: expected "matrix" (query_range, not an instant query), got ${JSON.stringify(data?.resultType)}`);
+  const result = Array.isArray(data.result) ? data.result : [];
+  if (result.length !== 1) throw new UsageError(`${file}: data.result: expected exactly one series, got ${result.length} (aggregate the query, e.g. sum(...))`);
+  const values = (result[0] as { values?: unknown }).values;
+  if (!Array.isArray(values)) throw new UsageError(`${file}: data.result[0].values: expected an array of [time, "value"]`);
+  return values;
+}
+
+/** Reads `time,value` CSV (header optional), JSON ([{time,value}] or [[time,value]]) or a Prometheus query_range answer. */
 export function readSeries(file: string): Point[] {
   let text: string;
   try {
@@ -28,8 +46,8 @@ export function readSeries(file: string): Point[] {
     } catch (e) {
       throw new UsageError(`${file}: expected JSON (${(e as Error).message})`);
     }
-    if (!Array.isArray(doc)) throw new UsageError(`${file}: expected a JSON array of {"time", "value"} or [time, value]`);
-    doc.forEach((row, i) => {
+    const rows = Array.isArray(doc) ? doc : queryRangeValues(file, doc);
+    rows.forEach((row, i) => {
       if (Array.isArray(row)) push(`[${i}]`, row[0], row[1]);
       else if (row && typeof row === 'object') push(`[${i}]`, (row as Record<string, unknown>).time, (row as Record<string, unknown>).value);
       else throw new UsageError(`${file}: [${i}]: expected {"time", "value"} or [time, value], got ${JSON.stringify(row)}`);
