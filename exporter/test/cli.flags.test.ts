@@ -21,9 +21,11 @@ interface Started {
   exit: Promise<number | null>;
 }
 
-function start(cmd: string, args: string[], opts: { cwd?: string; detached?: boolean } = {}): Started {
-  // HEADROOM_WEBHOOK_TOKEN: the example policy's scaler.token_env.
-  const proc = spawn(cmd, args, { cwd: opts.cwd ?? tmp, stdio: ['ignore', 'pipe', 'pipe'], detached: opts.detached, env: { ...process.env, HEADROOM_WEBHOOK_TOKEN: 'cli-test-token' } });
+function start(cmd: string, args: string[], opts: { cwd?: string; detached?: boolean; token?: boolean } = {}): Started {
+  // HEADROOM_WEBHOOK_TOKEN: the example policy's scaler.token_env (left unset with token: false).
+  const env = { ...process.env, HEADROOM_WEBHOOK_TOKEN: 'cli-test-token' };
+  if (opts.token === false) delete env.HEADROOM_WEBHOOK_TOKEN;
+  const proc = spawn(cmd, args, { cwd: opts.cwd ?? tmp, stdio: ['ignore', 'pipe', 'pipe'], detached: opts.detached, env });
   let err = '';
   proc.stderr!.on('data', (d) => (err += d));
   proc.stdout!.on('data', () => {});
@@ -98,6 +100,19 @@ describe('npm start -- <flags>', () => {
     const s = start('npm', ['start', '--silent', '--', '--listen', `127.0.0.1:${port}`], { cwd: ROOT, detached: true });
     try {
       await ready(port);
+    } finally {
+      await stop(s, true);
+    }
+  }, 60_000);
+
+  it('starts on the example policy with HEADROOM_WEBHOOK_TOKEN unset, and the webhook still demands a token', async () => {
+    const port = await freePort();
+    const s = start('npm', ['start', '--silent', '--', '--listen', `127.0.0.1:${port}`], { cwd: ROOT, detached: true, token: false });
+    try {
+      await ready(port);
+      expect(s.stderr()).toContain('HEADROOM_WEBHOOK_TOKEN is unset, so the webhook takes a random token for this run only');
+      const res = await fetch(`http://127.0.0.1:${port}/webhook`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      expect(res.status).toBe(401);
     } finally {
       await stop(s, true);
     }
