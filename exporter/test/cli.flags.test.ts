@@ -23,7 +23,7 @@ interface Started {
 
 function start(cmd: string, args: string[], opts: { cwd?: string; detached?: boolean; token?: boolean } = {}): Started {
   // HEADROOM_WEBHOOK_TOKEN: the example policy's scaler.token_env (left unset with token: false).
-  const env = { ...process.env, HEADROOM_WEBHOOK_TOKEN: 'cli-test-token' };
+  const env: NodeJS.ProcessEnv = { ...process.env, HEADROOM_WEBHOOK_TOKEN: 'cli-test-token' };
   if (opts.token === false) delete env.HEADROOM_WEBHOOK_TOKEN;
   const proc = spawn(cmd, args, { cwd: opts.cwd ?? tmp, stdio: ['ignore', 'pipe', 'pipe'], detached: opts.detached, env });
   let err = '';

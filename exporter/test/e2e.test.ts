@@ -270,6 +270,13 @@ describe('the scaling loop with real Prometheus and Alertmanager', () => {
     expect(Number(lastIn[0].value[1])).toBe(MIN);
     const instances = await promQuery(`headroom_instances{service="${SERVICE}"}`);
     expect(Number(instances[0].value[1])).toBe(MIN);
+    // The dashboard's "Scaling actions" annotation places the scale-out at the time it was decided (ms).
+    const board = JSON.parse(readFileSync(path.join(ROOT, 'provisioning/dashboards/headroom-overview.json'), 'utf8')) as { annotations: { list: { name: string; expr?: string }[] } };
+    const annotation = board.annotations.list.find((a) => a.name === 'Scaling actions')!;
+    const marks = await promQuery(annotation.expr!.replace('$service', SERVICE));
+    const scaleOut = marks.find((m) => m.metric.action === 'scale_out' && m.metric.trigger === 'cpu_high');
+    expect(Number(scaleOut?.value[1])).toBeGreaterThanOrEqual(started - 1000);
+    expect(Number(scaleOut?.value[1])).toBeLessThanOrEqual(Date.now());
     expect((Date.now() - started) / 1000).toBeLessThan(180);
   }, 30_000);
 });

@@ -8,10 +8,11 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import yaml from 'js-yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PROMETHEUS_DATASOURCE, QUERIES, type PanelView } from '@headroom/contract';
+import { METRIC, PROMETHEUS_DATASOURCE, QUERIES, type PanelView } from '@headroom/contract';
 import { loadPolicy } from '../src/config/load.js';
 import { staleGenerated } from '../src/generated.js';
 import { buildProvisioning, PROVISIONING, provisioningOptions } from '../src/provisioning/index.js';
+import { SCALING_ANNOTATION_FIELDS } from '../src/provisioning/dashboard.js';
 import { buildDeployFiles } from '../src/demo-fleet/deploy.js';
 import { alertmanagerConfig } from '../src/alerts/alertmanager.js';
 import { promDuration } from '../src/alerts/format.js';
@@ -30,7 +31,7 @@ beforeAll(() => {
   files = buildProvisioning(composePolicy(), provisioningOptions(composePolicy(), { configName: path.basename(POLICY_FILE) }));
 });
 
-const dashboard = () => JSON.parse(files['dashboards/headroom-overview.json']) as { panels: any[]; templating: { list: any[] }; uid: string; refresh: string };
+const dashboard = () => JSON.parse(files['dashboards/headroom-overview.json']) as { panels: any[]; templating: { list: any[] }; annotations: { list: any[] }; uid: string; refresh: string };
 const doc = (rel: string) => yaml.load(files[rel]) as any;
 
 describe('provisioning/', () => {
@@ -46,6 +47,9 @@ describe('provisioning/', () => {
     mkdirSync(dir, { recursive: true });
     // __inputs and __requires are the import format's metadata, not part of the dashboard model.
     const { __inputs: _inputs, __requires: _requires, ...d } = dashboard() as ReturnType<typeof dashboard> & { __inputs: unknown; __requires: unknown };
+    // The schema models no data-source-specific annotation fields (a Prometheus annotation's expr,
+    // step, formats…): check the rest of each annotation against it; the next test checks those.
+    d.annotations = { list: d.annotations.list.map((a) => Object.fromEntries(Object.entries(a).filter(([k]) => !(SCALING_ANNOTATION_FIELDS as readonly string[]).includes(k)))) } as typeof d.annotations;
     const options = d.panels.filter((p) => p.type === PROVISIONING.panelType).map((p) => p.options);
     const file = path.join(dir, 'dashboard-check.ts');
     writeFileSync(
@@ -81,6 +85,19 @@ describe('provisioning/', () => {
       const view = p.options.view as PanelView;
       expect(p.targets.map((t: any) => ({ refId: t.refId, expr: t.expr, instant: t.instant, range: t.range }))).toEqual(QUERIES[view]);
       expect(p.options.service).toBe('$service');
+    }
+  });
+
+  it('marks applied and blocked scaling decisions as dashboard annotations, at the time of the decision', () => {
+    const [builtIn, ...queries] = dashboard().annotations.list;
+    expect(builtIn).toMatchObject({ builtIn: 1, type: 'dashboard' });
+    expect(queries.map((a) => [a.name, a.expr, a.titleFormat, a.textFormat])).toEqual([
+      ['Scaling actions', `1000 * ${METRIC.scalerLastDecisionTimestampSeconds}{service=~"$service",blocked_by="none"}`, '{{action}} {{service}}', 'trigger {{trigger}}'],
+      ['Blocked scaling decisions', `1000 * ${METRIC.scalerLastDecisionTimestampSeconds}{service=~"$service",blocked_by!="none"}`, 'blocked {{action}} {{service}}', 'blocked by {{blocked_by}} (trigger {{trigger}})'],
+    ]);
+    for (const a of queries) {
+      expect(a).toMatchObject({ datasource: PROMETHEUS_DATASOURCE, enable: true, useValueForTime: true, step: '1m', tagKeys: 'service,action,trigger,blocked_by' });
+      expect(Object.keys(a).filter((k) => !['datasource', 'enable', 'hide', 'name', 'iconColor'].includes(k)).sort()).toEqual([...SCALING_ANNOTATION_FIELDS].sort());
     }
   });
 

@@ -224,7 +224,7 @@ export function buildOverviewDashboard(policy: Policy, { currency, configName }:
     schemaVersion: PROVISIONING.schemaVersion,
     version: 1,
     links: [],
-    annotations: { list: [] },
+    annotations: { list: scalingAnnotations() },
     templating: {
       list: [
         {
@@ -258,4 +258,23 @@ export function buildOverviewDashboard(policy: Policy, { currency, configName }:
     },
     panels,
   };
+}
+
+/**
+ * Scaling events as dashboard annotations, drawn on every time-series panel: the scaler's
+ * last-decision timestamp of each (service, trigger, action, blocked_by), placed at that time
+ * (Prometheus' "series value as timestamp", which wants milliseconds). Applied actions and blocked
+ * decisions are two annotation queries, so either can be switched off. The first entry is Grafana's
+ * own built-in annotation query, which every saved dashboard carries.
+ */
+export const SCALING_ANNOTATION_FIELDS = ['expr', 'step', 'tagKeys', 'titleFormat', 'textFormat', 'useValueForTime'] as const;
+
+function scalingAnnotations() {
+  const at = (matcher: string) => `1000 * ${serviceSelector(METRIC.scalerLastDecisionTimestampSeconds, matcher)}`;
+  const query = { datasource: PROMETHEUS_DATASOURCE, enable: true, hide: false, step: '1m', tagKeys: 'service,action,trigger,blocked_by', useValueForTime: true };
+  return [
+    { builtIn: 1, datasource: { type: 'grafana', uid: '-- Grafana --' }, enable: true, hide: true, iconColor: 'rgba(0, 211, 255, 1)', name: 'Annotations & Alerts', type: 'dashboard' },
+    { ...query, name: 'Scaling actions', iconColor: 'green', expr: at('blocked_by="none"'), titleFormat: '{{action}} {{service}}', textFormat: 'trigger {{trigger}}' },
+    { ...query, name: 'Blocked scaling decisions', iconColor: 'orange', expr: at('blocked_by!="none"'), titleFormat: 'blocked {{action}} {{service}}', textFormat: 'blocked by {{blocked_by}} (trigger {{trigger}})' },
+  ];
 }
