@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { ConfigError, loadPolicy } from '../config/load.js';
 import { parseDuration, type Policy } from '../config/schema.js';
-import type { StaleFile } from '../generated.js';
+import path from 'node:path';
+import { staleGenerated, writeGenerated, type StaleFile } from '../generated.js';
 
 /** Bad command-line input: printed without a stack, exit code 2. */
 export class UsageError extends Error {
@@ -103,4 +104,22 @@ export function reportStale(io: Io, stale: StaleFile[], command: string, regener
   io.stderr(`headroom: ${stale.length} generated file${stale.length === 1 ? '' : 's'} out of date; run \`${regenerate}\`\n`);
   process.exitCode = 1;
   return true;
+}
+
+/**
+ * Output of a command that generates one file (`schema`, `metrics-doc`): stdout without `--out`;
+ * with `--out`, write it, or with `--check` compare it and report what is stale.
+ */
+export function emitGeneratedFile(io: Io, command: string, text: string, opts: { out?: string; check?: boolean }): void {
+  if (!opts.out) {
+    if (opts.check) throw new UsageError('--check: needs --out <file>, the file to compare');
+    io.stdout(text);
+    return;
+  }
+  const files = { [path.basename(opts.out)]: text };
+  if (!opts.check) {
+    writeGenerated(path.dirname(opts.out), files);
+    return;
+  }
+  if (!reportStale(io, staleGenerated(path.dirname(opts.out), files), command, `npx headroom ${command} --out ${opts.out}`)) io.stdout(`${opts.out}: up to date\n`);
 }
