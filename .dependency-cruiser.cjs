@@ -13,7 +13,8 @@ module.exports = {
     },
     {
       name: 'entry-layers-are-leaves',
-      comment: 'Only cli/ and server/ import from cli/ and server/; move what others need into the module it belongs to.',
+      comment:
+        'Only cli/ and server/ import from cli/ and server/; move what others need into the module it belongs to.',
       severity: 'error',
       from: { path: '^exporter/src/', pathNot: '^exporter/src/(cli|server)/' },
       to: { path: '^exporter/src/(cli|server)/' },

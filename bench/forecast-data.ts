@@ -28,28 +28,62 @@ const csv = (f: string) => {
 const secs = (s: string) => Date.parse(s) / 1000;
 
 /** Aggregates of us-employment.csv (the issue excludes them); `nonfarm_change` is nonfarm's monthly difference, an aggregate too. */
-const EMPLOYMENT_AGGREGATES = new Set(['month', 'nonfarm', 'private', 'goods_producing', 'service_providing', 'private_service_providing', 'nonfarm_change']);
+const EMPLOYMENT_AGGREGATES = new Set([
+  'month',
+  'nonfarm',
+  'private',
+  'goods_producing',
+  'service_providing',
+  'private_service_providing',
+  'nonfarm_change',
+]);
 
 export function loadSeries(): Series[] {
   const out: Series[] = [];
   const emp = csv('us-employment.csv');
   for (const col of Object.keys(emp[0]).filter((c) => !EMPLOYMENT_AGGREGATES.has(c))) {
-    out.push({ name: `employment/${col}`, t: emp.map((r) => secs(`${r.month}T00:00:00Z`)), y: emp.map((r) => Number(r[col])), holdout: 12 });
+    out.push({
+      name: `employment/${col}`,
+      t: emp.map((r) => secs(`${r.month}T00:00:00Z`)),
+      y: emp.map((r) => Number(r[col])),
+      holdout: 12,
+    });
   }
   const stocks = csv('stocks.csv');
   for (const sym of ['MSFT', 'IBM', 'AAPL', 'GOOG']) {
     const rows = stocks.filter((r) => r.symbol === sym);
-    out.push({ name: `stocks/${sym}`, t: rows.map((r) => secs(`${r.date} UTC`)), y: rows.map((r) => Number(r.price)), holdout: 12 });
+    out.push({
+      name: `stocks/${sym}`,
+      t: rows.map((r) => secs(`${r.date} UTC`)),
+      y: rows.map((r) => Number(r.price)),
+      holdout: 12,
+    });
   }
-  const unemp = JSON.parse(read('unemployment-across-industries.json')) as { series: string; year: number; month: number; count: number }[];
+  const unemp = JSON.parse(read('unemployment-across-industries.json')) as {
+    series: string;
+    year: number;
+    month: number;
+    count: number;
+  }[];
   for (const name of [...new Set(unemp.map((r) => r.series))]) {
     const rows = unemp.filter((r) => r.series === name).sort((a, b) => a.year - b.year || a.month - b.month);
-    out.push({ name: `unemployment/${name}`, t: rows.map((r) => Date.UTC(r.year, r.month - 1, 1) / 1000), y: rows.map((r) => r.count), holdout: 12 });
+    out.push({
+      name: `unemployment/${name}`,
+      t: rows.map((r) => Date.UTC(r.year, r.month - 1, 1) / 1000),
+      y: rows.map((r) => r.count),
+      holdout: 12,
+    });
   }
   const weather = csv('seattle-weather-hourly-normals.csv');
-  out.push({ name: 'seattle/temperature (hourly)', t: weather.map((r) => secs(`${r.date}Z`)), y: weather.map((r) => Number(r.temperature)), holdout: 48 });
+  out.push({
+    name: 'seattle/temperature (hourly)',
+    t: weather.map((r) => secs(`${r.date}Z`)),
+    y: weather.map((r) => Number(r.temperature)),
+    holdout: 48,
+  });
   for (const s of out) {
-    if (s.y.some((v) => !Number.isFinite(v)) || s.t.some((v) => !Number.isFinite(v))) throw new Error(`${s.name}: non-finite value in the data set`);
+    if (s.y.some((v) => !Number.isFinite(v)) || s.t.some((v) => !Number.isFinite(v)))
+      throw new Error(`${s.name}: non-finite value in the data set`);
   }
   return out;
 }
@@ -60,7 +94,9 @@ const label = (i: number) => `s${i}`;
  * Backfills every series' training part into one real Prometheus (promtool
  * create-blocks-from openmetrics) and returns a function that asks it for a PromQL forecast.
  */
-export async function startBaseline(series: Series[]): Promise<{ prom: Running; query: (expr: string, at: number) => Promise<number> }> {
+export async function startBaseline(
+  series: Series[]
+): Promise<{ prom: Running; query: (expr: string, at: number) => Promise<number> }> {
   const lines = ['# TYPE bench_series gauge'];
   series.forEach((s, i) => {
     const n = s.y.length - s.holdout;
@@ -69,10 +105,18 @@ export async function startBaseline(series: Series[]): Promise<{ prom: Running; 
   lines.push('# EOF');
   const storage = await backfill(lines.join('\n') + '\n');
   // The data spans 2000–2015: keep every block (retention counts back from the newest block).
-  const prom = await startPrometheus({ config: 'global: {}\n', storage, extraArgs: ['--storage.tsdb.retention.time=100y'] });
+  const prom = await startPrometheus({
+    config: 'global: {}\n',
+    storage,
+    extraArgs: ['--storage.tsdb.retention.time=100y'],
+  });
   const query = async (expr: string, at: number): Promise<number> => {
     const res = await fetch(`${prom.url}/api/v1/query?query=${encodeURIComponent(expr)}&time=${at}`);
-    const body = (await res.json()) as { status: string; error?: string; data?: { result: { value: [number, string] }[] } };
+    const body = (await res.json()) as {
+      status: string;
+      error?: string;
+      data?: { result: { value: [number, string] }[] };
+    };
     if (body.status !== 'success') throw new Error(`Prometheus: ${expr}: ${body.error}`);
     const v = body.data!.result[0]?.value[1];
     if (v === undefined) throw new Error(`Prometheus: ${expr} at ${at}: empty result`);
@@ -82,7 +126,11 @@ export async function startBaseline(series: Series[]): Promise<{ prom: Running; 
 }
 
 /** Prometheus's own forecasts of series i over its held-out times, evaluated at its last training sample. */
-export async function builtinPaths(query: (expr: string, at: number) => Promise<number>, s: Series, i: number): Promise<Record<string, number[]>> {
+export async function builtinPaths(
+  query: (expr: string, at: number) => Promise<number>,
+  s: Series,
+  i: number
+): Promise<Record<string, number[]>> {
   const n = s.y.length - s.holdout;
   const at = s.t[n - 1];
   const span = at - s.t[0];

@@ -5,7 +5,13 @@
  * same run. Public series from vega-datasets; MASE (scaled by the in-sample one-step naive error) on
  * the held-out tail; lower is better.
  */
-import { forecast, MODEL_NAMES, type ForecastOptions, type ForecastResult, type ModelName } from '../exporter/src/model/forecast/index.js';
+import {
+  forecast,
+  MODEL_NAMES,
+  type ForecastOptions,
+  type ForecastResult,
+  type ModelName,
+} from '../exporter/src/model/forecast/index.js';
 import { DemoSource } from '../exporter/src/sources/demo.js';
 import { median, policyWithServices, type Figure } from './common.js';
 import { builtinPaths, loadSeries, startBaseline, type Series } from './forecast-data.js';
@@ -44,7 +50,11 @@ interface Row {
 }
 
 function scoreChoice(r: ForecastResult, train: number[], actual: number[], best: number): Scored {
-  const m = mase(train, actual, r.path.map((p) => p.point));
+  const m = mase(
+    train,
+    actual,
+    r.path.map((p) => p.point)
+  );
   let covered80 = 0;
   let covered95 = 0;
   r.path.forEach((p, i) => {
@@ -54,7 +64,10 @@ function scoreChoice(r: ForecastResult, train: number[], actual: number[], best:
   return { mase: m, ratio: m / best, chosen: r.chosen ?? 'none', covered80, covered95 };
 }
 
-function score(s: Series, builtins: Record<string, number[]>): { row: Row; opts: ForecastOptions; result: ForecastResult } {
+function score(
+  s: Series,
+  builtins: Record<string, number[]>
+): { row: Row; opts: ForecastOptions; result: ForecastResult } {
   const n = s.y.length - s.holdout;
   const train = s.y.slice(0, n);
   const actual = s.y.slice(n);
@@ -64,16 +77,46 @@ function score(s: Series, builtins: Record<string, number[]>): { row: Row; opts:
   const fitMs = performance.now() - t0;
   const all = forecast(train, { ...opts, models: MODEL_NAMES });
   const builtin = Object.fromEntries(Object.entries(builtins).map(([k, p]) => [k, mase(train, actual, p)]));
-  const candidates = Object.fromEntries(all.candidates.filter((c) => c.ok).map((c) => [c.model, mase(train, actual, c.path.map((p) => p.point))]));
+  const candidates = Object.fromEntries(
+    all.candidates
+      .filter((c) => c.ok)
+      .map((c) => [
+        c.model,
+        mase(
+          train,
+          actual,
+          c.path.map((p) => p.point)
+        ),
+      ])
+  );
   const best = Math.min(...Object.values(builtin));
-  const row = { series: s.name, builtin, candidates, auto: scoreChoice(result, train, actual, best), all: scoreChoice(all, train, actual, best), points: actual.length, fitMs };
+  const row = {
+    series: s.name,
+    builtin,
+    candidates,
+    auto: scoreChoice(result, train, actual, best),
+    all: scoreChoice(all, train, actual, best),
+    points: actual.length,
+    fitMs,
+  };
   return { row, opts, result };
 }
 
 function printRows(rows: Row[]): void {
   const bNames = Object.keys(rows[0].builtin);
   const cNames = [...new Set(rows.flatMap((r) => Object.keys(r.candidates)))];
-  const head = ['series', ...bNames, ...cNames, 'auto', 'chosen', 'auto/best built-in', 'in 80 %', 'auto (all)', 'chosen (all)', 'fit ms'];
+  const head = [
+    'series',
+    ...bNames,
+    ...cNames,
+    'auto',
+    'chosen',
+    'auto/best built-in',
+    'in 80 %',
+    'auto (all)',
+    'chosen (all)',
+    'fit ms',
+  ];
   const body = rows.map((r) => [
     r.series,
     ...bNames.map((b) => f3(r.builtin[b])),
@@ -88,7 +131,9 @@ function printRows(rows: Row[]): void {
   ]);
   const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  ');
-  process.stdout.write(`\nForecast benchmark: MASE on the held-out tail (lower is better)\n${line(head)}\n${body.map(line).join('\n')}\n`);
+  process.stdout.write(
+    `\nForecast benchmark: MASE on the held-out tail (lower is better)\n${line(head)}\n${body.map(line).join('\n')}\n`
+  );
 }
 
 /** A year of the demo's daily users, the series the exporter fits for every service. */
@@ -106,12 +151,34 @@ function summary(rows: Row[], pick: (r: Row) => Scored, what: string): Figure[] 
   const pts = rows.reduce((a, r) => a + r.points, 0);
   const cov80 = rows.reduce((a, r) => a + pick(r).covered80, 0) / pts;
   const cov95 = rows.reduce((a, r) => a + pick(r).covered95, 0) / pts;
-  const chosen = Object.entries(rows.reduce<Record<string, number>>((a, r) => ({ ...a, [pick(r).chosen]: (a[pick(r).chosen] ?? 0) + 1 }), {}));
-  process.stdout.write(`${what}: chosen ${chosen.map(([k, v]) => `${k} ${v}`).join(', ')}; worst ${rows[ratios.indexOf(worst)].series} (${f3(worst)})\n`);
+  const chosen = Object.entries(
+    rows.reduce<Record<string, number>>((a, r) => ({ ...a, [pick(r).chosen]: (a[pick(r).chosen] ?? 0) + 1 }), {})
+  );
+  process.stdout.write(
+    `${what}: chosen ${chosen.map(([k, v]) => `${k} ${v}`).join(', ')}; worst ${rows[ratios.indexOf(worst)].series} (${f3(worst)})\n`
+  );
   return [
-    { name: `forecast (${what}): geometric mean MASE ratio to the best built-in (${rows.length} series)`, value: gm, unit: '×', goal: '≤ 0.8', met: gm <= 0.8 },
-    { name: `forecast (${what}): worst MASE ratio to the best built-in`, value: worst, unit: '×', goal: '≤ 1.5', met: worst <= 1.5 },
-    { name: `forecast (${what}): held-out points inside the 80 % band (${pts})`, value: cov80 * 100, unit: '%', goal: '75–90 %', met: cov80 >= 0.75 && cov80 <= 0.9 },
+    {
+      name: `forecast (${what}): geometric mean MASE ratio to the best built-in (${rows.length} series)`,
+      value: gm,
+      unit: '×',
+      goal: '≤ 0.8',
+      met: gm <= 0.8,
+    },
+    {
+      name: `forecast (${what}): worst MASE ratio to the best built-in`,
+      value: worst,
+      unit: '×',
+      goal: '≤ 1.5',
+      met: worst <= 1.5,
+    },
+    {
+      name: `forecast (${what}): held-out points inside the 80 % band (${pts})`,
+      value: cov80 * 100,
+      unit: '%',
+      goal: '75–90 %',
+      met: cov80 >= 0.75 && cov80 <= 0.9,
+    },
     { name: `forecast (${what}): held-out points inside the 95 % band`, value: cov95 * 100, unit: '%' },
   ];
 }
@@ -124,23 +191,48 @@ export async function run(): Promise<Figure[]> {
   try {
     for (const [i, s] of series.entries()) {
       const { row, opts, result } = score(s, await builtinPaths(query, s, i));
-      if (JSON.stringify(forecast(s.y.slice(0, s.y.length - s.holdout), opts)) !== JSON.stringify(result)) deterministic = false;
+      if (JSON.stringify(forecast(s.y.slice(0, s.y.length - s.holdout), opts)) !== JSON.stringify(result))
+        deterministic = false;
       rows.push(row);
     }
   } finally {
     await prom.stop();
   }
   printRows(rows);
-  const figures = [...summary(rows, (r) => r.auto, 'automatic, default candidates'), ...summary(rows, (r) => r.all, 'automatic, every candidate')];
+  const figures = [
+    ...summary(rows, (r) => r.auto, 'automatic, default candidates'),
+    ...summary(rows, (r) => r.all, 'automatic, every candidate'),
+  ];
   const daily = await yearOfDaily();
-  const year = (models?: readonly ModelName[]) => median([0, 1, 2, 3, 4].map(() => cpuMsSync(() => forecast(daily.values, { stepSeconds: daily.step, horizon: 365, models }))));
+  const year = (models?: readonly ModelName[]) =>
+    median(
+      [0, 1, 2, 3, 4].map(() =>
+        cpuMsSync(() => forecast(daily.values, { stepSeconds: daily.step, horizon: 365, models }))
+      )
+    );
   const yearMs = year();
   const yearAllMs = year(MODEL_NAMES);
   return [
     ...figures,
-    { name: 'forecast: fit of a year of daily points (365, horizon 365), default candidates', value: yearMs, unit: 'ms CPU', goal: '< 50 ms', met: yearMs < 50 },
-    { name: 'forecast: fit of a year of daily points, every candidate (augurs ets and mstl too)', value: yearAllMs, unit: 'ms CPU' },
-    { name: 'forecast: same series, same forecast (byte for byte)', value: deterministic ? 1 : 0, unit: 'bool', goal: '1', met: deterministic },
+    {
+      name: 'forecast: fit of a year of daily points (365, horizon 365), default candidates',
+      value: yearMs,
+      unit: 'ms CPU',
+      goal: '< 50 ms',
+      met: yearMs < 50,
+    },
+    {
+      name: 'forecast: fit of a year of daily points, every candidate (augurs ets and mstl too)',
+      value: yearAllMs,
+      unit: 'ms CPU',
+    },
+    {
+      name: 'forecast: same series, same forecast (byte for byte)',
+      value: deterministic ? 1 : 0,
+      unit: 'bool',
+      goal: '1',
+      met: deterministic,
+    },
   ];
 }
 function cpuMsSync(fn: () => unknown): number {
@@ -149,5 +241,3 @@ function cpuMsSync(fn: () => unknown): number {
   const d = process.cpuUsage(a);
   return (d.user + d.system) / 1000;
 }
-
-

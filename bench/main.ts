@@ -35,9 +35,17 @@ for (const [name, fn] of sections) {
   process.stderr.write(`bench: ${name}…\n`);
   figures.push(...(await fn()));
 }
-const machine = { cpus: os.cpus().length, model: os.cpus()[0]?.model, memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}` };
+const machine = {
+  cpus: os.cpus().length,
+  model: os.cpus()[0]?.model,
+  memoryGb: Math.round(os.totalmem() / 2 ** 30),
+  node: process.version,
+  platform: `${os.platform()} ${os.release()}`,
+};
 console.log(table(figures));
-console.log(`\n${machine.cpus} × ${machine.model}, ${machine.memoryGb} GB, Node ${machine.node}; ${((Date.now() - started) / 1000).toFixed(0)} s in all`);
+console.log(
+  `\n${machine.cpus} × ${machine.model}, ${machine.memoryGb} GB, Node ${machine.node}; ${((Date.now() - started) / 1000).toFixed(0)} s in all`
+);
 mkdirSync(path.join(ROOT, 'bench/results'), { recursive: true });
 const file = path.join(ROOT, 'bench/results', `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
 writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), machine, figures }, null, 2));

@@ -48,7 +48,9 @@ export async function run(): Promise<Figure[]> {
   const dir = mkdtempSync(path.join(tmpdir(), 'headroom-floor-'));
   const file = path.join(dir, 'scrape.prom');
   writeFileSync(file, text);
-  const { stdout } = await exec(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/floor-child.ts'), file], { maxBuffer: 1 << 20 });
+  const { stdout } = await exec(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/floor-child.ts'), file], {
+    maxBuffer: 1 << 20,
+  });
   rmSync(dir, { recursive: true, force: true });
   const floor = (JSON.parse(stdout) as { rss: number }).rss;
   const mb = (b: number) => b / 2 ** 20;
@@ -56,9 +58,35 @@ export async function run(): Promise<Figure[]> {
   const med = median(steady);
   const growth = mb(Math.min(...samples.slice(8)) - Math.min(...samples.slice(2, 8)));
   return [
-    { name: 'memory: RSS of headroom serve, 1,000 services, median of refreshes 3–14', value: mb(med), unit: 'MiB', floor: mb(floor), ratio: med / floor, goal: '≤ 1.5×', met: med / floor <= 1.5 },
-    { name: 'memory: RSS after refresh 10 (one point of the GC sawtooth)', value: mb(samples[9]), unit: 'MiB', floor: mb(floor), ratio: samples[9] / floor },
-    { name: 'memory: peak RSS, refreshes 1–14', value: mb(Math.max(...samples)), unit: 'MiB', floor: mb(floor), ratio: Math.max(...samples) / floor },
-    { name: 'memory: growth of the RSS troughs, refreshes 3–8 → 9–14', value: growth, unit: 'MiB', goal: 'flat (< 5 % of RSS)', met: growth < mb(med) * 0.05 },
+    {
+      name: 'memory: RSS of headroom serve, 1,000 services, median of refreshes 3–14',
+      value: mb(med),
+      unit: 'MiB',
+      floor: mb(floor),
+      ratio: med / floor,
+      goal: '≤ 1.5×',
+      met: med / floor <= 1.5,
+    },
+    {
+      name: 'memory: RSS after refresh 10 (one point of the GC sawtooth)',
+      value: mb(samples[9]),
+      unit: 'MiB',
+      floor: mb(floor),
+      ratio: samples[9] / floor,
+    },
+    {
+      name: 'memory: peak RSS, refreshes 1–14',
+      value: mb(Math.max(...samples)),
+      unit: 'MiB',
+      floor: mb(floor),
+      ratio: Math.max(...samples) / floor,
+    },
+    {
+      name: 'memory: growth of the RSS troughs, refreshes 3–8 → 9–14',
+      value: growth,
+      unit: 'MiB',
+      goal: 'flat (< 5 % of RSS)',
+      met: growth < mb(med) * 0.05,
+    },
   ];
 }

@@ -27,19 +27,26 @@ export async function benchModel(runs = 5): Promise<Figure[]> {
       refit.push(
         await cpuMs(async () => {
           for (const svc of policy.services) histories.set(svc.name, await refreshHistory(source, svc, now));
-        }),
+        })
       );
       signal.push(
         await cpuMs(() => {
           for (const svc of policy.services) {
-            planService(svc, inputs.get(svc.name)!, histories.get(svc.name)!.fit, emptyState(), { budgetGuard: policy.scaler.budget_guard });
+            planService(svc, inputs.get(svc.name)!, histories.get(svc.name)!.fit, emptyState(), {
+              budgetGuard: policy.scaler.budget_guard,
+            });
           }
-        }),
+        })
       );
     }
     const s = median(signal);
     const h = median(refit);
-    figures.push({ name: `model: signal refresh, ${n} services (total)`, value: s, unit: 'ms CPU', ...(n === 1000 ? { goal: '< 1000 ms', met: s < 1000 } : {}) });
+    figures.push({
+      name: `model: signal refresh, ${n} services (total)`,
+      value: s,
+      unit: 'ms CPU',
+      ...(n === 1000 ? { goal: '< 1000 ms', met: s < 1000 } : {}),
+    });
     figures.push({ name: `model: signal refresh, ${n} services (per service)`, value: s / n, unit: 'ms CPU' });
     figures.push({ name: `model: history refit, ${n} services (total)`, value: h, unit: 'ms CPU' });
     figures.push({ name: `model: history refit, ${n} services (per service)`, value: h / n, unit: 'ms CPU' });

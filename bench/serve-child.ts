@@ -26,28 +26,59 @@ export interface ServeChild {
 }
 
 export function policyText(n: number, extra: Record<string, unknown> = {}): string {
-  const doc = yaml.load(readFileSync(path.join(ROOT, 'headroom.yml'), 'utf8')) as { services: { name: string }[]; refresh?: unknown; scaler?: Record<string, unknown> };
+  const doc = yaml.load(readFileSync(path.join(ROOT, 'headroom.yml'), 'utf8')) as {
+    services: { name: string }[];
+    refresh?: unknown;
+    scaler?: Record<string, unknown>;
+  };
   const svc = doc.services[0];
   doc.services = Array.from({ length: n }, (_, i) => ({ ...svc, name: `svc_${i}` }));
   return yaml.dump({ ...doc, ...extra }, { lineWidth: -1 });
 }
 
-export async function startServeChild(n: number, opts: { interval?: string; extra?: Record<string, unknown>; env?: Record<string, string>; logLevel?: string; nodeArgs?: string[] } = {}): Promise<ServeChild> {
+export async function startServeChild(
+  n: number,
+  opts: {
+    interval?: string;
+    extra?: Record<string, unknown>;
+    env?: Record<string, string>;
+    logLevel?: string;
+    nodeArgs?: string[];
+  } = {}
+): Promise<ServeChild> {
   const dir = mkdtempSync(path.join(tmpdir(), 'headroom-bench-'));
   const file = path.join(dir, 'headroom.yml');
   writeFileSync(
     file,
     policyText(n, {
       refresh: { interval: opts.interval ?? '1h', history_interval: '1h' },
-      scaler: { store: { type: 'sqlite', path: path.join(dir, 'state.db') }, actuator: { type: 'dry-run' }, token_env: 'HEADROOM_WEBHOOK_TOKEN' },
+      scaler: {
+        store: { type: 'sqlite', path: path.join(dir, 'state.db') },
+        actuator: { type: 'dry-run' },
+        token_env: 'HEADROOM_WEBHOOK_TOKEN',
+      },
       ...opts.extra,
-    }),
+    })
   );
   const port = await freePort();
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), path.join(ROOT, 'exporter/bin/headroom.js'), 'serve', '--config', file, '--listen', `127.0.0.1:${port}`, '--log.level', opts.logLevel ?? 'debug'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, HEADROOM_WEBHOOK_TOKEN: 'bench-token', ...opts.env },
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      ...(opts.nodeArgs ?? []),
+      path.join(ROOT, 'exporter/bin/headroom.js'),
+      'serve',
+      '--config',
+      file,
+      '--listen',
+      `127.0.0.1:${port}`,
+      '--log.level',
+      opts.logLevel ?? 'debug',
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, HEADROOM_WEBHOOK_TOKEN: 'bench-token', ...opts.env },
+    }
+  );
   let refreshes = 0;
   let log = '';
   // Logs go to stderr (pino, JSON lines); "refresh complete" is logged at debug level.

@@ -20,11 +20,29 @@ const CONNECTIONS = 10;
 const STARTS_AT = new Date(Math.floor(Date.now() / 1000 - 60) * 1000).toISOString();
 
 function payload(): string {
-  const labels = { alertname: 'HeadroomScaleOut', headroom: 'scaling', service: 'svc_0', trigger: 'cpu_high', action: 'scale_out', step: '1', severity: 'warning' };
+  const labels = {
+    alertname: 'HeadroomScaleOut',
+    headroom: 'scaling',
+    service: 'svc_0',
+    trigger: 'cpu_high',
+    action: 'scale_out',
+    step: '1',
+    severity: 'warning',
+  };
   return JSON.stringify({
     receiver: 'headroom-scaler',
     status: 'firing',
-    alerts: [{ status: 'firing', labels, annotations: { summary: 'cpu 82 > 70', value: '82' }, startsAt: STARTS_AT, endsAt: '0001-01-01T00:00:00Z', generatorURL: 'http://127.0.0.1:9090/graph', fingerprint: 'bench0000000001' }],
+    alerts: [
+      {
+        status: 'firing',
+        labels,
+        annotations: { summary: 'cpu 82 > 70', value: '82' },
+        startsAt: STARTS_AT,
+        endsAt: '0001-01-01T00:00:00Z',
+        generatorURL: 'http://127.0.0.1:9090/graph',
+        fingerprint: 'bench0000000001',
+      },
+    ],
     groupLabels: { service: 'svc_0', trigger: 'cpu_high' },
     commonLabels: labels,
     commonAnnotations: { summary: 'cpu 82 > 70' },
@@ -70,7 +88,9 @@ async function floor(): Promise<Load> {
 
 async function redis(): Promise<{ url: string; stop: () => void }> {
   const port = 20000 + Math.floor(Math.random() * 20000);
-  const p = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const p = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: 'ignore',
+  });
   await new Promise((r) => setTimeout(r, 400));
   return { url: `redis://127.0.0.1:${port}`, stop: () => p.kill('SIGTERM') };
 }
@@ -78,9 +98,19 @@ async function redis(): Promise<{ url: string; stop: () => void }> {
 async function startScaler(store: 'sqlite' | 'redis') {
   const r = store === 'redis' ? await redis() : null;
   const serve = await startServeChild(1, {
-    extra: r ? { scaler: { store: { type: 'redis', url: r.url }, actuator: { type: 'dry-run' }, token_env: 'HEADROOM_WEBHOOK_TOKEN' } } : {},
+    extra: r
+      ? {
+          scaler: {
+            store: { type: 'redis', url: r.url },
+            actuator: { type: 'dry-run' },
+            token_env: 'HEADROOM_WEBHOOK_TOKEN',
+          },
+        }
+      : {},
     logLevel: 'info',
-    nodeArgs: process.env.HEADROOM_BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.HEADROOM_BENCH_PROF}`] : [],
+    nodeArgs: process.env.HEADROOM_BENCH_PROF
+      ? ['--cpu-prof', `--cpu-prof-dir=${process.env.HEADROOM_BENCH_PROF}`]
+      : [],
   });
   return {
     url: `${serve.url}/webhook`,
@@ -110,7 +140,11 @@ export async function run(): Promise<Figure[]> {
   const med = (k: keyof typeof runs, f: keyof Load) => median(runs[k].map((l) => l[f]));
   const f = med('floor', 'rps');
   const figures: Figure[] = [
-    { name: `webhook: floor, bare express JSON handler (median of ${ROUNDS} × ${DURATION_S} s)`, value: f, unit: 'req/s' },
+    {
+      name: `webhook: floor, bare express JSON handler (median of ${ROUNDS} × ${DURATION_S} s)`,
+      value: f,
+      unit: 'req/s',
+    },
     { name: 'webhook: floor p99', value: med('floor', 'p99'), unit: 'ms' },
   ];
   for (const store of ['sqlite', 'redis'] as const) {
@@ -118,10 +152,23 @@ export async function run(): Promise<Figure[]> {
     const p99 = med(store, 'p99');
     const non2xx = Math.max(...runs[store].map((l) => l.non2xx));
     figures.push(
-      { name: `webhook: scaler with ${store} store`, value: rps, unit: 'req/s', floor: f, ratio: rps / f, ...(store === 'sqlite' ? { goal: '≥ 0.5×', met: rps / f >= 0.5 } : {}) },
+      {
+        name: `webhook: scaler with ${store} store`,
+        value: rps,
+        unit: 'req/s',
+        floor: f,
+        ratio: rps / f,
+        ...(store === 'sqlite' ? { goal: '≥ 0.5×', met: rps / f >= 0.5 } : {}),
+      },
       { name: `webhook: scaler with ${store} store, p50`, value: med(store, 'p50'), unit: 'ms' },
       { name: `webhook: scaler with ${store} store, p99`, value: p99, unit: 'ms', goal: '< 20 ms', met: p99 < 20 },
-      { name: `webhook: scaler with ${store} store, non-2xx answers`, value: non2xx, unit: 'responses', goal: '0', met: non2xx === 0 },
+      {
+        name: `webhook: scaler with ${store} store, non-2xx answers`,
+        value: non2xx,
+        unit: 'responses',
+        goal: '0',
+        met: non2xx === 0,
+      }
     );
   }
   return figures;

@@ -3,7 +3,9 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   // Tests read the contract's TypeScript source; the compiled CLI (bin/) reads its dist/.
-  resolve: { alias: { '@headroom/contract': fileURLToPath(new URL('../packages/contract/src/index.ts', import.meta.url)) } },
+  resolve: {
+    alias: { '@headroom/contract': fileURLToPath(new URL('../packages/contract/src/index.ts', import.meta.url)) },
+  },
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/support/build.ts'],

@@ -18,7 +18,11 @@ import { fileURLToPath } from 'node:url';
 export const REQUIREMENTS = [
   { command: 'prometheus', packages: ['prometheus'], why: 'real Prometheus in the end-to-end tests' },
   { command: 'promtool', packages: ['prometheus'], why: 'rule unit tests, metric lint, backfill' },
-  { command: 'prometheus-alertmanager', packages: ['prometheus-alertmanager'], why: 'real Alertmanager delivering to the webhook' },
+  {
+    command: 'prometheus-alertmanager',
+    packages: ['prometheus-alertmanager'],
+    why: 'real Alertmanager delivering to the webhook',
+  },
   { command: 'amtool', packages: ['prometheus-alertmanager'], why: 'alertmanager.yml checks' },
   { command: 'prometheus-node-exporter', packages: ['prometheus-node-exporter'], why: 'the demo stack test' },
   { command: 'redis-server', packages: ['redis-server'], why: 'the shared scaler state store' },
@@ -88,7 +92,7 @@ export function main(env = process.env, uid = process.getuid?.() ?? -1) {
   if (uid !== 0) {
     console.error(
       `preflight: npm test needs commands that are not on PATH:\n${describe(missing)}\n\n` +
-        `Install them (Debian 12) and run npm test again:\n  ${installCommand(packagesOf(missing), true)}`,
+        `Install them (Debian 12) and run npm test again:\n  ${installCommand(packagesOf(missing), true)}`
     );
     return 2;
   }

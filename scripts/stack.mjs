@@ -8,10 +8,14 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 execFileSync(process.execPath, [path.join(root, 'exporter/scripts/build.mjs')], { stdio: 'inherit' });
-const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'exporter/src/demo-fleet/stack.ts'), ...process.argv.slice(2)], {
-  stdio: 'inherit',
-  cwd: path.join(root, 'exporter'),
-});
+const child = spawn(
+  process.execPath,
+  ['--import', 'tsx', path.join(root, 'exporter/src/demo-fleet/stack.ts'), ...process.argv.slice(2)],
+  {
+    stdio: 'inherit',
+    cwd: path.join(root, 'exporter'),
+  }
+);
 // Ctrl-C reaches the child through the terminal's process group; a signal sent to this process only is passed on.
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -5,7 +5,9 @@ import { existsSync } from 'node:fs';
 
 const entry = new URL('../dist/cli/main.js', import.meta.url);
 if (!existsSync(entry)) {
-  process.stderr.write(`headroom: ${entry.pathname} is missing; build it with \`npm run build -w exporter\` (or \`npm ci\`, which builds it)\n`);
+  process.stderr.write(
+    `headroom: ${entry.pathname} is missing; build it with \`npm run build -w exporter\` (or \`npm ci\`, which builds it)\n`
+  );
   process.exit(1);
 }
 const { main } = await import(entry.href);

@@ -50,7 +50,12 @@ export function scalingSignals(svc: Service): string[] {
 }
 
 /** The built-in demo workload (sources/demo.ts) sampled on a grid: what a Prometheus would have recorded. */
-export function demoWorkload(svc: Service, start: number, steps: number, step: number): { instances: Float64Array; signals: Record<string, Float64Array> } {
+export function demoWorkload(
+  svc: Service,
+  start: number,
+  steps: number,
+  step: number
+): { instances: Float64Array; signals: Record<string, Float64Array> } {
   const demo = new DemoSource();
   const signals: Record<string, Float64Array> = {};
   for (const name of scalingSignals(svc)) {
@@ -61,9 +66,16 @@ export function demoWorkload(svc: Service, start: number, steps: number, step: n
   return { instances: new Float64Array(steps).fill(demo.instances(svc)), signals };
 }
 
-export function demoFamilies(service: string, data: { instances: ArrayLike<number>; signals: Record<string, ArrayLike<number>> }): Family[] {
+export function demoFamilies(
+  service: string,
+  data: { instances: ArrayLike<number>; signals: Record<string, ArrayLike<number>> }
+): Family[] {
   return [
-    { name: DEMO_INSTANCES_METRIC, help: 'Instances running (backtest demo).', series: [{ labels: { service }, values: data.instances }] },
+    {
+      name: DEMO_INSTANCES_METRIC,
+      help: 'Instances running (backtest demo).',
+      series: [{ labels: { service }, values: data.instances }],
+    },
     {
       name: DEMO_SIGNAL_METRIC,
       help: 'Value of a Headroom signal (backtest demo).',
@@ -77,7 +89,14 @@ export function demoFamilies(service: string, data: { instances: ArrayLike<numbe
  * query and signal queries are replaced by the backfilled metrics.
  */
 export function demoPolicyText(policyText: string, url: string): string {
-  const doc = yaml.load(policyText) as { prometheus?: unknown; services: { name: string; instances: { query?: string; static?: number }; signals: { name: string; query: string }[] }[] };
+  const doc = yaml.load(policyText) as {
+    prometheus?: unknown;
+    services: {
+      name: string;
+      instances: { query?: string; static?: number };
+      signals: { name: string; query: string }[];
+    }[];
+  };
   doc.prometheus = { url, timeout: '30s', concurrency: 2 };
   for (const s of doc.services) {
     s.instances = { query: `${DEMO_INSTANCES_METRIC}{service="${s.name}"}` };
@@ -96,6 +115,10 @@ export async function backfillBlocks(text: string, maxBlockDuration = '744h'): P
   const input = path.join(dir, 'input.om');
   writeFileSync(input, text);
   const storage = path.join(dir, 'data');
-  await promisify(execFile)('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', `--max-block-duration=${maxBlockDuration}`, input, storage], { maxBuffer: 64 * 1024 * 1024 });
+  await promisify(execFile)(
+    'promtool',
+    ['tsdb', 'create-blocks-from', 'openmetrics', `--max-block-duration=${maxBlockDuration}`, input, storage],
+    { maxBuffer: 64 * 1024 * 1024 }
+  );
   return storage;
 }

@@ -36,7 +36,10 @@ async function run(argv: string[]): Promise<number> {
   const to = Date.parse(take('--to', '2026-11-27T00:00:00Z')) / 1000;
   const policyFile = take('--config', path.join(ROOT, 'headroom.yml'));
   const compare = take('--compare', '');
-  if (!(days > 0) || Number.isNaN(to)) throw new Error('usage: backtest-demo.ts [--days N] [--to ISO-time] [--config file] [--compare file] [backtest flags]');
+  if (!(days > 0) || Number.isNaN(to))
+    throw new Error(
+      'usage: backtest-demo.ts [--days N] [--to ISO-time] [--config file] [--compare file] [backtest flags]'
+    );
   const from = to - days * DAY;
   const steps = days * (DAY / STEP) + 1;
 
@@ -44,16 +47,28 @@ async function run(argv: string[]): Promise<number> {
   const t0 = performance.now();
   const families = policy.services.flatMap((svc) => demoFamilies(svc.name, demoWorkload(svc, from, steps, STEP)));
   const storage = await backfillBlocks(openMetrics(families, from, STEP));
-  process.stderr.write(`backfilled ${days} days of the demo workload at 1m in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+  process.stderr.write(
+    `backfilled ${days} days of the demo workload at 1m in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`
+  );
   const prom = await startPrometheus({ config: 'global:\n  scrape_interval: 1m\n', storage });
   const dir = tempDir('backtest-demo');
   const cwd = process.cwd();
   try {
     writeFileSync(path.join(dir, 'headroom.yml'), demoPolicyText(readFileSync(policyFile, 'utf8'), prom.url));
-    if (compare) writeFileSync(path.join(dir, path.basename(compare)), demoPolicyText(readFileSync(compare, 'utf8'), prom.url));
+    if (compare)
+      writeFileSync(path.join(dir, path.basename(compare)), demoPolicyText(readFileSync(compare, 'utf8'), prom.url));
     // Relative names, so the report shows "headroom.yml" rather than a temporary path.
     process.chdir(dir);
-    const flags = ['--config', 'headroom.yml', '--from', new Date(from * 1000).toISOString(), '--to', new Date(to * 1000).toISOString(), ...(compare ? ['--compare', path.basename(compare)] : []), ...args];
+    const flags = [
+      '--config',
+      'headroom.yml',
+      '--from',
+      new Date(from * 1000).toISOString(),
+      '--to',
+      new Date(to * 1000).toISOString(),
+      ...(compare ? ['--compare', path.basename(compare)] : []),
+      ...args,
+    ];
     return await main(['node', 'headroom', 'backtest', ...flags]);
   } finally {
     process.chdir(cwd);

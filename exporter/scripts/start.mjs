@@ -15,9 +15,12 @@ if (!env.HEADROOM_WEBHOOK_TOKEN) {
   env.HEADROOM_WEBHOOK_TOKEN = randomBytes(16).toString('hex');
   process.stderr.write(
     'npm start: HEADROOM_WEBHOOK_TOKEN is unset, so the webhook takes a random token for this run only; ' +
-      'set HEADROOM_WEBHOOK_TOKEN to send it notifications\n',
+      'set HEADROOM_WEBHOOK_TOKEN to send it notifications\n'
   );
 }
-const child = spawn(process.execPath, [bin, 'serve', '--config', '../headroom.yml', ...process.argv.slice(2)], { stdio: 'inherit', env });
+const child = spawn(process.execPath, [bin, 'serve', '--config', '../headroom.yml', ...process.argv.slice(2)], {
+  stdio: 'inherit',
+  env,
+});
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
 child.on('exit', (code, signal) => (signal ? process.kill(process.pid, signal) : process.exit(code ?? 1)));

@@ -49,7 +49,9 @@ export async function refreshHistory(source: Source, svc: Service, now: number):
     projectForecast(svc, lt, fit);
     projectModels(svc, lt, fit);
   }
-  return fit ? { fit, fetchedAt: now } : { fit: null, reason: `history has ${h.points.length} points, need at least 2`, fetchedAt: now };
+  return fit
+    ? { fit, fetchedAt: now }
+    : { fit: null, reason: `history has ${h.points.length} points, need at least 2`, fetchedAt: now };
 }
 
 /** Read a service's current inputs and compute its plan (the fast cadence). */
@@ -59,15 +61,18 @@ export async function refreshPlan(
   svc: Service,
   now: number,
   history: HistoryEntry | undefined,
-  state: DecisionState = emptyState(),
+  state: DecisionState = emptyState()
 ): Promise<ServicePlan> {
   const inputs = await source.readInputs(svc, now);
-  return planService(svc, inputs, history?.fit ?? null, state, { budgetGuard: policy.scaler.budget_guard, historyReason: history?.reason });
+  return planService(svc, inputs, history?.fit ?? null, state, {
+    budgetGuard: policy.scaler.budget_guard,
+    historyReason: history?.reason,
+  });
 }
 
 /** One-shot plans of every service (CLI `plan`). */
 export async function computePlans(policy: Policy, source: Source, now: number): Promise<ServicePlan[]> {
   return Promise.all(
-    policy.services.map(async (svc) => refreshPlan(policy, source, svc, now, await refreshHistory(source, svc, now))),
+    policy.services.map(async (svc) => refreshPlan(policy, source, svc, now, await refreshHistory(source, svc, now)))
   );
 }

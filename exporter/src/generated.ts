@@ -9,13 +9,15 @@ import yaml from 'js-yaml';
 /** Relative path → contents. */
 export type GeneratedFiles = ReadonlyMap<string, string> | Readonly<Record<string, string>>;
 
-const entries = (files: GeneratedFiles): [string, string][] => (files instanceof Map ? [...files] : Object.entries(files));
+const entries = (files: GeneratedFiles): [string, string][] =>
+  files instanceof Map ? [...files] : Object.entries(files);
 
 /** `# line` comments, one per line, as the first lines of a YAML file. */
 export const yamlHeader = (...lines: string[]): string => lines.map((l) => (l ? `# ${l}` : '#')).join('\n') + '\n';
 
 /** YAML as every generated file writes it: no line folding, no anchors, keys in order; alerts/ quotes with ', provisioning/ with ". */
-export const toYaml = (doc: unknown, quote: "'" | '"' = '"'): string => yaml.dump(doc, { lineWidth: -1, noRefs: true, quotingType: quote, sortKeys: false });
+export const toYaml = (doc: unknown, quote: "'" | '"' = '"'): string =>
+  yaml.dump(doc, { lineWidth: -1, noRefs: true, quotingType: quote, sortKeys: false });
 
 /** JSON as every generated file writes it: two-space indent and a final newline. */
 export const toJson = (doc: unknown): string => `${JSON.stringify(doc, null, 2)}\n`;

@@ -21,20 +21,41 @@ describe('the example people receiver', () => {
     expect(stdout).toContain('1 templates');
   });
 
-  it.each(['budget', 'health'])('receives the %s alerts under the receiver name the generated routes use', async (cls) => {
-    const { stdout } = await exec('amtool', ['config', 'routes', 'test', `--config.file=${CONFIG}`, `headroom=${cls}`, 'service=terminal']);
-    expect(stdout.trim()).toBe(RECEIVERS.people);
-    const generated = yaml.load(readFileSync(path.join(ROOT, 'alerts/alertmanager.yml'), 'utf8')) as { receivers: { name: string }[] };
-    expect(generated.receivers.map((r) => r.name)).toContain(RECEIVERS.people);
-  });
+  it.each(['budget', 'health'])(
+    'receives the %s alerts under the receiver name the generated routes use',
+    async (cls) => {
+      const { stdout } = await exec('amtool', [
+        'config',
+        'routes',
+        'test',
+        `--config.file=${CONFIG}`,
+        `headroom=${cls}`,
+        'service=terminal',
+      ]);
+      expect(stdout.trim()).toBe(RECEIVERS.people);
+      const generated = yaml.load(readFileSync(path.join(ROOT, 'alerts/alertmanager.yml'), 'utf8')) as {
+        receivers: { name: string }[];
+      };
+      expect(generated.receivers.map((r) => r.name)).toContain(RECEIVERS.people);
+    }
+  );
 
   it('links the alert to its runbook and to the provisioned Headroom dashboard, in e-mail and Slack', async () => {
-    const doc = yaml.load(readFileSync(CONFIG, 'utf8')) as { receivers: { email_configs: { html: string }[]; slack_configs: { title_link: string; text: string }[] }[] };
+    const doc = yaml.load(readFileSync(CONFIG, 'utf8')) as {
+      receivers: { email_configs: { html: string }[]; slack_configs: { title_link: string; text: string }[] }[];
+    };
     const [people] = doc.receivers;
     expect(people.email_configs[0].html).toContain('headroom.email.html');
     expect(people.slack_configs[0].title_link).toContain('headroom.dashboard_link');
-    const dashboard = JSON.parse(readFileSync(path.join(ROOT, 'provisioning/dashboards/headroom-overview.json'), 'utf8')) as { uid: string };
-    const { stdout } = await exec('amtool', ['template', 'render', `--template.glob=${path.join(DIR, 'headroom.tmpl')}`, '--template.text={{ template "headroom.email.html" . }}']);
+    const dashboard = JSON.parse(
+      readFileSync(path.join(ROOT, 'provisioning/dashboards/headroom-overview.json'), 'utf8')
+    ) as { uid: string };
+    const { stdout } = await exec('amtool', [
+      'template',
+      'render',
+      `--template.glob=${path.join(DIR, 'headroom.tmpl')}`,
+      '--template.text={{ template "headroom.email.html" . }}',
+    ]);
     expect(stdout).toContain('>Runbook</a>');
     expect(stdout).toContain(`/d/${dashboard.uid}/headroom?var-service=`);
   });

@@ -24,29 +24,40 @@ function zonedPolicyText(schedules: object[]): string {
 }
 
 describe('a time zone as a PromQL rule', () => {
-  it.each(['Europe/Berlin', 'America/New_York', 'Australia/Sydney', 'Europe/London', 'Asia/Kolkata'])('reproduces the offsets of %s every 30 minutes of 2026 and 2031', (zone) => {
-    const rule = zoneRule(zone) as ZoneRule;
-    expect(typeof rule).toBe('object');
-    const wrong: string[] = [];
-    for (const year of [2026, 2031]) {
-      for (let t = Date.UTC(year, 0, 1) / 1000; t < Date.UTC(year + 1, 0, 1) / 1000; t += 1800) {
-        if (offsetByRule(rule, t) !== offsetAt(zone, t)) wrong.push(new Date(t * 1000).toISOString());
+  it.each(['Europe/Berlin', 'America/New_York', 'Australia/Sydney', 'Europe/London', 'Asia/Kolkata'])(
+    'reproduces the offsets of %s every 30 minutes of 2026 and 2031',
+    (zone) => {
+      const rule = zoneRule(zone) as ZoneRule;
+      expect(typeof rule).toBe('object');
+      const wrong: string[] = [];
+      for (const year of [2026, 2031]) {
+        for (let t = Date.UTC(year, 0, 1) / 1000; t < Date.UTC(year + 1, 0, 1) / 1000; t += 1800) {
+          if (offsetByRule(rule, t) !== offsetAt(zone, t)) wrong.push(new Date(t * 1000).toISOString());
+        }
       }
+      expect(wrong).toEqual([]);
     }
-    expect(wrong).toEqual([]);
-  });
+  );
 
   it('reads the EU rule for Europe/Berlin: +1 h, +2 h from the last Sunday of March to the last Sunday of October, 02:00 standard time', () => {
     expect(zoneRule('Europe/Berlin')).toEqual({
       zone: 'Europe/Berlin',
       standard: 60,
-      daylight: { offset: 120, start: { month: 3, weekday: 0, week: 'last', minute: 120 }, end: { month: 10, weekday: 0, week: 'last', minute: 120 } },
+      daylight: {
+        offset: 120,
+        start: { month: 3, weekday: 0, week: 'last', minute: 120 },
+        end: { month: 10, weekday: 0, week: 'last', minute: 120 },
+      },
     });
   });
 
   it('reports a zone without a weekday rule as unsupported, and `headroom rules` warns about its schedule', () => {
-    expect(zoneRule('Africa/Casablanca')).toBe('time zone Africa/Casablanca does not change its offset exactly twice every year from 2025 to 2035');
-    const policy = parsePolicy(zonedPolicyText([{ name: 'morning', cron: '0 8 * * *', timezone: 'Africa/Casablanca', desired: 4, min: 2 }]));
+    expect(zoneRule('Africa/Casablanca')).toBe(
+      'time zone Africa/Casablanca does not change its offset exactly twice every year from 2025 to 2035'
+    );
+    const policy = parsePolicy(
+      zonedPolicyText([{ name: 'morning', cron: '0 8 * * *', timezone: 'Africa/Casablanca', desired: 4, min: 2 }])
+    );
     expect(unsupportedSchedules(policy)).toEqual([
       "services[0].scaling.schedules[0] (morning): no rule generated: time zone Africa/Casablanca does not change its offset exactly twice every year from 2025 to 2035; the exporter's decision still applies it when the scaler is called",
     ]);
@@ -66,8 +77,11 @@ describe('a Europe/Berlin schedule', () => {
     const r = await runCli(['rules', '--config', file, '--out', dir]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toBe('');
-    const rules = (yaml.load(readFileSync(path.join(dir, 'scaling.rules.yml'), 'utf8')) as any).groups[0].rules as any[];
-    const local = rules.filter((x) => x.record === 'timezone:headroom_local_minute_of_day:minutes').map((x) => x.labels);
+    const rules = (yaml.load(readFileSync(path.join(dir, 'scaling.rules.yml'), 'utf8')) as any).groups[0]
+      .rules as any[];
+    const local = rules
+      .filter((x) => x.record === 'timezone:headroom_local_minute_of_day:minutes')
+      .map((x) => x.labels);
     expect(local).toEqual([
       { service: 'terminal', timezone: 'Europe/Berlin' },
       { service: 'terminal', timezone: 'Asia/Kolkata' },
@@ -78,11 +92,17 @@ describe('a Europe/Berlin schedule', () => {
     ]);
     const scaling = yaml.load(readFileSync(path.join(dir, 'tests', 'scaling.test.yml'), 'utf8')) as TestFile;
     expect(scaling.tests.map((t) => t.name).filter((n) => n.includes('schedule_'))).toContain(
-      'HeadroomScheduledScaling terminal/schedule_off_peak: fires scale_in at 22h30m Asia/Kolkata (17h UTC) + 5m when 3 instances run and 2 are scheduled',
+      'HeadroomScheduledScaling terminal/schedule_off_peak: fires scale_in at 22h30m Asia/Kolkata (17h UTC) + 5m when 3 instances run and 2 are scheduled'
     );
     // The schedule cases only (the trigger cases of the example policy are tested with alerts/).
-    writeFileSync(path.join(dir, 'tests', 'zones.test.yml'), yaml.dump({ ...scaling, tests: scaling.tests.filter((x) => x.name.includes('schedule_')) }));
-    const t = await exec('promtool', ['test', 'rules', 'zones.test.yml', 'schedules-1h.test.yml'], { cwd: path.join(dir, 'tests'), timeout: 120_000 });
+    writeFileSync(
+      path.join(dir, 'tests', 'zones.test.yml'),
+      yaml.dump({ ...scaling, tests: scaling.tests.filter((x) => x.name.includes('schedule_')) })
+    );
+    const t = await exec('promtool', ['test', 'rules', 'zones.test.yml', 'schedules-1h.test.yml'], {
+      cwd: path.join(dir, 'tests'),
+      timeout: 120_000,
+    });
     expect(t.stdout + t.stderr).toContain('SUCCESS');
   }, 150_000);
 });

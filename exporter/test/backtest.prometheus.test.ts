@@ -27,7 +27,8 @@ const within = (k: number, iso: string, minutes: number) => k >= minuteOf(iso) &
 function cpu(k: number): number {
   if (within(k, '2026-10-04T09:00:00Z', 60)) return 84;
   if (within(k, '2026-10-11T14:00:00Z', 30)) return 95;
-  if (within(k, '2026-10-21T08:00:00Z', 360)) return Math.floor((k - minuteOf('2026-10-21T08:00:00Z')) / 10) % 2 === 0 ? 80 : 20;
+  if (within(k, '2026-10-21T08:00:00Z', 360))
+    return Math.floor((k - minuteOf('2026-10-21T08:00:00Z')) / 10) % 2 === 0 ? 80 : 20;
   return 35;
 }
 const users = (k: number) => (within(k, '2026-10-16T00:00:00Z', 40) ? 5000 : 1000);
@@ -51,12 +52,24 @@ function policyFile(name: string, edit: (scaling: Record<string, any>, doc: Doc)
 beforeAll(async () => {
   const text = openMetrics(
     [
-      { name: 'backtest_instances', help: 'Recorded instances.', series: [{ labels: { service: 'web' }, values: new Float64Array(N).fill(4) }] },
-      { name: 'backtest_cpu_percent', help: 'Average CPU.', series: [{ labels: { service: 'web' }, values: series(cpu) }] },
-      { name: 'backtest_users', help: 'Connected users.', series: [{ labels: { service: 'web' }, values: series(users) }] },
+      {
+        name: 'backtest_instances',
+        help: 'Recorded instances.',
+        series: [{ labels: { service: 'web' }, values: new Float64Array(N).fill(4) }],
+      },
+      {
+        name: 'backtest_cpu_percent',
+        help: 'Average CPU.',
+        series: [{ labels: { service: 'web' }, values: series(cpu) }],
+      },
+      {
+        name: 'backtest_users',
+        help: 'Connected users.',
+        series: [{ labels: { service: 'web' }, values: series(users) }],
+      },
     ],
     START,
-    60,
+    60
   );
   storage = await backfillBlocks(text);
   prom = await startPrometheus({ config: 'global:\n  scrape_interval: 1m\n', storage });
@@ -81,7 +94,11 @@ describe('headroom backtest against a real Prometheus with 30 days of history', 
     const [b] = doc.backtests;
     expect(b.steps).toBe(N);
     expect(b.coverage).toEqual({ instances: 1, signals: { cpu: 1, users: 1 } });
-    expect(b.decisions.map((d: any) => `${d.time.slice(0, 16)} ${d.action} ${d.from}->${d.to} ${d.trigger}${d.flap ? ' flap' : ''}`)).toEqual([
+    expect(
+      b.decisions.map(
+        (d: any) => `${d.time.slice(0, 16)} ${d.action} ${d.from}->${d.to} ${d.trigger}${d.flap ? ' flap' : ''}`
+      )
+    ).toEqual([
       // Spike A: 6 samples above 70 (09:00–09:05); then 84 × 4/5 = 67.2 holds; back to 35 × 4/5 = 28 < 30 for 15m.
       '2026-10-04T09:05 scale_out 4->5 cpu_high',
       '2026-10-04T10:15 scale_in 5->4 scale_in',
@@ -103,12 +120,24 @@ describe('headroom backtest against a real Prometheus with 30 days of history', 
       '2026-10-21T08:05 scale_out 4->5 cpu_high',
       '2026-10-21T14:05 scale_in 5->4 scale_in',
     ]);
-    expect(b.summary).toMatchObject({ scaleOuts: 8, scaleIns: 8, flaps: 2, minutesAtMax: 0, instances: { start: 4, end: 4, min: 4, max: 8 } });
+    expect(b.summary).toMatchObject({
+      scaleOuts: 8,
+      scaleIns: 8,
+      flaps: 2,
+      minutesAtMax: 0,
+      instances: { start: 4, end: 4, min: 4, max: 8 },
+    });
     expect(b.summary.instanceHours.recorded).toBeCloseTo(4 * 24 * DAYS, 6);
     expect(b.summary.cost.recorded).toBeCloseTo(4 * 24 * DAYS * 0.5, 6);
     expect(b.summary.blocked.cooldown).toBeGreaterThan(0);
     expect(b.days).toHaveLength(DAYS);
-    expect(b.days.find((d: any) => d.date === '2026-10-16')).toMatchObject({ scaleOuts: 4, scaleIns: 4, flaps: 1, minInstances: 4, maxInstances: 8 });
+    expect(b.days.find((d: any) => d.date === '2026-10-16')).toMatchObject({
+      scaleOuts: 4,
+      scaleIns: 4,
+      flaps: 1,
+      minInstances: 4,
+      maxInstances: 8,
+    });
   });
 
   it('shows more flaps for a policy with short cooldowns than for one with long cooldowns (--compare)', async () => {
@@ -171,12 +200,27 @@ describe('headroom backtest: bad input exits 2 with a clear message', () => {
   it.each([
     {
       name: 'a range with no data',
-      args: () => ['--config', policyFile('policy.yml'), '--from', '2025-01-01T00:00:00Z', '--to', '2025-01-02T00:00:00Z'],
-      message: 'headroom: no data between 2025-01-01T00:00:00Z and 2025-01-02T00:00:00Z: the instance count query "backtest_instances{service=\\"web\\"}" of service web returned no samples',
+      args: () => [
+        '--config',
+        policyFile('policy.yml'),
+        '--from',
+        '2025-01-01T00:00:00Z',
+        '--to',
+        '2025-01-02T00:00:00Z',
+      ],
+      message:
+        'headroom: no data between 2025-01-01T00:00:00Z and 2025-01-02T00:00:00Z: the instance count query "backtest_instances{service=\\"web\\"}" of service web returned no samples',
     },
     {
       name: '--from after --to',
-      args: () => ['--config', policyFile('policy.yml'), '--from', '2026-10-31T00:00:00Z', '--to', '2026-10-01T00:00:00Z'],
+      args: () => [
+        '--config',
+        policyFile('policy.yml'),
+        '--from',
+        '2026-10-31T00:00:00Z',
+        '--to',
+        '2026-10-01T00:00:00Z',
+      ],
       message: 'headroom: --from (2026-10-31T00:00:00Z) must be before --to (2026-10-01T00:00:00Z)',
     },
     {
@@ -212,12 +256,22 @@ describe('headroom backtest: bad input exits 2 with a clear message', () => {
     },
     {
       name: 'a query that returns several series',
-      args: () => ['--config', policyFile('multi.yml', (_s, doc) => ((doc.services[0] as any).signals[0].query = '{__name__=~"backtest_.*"}')), ...RANGE],
+      args: () => [
+        '--config',
+        policyFile('multi.yml', (_s, doc) => ((doc.services[0] as any).signals[0].query = '{__name__=~"backtest_.*"}')),
+        ...RANGE,
+      ],
       message: 'headroom: query "{__name__=~\\"backtest_.*\\"}" returned 3 series between 2026-10-01T00:00:00Z and',
     },
     {
       name: 'a compare policy without the service',
-      args: () => ['--config', policyFile('policy.yml'), '--compare', policyFile('other.yml', (_s, doc) => ((doc.services[0] as any).name = 'api')), ...RANGE],
+      args: () => [
+        '--config',
+        policyFile('policy.yml'),
+        '--compare',
+        policyFile('other.yml', (_s, doc) => ((doc.services[0] as any).name = 'api')),
+        ...RANGE,
+      ],
       message: `headroom: --service: unknown service "web" in ${path.join(tmp, 'other.yml')} (known: api)`,
     },
   ])('$name', async ({ args, message }) => {

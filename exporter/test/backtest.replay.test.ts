@@ -16,7 +16,11 @@ function fixtureService(change: (s: Service) => Service = (s) => s): Service {
 }
 
 /** Only the cpu trigger (and optionally scale-in), so rows test one thing each. */
-function cpuOnly(s: Service, scaling: Partial<Service['scaling']> = {}, kind: 'utilization' | 'count' = 'utilization'): Service {
+function cpuOnly(
+  s: Service,
+  scaling: Partial<Service['scaling']> = {},
+  kind: 'utilization' | 'count' = 'utilization'
+): Service {
   return {
     ...s,
     signals: s.signals.map((sig) => (sig.name === 'cpu' ? { ...sig, kind } : sig)),
@@ -42,18 +46,33 @@ describe('replay: sustained windows', () => {
   it.each([
     { name: '5 minutes above (5 samples) does not fire', high: [10, 15], expected: [] },
     { name: '6 samples above fires at the 6th', high: [10, 16], expected: [`scale_out 4->5 ${at(15)}`] },
-    { name: 'a dip in the middle restarts the window', high: [10, 30], dip: 13, expected: [`scale_out 4->5 ${at(19)}`] },
+    {
+      name: 'a dip in the middle restarts the window',
+      high: [10, 30],
+      dip: 13,
+      expected: [`scale_out 4->5 ${at(19)}`],
+    },
     { name: 'a window reaching before the data never holds', high: [0, 3], expected: [] },
   ])('$name', ({ high, dip, expected }) => {
-    const svc = cpuOnly(fixtureService(), { scale_out: [{ ...fixtureService().scaling.scale_out[0], cooldown: 3600 }] });
-    const r = replay(svc, data(60, (k) => (k >= high[0] && k < high[1] && k !== dip ? 90 : 40)), { flapWindow: 1800 });
+    const svc = cpuOnly(fixtureService(), {
+      scale_out: [{ ...fixtureService().scaling.scale_out[0], cooldown: 3600 }],
+    });
+    const r = replay(
+      svc,
+      data(60, (k) => (k >= high[0] && k < high[1] && k !== dip ? 90 : 40)),
+      { flapWindow: 1800 }
+    );
     expect(times(r)).toEqual(expected);
   });
 
   it('scale-in needs every sample of its window below the threshold', () => {
     // scale_in: cpu below 30 for 15m (16 samples), cooldown 30m.
     const svc = fixtureService((s) => cpuOnly(s, { scale_in: s.scaling.scale_in }));
-    const r = replay(svc, data(60, (k) => (k === 20 ? 35 : 20)), { flapWindow: 1800 });
+    const r = replay(
+      svc,
+      data(60, (k) => (k === 20 ? 35 : 20)),
+      { flapWindow: 1800 }
+    );
     expect(times(r)).toEqual([`scale_in 4->3 ${at(15)}`, `scale_in 3->2 ${at(45)}`]);
   });
 });
@@ -76,7 +95,11 @@ describe('replay: simulation rule', () => {
     },
   ])('$name', ({ kind, outs, simulatedMinutes }) => {
     const svc = cpuOnly(fixtureService(), {}, kind);
-    const r = replay(svc, data(60, () => 90), { flapWindow: 1800 });
+    const r = replay(
+      svc,
+      data(60, () => 90),
+      { flapWindow: 1800 }
+    );
     expect(times(r)).toEqual(outs);
     expect(r.summary.risk[0]).toMatchObject({ trigger: 'cpu_high', simulatedMinutes, recordedMinutes: 60 });
   });
@@ -84,7 +107,15 @@ describe('replay: simulation rule', () => {
   it('scales by the recorded fleet at each step, not the first one', () => {
     // Recorded fleet doubles at minute 30 while the recorded cpu halves: the load is the same.
     const svc = cpuOnly(fixtureService(), {}, 'utilization');
-    const r = replay(svc, data(60, (k) => (k < 30 ? 60 : 30), (k) => (k < 30 ? 4 : 8)), { flapWindow: 1800 });
+    const r = replay(
+      svc,
+      data(
+        60,
+        (k) => (k < 30 ? 60 : 30),
+        (k) => (k < 30 ? 4 : 8)
+      ),
+      { flapWindow: 1800 }
+    );
     expect(r.decisions).toEqual([]);
     expect(r.summary.instanceHours).toEqual({ simulated: 4, recorded: 6 });
   });
@@ -94,9 +125,24 @@ describe('replay: missing data never scales in', () => {
   const svc = () => fixtureService((s) => cpuOnly(s, { scale_in: s.scaling.scale_in }));
   it.each([
     { name: 'complete low data scales in', cpu: () => 20, inst: () => 4, ins: 2 },
-    { name: 'a missing cpu sample every 10 minutes', cpu: (k: number) => (k % 10 === 9 ? NaN : 20), inst: () => 4, ins: 0 },
-    { name: 'no recorded instance count (a utilization signal cannot be simulated)', cpu: () => 20, inst: () => NaN, ins: 0 },
-    { name: 'recorded count missing for a while in the middle', cpu: () => 20, inst: (k: number) => (k >= 10 && k < 50 ? NaN : 4), ins: 0 },
+    {
+      name: 'a missing cpu sample every 10 minutes',
+      cpu: (k: number) => (k % 10 === 9 ? NaN : 20),
+      inst: () => 4,
+      ins: 0,
+    },
+    {
+      name: 'no recorded instance count (a utilization signal cannot be simulated)',
+      cpu: () => 20,
+      inst: () => NaN,
+      ins: 0,
+    },
+    {
+      name: 'recorded count missing for a while in the middle',
+      cpu: () => 20,
+      inst: (k: number) => (k >= 10 && k < 50 ? NaN : 4),
+      ins: 0,
+    },
   ])('$name', ({ cpu, inst, ins }) => {
     const r = replay(svc(), data(60, cpu, inst), { flapWindow: 1800 });
     expect(r.summary.scaleIns).toBe(ins);
@@ -104,7 +150,11 @@ describe('replay: missing data never scales in', () => {
   });
 
   it('counts the steps with a missing input and reports coverage', () => {
-    const r = replay(svc(), data(60, (k) => (k < 15 ? NaN : 20)), { flapWindow: 1800 });
+    const r = replay(
+      svc(),
+      data(60, (k) => (k < 15 ? NaN : 20)),
+      { flapWindow: 1800 }
+    );
     expect(r.summary.missingSteps).toBe(15);
     expect(r.coverage).toEqual({ instances: 1, signals: { cpu: 0.75 } });
   });
@@ -119,7 +169,7 @@ describe('replay: flaps', () => {
         scale_out: [{ ...s.scaling.scale_out[0], cooldown }],
         scale_in: { ...s.scaling.scale_in!, for: 300, cooldown },
         warmup: 0,
-      }),
+      })
     );
   it.each([
     { name: 'short cooldowns reverse every 10 minutes', cooldown: 300, flapWindow: 1800, actions: 12, flaps: 11 },
@@ -154,7 +204,11 @@ describe('replay: the example policy over 30 days of the demo workload', () => {
 
   it('skipping quiet steps gives exactly the decisions of calling decide() at every step', () => {
     const days = 3 * 1440;
-    const short: ReplayInput = { ...input, instances: recorded.instances.slice(0, days), signals: Object.fromEntries(Object.entries(recorded.signals).map(([k, v]) => [k, v.slice(0, days)])) };
+    const short: ReplayInput = {
+      ...input,
+      instances: recorded.instances.slice(0, days),
+      signals: Object.fromEntries(Object.entries(recorded.signals).map(([k, v]) => [k, v.slice(0, days)])),
+    };
     const fast = replay(svc, short, { flapWindow: 1800 });
     const exact = replay(svc, short, { flapWindow: 1800, skipQuietSteps: false });
     expect(fast.decisions.length).toBeGreaterThan(0);

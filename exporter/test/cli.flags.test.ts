@@ -25,7 +25,12 @@ function start(cmd: string, args: string[], opts: { cwd?: string; detached?: boo
   // HEADROOM_WEBHOOK_TOKEN: the example policy's scaler.token_env (left unset with token: false).
   const env: NodeJS.ProcessEnv = { ...process.env, HEADROOM_WEBHOOK_TOKEN: 'cli-test-token' };
   if (opts.token === false) delete env.HEADROOM_WEBHOOK_TOKEN;
-  const proc = spawn(cmd, args, { cwd: opts.cwd ?? tmp, stdio: ['ignore', 'pipe', 'pipe'], detached: opts.detached, env });
+  const proc = spawn(cmd, args, {
+    cwd: opts.cwd ?? tmp,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: opts.detached,
+    env,
+  });
   let err = '';
   proc.stderr!.on('data', (d) => (err += d));
   proc.stdout!.on('data', () => {});
@@ -40,12 +45,22 @@ async function stop(s: Started, group = false): Promise<number | null> {
   return s.exit;
 }
 
-const ready = (port: number) => waitFor(`ready on ${port}`, async () => (await fetch(`http://127.0.0.1:${port}/-/ready`)).ok, 20_000);
+const ready = (port: number) =>
+  waitFor(`ready on ${port}`, async () => (await fetch(`http://127.0.0.1:${port}/-/ready`)).ok, 20_000);
 
 describe('headroom serve flags', () => {
   it('takes --config.file and --web.listen-address, and logs logfmt with --log.format logfmt', async () => {
     const port = await freePort();
-    const s = start(process.execPath, [BIN, 'serve', '--config.file', EXAMPLE_POLICY, '--web.listen-address', `127.0.0.1:${port}`, '--log.format', 'logfmt']);
+    const s = start(process.execPath, [
+      BIN,
+      'serve',
+      '--config.file',
+      EXAMPLE_POLICY,
+      '--web.listen-address',
+      `127.0.0.1:${port}`,
+      '--log.format',
+      'logfmt',
+    ]);
     try {
       await ready(port);
     } finally {
@@ -73,19 +88,37 @@ describe('headroom serve flags', () => {
     const port = await freePort();
     await new Promise<void>((r) => taken.listen(port, '127.0.0.1', () => r()));
     try {
-      const s = start(process.execPath, [BIN, 'serve', '--config.file', EXAMPLE_POLICY, '--web.listen-address', `127.0.0.1:${port}`, '--log.level', 'error']);
+      const s = start(process.execPath, [
+        BIN,
+        'serve',
+        '--config.file',
+        EXAMPLE_POLICY,
+        '--web.listen-address',
+        `127.0.0.1:${port}`,
+        '--log.level',
+        'error',
+      ]);
       const code = await Promise.race([s.exit, new Promise((r) => setTimeout(() => r('still running'), 15_000))]);
       if (code === 'still running') await stop(s);
       expect(code).toBe(1);
-      expect(s.stderr()).toBe(`headroom: --web.listen-address: 127.0.0.1:${port} is already in use (EADDRINUSE); stop what listens there or choose another address\n`);
+      expect(s.stderr()).toBe(
+        `headroom: --web.listen-address: 127.0.0.1:${port} is already in use (EADDRINUSE); stop what listens there or choose another address\n`
+      );
     } finally {
       taken.close();
     }
   });
 
   it.each([
-    { args: ['--listen', 'nope'], message: 'headroom: --listen: expected host:port such as 127.0.0.1:9778, :9778 or [::1]:9778, got "nope"\n' },
-    { args: ['--web.listen-address', '9778'], message: 'headroom: --web.listen-address: expected host:port such as 127.0.0.1:9778, :9778 or [::1]:9778, got "9778"\n' },
+    {
+      args: ['--listen', 'nope'],
+      message: 'headroom: --listen: expected host:port such as 127.0.0.1:9778, :9778 or [::1]:9778, got "nope"\n',
+    },
+    {
+      args: ['--web.listen-address', '9778'],
+      message:
+        'headroom: --web.listen-address: expected host:port such as 127.0.0.1:9778, :9778 or [::1]:9778, got "9778"\n',
+    },
     { args: ['--log.format', 'xml'], message: 'headroom: --log.format: expected one of json, logfmt, got "xml"\n' },
   ])('exits 2 naming the flag, not "invalid policy": $args', async ({ args, message }) => {
     const r = await runCli(['serve', '--config.file', EXAMPLE_POLICY, ...args]);
@@ -107,11 +140,21 @@ describe('npm start -- <flags>', () => {
 
   it('starts on the example policy with HEADROOM_WEBHOOK_TOKEN unset, and the webhook still demands a token', async () => {
     const port = await freePort();
-    const s = start('npm', ['start', '--silent', '--', '--listen', `127.0.0.1:${port}`], { cwd: ROOT, detached: true, token: false });
+    const s = start('npm', ['start', '--silent', '--', '--listen', `127.0.0.1:${port}`], {
+      cwd: ROOT,
+      detached: true,
+      token: false,
+    });
     try {
       await ready(port);
-      expect(s.stderr()).toContain('HEADROOM_WEBHOOK_TOKEN is unset, so the webhook takes a random token for this run only');
-      const res = await fetch(`http://127.0.0.1:${port}/webhook`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      expect(s.stderr()).toContain(
+        'HEADROOM_WEBHOOK_TOKEN is unset, so the webhook takes a random token for this run only'
+      );
+      const res = await fetch(`http://127.0.0.1:${port}/webhook`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      });
       expect(res.status).toBe(401);
     } finally {
       await stop(s, true);
@@ -122,7 +165,21 @@ describe('npm start -- <flags>', () => {
 describe('headroom installed outside the checkout', () => {
   it('runs from any directory after `npm install --global ./exporter`', async () => {
     const prefix = path.join(tmp, 'prefix');
-    await exec('npm', ['install', '--global', '--prefix', prefix, '--offline', '--no-audit', '--no-fund', '--ignore-scripts', path.join(ROOT, 'exporter')], { cwd: ROOT });
+    await exec(
+      'npm',
+      [
+        'install',
+        '--global',
+        '--prefix',
+        prefix,
+        '--offline',
+        '--no-audit',
+        '--no-fund',
+        '--ignore-scripts',
+        path.join(ROOT, 'exporter'),
+      ],
+      { cwd: ROOT }
+    );
     const elsewhere = tempDir('elsewhere');
     try {
       const { stdout } = await exec(path.join(prefix, 'bin/headroom'), ['check', EXAMPLE_POLICY], { cwd: elsewhere });

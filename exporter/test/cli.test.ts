@@ -23,10 +23,15 @@ describe('headroom check', () => {
   });
 
   it('exits 2 on a broken copy and names the file, the path, the value and the expectation', async () => {
-    const file = brokenCopy('{ name: memory_high, signal: memory, above: 75,', '{ name: memory_high, signal: memory, above: seventy-five,');
+    const file = brokenCopy(
+      '{ name: memory_high, signal: memory, above: 75,',
+      '{ name: memory_high, signal: memory, above: seventy-five,'
+    );
     const r = await runCli(['check', file]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`${file}: services[0].scaling.scale_out[1].above: expected a number, got "seventy-five"`);
+    expect(r.stderr).toContain(
+      `${file}: services[0].scaling.scale_out[1].above: expected a number, got "seventy-five"`
+    );
   });
 
   it('exits 2 when the file does not exist', async () => {
@@ -62,8 +67,25 @@ describe('headroom plan', () => {
     const doc = JSON.parse(r.stdout);
     expect(doc).toMatchObject({ version: 1, source: 'demo' });
     const svc = doc.services[0];
-    expect(Object.keys(svc)).toEqual(['service', 'at', 'current', 'inputs', 'loadtest', 'recommendation', 'headroom', 'projections', 'cost', 'budget', 'decision']);
-    expect(svc.projections.scenarios.map((s: { scenario: string }) => s.scenario)).toEqual(['conservative', 'moderate', 'aggressive', 'hockey_stick']);
+    expect(Object.keys(svc)).toEqual([
+      'service',
+      'at',
+      'current',
+      'inputs',
+      'loadtest',
+      'recommendation',
+      'headroom',
+      'projections',
+      'cost',
+      'budget',
+      'decision',
+    ]);
+    expect(svc.projections.scenarios.map((s: { scenario: string }) => s.scenario)).toEqual([
+      'conservative',
+      'moderate',
+      'aggressive',
+      'hockey_stick',
+    ]);
     expect(svc.projections.scenarios[0].horizons.map((h: { months: number }) => h.months)).toEqual([1, 3, 6, 12]);
     expect(svc.budget.monthlyBudget).toBe(5000);
   });
@@ -77,7 +99,10 @@ describe('headroom plan', () => {
   it.each([
     { args: ['plan', '--format', 'xml'], message: '--format: expected one of text, json, got "xml"' },
     { args: ['plan', '--service', 'nope'], message: '--service: unknown service "nope" (known: terminal)' },
-    { args: ['plan', '--at', 'yesterday'], message: '--at: expected an ISO 8601 time or unix seconds, got "yesterday"' },
+    {
+      args: ['plan', '--at', 'yesterday'],
+      message: '--at: expected an ISO 8601 time or unix seconds, got "yesterday"',
+    },
   ])('exits 2 on bad flags: $message', async ({ args, message }) => {
     const r = await runCli([...args, '--config', EXAMPLE_POLICY]);
     expect(r.code).toBe(2);
@@ -89,7 +114,8 @@ describe('headroom forecast', () => {
   it('fits every model to a CSV series and marks the automatic choice', async () => {
     const r = await runCli(['forecast', '--input', CSV, '--horizon', '14']);
     expect(r.code).toBe(0);
-    for (const m of ['naive', 'linear_recent', 'damped', 'theta', 'holt_winters', 'auto', 'CV MASE']) expect(r.stdout).toContain(m);
+    for (const m of ['naive', 'linear_recent', 'damped', 'theta', 'holt_winters', 'auto', 'CV MASE'])
+      expect(r.stdout).toContain(m);
     expect(r.stdout).toContain('120 points every 86400s');
     expect(r.stdout).toMatch(/ \*/);
   });
@@ -101,7 +127,10 @@ describe('headroom forecast', () => {
     expect(doc.path).toHaveLength(14);
     for (const m of [doc, ...doc.models]) {
       expect(m.path).toHaveLength(14);
-      for (const p of m.path) expect(p.lower95 <= p.lower80 && p.lower80 <= p.point && p.point <= p.upper80 && p.upper80 <= p.upper95).toBe(true);
+      for (const p of m.path)
+        expect(p.lower95 <= p.lower80 && p.lower80 <= p.point && p.point <= p.upper80 && p.upper80 <= p.upper95).toBe(
+          true
+        );
     }
     for (const m of doc.models) expect(m.cvMase).toBeGreaterThanOrEqual(0);
   });
@@ -116,7 +145,11 @@ describe('headroom forecast', () => {
 
   it('reads a JSON series too', async () => {
     const file = path.join(tmp, 'series.json');
-    const rows = readFileSync(CSV, 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+    const rows = readFileSync(CSV, 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(','));
     writeFileSync(file, JSON.stringify(rows.map(([time, value]) => ({ time, value: Number(value) }))));
     const r = await runCli(['forecast', '--input', file, '--format', 'json']);
     expect(JSON.parse(r.stdout).points).toBe(120);
@@ -124,18 +157,40 @@ describe('headroom forecast', () => {
 
   it('reads the JSON answer of a Prometheus query_range', async () => {
     const file = path.join(tmp, 'query_range.json');
-    const rows = readFileSync(CSV, 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+    const rows = readFileSync(CSV, 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(','));
     const values = rows.map(([time, value]) => [Date.parse(time) / 1000, String(Number(value))]);
-    writeFileSync(file, JSON.stringify({ status: 'success', data: { resultType: 'matrix', result: [{ metric: { job: 'web' }, values }] } }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        status: 'success',
+        data: { resultType: 'matrix', result: [{ metric: { job: 'web' }, values }] },
+      })
+    );
     const r = await runCli(['forecast', '--input', file, '--format', 'json']);
     expect(r.stderr).toBe('');
     expect(JSON.parse(r.stdout).points).toBe(120);
   });
 
   it.each([
-    ['an instant query', { status: 'success', data: { resultType: 'vector', result: [] } }, 'data.resultType: expected "matrix" (query_range, not an instant query), got "vector"'],
-    ['two series', { status: 'success', data: { resultType: 'matrix', result: [{ values: [] }, { values: [] }] } }, 'data.result: expected exactly one series, got 2 (aggregate the query, e.g. sum(...))'],
-    ['an error answer', { status: 'error', data: {} }, 'status: expected "success" (a Prometheus query_range answer), got "error"'],
+    [
+      'an instant query',
+      { status: 'success', data: { resultType: 'vector', result: [] } },
+      'data.resultType: expected "matrix" (query_range, not an instant query), got "vector"',
+    ],
+    [
+      'two series',
+      { status: 'success', data: { resultType: 'matrix', result: [{ values: [] }, { values: [] }] } },
+      'data.result: expected exactly one series, got 2 (aggregate the query, e.g. sum(...))',
+    ],
+    [
+      'an error answer',
+      { status: 'error', data: {} },
+      'status: expected "success" (a Prometheus query_range answer), got "error"',
+    ],
   ])('exits 2 on a query_range answer with %s, saying what was expected', async (_name, doc, message) => {
     const file = path.join(tmp, 'bad-range.json');
     writeFileSync(file, JSON.stringify(doc));
@@ -154,11 +209,14 @@ describe('headroom forecast', () => {
 });
 
 describe('help', () => {
-  it.each(['check', 'plan', 'forecast', 'schema'])('`headroom %s --help` describes the command and exits 0', async (cmd) => {
-    const r = await runCli([cmd, '--help']);
-    expect(r.code).toBe(0);
-    expect(r.stdout).toContain(`Usage: headroom ${cmd}`);
-  });
+  it.each(['check', 'plan', 'forecast', 'schema'])(
+    '`headroom %s --help` describes the command and exits 0',
+    async (cmd) => {
+      const r = await runCli([cmd, '--help']);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain(`Usage: headroom ${cmd}`);
+    }
+  );
 
   it('exits 2 on an unknown command', async () => {
     const r = await runCli(['frobnicate']);

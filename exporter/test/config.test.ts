@@ -2,7 +2,13 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import yaml from 'js-yaml';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parsePolicy, policyJsonSchema, validatePolicy, validatePolicyWithWarnings } from '../src/config/load.js';
+import {
+  ConfigError,
+  parsePolicy,
+  policyJsonSchema,
+  validatePolicy,
+  validatePolicyWithWarnings,
+} from '../src/config/load.js';
 import { DEFAULTS } from '../src/config/defaults.js';
 import { EXAMPLE_POLICY, ROOT, examplePolicy } from './helpers.js';
 
@@ -49,12 +55,14 @@ describe('policy validation errors name the file, the path, the value and the ex
     {
       name: 'a duration without a unit',
       mutate: (d: any) => (d.services[0].scaling.scale_out[0].for = 'five minutes'),
-      expected: 'headroom.yml: services[0].scaling.scale_out[0].for: expected a duration such as "90s", "5m", "1h" or a number of seconds, got "five minutes"',
+      expected:
+        'headroom.yml: services[0].scaling.scale_out[0].for: expected a duration such as "90s", "5m", "1h" or a number of seconds, got "five minutes"',
     },
     {
       name: 'a trigger on an unknown signal',
       mutate: (d: any) => (d.services[0].scaling.scale_out[0].signal = 'cpuu'),
-      expected: 'headroom.yml: services[0].scaling.scale_out[0].signal: expected the name of a signal of this service (cpu, memory, sessions, latency_p95, error_rate, concurrent_users, daily_users), got "cpuu"',
+      expected:
+        'headroom.yml: services[0].scaling.scale_out[0].signal: expected the name of a signal of this service (cpu, memory, sessions, latency_p95, error_rate, concurrent_users, daily_users), got "cpuu"',
     },
     {
       name: 'a misspelt key',
@@ -69,12 +77,14 @@ describe('policy validation errors name the file, the path, the value and the ex
     {
       name: 'a load-test column of the wrong length',
       mutate: (d: any) => d.services[0].capacity.loadtest.cpu_percent.pop(),
-      expected: 'headroom.yml: services[0].capacity.loadtest.cpu_percent: expected 9 values (one per entry of users), got 8',
+      expected:
+        'headroom.yml: services[0].capacity.loadtest.cpu_percent: expected 9 values (one per entry of users), got 8',
     },
     {
       name: 'an unknown planning scenario',
       mutate: (d: any) => (d.services[0].growth.planning_scenario = 'wild'),
-      expected: 'headroom.yml: services[0].growth.planning_scenario: expected one of the scenarios (conservative, moderate, aggressive, hockey_stick), got "wild"',
+      expected:
+        'headroom.yml: services[0].growth.planning_scenario: expected one of the scenarios (conservative, moderate, aggressive, hockey_stick), got "wild"',
     },
     {
       name: 'a negative budget',
@@ -84,7 +94,8 @@ describe('policy validation errors name the file, the path, the value and the ex
     {
       name: 'an unknown actuator type',
       mutate: (d: any) => (d.scaler.actuator = { type: 'ssh' }),
-      expected: 'headroom.yml: scaler.actuator.type: expected one of "dry-run", "http", "kubernetes", "kubernetes-hpa", "command", got "ssh"',
+      expected:
+        'headroom.yml: scaler.actuator.type: expected one of "dry-run", "http", "kubernetes", "kubernetes-hpa", "command", got "ssh"',
     },
     {
       name: 'a missing instance source',
@@ -101,7 +112,9 @@ describe('policy validation errors name the file, the path, the value and the ex
   });
 
   it('reports a YAML syntax error with its line', () => {
-    expect(() => parsePolicy('services:\n  - name: [unclosed\n', 'bad.yml')).toThrowError(/^bad\.yml: line \d+, column \d+: expected valid YAML/);
+    expect(() => parsePolicy('services:\n  - name: [unclosed\n', 'bad.yml')).toThrowError(
+      /^bad\.yml: line \d+, column \d+: expected valid YAML/
+    );
   });
 
   it('reports every problem at once, not only the first', () => {
@@ -132,42 +145,58 @@ describe('validation catches what would break later, every problem in one pass',
     {
       name: 'a misspelt time zone, with the closest valid name',
       mutate: (d: any) => (d.services[0].scaling.schedules[0].timezone = 'Europe/Berln'),
-      errors: ['headroom.yml: services[0].scaling.schedules[0].timezone: expected an IANA time zone name such as "UTC" or "Europe/Berlin" (did you mean Europe/Berlin?), got "Europe/Berln"'],
+      errors: [
+        'headroom.yml: services[0].scaling.schedules[0].timezone: expected an IANA time zone name such as "UTC" or "Europe/Berlin" (did you mean Europe/Berlin?), got "Europe/Berln"',
+      ],
     },
     {
       name: 'an unknown time zone with no close name',
       mutate: (d: any) => (d.services[0].scaling.schedules[0].timezone = 'Mars/Olympus'),
-      errors: ['headroom.yml: services[0].scaling.schedules[0].timezone: expected an IANA time zone name such as "UTC" or "Europe/Berlin", got "Mars/Olympus"'],
+      errors: [
+        'headroom.yml: services[0].scaling.schedules[0].timezone: expected an IANA time zone name such as "UTC" or "Europe/Berlin", got "Mars/Olympus"',
+      ],
     },
     {
       name: 'a cron that is not a cron',
       mutate: (d: any) => (d.services[0].scaling.schedules[0].cron = 'at two'),
-      errors: ['headroom.yml: services[0].scaling.schedules[0].cron: expected a cron expression such as "0 8 * * 1-5" (Invalid characters, got value: at), got "at two"'],
+      errors: [
+        'headroom.yml: services[0].scaling.schedules[0].cron: expected a cron expression such as "0 8 * * 1-5" (Invalid characters, got value: at), got "at two"',
+      ],
     },
     {
       name: 'a cron hour out of range',
       mutate: (d: any) => (d.services[0].scaling.schedules[1].cron = '0 25 * * *'),
-      errors: ['headroom.yml: services[0].scaling.schedules[1].cron: expected a cron expression such as "0 8 * * 1-5" (Constraint error, got value 25 expected range 0-23), got "0 25 * * *"'],
+      errors: [
+        'headroom.yml: services[0].scaling.schedules[1].cron: expected a cron expression such as "0 8 * * 1-5" (Constraint error, got value 25 expected range 0-23), got "0 25 * * *"',
+      ],
     },
     {
       name: 'a trigger at the limit of its resource',
       mutate: (d: any) => (d.services[0].scaling.scale_out[0].above = 100),
-      errors: ['headroom.yml: services[0].scaling.scale_out[0].above: expected below the limit of resource cpu (100): a trigger at or above the limit fires only once instances are past capacity, got 100'],
+      errors: [
+        'headroom.yml: services[0].scaling.scale_out[0].above: expected below the limit of resource cpu (100): a trigger at or above the limit fires only once instances are past capacity, got 100',
+      ],
     },
     {
       name: 'a trigger above the critical threshold (a warning)',
       mutate: (d: any) => (d.services[0].scaling.scale_out[0].above = 90),
-      warnings: ['headroom.yml: services[0].scaling.scale_out[0].above: warning: 90 is above the critical threshold of resource cpu (85): the fleet scales out only after it is critical'],
+      warnings: [
+        'headroom.yml: services[0].scaling.scale_out[0].above: warning: 90 is above the critical threshold of resource cpu (85): the fleet scales out only after it is critical',
+      ],
     },
     {
       name: 'a proportional target that is not below the trigger (a warning)',
       mutate: (d: any) => (d.services[0].scaling.scale_out[0].target = 75),
-      warnings: ['headroom.yml: services[0].scaling.scale_out[0].target: warning: target 75 is not below above (70): the proportional target never adds more than step'],
+      warnings: [
+        'headroom.yml: services[0].scaling.scale_out[0].target: warning: target 75 is not below above (70): the proportional target never adds more than step',
+      ],
     },
     {
       name: 'a schedule below limits.min',
       mutate: (d: any) => (d.services[0].scaling.schedules[0].desired = 1),
-      errors: ['headroom.yml: services[0].scaling.schedules[0].desired: expected at least limits.min (2): the fleet never runs fewer, so the schedule would never act, got 1'],
+      errors: [
+        'headroom.yml: services[0].scaling.schedules[0].desired: expected at least limits.min (2): the fleet never runs fewer, so the schedule would never act, got 1',
+      ],
     },
     {
       name: 'a schedule above limits.max',
@@ -177,22 +206,30 @@ describe('validation catches what would break later, every problem in one pass',
     {
       name: 'resource thresholds in the wrong order',
       mutate: (d: any) => Object.assign(d.services[0].capacity.resources[0], { warning: 90, critical: 85 }),
-      errors: ['headroom.yml: services[0].capacity.resources[0].warning: expected below critical (85): thresholds go warning < critical <= limit, got 90'],
+      errors: [
+        'headroom.yml: services[0].capacity.resources[0].warning: expected below critical (85): thresholds go warning < critical <= limit, got 90',
+      ],
     },
     {
       name: 'a critical threshold above the limit',
       mutate: (d: any) => (d.services[0].capacity.resources[2].critical = 250),
-      errors: ['headroom.yml: services[0].capacity.resources[2].critical: expected at most limit (200): thresholds go warning < critical <= limit, got 250'],
+      errors: [
+        'headroom.yml: services[0].capacity.resources[2].critical: expected at most limit (200): thresholds go warning < critical <= limit, got 250',
+      ],
     },
     {
       name: 'a scale-in threshold above the scale-out threshold of the same signal',
       mutate: (d: any) => (d.services[0].scaling.scale_in.conditions[0].below = 75),
-      errors: ['headroom.yml: services[0].scaling.scale_in.conditions[0].below: expected below the scale-out threshold of trigger cpu_high (70), or the fleet flaps between them, got 75'],
+      errors: [
+        'headroom.yml: services[0].scaling.scale_in.conditions[0].below: expected below the scale-out threshold of trigger cpu_high (70), or the fleet flaps between them, got 75',
+      ],
     },
     {
       name: 'load-test criteria in the wrong order',
       mutate: (d: any) => (d.services[0].capacity.loadtest.criteria = { warning_response_ms: 600 }),
-      errors: ['headroom.yml: services[0].capacity.loadtest.criteria.critical_response_ms: expected above warning_response_ms (600), got 500'],
+      errors: [
+        'headroom.yml: services[0].capacity.loadtest.criteria.critical_response_ms: expected above warning_response_ms (600), got 500',
+      ],
     },
     {
       name: 'type errors and a cross-field error together (once 3 errors, then a 4th after fixing them)',

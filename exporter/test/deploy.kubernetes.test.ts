@@ -22,7 +22,12 @@ import { ROOT, examplePolicy } from './helpers.js';
 import { exec } from './support/processes.js';
 
 const BASE = path.join(ROOT, 'deploy/kubernetes');
-type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> }; [k: string]: any };
+type K8sObject = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+  [k: string]: any;
+};
 
 /** apiVersion/kind → its schema-backed model; a kind without one fails the test. */
 const MODELS: Record<string, new (o: any) => { validate(): void }> = {
@@ -39,7 +44,8 @@ const MODELS: Record<string, new (o: any) => { validate(): void }> = {
 
 let objects: K8sObject[];
 let policy: Policy;
-const find = (kind: string, name?: string) => objects.filter((o) => o.kind === kind && (name === undefined || o.metadata.name === name));
+const find = (kind: string, name?: string) =>
+  objects.filter((o) => o.kind === kind && (name === undefined || o.metadata.name === name));
 
 beforeAll(async () => {
   const { stdout } = await exec('kubectl', ['kustomize', BASE], { timeout: 30_000 });
@@ -62,7 +68,7 @@ describe('kubectl kustomize deploy/kubernetes', () => {
         'Service/headroom-redis',
         'ServiceAccount/headroom',
         'ServiceMonitor/headroom',
-      ].sort(),
+      ].sort()
     );
     expect(new Set(objects.map((o) => o.metadata.namespace))).toEqual(new Set(['terminal']));
   });
@@ -82,7 +88,10 @@ describe('kubectl kustomize deploy/kubernetes', () => {
     const pod = d.spec.template.spec;
     expect(pod.serviceAccountName).toBe('headroom');
     const c = pod.containers[0];
-    expect(c.env).toContainEqual({ name: policy.scaler.token_env, valueFrom: { secretKeyRef: { name: 'headroom-webhook-token', key: 'token' } } });
+    expect(c.env).toContainEqual({
+      name: policy.scaler.token_env,
+      valueFrom: { secretKeyRef: { name: 'headroom-webhook-token', key: 'token' } },
+    });
     expect(pod.volumes).toContainEqual({ name: 'policy', configMap: { name: find('ConfigMap')[0].metadata.name } });
     expect(c.args).toEqual(['serve', '--config', '/etc/headroom/headroom.yml', '--listen', '0.0.0.0:9778']);
     expect(find('Secret')).toEqual([]);
@@ -93,13 +102,17 @@ describe('kubectl kustomize deploy/kubernetes', () => {
   });
 
   it('ships the PrometheusRule that `headroom rules --format prometheus-operator` generates from that policy', () => {
-    const generated = generateAlerts(policy, { format: 'prometheus-operator', configName: 'headroom.yml' }).get('headroom.prometheusrule.yml')!;
+    const generated = generateAlerts(policy, { format: 'prometheus-operator', configName: 'headroom.yml' }).get(
+      'headroom.prometheusrule.yml'
+    )!;
     expect(readFileSync(path.join(BASE, 'rules/headroom.prometheusrule.yml'), 'utf8')).toBe(generated);
     expect(find('PrometheusRule', 'headroom')[0].spec).toEqual((yaml.load(generated) as K8sObject).spec);
   });
 
   it('ships the Alertmanager routing generated from that policy, and amtool accepts it', async () => {
-    const generated = generateAlerts(policy, { format: 'prometheus-operator', configName: 'headroom.yml' }).get('alertmanager.yml')!;
+    const generated = generateAlerts(policy, { format: 'prometheus-operator', configName: 'headroom.yml' }).get(
+      'alertmanager.yml'
+    )!;
     const file = path.join(BASE, 'rules/alertmanager.yml');
     expect(readFileSync(file, 'utf8')).toBe(generated);
     await exec('amtool', ['check-config', file]);
@@ -123,7 +136,14 @@ describe('RBAC of the base', () => {
     expect(actuator).toMatchObject({ type: 'kubernetes', kind: 'Deployment' });
     if (actuator.type !== 'kubernetes') throw new Error('unreachable');
     expect(roles[0].metadata.namespace).toBe(actuator.namespace);
-    expect(roles[0].rules).toEqual([{ apiGroups: ['apps'], resources: ['deployments/scale'], resourceNames: [actuator.name], verbs: ['get', 'patch'] }]);
+    expect(roles[0].rules).toEqual([
+      {
+        apiGroups: ['apps'],
+        resources: ['deployments/scale'],
+        resourceNames: [actuator.name],
+        verbs: ['get', 'patch'],
+      },
+    ]);
   });
 
   it('binds that Role, and nothing else, to the exporter service account', () => {
@@ -136,7 +156,14 @@ describe('RBAC of the base', () => {
   it('documents the HPA actuator Role: get and patch on the one HorizontalPodAutoscaler', () => {
     const role = yaml.load(readFileSync(path.join(BASE, 'examples/rbac-hpa.yaml'), 'utf8')) as K8sObject;
     expect(() => new Role(role as any).validate()).not.toThrow();
-    expect(role.rules).toEqual([{ apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], resourceNames: ['terminal'], verbs: ['get', 'patch'] }]);
+    expect(role.rules).toEqual([
+      {
+        apiGroups: ['autoscaling'],
+        resources: ['horizontalpodautoscalers'],
+        resourceNames: ['terminal'],
+        verbs: ['get', 'patch'],
+      },
+    ]);
   });
 });
 
@@ -159,6 +186,7 @@ describe('the documented KEDA ScaledObject (contract test on keda.sh/v1alpha1)',
     expect(CATALOGUE.map((m) => m.name as string)).toContain('headroom_recommended_instances');
     // KEDA's metadata values are strings; the HPA's AverageValue rule: desired = ceil(value / threshold).
     expect(typeof t.metadata.threshold).toBe('string');
-    for (const recommended of [2, 7, 20]) expect(Math.ceil(recommended / Number(t.metadata.threshold))).toBe(recommended);
+    for (const recommended of [2, 7, 20])
+      expect(Math.ceil(recommended / Number(t.metadata.threshold))).toBe(recommended);
   });
 });

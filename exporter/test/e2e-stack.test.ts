@@ -10,7 +10,9 @@ import { ROOT } from './helpers.js';
 import { waitFor } from './support/processes.js';
 
 it('starts the stack, prints the URLs, and stops everything it started on Ctrl-C', async () => {
-  const child = spawn(process.execPath, [path.join(ROOT, 'scripts/stack.mjs'), '--fast'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [path.join(ROOT, 'scripts/stack.mjs'), '--fast'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
@@ -18,7 +20,13 @@ it('starts the stack, prints the URLs, and stops everything it started on Ctrl-C
   try {
     await waitFor('the stack URLs', async () => out.includes('Ctrl-C stops everything'), 60_000, 200);
     const url = (name: string) => new RegExp(`${name}\\s+(http://127\\.0\\.0\\.1:\\d+)`).exec(out)![1];
-    const urls = { exporter: url('exporter'), fleet: url('demo fleet'), prometheus: url('Prometheus'), alertmanager: url('Alertmanager'), node: url('node exporter') };
+    const urls = {
+      exporter: url('exporter'),
+      fleet: url('demo fleet'),
+      prometheus: url('Prometheus'),
+      alertmanager: url('Alertmanager'),
+      node: url('node exporter'),
+    };
     const dir = /configs, logs (\S+)/.exec(out)![1];
     expect((await fetch(`${urls.exporter}/-/ready`)).ok).toBe(true);
     expect(await (await fetch(`${urls.fleet}/instances`)).json()).toEqual({ count: 2 });

@@ -11,7 +11,16 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -27,7 +36,16 @@ import { startFleet, type Fleet } from '../src/demo-fleet/server.js';
 import { fleetPolicy, prometheusConfig } from '../src/demo-fleet/stack-config.js';
 import { proportionalTarget } from '../src/model/capacity.js';
 import { EXAMPLE_POLICY, ROOT } from './helpers.js';
-import { exec, freePort, startAlertmanager, startPrometheus, tempDir, waitFor, waitForTargets, type Running } from './support/processes.js';
+import {
+  exec,
+  freePort,
+  startAlertmanager,
+  startPrometheus,
+  tempDir,
+  waitFor,
+  waitForTargets,
+  type Running,
+} from './support/processes.js';
 
 const SERVICE = 'terminal';
 const MIN = 3;
@@ -37,7 +55,16 @@ const LOW_USERS = 60; // 12 per instance at 5: CPU 18 %, memory 31 %, 24 session
 const BUDGET = 1000;
 
 const CPU_TRIGGER = { name: 'cpu_high', signal: 'cpu', above: 70, for: '3s', cooldown: '5s', step: 1, target: 60 };
-const SCALE_IN = { conditions: [{ signal: 'cpu', below: 30 }, { signal: 'memory', below: 40 }, { signal: 'sessions', below: 50 }], for: '4s', cooldown: '3s', step: 1 };
+const SCALE_IN = {
+  conditions: [
+    { signal: 'cpu', below: 30 },
+    { signal: 'memory', below: 40 },
+    { signal: 'sessions', below: 50 },
+  ],
+  for: '4s',
+  cooldown: '3s',
+  step: 1,
+};
 
 let dir: string;
 let fleet: Fleet;
@@ -52,19 +79,28 @@ const token = randomBytes(16).toString('hex');
 
 async function promQuery(expr: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
   const res = await fetch(`${prom.url}/api/v1/query?query=${encodeURIComponent(expr)}`);
-  const body = (await res.json()) as { status: string; data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
+  const body = (await res.json()) as {
+    status: string;
+    data: { result: { metric: Record<string, string>; value: [number, string] }[] };
+  };
   if (body.status !== 'success') throw new Error(`${expr}: ${JSON.stringify(body)}`);
   return body.data.result;
 }
 
 async function setDemand(body: { users?: number; spend_offset?: number }): Promise<void> {
-  const res = await fetch(`${fleet.url}/demand`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${fleet.url}/demand`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   expect(res.status).toBe(200);
 }
 
 /** Sets every timing of Alertmanager's routing tree to test speed. */
 function fastRoutes(route: Record<string, unknown>): void {
-  for (const key of ['group_wait', 'group_interval', 'repeat_interval'] as const) if (key in route || route.receiver) route[key] = { group_wait: '0s', group_interval: '1s', repeat_interval: '2s' }[key];
+  for (const key of ['group_wait', 'group_interval', 'repeat_interval'] as const)
+    if (key in route || route.receiver)
+      route[key] = { group_wait: '0s', group_interval: '1s', repeat_interval: '2s' }[key];
   for (const r of (route.routes as Record<string, unknown>[] | undefined) ?? []) fastRoutes(r);
 }
 
@@ -90,11 +126,21 @@ async function backfillHistory(): Promise<string> {
   const today = Math.floor(Date.now() / 1000 / day) * day;
   const now = START_USERS / FLEET_DEFAULTS.concurrencyRatio;
   const lines = ['# TYPE demo_fleet_daily_active_users gauge'];
-  for (let i = HISTORY_DAYS; i >= 1; i--) lines.push(`demo_fleet_daily_active_users{job="fleet"} ${Math.round(now * 1.01 ** -i * (1 + 0.08 * Math.sin((2 * Math.PI * i) / 7)))} ${today - i * day}`);
+  for (let i = HISTORY_DAYS; i >= 1; i--)
+    lines.push(
+      `demo_fleet_daily_active_users{job="fleet"} ${Math.round(now * 1.01 ** -i * (1 + 0.08 * Math.sin((2 * Math.PI * i) / 7)))} ${today - i * day}`
+    );
   const input = path.join(dir, 'history.om');
   writeFileSync(input, `${lines.join('\n')}\n# EOF\n`);
   const storage = path.join(dir, 'tsdb');
-  await exec('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', `--max-block-duration=${(HISTORY_DAYS + 2) * 24}h`, input, storage]);
+  await exec('promtool', [
+    'tsdb',
+    'create-blocks-from',
+    'openmetrics',
+    `--max-block-duration=${(HISTORY_DAYS + 2) * 24}h`,
+    input,
+    storage,
+  ]);
   return storage;
 }
 
@@ -117,7 +163,13 @@ beforeAll(async () => {
   });
   doc.refresh = { interval: '1s', history_interval: '1h', stale_after: '30s' };
   const svc = doc.services[0];
-  svc.scaling = { scale_out: [CPU_TRIGGER], scale_in: SCALE_IN, schedules: [], limits: { min: MIN, max: 8, max_scale_out_per_hour: 20, max_scale_in_per_hour: 20 }, warmup: '1s' };
+  svc.scaling = {
+    scale_out: [CPU_TRIGGER],
+    scale_in: SCALE_IN,
+    schedules: [],
+    limits: { min: MIN, max: 8, max_scale_out_per_hour: 20, max_scale_in_per_hour: 20 },
+    warmup: '1s',
+  };
   svc.cost.budget = { monthly: BUDGET, warning_ratio: 0.8 };
   svc.growth.history_days = HISTORY_DAYS;
   policy = validatePolicy(doc, 'headroom.e2e.yml');
@@ -145,7 +197,7 @@ beforeAll(async () => {
           ruleFiles: Object.keys(ruleFiles).map((f) => `{{DIR}}/${f}`),
           alertmanagers: [`127.0.0.1:${amPort}`],
           targets: { exporter: [`127.0.0.1:${exporterPort}`], fleet: [new URL(fleet.url).host] },
-        }),
+        })
       ),
       files: ruleFiles,
       port: promPort,
@@ -154,16 +206,34 @@ beforeAll(async () => {
     startAlertmanager(yaml.dump(amConfig), amPort),
   ]);
 
-  exporter = spawn(process.execPath, [path.join(ROOT, 'exporter/bin/headroom.js'), 'serve', '--config', policyFile, '--listen', `127.0.0.1:${exporterPort}`, '--log.level', 'info'], {
-    env: { ...process.env, HEADROOM_WEBHOOK_TOKEN: token },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  exporter = spawn(
+    process.execPath,
+    [
+      path.join(ROOT, 'exporter/bin/headroom.js'),
+      'serve',
+      '--config',
+      policyFile,
+      '--listen',
+      `127.0.0.1:${exporterPort}`,
+      '--log.level',
+      'info',
+    ],
+    {
+      env: { ...process.env, HEADROOM_WEBHOOK_TOKEN: token },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }
+  );
   exporter.stdout!.on('data', (d) => (exporterLog += d));
   exporter.stderr!.on('data', (d) => (exporterLog += d));
   await waitFor('the exporter to be ready', async () => (await fetch(`${exporterUrl}/-/ready`)).ok, 30_000, 200);
   await waitForTargets(prom, 2, 30_000);
   // The exporter has read the fleet through Prometheus.
-  await waitFor('headroom_instances in Prometheus', async () => Number((await promQuery(`headroom_instances{service="${SERVICE}"}`))[0]?.value[1]) === MIN, 20_000, 250);
+  await waitFor(
+    'headroom_instances in Prometheus',
+    async () => Number((await promQuery(`headroom_instances{service="${SERVICE}"}`))[0]?.value[1]) === MIN,
+    20_000,
+    250
+  );
 }, 90_000);
 
 afterAll(async () => {
@@ -190,7 +260,12 @@ describe('the scaling loop with real Prometheus and Alertmanager', () => {
     // Step +1, or the utilization-proportional target when larger (ceil(3 × 85 / 60) = 5).
     const expected = Math.max(MIN + CPU_TRIGGER.step, proportionalTarget(MIN, cpu, CPU_TRIGGER.target));
     expect(expected).toBe(5);
-    const [req] = await waitFor('a scale-out request at the fleet', async () => scaleRequests('scale_out').length > 0 && scaleRequests('scale_out'), 30_000, 100);
+    const [req] = await waitFor(
+      'a scale-out request at the fleet',
+      async () => scaleRequests('scale_out').length > 0 && scaleRequests('scale_out'),
+      30_000,
+      100
+    );
     expect(req).toMatchObject({ action: 'scale_out', target_instances: expected, previous: MIN });
     expect(req.received_at - crossed).toBeGreaterThanOrEqual(3);
     // At 5 instances CPU is 69 %: the alert resolves; Alertmanager's repeats never scale twice.
@@ -202,7 +277,12 @@ describe('the scaling loop with real Prometheus and Alertmanager', () => {
   it('scales in by its step after the scale-in window, and never below the minimum', async () => {
     const quiet = Date.now() / 1000;
     await setDemand({ users: LOW_USERS });
-    const [first] = await waitFor('a scale-in request at the fleet', async () => scaleRequests('scale_in').length > 0 && scaleRequests('scale_in'), 30_000, 100);
+    const [first] = await waitFor(
+      'a scale-in request at the fleet',
+      async () => scaleRequests('scale_in').length > 0 && scaleRequests('scale_in'),
+      30_000,
+      100
+    );
     expect(first).toMatchObject({ action: 'scale_in', previous: 5, target_instances: 5 - SCALE_IN.step });
     expect(first.received_at - quiet).toBeGreaterThanOrEqual(4);
     await waitFor(`the fleet at the minimum of ${MIN}`, async () => fleet.state().instances === MIN, 40_000, 200);
@@ -223,14 +303,19 @@ describe('the scaling loop with real Prometheus and Alertmanager', () => {
       'HeadroomBudgetForecastOverrun at the people receiver',
       async () =>
         (fleet.inbox() as { status: string; receiver: string; alerts: { labels: Record<string, string> }[] }[]).find(
-          (n) => n.status === 'firing' && n.alerts.some((a) => a.labels.alertname === 'HeadroomBudgetForecastOverrun'),
+          (n) => n.status === 'firing' && n.alerts.some((a) => a.labels.alertname === 'HeadroomBudgetForecastOverrun')
         ),
       30_000,
-      200,
+      200
     );
     expect(note.receiver).toBe('headroom-people');
-    expect(note.alerts.find((a) => a.labels.alertname === 'HeadroomBudgetForecastOverrun')!.labels).toMatchObject({ headroom: 'budget', service: SERVICE });
-    const res = await fetch(`${am.url}/api/v2/alerts?filter=${encodeURIComponent('alertname="HeadroomBudgetForecastOverrun"')}`);
+    expect(note.alerts.find((a) => a.labels.alertname === 'HeadroomBudgetForecastOverrun')!.labels).toMatchObject({
+      headroom: 'budget',
+      service: SERVICE,
+    });
+    const res = await fetch(
+      `${am.url}/api/v2/alerts?filter=${encodeURIComponent('alertname="HeadroomBudgetForecastOverrun"')}`
+    );
     const alerts = (await res.json()) as { receivers: { name: string }[]; status: { state: string } }[];
     expect(alerts.length).toBeGreaterThan(0);
     expect(alerts[0].receivers.map((r) => r.name)).toEqual(['headroom-people']);
@@ -241,37 +326,68 @@ describe('the scaling loop with real Prometheus and Alertmanager', () => {
 
   it('shows every decision in /api/v1/decisions and in the headroom_* series in Prometheus', async () => {
     const api = (await (await fetch(`${exporterUrl}/api/v1/decisions?service=${SERVICE}&limit=100`)).json()) as {
-      recorded: { items: { action: string; intended: string; current: number; target: number; trigger: string; status: string; blockedBy: string[] }[] };
+      recorded: {
+        items: {
+          action: string;
+          intended: string;
+          current: number;
+          target: number;
+          trigger: string;
+          status: string;
+          blockedBy: string[];
+        }[];
+      };
     };
     const taken = api.recorded.items.filter((d) => d.action !== 'none');
     const sent = fleet.requests();
     // Every request the fleet received is a recorded decision with the same current → target.
     for (const r of sent) {
-      expect(taken.some((d) => d.action === r.action && d.current === r.previous && d.target === r.target_instances), `${r.action} ${r.previous} → ${r.target_instances}`).toBe(true);
+      expect(
+        taken.some((d) => d.action === r.action && d.current === r.previous && d.target === r.target_instances),
+        `${r.action} ${r.previous} → ${r.target_instances}`
+      ).toBe(true);
     }
     expect(taken.filter((d) => d.action === 'scale_out').map((d) => d.trigger)).toEqual(['cpu_high']);
     // Quiet at the floor: once the fleet is at the minimum, the scale-in alert stops (it used to fire, and call the scaler, forever).
-    await waitFor('HeadroomScaleIn to stop at the minimum', async () => (await promQuery(`ALERTS{alertname="HeadroomScaleIn",service="${SERVICE}"}`)).length === 0, 20_000, 200);
+    await waitFor(
+      'HeadroomScaleIn to stop at the minimum',
+      async () => (await promQuery(`ALERTS{alertname="HeadroomScaleIn",service="${SERVICE}"}`)).length === 0,
+      20_000,
+      200
+    );
     expect((await promQuery(`headroom_instances{service="${SERVICE}"}`))[0].value[1]).toBe(String(MIN));
 
     await waitFor(
       'the scaler metrics in Prometheus',
       async () => {
-        const outs = await promQuery(`headroom_scaler_actions_total{service="${SERVICE}",action="scale_out",result="success"}`);
-        const ins = await promQuery(`sum(headroom_scaler_actions_total{service="${SERVICE}",action="scale_in",result="success"})`);
-        return Number(outs[0]?.value[1]) === 1 && Number(ins[0]?.value[1]) === sent.filter((r) => r.action === 'scale_in').length;
+        const outs = await promQuery(
+          `headroom_scaler_actions_total{service="${SERVICE}",action="scale_out",result="success"}`
+        );
+        const ins = await promQuery(
+          `sum(headroom_scaler_actions_total{service="${SERVICE}",action="scale_in",result="success"})`
+        );
+        return (
+          Number(outs[0]?.value[1]) === 1 &&
+          Number(ins[0]?.value[1]) === sent.filter((r) => r.action === 'scale_in').length
+        );
       },
       15_000,
-      250,
+      250
     );
-    const lastOut = await promQuery(`headroom_scaler_last_decision_target_instances{service="${SERVICE}",action="scale_out",trigger="cpu_high"}`);
+    const lastOut = await promQuery(
+      `headroom_scaler_last_decision_target_instances{service="${SERVICE}",action="scale_out",trigger="cpu_high"}`
+    );
     expect(lastOut.map((s) => Number(s.value[1]))).toContain(5);
-    const lastIn = await promQuery(`headroom_scaler_last_decision_target_instances{service="${SERVICE}",action="scale_in",blocked_by="none"}`);
+    const lastIn = await promQuery(
+      `headroom_scaler_last_decision_target_instances{service="${SERVICE}",action="scale_in",blocked_by="none"}`
+    );
     expect(Number(lastIn[0].value[1])).toBe(MIN);
     const instances = await promQuery(`headroom_instances{service="${SERVICE}"}`);
     expect(Number(instances[0].value[1])).toBe(MIN);
     // The dashboard's "Scaling actions" annotation places the scale-out at the time it was decided (ms).
-    const board = JSON.parse(readFileSync(path.join(ROOT, 'provisioning/dashboards/headroom-overview.json'), 'utf8')) as { annotations: { list: { name: string; expr?: string }[] } };
+    const board = JSON.parse(
+      readFileSync(path.join(ROOT, 'provisioning/dashboards/headroom-overview.json'), 'utf8')
+    ) as { annotations: { list: { name: string; expr?: string }[] } };
     const annotation = board.annotations.list.find((a) => a.name === 'Scaling actions')!;
     const marks = await promQuery(annotation.expr!.replace('$service', SERVICE));
     const scaleOut = marks.find((m) => m.metric.action === 'scale_out' && m.metric.trigger === 'cpu_high');
@@ -301,12 +417,19 @@ interface RangeSample {
 }
 
 /** Runs the dashboard's target the way Grafana's Prometheus data source does, over [from, to] (ms). */
-async function runTarget(t: { expr: string; instant: boolean; range: boolean }, service: string, from: number, to: number): Promise<RangeSample[]> {
+async function runTarget(
+  t: { expr: string; instant: boolean; range: boolean },
+  service: string,
+  from: number,
+  to: number
+): Promise<RangeSample[]> {
   const expr = t.expr.replaceAll('$service', service);
   const url = t.range
     ? `${prom.url}/api/v1/query_range?query=${encodeURIComponent(expr)}&start=${from / 1000}&end=${to / 1000}&step=1`
     : `${prom.url}/api/v1/query?query=${encodeURIComponent(expr)}&time=${to / 1000}`;
-  const body = (await (await fetch(url)).json()) as { data: { result: { metric: Record<string, string>; value?: [number, string]; values?: [number, string][] }[] } };
+  const body = (await (await fetch(url)).json()) as {
+    data: { result: { metric: Record<string, string>; value?: [number, string]; values?: [number, string][] }[] };
+  };
   return body.data.result.map((r) => {
     const points = r.values ?? [r.value!];
     const { __name__: metric, ...labels } = r.metric;
@@ -323,7 +446,10 @@ const liveData: Plugin = {
   name: 'headroom-e2e-live-data',
   setup(b) {
     const real = (name: string) => JSON.stringify(path.join(PLUGIN, 'src/testing', `${name}.ts`));
-    b.onResolve({ filter: /testing\/(times|promText)$/ }, (a) => ({ path: a.path.endsWith('times') ? 'times' : 'promText', namespace: 'e2e' }));
+    b.onResolve({ filter: /testing\/(times|promText)$/ }, (a) => ({
+      path: a.path.endsWith('times') ? 'times' : 'promText',
+      namespace: 'e2e',
+    }));
     b.onLoad({ filter: /.*/, namespace: 'e2e' }, (a) =>
       a.path === 'times'
         ? {
@@ -349,13 +475,17 @@ const liveData: Plugin = {
                 ] }));`,
             loader: 'js',
             resolveDir: path.join(PLUGIN, 'src/testing'),
-          },
+          }
     );
   },
 };
 
-async function renderDashboardPanels(range: { from: number; to: number }): Promise<Record<string, { text: string; markers: number; file: string }>> {
-  if (!existsSync(path.join(PLUGIN, 'dist/module.js'))) await exec('npm', ['run', 'build', '-w', 'grafana-plugin'], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 });
+async function renderDashboardPanels(range: {
+  from: number;
+  to: number;
+}): Promise<Record<string, { text: string; markers: number; file: string }>> {
+  if (!existsSync(path.join(PLUGIN, 'dist/module.js')))
+    await exec('npm', ['run', 'build', '-w', 'grafana-plugin'], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 });
   const work = mkdtempSync(path.join(tmpdir(), 'headroom-e2e-browser-'));
   const bundle = path.join(work, 'host.bundle.js');
   await build({
@@ -368,18 +498,41 @@ async function renderDashboardPanels(range: { from: number; to: number }): Promi
     jsx: 'automatic',
     logLevel: 'error',
     define: { 'process.env.NODE_ENV': '"production"', global: 'window' },
-    loader: { '.ttf': 'dataurl', '.woff': 'dataurl', '.woff2': 'dataurl', '.svg': 'dataurl', '.png': 'dataurl', '.gif': 'dataurl' },
+    loader: {
+      '.ttf': 'dataurl',
+      '.woff': 'dataurl',
+      '.woff2': 'dataurl',
+      '.svg': 'dataurl',
+      '.png': 'dataurl',
+      '.gif': 'dataurl',
+    },
     plugins: [liveData],
   });
-  const dashboard = JSON.parse(readFileSync(path.join(ROOT, 'provisioning/dashboards/headroom-overview.json'), 'utf8')) as {
-    panels: { type: string; title: string; options: Record<string, unknown>; targets: { expr: string; instant: boolean; range: boolean }[] }[];
+  const dashboard = JSON.parse(
+    readFileSync(path.join(ROOT, 'provisioning/dashboards/headroom-overview.json'), 'utf8')
+  ) as {
+    panels: {
+      type: string;
+      title: string;
+      options: Record<string, unknown>;
+      targets: { expr: string; instant: boolean; range: boolean }[];
+    }[];
   };
   const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css' };
   const server: Server = createServer((req, res) => {
     const p = new URL(req.url ?? '/', 'http://host').pathname;
-    const file = p.startsWith('/tests/host/host.bundle.') ? path.join(work, path.basename(p)) : path.join(PLUGIN, path.normalize(decodeURIComponent(p)));
-    if ((!file.startsWith(PLUGIN + path.sep) && !file.startsWith(work)) || !existsSync(file) || !statSync(file).isFile()) return void res.writeHead(404).end();
-    res.writeHead(200, { 'content-type': types[path.extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
+    const file = p.startsWith('/tests/host/host.bundle.')
+      ? path.join(work, path.basename(p))
+      : path.join(PLUGIN, path.normalize(decodeURIComponent(p)));
+    if (
+      (!file.startsWith(PLUGIN + path.sep) && !file.startsWith(work)) ||
+      !existsSync(file) ||
+      !statSync(file).isFile()
+    )
+      return void res.writeHead(404).end();
+    res
+      .writeHead(200, { 'content-type': types[path.extname(file)] ?? 'application/octet-stream' })
+      .end(readFileSync(file));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
@@ -387,7 +540,16 @@ async function renderDashboardPanels(range: { from: number; to: number }): Promi
   const browser = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
     timeout: 30_000,
   });
   const out: Record<string, { text: string; markers: number; file: string }> = {};
@@ -400,12 +562,22 @@ async function renderDashboardPanels(range: { from: number; to: number }): Promi
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(String(e)));
       await page.addInitScript((r) => Object.assign(window, { headroomE2E: { range: r } }), range);
-      await page.route('**/tests/fixtures/exporter-scrape.prom', (route) => route.fulfill({ contentType: 'application/json', body: JSON.stringify(samples) }));
+      await page.route('**/tests/fixtures/exporter-scrape.prom', (route) =>
+        route.fulfill({ contentType: 'application/json', body: JSON.stringify(samples) })
+      );
       const [width, height] = [760, 420];
       await page.setViewportSize({ width: width + 40, height: height + 40 });
-      const q = new URLSearchParams({ theme: 'dark', width: String(width), height: String(height), options: JSON.stringify(panel.options), variables: JSON.stringify({ service: SERVICE }) });
+      const q = new URLSearchParams({
+        theme: 'dark',
+        width: String(width),
+        height: String(height),
+        options: JSON.stringify(panel.options),
+        variables: JSON.stringify({ service: SERVICE }),
+      });
       await page.goto(`${base}/tests/host/index.html?${q}`);
-      await page.waitForFunction(() => (window as any).headroomReady || (window as any).headroomError, null, { timeout: 20_000 });
+      await page.waitForFunction(() => (window as any).headroomReady || (window as any).headroomError, null, {
+        timeout: 20_000,
+      });
       expect(await page.evaluate(() => (window as any).headroomError)).toBeUndefined();
       const file = path.join(ARTIFACTS, `e2e-${view}.png`);
       await page.locator('#panel').screenshot({ path: file });

@@ -20,6 +20,10 @@ export async function runCli(args: string[], clock = () => Date.UTC(2026, 10, 27
   const { main } = await import('../src/cli/main.js');
   let stdout = '';
   let stderr = '';
-  const code = await main(['node', 'headroom', ...args], { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s) }, clock);
+  const code = await main(
+    ['node', 'headroom', ...args],
+    { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s) },
+    clock
+  );
   return { code, stdout, stderr };
 }

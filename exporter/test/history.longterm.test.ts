@@ -22,7 +22,15 @@ const TODAY = Math.floor(NOW / DAY_SECONDS) * DAY_SECONDS;
 const DAYS = 365;
 /** Daily active users: doubling over the year, with a weekly dip on weekends. */
 const dau = (d: number) => Math.round(2000 * 2 ** (d / DAYS) * ((d + 3) % 7 >= 5 ? 0.85 : 1));
-const LIVE = { cpu: 40, memory: 50, sessions: 60, latency_p95: 150, error_rate: 0.2, concurrent_users: 300, daily_users: dau(DAYS - 1) };
+const LIVE = {
+  cpu: 40,
+  memory: 50,
+  sessions: 60,
+  latency_p95: 150,
+  error_rate: 0.2,
+  concurrent_users: 300,
+  daily_users: dau(DAYS - 1),
+};
 const TENANT = 'team-a';
 
 const dir = tempDir('history');
@@ -32,7 +40,20 @@ let prom: Running;
 
 async function startVictoriaMetrics(): Promise<{ url: string; proc: ChildProcess }> {
   const port = await freePort();
-  const proc = spawn('victoria-metrics', ['-httpListenAddr', `127.0.0.1:${port}`, '-storageDataPath', path.join(dir, 'vm'), '-retentionPeriod', '10y', '-loggerLevel', 'ERROR'], { stdio: 'ignore' });
+  const proc = spawn(
+    'victoria-metrics',
+    [
+      '-httpListenAddr',
+      `127.0.0.1:${port}`,
+      '-storageDataPath',
+      path.join(dir, 'vm'),
+      '-retentionPeriod',
+      '10y',
+      '-loggerLevel',
+      'ERROR',
+    ],
+    { stdio: 'ignore' }
+  );
   const url = `http://127.0.0.1:${port}`;
   await waitFor('VictoriaMetrics ready', async () => (await fetch(`${url}/health`)).ok);
   return { url, proc };
@@ -97,16 +118,24 @@ async function plan(file: string): Promise<any> {
 
 beforeAll(async () => {
   vm = await startVictoriaMetrics();
-  const body = Array.from({ length: DAYS }, (_, i) => `terminal_daily_active_users{job="terminal"} ${dau(i)} ${(TODAY - (DAYS - 1 - i) * DAY_SECONDS) * 1000}`).join('\n');
+  const body = Array.from(
+    { length: DAYS },
+    (_, i) => `terminal_daily_active_users{job="terminal"} ${dau(i)} ${(TODAY - (DAYS - 1 - i) * DAY_SECONDS) * 1000}`
+  ).join('\n');
   expect((await fetch(`${vm.url}/api/v1/import/prometheus`, { method: 'POST', body })).status).toBe(204);
   await fetch(`${vm.url}/internal/force_flush`);
   const q = new URLSearchParams({ query: 'count_over_time(terminal_daily_active_users[400d])', time: String(NOW) });
   await waitFor('a year of history queryable in VictoriaMetrics', async () => {
-    const b = (await (await fetch(`${vm.url}/api/v1/query?${q}`)).json()) as { data: { result: { value: [number, string] }[] } };
+    const b = (await (await fetch(`${vm.url}/api/v1/query?${q}`)).json()) as {
+      data: { result: { value: [number, string] }[] };
+    };
     return Number(b.data.result[0]?.value[1] ?? 0) === DAYS;
   });
   gateway = await startTenantGateway(vm.url);
-  prom = await startPrometheus({ config: 'global: { scrape_interval: 15s }\n', storage: await backfill(liveSignals()) });
+  prom = await startPrometheus({
+    config: 'global: { scrape_interval: 15s }\n',
+    storage: await backfill(liveSignals()),
+  });
 }, 60_000);
 
 afterAll(async () => {
@@ -140,10 +169,23 @@ describe('growth history from VictoriaMetrics, live signals from Prometheus', ()
   });
 
   it('sends the custom headers of history_source (X-Scope-OrgID) and reports the store by URL when refused', async () => {
-    const ok = await plan(writePolicy('tenant.yml', policy(prom.url, { history_source: { url: gateway.url, headers: { 'X-Scope-OrgID': TENANT } } })));
+    const ok = await plan(
+      writePolicy(
+        'tenant.yml',
+        policy(prom.url, { history_source: { url: gateway.url, headers: { 'X-Scope-OrgID': TENANT } } })
+      )
+    );
     expect(ok.projections.models.length).toBeGreaterThan(0);
     expect(gateway.seen).toContain(TENANT);
-    const refused = await runCli(['plan', '--config', writePolicy('no-tenant.yml', policy(prom.url, { history_source: { url: gateway.url } })), '--format', 'json', '--at', String(NOW)]);
+    const refused = await runCli([
+      'plan',
+      '--config',
+      writePolicy('no-tenant.yml', policy(prom.url, { history_source: { url: gateway.url } })),
+      '--format',
+      'json',
+      '--at',
+      String(NOW),
+    ]);
     const p = JSON.parse(refused.stdout).services[0];
     expect(p.projections.models ?? []).toEqual([]);
     expect(JSON.stringify(p)).toContain(`history_source ${gateway.url}: HTTP 401: unauthorized: no org id`);
@@ -159,20 +201,78 @@ describe('TLS to a Prometheus-compatible URL: CA file and client certificate', (
     tlsDir = tempDir('mtls');
     const f = (n: string) => path.join(tlsDir, n);
     const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-    await exec('openssl', ['req', '-x509', ...ec, '-subj', '/CN=headroom test CA', '-days', '1', '-keyout', f('ca.key'), '-out', f('ca.pem')]);
-    for (const [name, cn] of [['server', 'localhost'], ['client', 'headroom']]) {
-      await exec('openssl', ['req', ...ec, '-subj', `/CN=${cn}`, '-keyout', f(`${name}.key`), '-out', f(`${name}.csr`)]);
-      writeFileSync(f(`${name}.ext`), name === 'server' ? 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' : 'extendedKeyUsage=clientAuth\n');
-      await exec('openssl', ['x509', '-req', '-in', f(`${name}.csr`), '-CA', f('ca.pem'), '-CAkey', f('ca.key'), '-CAcreateserial', '-days', '1', '-extfile', f(`${name}.ext`), '-out', f(`${name}.pem`)]);
+    await exec('openssl', [
+      'req',
+      '-x509',
+      ...ec,
+      '-subj',
+      '/CN=headroom test CA',
+      '-days',
+      '1',
+      '-keyout',
+      f('ca.key'),
+      '-out',
+      f('ca.pem'),
+    ]);
+    for (const [name, cn] of [
+      ['server', 'localhost'],
+      ['client', 'headroom'],
+    ]) {
+      await exec('openssl', [
+        'req',
+        ...ec,
+        '-subj',
+        `/CN=${cn}`,
+        '-keyout',
+        f(`${name}.key`),
+        '-out',
+        f(`${name}.csr`),
+      ]);
+      writeFileSync(
+        f(`${name}.ext`),
+        name === 'server' ? 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' : 'extendedKeyUsage=clientAuth\n'
+      );
+      await exec('openssl', [
+        'x509',
+        '-req',
+        '-in',
+        f(`${name}.csr`),
+        '-CA',
+        f('ca.pem'),
+        '-CAkey',
+        f('ca.key'),
+        '-CAcreateserial',
+        '-days',
+        '1',
+        '-extfile',
+        f(`${name}.ext`),
+        '-out',
+        f(`${name}.pem`),
+      ]);
     }
-    writeFileSync(f('web.yml'), `tls_server_config:\n  cert_file: ${f('server.pem')}\n  key_file: ${f('server.key')}\n  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: ${f('ca.pem')}\n`);
+    writeFileSync(
+      f('web.yml'),
+      `tls_server_config:\n  cert_file: ${f('server.pem')}\n  key_file: ${f('server.key')}\n  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: ${f('ca.pem')}\n`
+    );
     writeFileSync(f('prometheus.yml'), 'global: { scrape_interval: 15s }\n');
     const port = await freePort();
     url = `https://127.0.0.1:${port}`;
     const storage = await backfill(liveSignals());
-    proc = spawn('prometheus', [`--config.file=${f('prometheus.yml')}`, `--storage.tsdb.path=${storage}`, `--web.listen-address=127.0.0.1:${port}`, `--web.config.file=${f('web.yml')}`, '--storage.tsdb.retention.time=400d'], { stdio: 'ignore' });
+    proc = spawn(
+      'prometheus',
+      [
+        `--config.file=${f('prometheus.yml')}`,
+        `--storage.tsdb.path=${storage}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        `--web.config.file=${f('web.yml')}`,
+        '--storage.tsdb.retention.time=400d',
+      ],
+      { stdio: 'ignore' }
+    );
     await waitFor('Prometheus with mTLS listening', async () => {
-      const r = await exec('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-brief'], { timeout: 2000 }).catch((e: { stderr?: string }) => ({ stderr: e.stderr ?? '' }));
+      const r = await exec('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-brief'], { timeout: 2000 }).catch(
+        (e: { stderr?: string }) => ({ stderr: e.stderr ?? '' })
+      );
       return /CONNECT|Verification/.test(r.stderr ?? '');
     });
   }, 60_000);
@@ -182,7 +282,11 @@ describe('TLS to a Prometheus-compatible URL: CA file and client certificate', (
     rmSync(tlsDir, { recursive: true, force: true });
   });
 
-  const tls = () => ({ ca_file: path.join(tlsDir, 'ca.pem'), cert_file: path.join(tlsDir, 'client.pem'), key_file: path.join(tlsDir, 'client.key') });
+  const tls = () => ({
+    ca_file: path.join(tlsDir, 'ca.pem'),
+    cert_file: path.join(tlsDir, 'client.pem'),
+    key_file: path.join(tlsDir, 'client.key'),
+  });
 
   it('reads live signals through TLS with the CA file and the client certificate', async () => {
     const p = await plan(writePolicy('mtls.yml', policy(url, { prometheus: { tls_config: tls() } })));
@@ -191,7 +295,10 @@ describe('TLS to a Prometheus-compatible URL: CA file and client certificate', (
 
   it.each([
     { name: 'without the client certificate', tls_config: () => ({ ca_file: tls().ca_file }) },
-    { name: 'without the CA file (the test CA is not trusted)', tls_config: () => ({ cert_file: tls().cert_file, key_file: tls().key_file }) },
+    {
+      name: 'without the CA file (the test CA is not trusted)',
+      tls_config: () => ({ cert_file: tls().cert_file, key_file: tls().key_file }),
+    },
   ])('marks the inputs missing $name, never a default', async ({ tls_config }) => {
     const p = await plan(writePolicy('mtls-bad.yml', policy(url, { prometheus: { tls_config: tls_config() } })));
     expect(p.inputs.cpu.ok).toBe(false);
@@ -199,7 +306,16 @@ describe('TLS to a Prometheus-compatible URL: CA file and client certificate', (
   });
 
   it('names the tls_config field of a file it cannot read', async () => {
-    const r = await runCli(['plan', '--config', writePolicy('mtls-missing.yml', policy(url, { prometheus: { tls_config: { ca_file: path.join(tlsDir, 'nope.pem') } } })), '--at', String(NOW)]);
+    const r = await runCli([
+      'plan',
+      '--config',
+      writePolicy(
+        'mtls-missing.yml',
+        policy(url, { prometheus: { tls_config: { ca_file: path.join(tlsDir, 'nope.pem') } } })
+      ),
+      '--at',
+      String(NOW),
+    ]);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain(`tls_config.ca_file: cannot read ${path.join(tlsDir, 'nope.pem')} (ENOENT)`);
   });

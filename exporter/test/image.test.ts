@@ -11,7 +11,11 @@ import { buildImageTree } from './support/image-tree.js';
 import { exec, freePort, tempDir, waitFor } from './support/processes.js';
 
 const app = tempDir('image');
-const headroom = (args: string[]) => exec(process.execPath, ['exporter/bin/headroom.js', ...args], { cwd: app, env: { ...process.env, NODE_ENV: 'production' } });
+const headroom = (args: string[]) =>
+  exec(process.execPath, ['exporter/bin/headroom.js', ...args], {
+    cwd: app,
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
 
 beforeAll(async () => {
   await buildImageTree(app);
@@ -44,7 +48,14 @@ describe('headroom, run from the image file tree', () => {
 
   it('finds the committed Grafana provisioning up to date (dashboards --check), with no plugin source in the tree', async () => {
     expect(existsSync(path.join(app, 'grafana-plugin', 'src'))).toBe(false);
-    const { stdout } = await headroom(['dashboards', '--check', '--config', path.join(ROOT, 'deploy/headroom.compose.yml'), '--out', path.join(ROOT, 'provisioning')]);
+    const { stdout } = await headroom([
+      'dashboards',
+      '--check',
+      '--config',
+      path.join(ROOT, 'deploy/headroom.compose.yml'),
+      '--out',
+      path.join(ROOT, 'provisioning'),
+    ]);
     expect(stdout).toContain('up to date with');
   });
 
@@ -55,18 +66,29 @@ describe('headroom, run from the image file tree', () => {
   });
 
   it('finds the committed alert rules up to date (rules --check)', async () => {
-    const { stdout } = await headroom(['rules', '--check', '--config', 'headroom.yml', '--out', path.join(ROOT, 'alerts')]);
+    const { stdout } = await headroom([
+      'rules',
+      '--check',
+      '--config',
+      'headroom.yml',
+      '--out',
+      path.join(ROOT, 'alerts'),
+    ]);
     expect(stdout).toContain('generated files up to date with headroom.yml');
   });
 
   it('serves /metrics and stops cleanly on SIGTERM', async () => {
     const port = await freePort();
-    const proc = spawn(process.execPath, ['exporter/bin/headroom.js', 'serve', '--config', 'headroom.yml', '--listen', `127.0.0.1:${port}`], {
-      cwd: app,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      // The example policy's scaler.token_env.
-      env: { ...process.env, HEADROOM_WEBHOOK_TOKEN: 'image-test-token' },
-    });
+    const proc = spawn(
+      process.execPath,
+      ['exporter/bin/headroom.js', 'serve', '--config', 'headroom.yml', '--listen', `127.0.0.1:${port}`],
+      {
+        cwd: app,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        // The example policy's scaler.token_env.
+        env: { ...process.env, HEADROOM_WEBHOOK_TOKEN: 'image-test-token' },
+      }
+    );
     let log = '';
     proc.stderr.on('data', (d) => (log += d));
     try {

@@ -27,14 +27,25 @@ function file(name: string, text: string): string {
 
 /** A k6 --summary-export document for one run at `vus` VUs. */
 function summaryExport(vus: number, p95: number, failedRate: number, rps: number): string {
-  const trend = (p: number) => ({ avg: p * 0.7, min: p * 0.3, med: p * 0.65, max: p * 1.4, 'p(90)': p * 0.9, 'p(95)': p });
+  const trend = (p: number) => ({
+    avg: p * 0.7,
+    min: p * 0.3,
+    med: p * 0.65,
+    max: p * 1.4,
+    'p(90)': p * 0.9,
+    'p(95)': p,
+  });
   return JSON.stringify(
     {
       root_group: { name: '', path: '', id: 'd41d8cd98f00b204e9800998ecf8427e', groups: {}, checks: {} },
       metrics: {
         http_req_duration: { ...trend(p95), thresholds: { 'p(95)<500': p95 >= 500 } },
         'http_req_duration{expected_response:true}': trend(p95 * 0.9),
-        http_req_failed: { passes: Math.round(failedRate * 1000), fails: 1000 - Math.round(failedRate * 1000), value: failedRate },
+        http_req_failed: {
+          passes: Math.round(failedRate * 1000),
+          fails: 1000 - Math.round(failedRate * 1000),
+          value: failedRate,
+        },
         http_reqs: { count: rps * 60, rate: rps },
         iterations: { count: rps * 60, rate: rps },
         vus: { value: vus, min: 1, max: vus },
@@ -44,7 +55,7 @@ function summaryExport(vus: number, p95: number, failedRate: number, rps: number
       },
     },
     null,
-    4,
+    4
   );
 }
 
@@ -52,12 +63,32 @@ function summaryExport(vus: number, p95: number, failedRate: number, rps: number
 function k6Json(levels: [number, number, number][]): string {
   const t0 = Date.UTC(2026, 10, 30, 12);
   const at = (s: number) => new Date(t0 + s * 1000).toISOString();
-  const tags = { expected_response: 'true', group: '', method: 'GET', name: 'http://127.0.0.1/work', proto: 'HTTP/1.1', scenario: 'default', status: '200' };
+  const tags = {
+    expected_response: 'true',
+    group: '',
+    method: 'GET',
+    name: 'http://127.0.0.1/work',
+    proto: 'HTTP/1.1',
+    scenario: 'default',
+    status: '200',
+  };
   const lines: object[] = [
     { type: 'Metric', data: { type: 'gauge', contains: 'default', thresholds: [], submetrics: null }, metric: 'vus' },
-    { type: 'Metric', data: { type: 'trend', contains: 'time', thresholds: ['p(95)<500'], submetrics: null }, metric: 'http_req_duration' },
-    { type: 'Metric', data: { type: 'counter', contains: 'default', thresholds: [], submetrics: null }, metric: 'http_reqs' },
-    { type: 'Metric', data: { type: 'rate', contains: 'default', thresholds: [], submetrics: null }, metric: 'http_req_failed' },
+    {
+      type: 'Metric',
+      data: { type: 'trend', contains: 'time', thresholds: ['p(95)<500'], submetrics: null },
+      metric: 'http_req_duration',
+    },
+    {
+      type: 'Metric',
+      data: { type: 'counter', contains: 'default', thresholds: [], submetrics: null },
+      metric: 'http_reqs',
+    },
+    {
+      type: 'Metric',
+      data: { type: 'rate', contains: 'default', thresholds: [], submetrics: null },
+      metric: 'http_req_failed',
+    },
   ];
   let n = 0;
   levels.forEach(([vus, ms, failEvery], li) => {
@@ -79,18 +110,44 @@ function k6Json(levels: [number, number, number][]): string {
 
 describe('k6 (contract tests on the documented output shapes)', () => {
   it('reads one --summary-export file per load level into a curve and its thresholds', async () => {
-    const files = [file('k6-10.json', summaryExport(10, 120, 0, 80)), file('k6-20.json', summaryExport(20, 350, 0.004, 140)), file('k6-30.json', summaryExport(30, 650, 0.03, 120)), file('k6-40.json', summaryExport(40, 900, 0.09, 90))];
-    const r = await runCli(['loadtest', 'import', ...files, '--config', path.join(ROOT, 'headroom.yml'), '--format', 'json']);
+    const files = [
+      file('k6-10.json', summaryExport(10, 120, 0, 80)),
+      file('k6-20.json', summaryExport(20, 350, 0.004, 140)),
+      file('k6-30.json', summaryExport(30, 650, 0.03, 120)),
+      file('k6-40.json', summaryExport(40, 900, 0.09, 90)),
+    ];
+    const r = await runCli([
+      'loadtest',
+      'import',
+      ...files,
+      '--config',
+      path.join(ROOT, 'headroom.yml'),
+      '--format',
+      'json',
+    ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
-    expect(out.loadtest).toMatchObject({ users: [10, 20, 30, 40], response_time_ms: [120, 350, 650, 900], error_percent: [0, 0.4, 3, 9], throughput_rps: [80, 140, 120, 90] });
+    expect(out.loadtest).toMatchObject({
+      users: [10, 20, 30, 40],
+      response_time_ms: [120, 350, 650, 900],
+      error_percent: [0, 0.4, 3, 9],
+      throughput_rps: [80, 140, 120, 90],
+    });
     expect(out.loadtest.cpu_percent).toBeUndefined();
     expect(out.thresholds).toMatchObject({ optimal: 10, warning: 20, critical: 30, maximum: 40 });
   });
 
   it('reads --out json lines into steps where the vus gauge is constant, with p95, error ratio and throughput per step', async () => {
-    const f = file('k6-run.json', k6Json([[5, 40, 0], [10, 320, 200], [15, 560, 40], [20, 800, 10]]));
+    const f = file(
+      'k6-run.json',
+      k6Json([
+        [5, 40, 0],
+        [10, 320, 200],
+        [15, 560, 40],
+        [20, 800, 10],
+      ])
+    );
     const r = await runCli(['loadtest', 'import', f, '--config', path.join(ROOT, 'headroom.yml'), '--format', 'json']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
@@ -104,9 +161,19 @@ describe('k6 (contract tests on the documented output shapes)', () => {
 
   it('refuses CPU from Prometheus for a summary export, which has no time window', async () => {
     const files = [file('k6-a.json', summaryExport(10, 120, 0, 80)), file('k6-b.json', summaryExport(20, 350, 0, 140))];
-    const r = await runCli(['loadtest', 'import', ...files, '--prometheus', 'http://127.0.0.1:9', '--cpu-query', 'avg(x)']);
+    const r = await runCli([
+      'loadtest',
+      'import',
+      ...files,
+      '--prometheus',
+      'http://127.0.0.1:9',
+      '--cpu-query',
+      'avg(x)',
+    ]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe('headroom: cpu: the 10-user step has no time window (a k6 summary export); import k6 --out json output to measure cpu\n');
+    expect(r.stderr).toBe(
+      'headroom: cpu: the 10-user step has no time window (a k6 summary export); import k6 --out json output to measure cpu\n'
+    );
   });
 });
 
@@ -115,7 +182,9 @@ describe('Locust stats history', () => {
     const r = await runCli(['loadtest', 'import', LOCUST, '--config', path.join(ROOT, 'headroom.yml')]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('(Locust stats history): 2 steps');
-    expect(r.stdout).toContain("note: 5 users lasted 4 s, less than Locust's 10 s percentile window: its p95 includes the step before");
+    expect(r.stdout).toContain(
+      "note: 5 users lasted 4 s, less than Locust's 10 s percentile window: its p95 includes the step before"
+    );
     expect(r.stdout).toContain('note: CPU not measured (no Prometheus): the warning threshold uses response time only');
   });
 });
@@ -135,18 +204,23 @@ describe('a bad or truncated file exits 2 naming the file, the line and what was
       name: 'a Locust stats.csv instead of the stats history',
       fileName: 'run_stats.csv',
       text: () => 'Type,Name,Request Count,Failure Count,Median Response Time\nGET,/work,31,0,360\n',
-      message: (f) => `${f}:1: expected a Locust stats history header with columns "Timestamp", "User Count", "Name", "95%", "Total Request Count", "Total Failure Count" (missing: Timestamp, User Count, 95%, Total Request Count, Total Failure Count)`,
+      message: (f) =>
+        `${f}:1: expected a Locust stats history header with columns "Timestamp", "User Count", "Name", "95%", "Total Request Count", "Total Failure Count" (missing: Timestamp, User Count, 95%, Total Request Count, Total Failure Count)`,
     },
     {
       name: 'a Locust history written without --csv-full-history',
       fileName: 'cumulative_stats_history.csv',
       text: () => locustLines.filter((l, i) => i === 0 || l.includes(',Aggregated,')).join('\n'),
-      message: (f) => `${f}:2: expected per-endpoint rows next to "Aggregated" (run Locust with --csv-full-history: without it the percentiles are cumulative and cannot be split into steps)`,
+      message: (f) =>
+        `${f}:2: expected per-endpoint rows next to "Aggregated" (run Locust with --csv-full-history: without it the percentiles are cumulative and cannot be split into steps)`,
     },
     {
       name: 'a Locust row with a word where a count belongs',
       fileName: 'word_stats_history.csv',
-      text: () => locustLines.map((l, i) => (i === 7 && l.includes(',Aggregated,') ? l.replace(',115,0,', ',many,0,') : l)).join('\n'),
+      text: () =>
+        locustLines
+          .map((l, i) => (i === 7 && l.includes(',Aggregated,') ? l.replace(',115,0,', ',many,0,') : l))
+          .join('\n'),
       message: (f) => `${f}:8: expected a non-negative number in column "Total Request Count", got "many"`,
     },
     {
@@ -158,32 +232,54 @@ describe('a bad or truncated file exits 2 naming the file, the line and what was
     {
       name: 'a k6 JSON output cut in the middle of a line',
       fileName: 'cut-k6.json',
-      text: () => k6Json([[5, 40, 0], [10, 320, 0]]).slice(0, 3000),
-      message: (f) => `${f}:${k6Json([[5, 40, 0], [10, 320, 0]]).slice(0, 3000).split('\n').length}: expected one JSON object per line (k6 --out json), got a line that is not JSON (truncated file?)`,
+      text: () =>
+        k6Json([
+          [5, 40, 0],
+          [10, 320, 0],
+        ]).slice(0, 3000),
+      message: (f) =>
+        `${f}:${
+          k6Json([
+            [5, 40, 0],
+            [10, 320, 0],
+          ])
+            .slice(0, 3000)
+            .split('\n').length
+        }: expected one JSON object per line (k6 --out json), got a line that is not JSON (truncated file?)`,
     },
     {
       name: 'a k6 JSON output line of another shape',
       fileName: 'shape-k6.json',
-      text: () => `{"type":"Metric","data":{},"metric":"vus"}\n{"type":"Point","metric":"vus","data":{"time":"yesterday","value":5}}\n`,
-      message: (f) => `${f}:2: expected {"type":"Point","metric":NAME,"data":{"time":RFC3339,"value":NUMBER}} or {"type":"Metric",…}`,
+      text: () =>
+        `{"type":"Metric","data":{},"metric":"vus"}\n{"type":"Point","metric":"vus","data":{"time":"yesterday","value":5}}\n`,
+      message: (f) =>
+        `${f}:2: expected {"type":"Point","metric":NAME,"data":{"time":RFC3339,"value":NUMBER}} or {"type":"Metric",…}`,
     },
     {
       name: 'a k6 summary export without the p(95) trend stat',
       fileName: 'nop95-k6.json',
       text: () => summaryExport(10, 120, 0, 80).replace('"p(95)"', '"p(99)"'),
-      message: (f) => `${f}:1: expected a non-negative number at metrics.http_req_duration["p(95)"] (k6 --summary-export), got undefined`,
+      message: (f) =>
+        `${f}:1: expected a non-negative number at metrics.http_req_duration["p(95)"] (k6 --summary-export), got undefined`,
     },
     {
       name: 'a truncated k6 summary export',
       fileName: 'cut-summary.json',
       text: () => summaryExport(10, 120, 0, 80).slice(0, 200),
-      message: (f) => `${f}:${summaryExport(10, 120, 0, 80).slice(0, 200).split('\n').length}: expected a JSON document (k6 --summary-export), got invalid or truncated JSON`,
+      message: (f) =>
+        `${f}:${summaryExport(10, 120, 0, 80).slice(0, 200).split('\n').length}: expected a JSON document (k6 --summary-export), got invalid or truncated JSON`,
     },
   ];
   it.each(cases)('$name', async ({ fileName, text, message }) => {
     const f = file(fileName, text());
     const other = fileName.endsWith('.csv') ? LOCUST : file(`ok-${fileName}`, summaryExport(50, 100, 0, 10));
-    const r = await runCli(['loadtest', 'import', ...(fileName.startsWith('flat') ? [f] : [f, other]), '--config', path.join(ROOT, 'headroom.yml')]);
+    const r = await runCli([
+      'loadtest',
+      'import',
+      ...(fileName.startsWith('flat') ? [f] : [f, other]),
+      '--config',
+      path.join(ROOT, 'headroom.yml'),
+    ]);
     expect(r.stderr).toBe(`headroom: ${message(f)}\n`);
     expect(r.code).toBe(2);
   });

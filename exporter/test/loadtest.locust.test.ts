@@ -35,15 +35,36 @@ let policyFile: string;
 
 beforeAll(async () => {
   dir = tempDir('locust');
-  fleet = await startFleet({ host: '127.0.0.1', port: 0 }, { instances: 1, users: 0, params: { ...FLEET_DEFAULTS, curve: CURVE } });
+  fleet = await startFleet(
+    { host: '127.0.0.1', port: 0 },
+    { instances: 1, users: 0, params: { ...FLEET_DEFAULTS, curve: CURVE } }
+  );
   prom = await startPrometheus({
     config: `global: { scrape_interval: 1s }\nscrape_configs:\n  - job_name: fleet\n    static_configs: [{ targets: ['${fleet.url.replace('http://', '')}'] }]\n`,
   });
   await waitForTargets(prom, 1);
   await exec(
     'locust',
-    ['-f', path.join(ROOT, 'exporter/test/fixtures/loadtest/stepped.py'), '--headless', '--host', fleet.url, '--csv', path.join(dir, 'run'), '--csv-full-history', '--loglevel', 'WARNING', '--only-summary', '--exit-code-on-error', '0'],
-    { env: { ...process.env, HEADROOM_STEPS: CURVE.users.join(','), HEADROOM_STEP_SECONDS: String(STEP_SECONDS) }, timeout: 90_000, cwd: dir },
+    [
+      '-f',
+      path.join(ROOT, 'exporter/test/fixtures/loadtest/stepped.py'),
+      '--headless',
+      '--host',
+      fleet.url,
+      '--csv',
+      path.join(dir, 'run'),
+      '--csv-full-history',
+      '--loglevel',
+      'WARNING',
+      '--only-summary',
+      '--exit-code-on-error',
+      '0',
+    ],
+    {
+      env: { ...process.env, HEADROOM_STEPS: CURVE.users.join(','), HEADROOM_STEP_SECONDS: String(STEP_SECONDS) },
+      timeout: 90_000,
+      cwd: dir,
+    }
   );
   csv = path.join(dir, 'run_stats_history.csv');
   policyFile = path.join(dir, 'headroom.yml');
@@ -74,7 +95,16 @@ describe('headroom loadtest import on a real Locust run against the demo fleet',
     const r = await runCli([...importArgs(), '--format', 'json']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    const out = JSON.parse(r.stdout) as { loadtest: { users: number[]; cpu_percent: number[]; memory_percent: number[]; response_time_ms: number[]; error_percent: number[] }; thresholds: object };
+    const out = JSON.parse(r.stdout) as {
+      loadtest: {
+        users: number[];
+        cpu_percent: number[];
+        memory_percent: number[];
+        response_time_ms: number[];
+        error_percent: number[];
+      };
+      thresholds: object;
+    };
     expect(out.loadtest.users).toEqual(CURVE.users);
     // What the fleet was configured to be: its curve, with the throughput closed-loop users give.
     const configured = analyzeLoadTest({
@@ -100,7 +130,9 @@ describe('headroom loadtest import on a real Locust run against the demo fleet',
     const before = readFileSync(policyFile, 'utf8');
     const r = await runCli([...importArgs(), '--write', policyFile]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('Thresholds (concurrent users per instance): optimal 5 · warning 10 · critical 15 · maximum 20');
+    expect(r.stdout).toContain(
+      'Thresholds (concurrent users per instance): optimal 5 · warning 10 · critical 15 · maximum 20'
+    );
     expect(r.stdout).toContain(`wrote capacity.loadtest of ${policyFile}`);
     const after = readFileSync(policyFile, 'utf8');
     const written = loadPolicy(policyFile).services[0].capacity.loadtest!;

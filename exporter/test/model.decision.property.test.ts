@@ -1,7 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ScalingPolicy } from '../src/config/schema.js';
-import { decide, recordAction, type DecisionInput, type DecisionState, type Observation } from '../src/model/decision.js';
+import {
+  decide,
+  recordAction,
+  type DecisionInput,
+  type DecisionState,
+  type Observation,
+} from '../src/model/decision.js';
 import { activeSchedule } from '../src/model/schedule.js';
 import { exampleService } from './helpers.js';
 
@@ -14,8 +20,14 @@ const policyArb: fc.Arbitrary<ScalingPolicy> = fc
     span: fc.integer({ min: 0, max: 20 }),
     outPerHour: fc.integer({ min: 1, max: 10 }),
     inPerHour: fc.integer({ min: 1, max: 5 }),
-    cooldowns: fc.array(fc.integer({ min: 0, max: 3600 }), { minLength: base.scale_out.length, maxLength: base.scale_out.length }),
-    steps: fc.array(fc.integer({ min: 1, max: 4 }), { minLength: base.scale_out.length, maxLength: base.scale_out.length }),
+    cooldowns: fc.array(fc.integer({ min: 0, max: 3600 }), {
+      minLength: base.scale_out.length,
+      maxLength: base.scale_out.length,
+    }),
+    steps: fc.array(fc.integer({ min: 1, max: 4 }), {
+      minLength: base.scale_out.length,
+      maxLength: base.scale_out.length,
+    }),
     inCooldown: fc.integer({ min: 0, max: 3600 }),
     inStep: fc.integer({ min: 1, max: 3 }),
     warmup: fc.integer({ min: 0, max: 1800 }),
@@ -27,15 +39,24 @@ const policyArb: fc.Arbitrary<ScalingPolicy> = fc
       ...base,
       scale_out: base.scale_out.map((t, i) => ({ ...t, cooldown: r.cooldowns[i], step: r.steps[i] })),
       scale_in: { ...base.scale_in!, cooldown: r.inCooldown, step: r.inStep },
-      schedules: r.schedules ? base.schedules.map((s) => ({ ...s, min: Math.min(s.min, max), desired: Math.min(s.desired, max) })) : [],
+      schedules: r.schedules
+        ? base.schedules.map((s) => ({ ...s, min: Math.min(s.min, max), desired: Math.min(s.desired, max) }))
+        : [],
       limits: { min: r.min, max, max_scale_out_per_hour: r.outPerHour, max_scale_in_per_hour: r.inPerHour },
       warmup: r.warmup,
     };
   });
 
 const obsArb: fc.Arbitrary<Observation> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ ok: fc.constant(true as const), value: fc.double({ min: 0, max: 400, noNaN: true }), sustained: fc.boolean() }) },
-  { weight: 1, arbitrary: fc.record({ ok: fc.constant(false as const), reason: fc.constant('no series') }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      ok: fc.constant(true as const),
+      value: fc.double({ min: 0, max: 400, noNaN: true }),
+      sustained: fc.boolean(),
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ ok: fc.constant(false as const), reason: fc.constant('no series') }) }
 );
 
 const stateArb = (now: number): fc.Arbitrary<DecisionState> =>
@@ -49,7 +70,7 @@ const stateArb = (now: number): fc.Arbitrary<DecisionState> =>
           from: fc.integer({ min: 0, max: 30 }),
           to: fc.integer({ min: 0, max: 30 }),
         }),
-        { maxLength: 12 },
+        { maxLength: 12 }
       )
       .map((a) => a.sort((x, y) => x.at - y.at)),
     schedulesApplied: fc.constant({}),
@@ -59,7 +80,9 @@ const inputArb = (now: number, current: fc.Arbitrary<number | null>): fc.Arbitra
   fc.record({
     now: fc.constant(now),
     current,
-    scaleOut: fc.tuple(...base.scale_out.map(() => obsArb)).map((obs) => Object.fromEntries(base.scale_out.map((t, i) => [t.name, obs[i]]))),
+    scaleOut: fc
+      .tuple(...base.scale_out.map(() => obsArb))
+      .map((obs) => Object.fromEntries(base.scale_out.map((t, i) => [t.name, obs[i]]))),
     scaleIn: fc.tuple(...base.scale_in!.conditions.map(() => obsArb)),
   });
 
@@ -71,8 +94,13 @@ const caseArb = (currentInRange: boolean) =>
     fc.record({
       policy: fc.constant(policy),
       state: stateArb(now),
-      input: inputArb(now, currentInRange ? fc.integer({ min: policy.limits.min, max: policy.limits.max }) : fc.option(fc.integer({ min: 0, max: 40 }), { nil: null })),
-    }),
+      input: inputArb(
+        now,
+        currentInRange
+          ? fc.integer({ min: policy.limits.min, max: policy.limits.max })
+          : fc.option(fc.integer({ min: 0, max: 40 }), { nil: null })
+      ),
+    })
   );
 
 const RUNS = { numRuns: 400 };
@@ -86,7 +114,7 @@ describe('decision engine properties over random policies, inputs and state', ()
         expect(d.target!).toBeGreaterThanOrEqual(policy.limits.min);
         expect(d.target!).toBeLessThanOrEqual(policy.limits.max);
       }),
-      RUNS,
+      RUNS
     );
   });
 
@@ -98,7 +126,7 @@ describe('decision engine properties over random policies, inputs and state', ()
         expect(d.target!).toBeGreaterThanOrEqual(policy.limits.min);
         expect(d.target!).toBeLessThanOrEqual(policy.limits.max);
       }),
-      RUNS,
+      RUNS
     );
   });
 
@@ -110,7 +138,7 @@ describe('decision engine properties over random policies, inputs and state', ()
         if (d.action === 'scale_in') expect(d.target!).toBeLessThan(d.current!);
         if (d.action === 'none') expect(d.target).toBe(d.current);
       }),
-      RUNS,
+      RUNS
     );
   });
 
@@ -121,13 +149,14 @@ describe('decision engine properties over random policies, inputs and state', ()
         const lastOut = state.actions.filter((a) => a.action === 'scale_out').at(-1);
         const lastIn = state.actions.filter((a) => a.action === 'scale_in').at(-1);
         const trig = policy.scale_out.find((t) => t.name === d.trigger);
-        if (d.action === 'scale_out' && trig && lastOut) expect(input.now - lastOut.at).toBeGreaterThanOrEqual(trig.cooldown);
+        if (d.action === 'scale_out' && trig && lastOut)
+          expect(input.now - lastOut.at).toBeGreaterThanOrEqual(trig.cooldown);
         if (d.action === 'scale_in') {
           if (lastIn) expect(input.now - lastIn.at).toBeGreaterThanOrEqual(policy.scale_in!.cooldown);
           if (lastOut) expect(input.now - lastOut.at).toBeGreaterThanOrEqual(policy.warmup);
         }
       }),
-      RUNS,
+      RUNS
     );
   });
 
@@ -135,13 +164,16 @@ describe('decision engine properties over random policies, inputs and state', ()
     fc.assert(
       fc.property(caseArb(false), ({ policy, state, input }) => {
         const d = decide(policy, input, state);
-        const anyMissing = input.current === null || Object.values(input.scaleOut).some((o) => !o!.ok) || input.scaleIn!.some((o) => !o.ok);
+        const anyMissing =
+          input.current === null ||
+          Object.values(input.scaleOut).some((o) => !o!.ok) ||
+          input.scaleIn!.some((o) => !o.ok);
         if (anyMissing) {
           expect(d.action).not.toBe('scale_in');
         }
         if (input.current === null) expect(d.blockedBy).toContain('missing_data');
       }),
-      RUNS,
+      RUNS
     );
   });
 
@@ -153,38 +185,49 @@ describe('decision engine properties over random policies, inputs and state', ()
         const effMin = Math.min(policy.limits.max, Math.max(policy.limits.min, active?.schedule.min ?? 0));
         if (d.action !== 'none') expect(d.target!).toBeGreaterThanOrEqual(effMin);
         if (input.current !== null && input.current < effMin) {
-          if (d.action === 'none') expect(d.blockedBy.some((b) => b === 'rate_limit' || b === 'max_instances')).toBe(true);
+          if (d.action === 'none')
+            expect(d.blockedBy.some((b) => b === 'rate_limit' || b === 'max_instances')).toBe(true);
           else expect(d.action).toBe('scale_out');
         }
       }),
-      RUNS,
+      RUNS
     );
   });
 
   it('acts at most the per-hour limit in any rolling hour over a simulated day', () => {
-    const stepArb = fc.record({ dt: fc.integer({ min: 1, max: 900 }), scaleOut: inputArb(0, fc.constant(0)).map((i) => i.scaleOut), scaleIn: inputArb(0, fc.constant(0)).map((i) => i.scaleIn!) });
+    const stepArb = fc.record({
+      dt: fc.integer({ min: 1, max: 900 }),
+      scaleOut: inputArb(0, fc.constant(0)).map((i) => i.scaleOut),
+      scaleIn: inputArb(0, fc.constant(0)).map((i) => i.scaleIn!),
+    });
     fc.assert(
-      fc.property(policyArb, fc.array(stepArb, { minLength: 20, maxLength: 200 }), fc.integer({ min: 0, max: 20 }), (policy, steps, start) => {
-        let state: DecisionState = { actions: [], schedulesApplied: {} };
-        let now = NOW;
-        let current = Math.min(policy.limits.max, Math.max(policy.limits.min, start));
-        const all: { at: number; action: string }[] = [];
-        for (const s of steps) {
-          now += s.dt;
-          const d = decide(policy, { now, current, scaleOut: s.scaleOut, scaleIn: s.scaleIn }, state);
-          state = recordAction(state, d);
-          if (d.action !== 'none') {
-            all.push({ at: now, action: d.action });
-            current = d.target!;
+      fc.property(
+        policyArb,
+        fc.array(stepArb, { minLength: 20, maxLength: 200 }),
+        fc.integer({ min: 0, max: 20 }),
+        (policy, steps, start) => {
+          let state: DecisionState = { actions: [], schedulesApplied: {} };
+          let now = NOW;
+          let current = Math.min(policy.limits.max, Math.max(policy.limits.min, start));
+          const all: { at: number; action: string }[] = [];
+          for (const s of steps) {
+            now += s.dt;
+            const d = decide(policy, { now, current, scaleOut: s.scaleOut, scaleIn: s.scaleIn }, state);
+            state = recordAction(state, d);
+            if (d.action !== 'none') {
+              all.push({ at: now, action: d.action });
+              current = d.target!;
+            }
+          }
+          for (const a of all) {
+            const inHour = (action: string) =>
+              all.filter((b) => b.action === action && b.at > a.at - 3600 && b.at <= a.at).length;
+            expect(inHour('scale_out')).toBeLessThanOrEqual(policy.limits.max_scale_out_per_hour);
+            expect(inHour('scale_in')).toBeLessThanOrEqual(policy.limits.max_scale_in_per_hour);
           }
         }
-        for (const a of all) {
-          const inHour = (action: string) => all.filter((b) => b.action === action && b.at > a.at - 3600 && b.at <= a.at).length;
-          expect(inHour('scale_out')).toBeLessThanOrEqual(policy.limits.max_scale_out_per_hour);
-          expect(inHour('scale_in')).toBeLessThanOrEqual(policy.limits.max_scale_in_per_hour);
-        }
-      }),
-      { numRuns: 150 },
+      ),
+      { numRuns: 150 }
     );
   });
 });

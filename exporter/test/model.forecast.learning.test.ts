@@ -20,7 +20,8 @@ beforeAll(async () => {
   const now = Math.floor(Date.now() / 1000);
   // One hour of daily active users, a sample every 15 s, growing from 1,000 to 1,100.
   const lines = ['# TYPE test_daily_active_users gauge'];
-  for (let t = now - HOUR + 15; t <= now - 5; t += 15) lines.push(`test_daily_active_users{job="app"} ${Math.round(1000 + (100 * (t - now + HOUR)) / HOUR)} ${t}`);
+  for (let t = now - HOUR + 15; t <= now - 5; t += 15)
+    lines.push(`test_daily_active_users{job="app"} ${Math.round(1000 + (100 * (t - now + HOUR)) / HOUR)} ${t}`);
   const storage = await backfillWide(lines.join('\n'));
   prom = await startPrometheus({ config: 'global: { scrape_interval: 15s }\n', storage });
   const dir = tempDir('learning');
@@ -32,7 +33,13 @@ beforeAll(async () => {
     s.growth.history_query = 'sum(test_daily_active_users)';
     s.growth.history_days = HISTORY_DAYS;
   });
-  serve = await startServe({ configFile: file, listen: '127.0.0.1:0', logger: captureLogger().logger, version: 'test', scalerFactory: null });
+  serve = await startServe({
+    configFile: file,
+    listen: '127.0.0.1:0',
+    logger: captureLogger().logger,
+    version: 'test',
+    scalerFactory: null,
+  });
 }, 60_000);
 
 afterAll(async () => {
@@ -53,15 +60,19 @@ describe('a forecast on one hour of history', () => {
     expect(f.learning.historySeconds).toBeLessThanOrEqual(HOUR + 60);
     expect(f.horizons.map((h: { months: number }) => h.months)).toEqual([1, 3, 6, 12]);
     for (const h of f.horizons) expect(h.users.lower80 <= h.users.point && h.users.point <= h.users.upper80).toBe(true);
-    expect(renderPlan(plan, 'prometheus')).toMatch(/learning: \d+ min of history, 365 d needed for full confidence; fitted every 1 min, bands widened ×3\.0/);
+    expect(renderPlan(plan, 'prometheus')).toMatch(
+      /learning: \d+ min of history, 365 d needed for full confidence; fitted every 1 min, bands widened ×3\.0/
+    );
   });
 
   it('publishes the learning state and the band as metrics', async () => {
     const m = await scrape(serve.url);
-    const key = (name: string, labels: Record<string, string | number> = {}) => seriesKey(name, { service: 'terminal', ...labels });
+    const key = (name: string, labels: Record<string, string | number> = {}) =>
+      seriesKey(name, { service: 'terminal', ...labels });
     expect(m.get(key('headroom_forecast_learning'))).toBe(1);
     expect(m.get(key('headroom_forecast_history_needed_seconds'))).toBe(HISTORY_DAYS * 86_400);
     expect(m.get(key('headroom_forecast_history_seconds'))).toBeLessThanOrEqual(HOUR + 60);
-    for (const bound of ['point', 'lower_80', 'upper_80', 'lower_95', 'upper_95']) expect(m.has(key('headroom_forecast_users', { horizon_months: 1, bound }))).toBe(true);
+    for (const bound of ['point', 'lower_80', 'upper_80', 'lower_95', 'upper_95'])
+      expect(m.has(key('headroom_forecast_users', { horizon_months: 1, bound }))).toBe(true);
   });
 });

@@ -10,7 +10,10 @@ import { exampleService } from './helpers.js';
 const DAY = 86_400;
 
 /** 140 days: trend 2/day from 100, weekly season ±30, small deterministic wiggle. */
-const seasonal = Array.from({ length: 140 }, (_, i) => 100 + 2 * i + 30 * Math.sin((2 * Math.PI * i) / 7) + 3 * Math.sin(i * 1.7));
+const seasonal = Array.from(
+  { length: 140 },
+  (_, i) => 100 + 2 * i + 30 * Math.sin((2 * Math.PI * i) / 7) + 3 * Math.sin(i * 1.7)
+);
 
 describe('growth forecasts', () => {
   it('are deterministic: the same series gives the same forecast, byte for byte', () => {
@@ -22,7 +25,8 @@ describe('growth forecasts', () => {
   it('choose the seasonal model for a trend with a weekly season, and it beats every trend-only model in cross-validation', () => {
     const r = forecast(seasonal, { stepSeconds: DAY, horizon: 28 });
     const mase = Object.fromEntries(r.candidates.map((c) => [c.model, c.cvMase ?? Infinity]));
-    for (const other of ['naive', 'drift', 'linear', 'linear_recent', 'polynomial', 'exponential', 'damped', 'theta']) expect(mase.holt_winters).toBeLessThan(mase[other]);
+    for (const other of ['naive', 'drift', 'linear', 'linear_recent', 'polynomial', 'exponential', 'damped', 'theta'])
+      expect(mase.holt_winters).toBeLessThan(mase[other]);
     expect(r.members[0]).toBe('holt_winters');
     expect(r.seasons).toEqual([7]);
   });
@@ -35,7 +39,10 @@ describe('growth forecasts', () => {
 
   it('give nested bands (95 % around 80 % around the point) that widen with the horizon', () => {
     const r = forecast(seasonal, { stepSeconds: DAY, horizon: 60 });
-    for (const p of r.path) expect(p.lower95 <= p.lower80 && p.lower80 <= p.point && p.point <= p.upper80 && p.upper80 <= p.upper95).toBe(true);
+    for (const p of r.path)
+      expect(p.lower95 <= p.lower80 && p.lower80 <= p.point && p.point <= p.upper80 && p.upper80 <= p.upper95).toBe(
+        true
+      );
     expect(r.path[59].upper80 - r.path[59].lower80).toBeGreaterThan(r.path[0].upper80 - r.path[0].lower80);
   });
 
@@ -63,15 +70,23 @@ describe('growth forecasts', () => {
   });
 
   it.each([
-    { model: 'exponential' as const, values: [3, 2, 0, 4, 5, 6, 7, 8, 9, 10, 11, 12], reason: 'needs strictly positive values' },
-    { model: 'holt_winters' as const, values: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], reason: 'needs at least 16 points for a season of 7' },
+    {
+      model: 'exponential' as const,
+      values: [3, 2, 0, 4, 5, 6, 7, 8, 9, 10, 11, 12],
+      reason: 'needs strictly positive values',
+    },
+    {
+      model: 'holt_winters' as const,
+      values: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
+      reason: 'needs at least 16 points for a season of 7',
+    },
   ])('report why $model cannot be fitted', ({ model, values, reason }) => {
     const r = forecast(values, { stepSeconds: DAY, horizon: 3, models: [model] });
     expect(r.candidates).toEqual([{ model, ok: false, reason, cvMase: null, cvMaseByStep: [], path: [] }]);
     expect(r.chosen).toBeNull();
   });
 
-  it('fit augurs\' AutoETS and MSTL when asked (WASM initialised in Node)', () => {
+  it("fit augurs' AutoETS and MSTL when asked (WASM initialised in Node)", () => {
     const r = forecast(seasonal, { stepSeconds: DAY, horizon: 14, models: ['ets', 'mstl'] });
     expect(r.candidates.map((c) => [c.model, c.ok, c.path.length])).toEqual([
       ['ets', true, 14],
@@ -88,12 +103,15 @@ describe('growth forecasts', () => {
   it.each([
     { n: 120, h: 12, count: 10, first: 108, spacing: 6 },
     { n: 30, h: 100, count: 10, first: 23, spacing: 1 },
-  ])('plan origins half a horizon apart, keeping a third of the history: n=$n h=$h', ({ n, h, count, first, spacing }) => {
-    const p = crossValidationPlan(n, h, count);
-    expect(p.origins[0]).toBe(first);
-    expect(p.origins[0] - p.origins[1]).toBe(spacing);
-    expect(Math.min(...p.origins)).toBeGreaterThanOrEqual(Math.floor(n / 3));
-  });
+  ])(
+    'plan origins half a horizon apart, keeping a third of the history: n=$n h=$h',
+    ({ n, h, count, first, spacing }) => {
+      const p = crossValidationPlan(n, h, count);
+      expect(p.origins[0]).toBe(first);
+      expect(p.origins[0] - p.origins[1]).toBe(spacing);
+      expect(Math.min(...p.origins)).toBeGreaterThanOrEqual(Math.floor(n / 3));
+    }
+  );
 });
 
 describe('scenario projections', () => {
@@ -132,6 +150,7 @@ describe('scenario projections', () => {
     expect(fit.learning).toMatchObject({ active: false, widen: 1 });
     const f = projectForecast(svc, lt, fit)!;
     expect(f.horizons.map((x) => x.months)).toEqual([1, 3, 6, 12]);
-    for (const x of f.horizons) expect(x.instances.lower80 <= x.instances.point && x.instances.point <= x.instances.upper80).toBe(true);
+    for (const x of f.horizons)
+      expect(x.instances.lower80 <= x.instances.point && x.instances.point <= x.instances.upper80).toBe(true);
   });
 });

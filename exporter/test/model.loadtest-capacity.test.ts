@@ -8,7 +8,12 @@ const svc = exampleService();
 describe('load-test analysis of the seed baseline curve', () => {
   it('finds optimal 50, warning 150, critical 150 and maximum 250 users', () => {
     const t = analyzeLoadTest(svc.capacity.loadtest!);
-    expect({ optimal: t.optimal, warning: t.warning, critical: t.critical, maximum: t.maximum }).toEqual({ optimal: 50, warning: 150, critical: 150, maximum: 250 });
+    expect({ optimal: t.optimal, warning: t.warning, critical: t.critical, maximum: t.maximum }).toEqual({
+      optimal: 50,
+      warning: 150,
+      critical: 150,
+      maximum: 250,
+    });
   });
 
   it('derives scale-out at 120, scale-in at 30 and emergency at 135 users', () => {

@@ -42,7 +42,10 @@ function sharedDir(prefix: string): string {
 function pathWithout(hidden: string[]): string {
   const dir = sharedDir('preflight-path');
   for (const c of COMMANDS.filter((x) => !hidden.includes(x))) {
-    const real = (process.env.PATH ?? '').split(':').map((d) => path.join(d, c)).find(isFile);
+    const real = (process.env.PATH ?? '')
+      .split(':')
+      .map((d) => path.join(d, c))
+      .find(isFile);
     if (real) symlinkSync(real, path.join(dir, c));
   }
   return dir;
@@ -65,7 +68,12 @@ interface Run {
 /** Runs the preflight as `nobody`; killed after 5 s, so a `signal` means it did not stop in time. */
 function runAsNobody(pathEnv: string): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [SCRIPT], { uid: NOBODY, gid: NOBODY, env: { PATH: pathEnv, HOME: '/nonexistent' }, timeout: 5000 });
+    const child = spawn(process.execPath, [SCRIPT], {
+      uid: NOBODY,
+      gid: NOBODY,
+      env: { PATH: pathEnv, HOME: '/nonexistent' },
+      timeout: 5000,
+    });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     child.on('error', reject);
@@ -80,7 +88,7 @@ describe('the preflight of npm test, as a non-root user', () => {
     expect(r.code).toBe(2);
     for (const c of COMMANDS) expect(r.stderr).toContain(`  ${c} `);
     expect(r.stderr).toContain(
-      'sudo apt-get update && sudo apt-get install -y --no-install-recommends prometheus prometheus-alertmanager prometheus-node-exporter redis-server chromium fonts-liberation python3-locust victoria-metrics docker-compose openssl kubernetes-client',
+      'sudo apt-get update && sudo apt-get install -y --no-install-recommends prometheus prometheus-alertmanager prometheus-node-exporter redis-server chromium fonts-liberation python3-locust victoria-metrics docker-compose openssl kubernetes-client'
     );
   });
 

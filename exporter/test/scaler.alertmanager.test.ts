@@ -11,7 +11,11 @@ const dir = tempDir('scaler-am');
 
 beforeAll(async () => {
   orch = await startOrchestrator(4);
-  srv = await startScalerServer({ policy: scalerPolicy({ store: sqlite(dir), actuator: orch.actuator() }), env: { HEADROOM_TEST_TOKEN: TOKEN }, clock: () => Date.now() / 1000 });
+  srv = await startScalerServer({
+    policy: scalerPolicy({ store: sqlite(dir), actuator: orch.actuator() }),
+    env: { HEADROOM_TEST_TOKEN: TOKEN },
+    clock: () => Date.now() / 1000,
+  });
   // The routing `headroom rules` generates, reduced to the scaler receiver, with test timings.
   am = await startAlertmanager(`
 route:
@@ -63,17 +67,34 @@ describe('real Alertmanager delivering to the scaler', () => {
     await waitFor('the actuator call', async () => orch.calls.length >= 1, 15_000);
     expect(orch.calls).toMatchObject([{ action: 'scale_out', target_instances: 7, service: 'terminal' }]);
     // The orchestrator records the call before it answers; the decision is settled right after.
-    const acted = await waitFor('the decision to be settled', async () => (await decisions()).find((d) => d.status !== 'pending'), 5_000);
-    expect(acted).toMatchObject({ status: 'done', current: 4, target: 7, notification: { kind: 'alertmanager', receiver: 'headroom-scaler', status: 'firing', value: 91 } });
+    const acted = await waitFor(
+      'the decision to be settled',
+      async () => (await decisions()).find((d) => d.status !== 'pending'),
+      5_000
+    );
+    expect(acted).toMatchObject({
+      status: 'done',
+      current: 4,
+      target: 7,
+      notification: { kind: 'alertmanager', receiver: 'headroom-scaler', status: 'firing', value: 91 },
+    });
     expect(acted.notification.groupKey).toContain('trigger="cpu_high"');
 
     await pushAlert(firstStart, new Date());
-    const resolved = await waitFor('the resolved notification', async () => (await decisions()).find((d) => d.status === 'resolved'), 15_000);
+    const resolved = await waitFor(
+      'the resolved notification',
+      async () => (await decisions()).find((d) => d.status === 'resolved'),
+      15_000
+    );
     expect(resolved).toMatchObject({ action: 'none', notification: { status: 'resolved' } });
     expect(orch.calls).toHaveLength(1);
 
     await pushAlert(new Date());
-    const blocked = await waitFor('the second firing', async () => (await decisions()).find((d) => d.status === 'recorded'), 15_000);
+    const blocked = await waitFor(
+      'the second firing',
+      async () => (await decisions()).find((d) => d.status === 'recorded'),
+      15_000
+    );
     expect(blocked).toMatchObject({ action: 'none', intended: 'scale_out', blockedBy: ['cooldown'], current: 7 });
     expect(orch.calls).toHaveLength(1);
 

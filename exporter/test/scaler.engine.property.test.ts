@@ -61,10 +61,14 @@ type Command =
   | { kind: 'resolve'; of: number };
 
 const command: fc.Arbitrary<Command> = fc.oneof(
-  fc.record({ kind: fc.constant('out' as const), trigger: fc.constantFrom('cpu_high' as const, 'memory_high' as const), value: fc.integer({ min: 80, max: 140 }) }),
+  fc.record({
+    kind: fc.constant('out' as const),
+    trigger: fc.constantFrom('cpu_high' as const, 'memory_high' as const),
+    value: fc.integer({ min: 80, max: 140 }),
+  }),
   fc.constant({ kind: 'in' as const }),
   fc.record({ kind: fc.constant('repeat' as const), of: fc.nat(20) }),
-  fc.record({ kind: fc.constant('resolve' as const), of: fc.nat(20) }),
+  fc.record({ kind: fc.constant('resolve' as const), of: fc.nat(20) })
 );
 const step = fc.record({
   command,
@@ -75,28 +79,58 @@ const step = fc.record({
   actuator: fc.record({ latencyMs: fc.integer({ min: 0, max: 12 }), fail: fc.boolean() }),
 });
 
-const policy = scalerPolicy({ store: { type: 'sqlite', path: ':memory:' } }, (d) => (d.services[0].scaling.schedules = []));
+const policy = scalerPolicy(
+  { store: { type: 'sqlite', path: ':memory:' } },
+  (d) => (d.services[0].scaling.schedules = [])
+);
 
-function notification(c: Command, i: number, sent: { labels: Record<string, string>; value: string; startsAt: string; fingerprint: string }[], now: number) {
+function notification(
+  c: Command,
+  i: number,
+  sent: { labels: Record<string, string>; value: string; startsAt: string; fingerprint: string }[],
+  now: number
+) {
   if (c.kind === 'repeat' || c.kind === 'resolve') {
     const prev = sent[c.of % Math.max(1, sent.length)];
     if (!prev) return null;
-    return amPayload({ status: c.kind === 'resolve' ? 'resolved' : 'firing', labels: prev.labels, annotations: { value: prev.value }, startsAt: prev.startsAt, fingerprint: prev.fingerprint });
+    return amPayload({
+      status: c.kind === 'resolve' ? 'resolved' : 'firing',
+      labels: prev.labels,
+      annotations: { value: prev.value },
+      startsAt: prev.startsAt,
+      fingerprint: prev.fingerprint,
+    });
   }
   const labels =
     c.kind === 'out'
       ? { ...SCALING_LABELS, trigger: c.trigger, alertname: `HeadroomScaleOut_${c.trigger}` }
       : { ...SCALING_LABELS, alertname: 'HeadroomScaleIn', trigger: 'scale_in', action: 'scale_in' };
-  const alert = { labels, value: c.kind === 'out' ? String(c.value) : '10', startsAt: new Date((now - 5) * 1000).toISOString(), fingerprint: `f${String(i).padStart(15, '0')}` };
+  const alert = {
+    labels,
+    value: c.kind === 'out' ? String(c.value) : '10',
+    startsAt: new Date((now - 5) * 1000).toISOString(),
+    fingerprint: `f${String(i).padStart(15, '0')}`,
+  };
   sent.push(alert);
-  return amPayload({ labels: alert.labels, annotations: { value: alert.value }, startsAt: alert.startsAt, fingerprint: alert.fingerprint });
+  return amPayload({
+    labels: alert.labels,
+    annotations: { value: alert.value },
+    startsAt: alert.startsAt,
+    fingerprint: alert.fingerprint,
+  });
 }
 
 async function run(steps: (typeof step extends fc.Arbitrary<infer T> ? T : never)[]) {
   let now = FIXTURE_EPOCH;
   const orch = new ModelOrchestrator();
   const store = new SqliteStore(':memory:');
-  const engine = new IntentEngine({ policy: () => policy, store, actuatorFor: () => orch, clock: () => now, observer: createObserver(new Registry(), pino({ level: 'silent' })) });
+  const engine = new IntentEngine({
+    policy: () => policy,
+    store,
+    actuatorFor: () => orch,
+    clock: () => now,
+    observer: createObserver(new Registry(), pino({ level: 'silent' })),
+  });
   const sent: Parameters<typeof notification>[2] = [];
   const running: Promise<unknown>[] = [];
   try {
@@ -142,7 +176,7 @@ describe('the intent engine under random interleavings', () => {
         expect(state.confirmed?.count ?? INITIAL).toBe(orch.count);
         expect(state.intent ?? null).toBeNull();
       }),
-      { numRuns: 60 },
+      { numRuns: 60 }
     );
   }, 60_000);
 });

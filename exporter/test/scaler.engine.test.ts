@@ -31,8 +31,19 @@ const inputs = (spend: number): ServiceInputs => ({
 
 async function scalerBlocksOnBudget(spend: number): Promise<boolean> {
   const store = new SqliteStore(':memory:');
-  const source: Source = { kind: 'demo', readHistory: async () => ({ ok: false, reason: 'unused' }), readInputs: async () => inputs(spend) };
-  const engine = new IntentEngine({ policy: () => policy, store, actuatorFor: () => new DryRunActuator(4), clock: () => NOW, source, observer: createObserver(new Registry(), pino({ level: 'silent' })) });
+  const source: Source = {
+    kind: 'demo',
+    readHistory: async () => ({ ok: false, reason: 'unused' }),
+    readInputs: async () => inputs(spend),
+  };
+  const engine = new IntentEngine({
+    policy: () => policy,
+    store,
+    actuatorFor: () => new DryRunActuator(4),
+    clock: () => NOW,
+    source,
+    observer: createObserver(new Registry(), pino({ level: 'silent' })),
+  });
   try {
     const [r] = await engine.handle(parsePayload(JSON.stringify(amPayload())));
     return r.blocked_by?.includes('budget') ?? false;
@@ -44,7 +55,9 @@ async function scalerBlocksOnBudget(spend: number): Promise<boolean> {
 describe('the budget check', () => {
   it("blocks a scale-out in the scaler exactly where the exporter's plan blocks it, under resources pricing", async () => {
     const spends = Array.from({ length: 81 }, (_, i) => 3000 + i * 25);
-    const plan = spends.map((s) => planService(svc, inputs(s), null, emptyState(), { budgetGuard: 'block' }).decision.blockedBy.includes('budget'));
+    const plan = spends.map((s) =>
+      planService(svc, inputs(s), null, emptyState(), { budgetGuard: 'block' }).decision.blockedBy.includes('budget')
+    );
     const scaler = await Promise.all(spends.map(scalerBlocksOnBudget));
     expect(scaler).toEqual(plan);
     // The sweep crosses the budget: some spends pass, some are blocked.

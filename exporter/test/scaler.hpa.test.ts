@@ -37,7 +37,9 @@ function hpaObject(min: number, max: number, desired?: number): Record<string, a
       scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'terminal' },
       minReplicas: min,
       maxReplicas: max,
-      metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }],
+      metrics: [
+        { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } },
+      ],
     },
     ...(desired === undefined ? {} : { status: { currentReplicas: desired, desiredReplicas: desired } }),
   };
@@ -67,19 +69,40 @@ beforeEach(async () => {
     let body = '';
     req.on('data', (c) => (body += c));
     req.on('end', () => {
-      seen.push({ method: req.method!, url: req.url!, contentType: req.headers['content-type'], authorization: req.headers.authorization, body: body ? JSON.parse(body) : undefined });
+      seen.push({
+        method: req.method!,
+        url: req.url!,
+        contentType: req.headers['content-type'],
+        authorization: req.headers.authorization,
+        body: body ? JSON.parse(body) : undefined,
+      });
       const send = (status: number, o: object) => {
         res.writeHead(status, { 'content-type': 'application/json' });
         res.end(JSON.stringify(o));
       };
-      if (req.headers.authorization !== `Bearer ${TOKEN}`) return send(401, { kind: 'Status', status: 'Failure', reason: 'Unauthorized', code: 401 });
-      if (forbid) return send(403, { kind: 'Status', status: 'Failure', reason: 'Forbidden', message: 'horizontalpodautoscalers.autoscaling "terminal" is forbidden', code: 403 });
+      if (req.headers.authorization !== `Bearer ${TOKEN}`)
+        return send(401, { kind: 'Status', status: 'Failure', reason: 'Unauthorized', code: 401 });
+      if (forbid)
+        return send(403, {
+          kind: 'Status',
+          status: 'Failure',
+          reason: 'Forbidden',
+          message: 'horizontalpodautoscalers.autoscaling "terminal" is forbidden',
+          code: 403,
+        });
       if (req.url !== PATH) return send(404, { kind: 'Status', status: 'Failure', reason: 'NotFound', code: 404 });
       if (req.method === 'GET') return send(200, hpa);
-      if (req.method !== 'PATCH' || req.headers['content-type'] !== 'application/merge-patch+json') return send(415, { kind: 'Status', code: 415 });
+      if (req.method !== 'PATCH' || req.headers['content-type'] !== 'application/merge-patch+json')
+        return send(415, { kind: 'Status', code: 415 });
       const next = mergePatch(hpa, JSON.parse(body));
       if (next.spec.minReplicas > next.spec.maxReplicas) {
-        return send(422, { kind: 'Status', status: 'Failure', reason: 'Invalid', message: `HorizontalPodAutoscaler.autoscaling "terminal" is invalid: spec.maxReplicas: Invalid value: ${next.spec.maxReplicas}: must be greater than or equal to \`minReplicas\``, code: 422 });
+        return send(422, {
+          kind: 'Status',
+          status: 'Failure',
+          reason: 'Invalid',
+          message: `HorizontalPodAutoscaler.autoscaling "terminal" is invalid: spec.maxReplicas: Invalid value: ${next.spec.maxReplicas}: must be greater than or equal to \`minReplicas\``,
+          code: 422,
+        });
       }
       new HorizontalPodAutoscaler(next).validate();
       hpa = next;
@@ -100,19 +123,39 @@ function policyWith(actuatorConfig: Record<string, unknown>) {
   return parsePolicy(yaml.dump(p), 'headroom.yml');
 }
 function actuator(over: Record<string, unknown> = {}) {
-  return createActuator(policyWith({ type: 'kubernetes-hpa', namespace: 'shop', name: 'terminal', api_url: url, token_file: tokenFile, timeout: '2s', ...over }).scaler.actuator);
+  return createActuator(
+    policyWith({
+      type: 'kubernetes-hpa',
+      namespace: 'shop',
+      name: 'terminal',
+      api_url: url,
+      token_file: tokenFile,
+      timeout: '2s',
+      ...over,
+    }).scaler.actuator
+  );
 }
 
 const tokenFile = path.join(tmpdir(), `headroom-hpa-token-${process.pid}`);
 writeFileSync(tokenFile, `${TOKEN}\n`);
 afterAll(() => rmSync(tokenFile, { force: true }));
 
-const ctx = (target: number) => ({ service: 'terminal', trigger: 'cpu_high', action: 'scale_out' as const, target, reason: 'test', at: 1_800_000_000, sequence: 1 });
+const ctx = (target: number) => ({
+  service: 'terminal',
+  trigger: 'cpu_high',
+  action: 'scale_out' as const,
+  target,
+  reason: 'test',
+  at: 1_800_000_000,
+  sequence: 1,
+});
 
 describe('kubernetes-hpa actuator (contract test on autoscaling/v2 HorizontalPodAutoscaler)', () => {
   it("reads the HPA's desired replicas as the current count", async () => {
     expect(await actuator().readCount('terminal')).toBe(3);
-    expect(seen).toEqual([{ method: 'GET', url: PATH, contentType: undefined, authorization: `Bearer ${TOKEN}`, body: undefined }]);
+    expect(seen).toEqual([
+      { method: 'GET', url: PATH, contentType: undefined, authorization: `Bearer ${TOKEN}`, body: undefined },
+    ]);
   });
 
   it('reads the floor of a fresh HPA that has no status yet', async () => {
@@ -124,13 +167,31 @@ describe('kubernetes-hpa actuator (contract test on autoscaling/v2 HorizontalPod
     const r = await actuator().setTarget(ctx(6));
     expect(r).toMatchObject({ ok: true, code: 200 });
     expect(seen.map((s) => s.method)).toEqual(['GET', 'PATCH']);
-    expect(seen[1]).toMatchObject({ url: PATH, contentType: 'application/merge-patch+json', body: { spec: { minReplicas: 6 } } });
+    expect(seen[1]).toMatchObject({
+      url: PATH,
+      contentType: 'application/merge-patch+json',
+      body: { spec: { minReplicas: 6 } },
+    });
     expect(hpa.spec).toMatchObject({ minReplicas: 6, maxReplicas: 10 });
   });
 
   it.each([
-    { name: 'refuses a target above maxReplicas without raise_max, sending no patch', over: {}, ok: false, methods: ['GET'], spec: { minReplicas: 2, maxReplicas: 10 }, message: `${PATH}: target 12 is above the HPA's maxReplicas 10; raise it, or set raise_max: true` },
-    { name: 'raises maxReplicas with the floor when raise_max is set', over: { raise_max: true }, ok: true, methods: ['GET', 'PATCH'], spec: { minReplicas: 12, maxReplicas: 12 }, message: undefined },
+    {
+      name: 'refuses a target above maxReplicas without raise_max, sending no patch',
+      over: {},
+      ok: false,
+      methods: ['GET'],
+      spec: { minReplicas: 2, maxReplicas: 10 },
+      message: `${PATH}: target 12 is above the HPA's maxReplicas 10; raise it, or set raise_max: true`,
+    },
+    {
+      name: 'raises maxReplicas with the floor when raise_max is set',
+      over: { raise_max: true },
+      ok: true,
+      methods: ['GET', 'PATCH'],
+      spec: { minReplicas: 12, maxReplicas: 12 },
+      message: undefined,
+    },
   ])('$name', async ({ over, ok, methods, spec, message }) => {
     const r = await actuator(over).setTarget(ctx(12));
     expect(r.ok).toBe(ok);

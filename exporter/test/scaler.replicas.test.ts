@@ -25,13 +25,17 @@ async function replica(policy: Parameters<typeof startReplica>[0], name: string,
   return r;
 }
 
-const decisions = async (url: string) => (await (await fetch(`${url}/api/v1/decisions`)).json()).recorded.items as any[];
+const decisions = async (url: string) =>
+  (await (await fetch(`${url}/api/v1/decisions`)).json()).recorded.items as any[];
 
 describe('two scaler processes sharing a real Redis', () => {
   it('act exactly once on 20 identical notifications split between them', async () => {
     orch.calls.length = 0;
     orch.count = 4;
-    const policy = scalerPolicy({ store: { type: 'redis', url: redis.url, key_prefix: 'pair:' }, actuator: orch.actuator() });
+    const policy = scalerPolicy({
+      store: { type: 'redis', url: redis.url, key_prefix: 'pair:' },
+      actuator: orch.actuator(),
+    });
     const [a, b] = await Promise.all([replica(policy, 'a'), replica(policy, 'b')]);
     const results = await Promise.all(Array.from({ length: 20 }, (_, i) => post(i % 2 ? a.url : b.url, amPayload())));
     expect(results.map((r) => r.status)).toEqual(Array(20).fill(200));
@@ -66,10 +70,15 @@ describe.each([
     const restarted = await replica(policy, `restarted-${storeName}`);
     // The intent survived; once its lease (timeout 1 s + 2 s grace) has passed it is reconciled
     // against the actuator's count (still 4, not 7): failed, and not re-sent on its own.
-    const [intent] = await waitFor('the interrupted intent to be reconciled', async () => {
-      const items = await decisions(restarted.url);
-      return items[0]?.status === 'failed' ? items : undefined;
-    }, 15_000, 200);
+    const [intent] = await waitFor(
+      'the interrupted intent to be reconciled',
+      async () => {
+        const items = await decisions(restarted.url);
+        return items[0]?.status === 'failed' ? items : undefined;
+      },
+      15_000,
+      200
+    );
     expect(intent).toMatchObject({ action: 'scale_out', current: 4, target: 7, attempts: 1 });
     expect(intent.result.message).toBe('interrupted before the actuator confirmed; the actuator reports 4, not 7');
     expect(orch.calls).toHaveLength(0);
@@ -83,7 +92,10 @@ describe.each([
     expect(again.body.results).toMatchObject([{ outcome: 'duplicate' }]);
 
     // A new firing is still inside the cooldown that started with the intent.
-    const second = await post(restarted.url, amPayload({ startsAt: '2026-11-27T17:00:00Z', fingerprint: '2222222222222222' }));
+    const second = await post(
+      restarted.url,
+      amPayload({ startsAt: '2026-11-27T17:00:00Z', fingerprint: '2222222222222222' })
+    );
     expect(second.body.results).toMatchObject([{ outcome: 'blocked', blocked_by: ['cooldown'] }]);
     expect(orch.calls).toHaveLength(1);
     const all = await decisions(restarted.url);

@@ -16,7 +16,14 @@ import { createSource } from '../src/sources/index.js';
 import { EXAMPLE_POLICY } from './helpers.js';
 import { startPrometheus, startTarget, tempDir, waitFor, waitForTargets, type Running } from './support/processes.js';
 
-const QUIET = { test_cpu_percent: 20, test_memory_percent: 30, test_sessions: 20, test_latency_ms: 150, test_error_percent: 0.1, test_connected_users: 60 };
+const QUIET = {
+  test_cpu_percent: 20,
+  test_memory_percent: 30,
+  test_sessions: 20,
+  test_latency_ms: 150,
+  test_error_percent: 0.1,
+  test_connected_users: 60,
+};
 const body = Object.entries(QUIET)
   .map(([n, v]) => `# TYPE ${n} gauge\n${n} ${v}\n`)
   .join('');
@@ -74,7 +81,12 @@ async function decideNow() {
 describe('inputs right after a Prometheus restart', () => {
   it('are missing, not sustained, and no scale-in is decided on the repeated pre-restart samples', async () => {
     // Before: the quiet load holds the scale-in window, so a scale-in is decided (the test's premise).
-    await waitFor('the scale-in window to hold', async () => (await decideNow()).decision.action === 'scale_in', 20_000, 250);
+    await waitFor(
+      'the scale-in window to hold',
+      async () => (await decideNow()).decision.action === 'scale_in',
+      20_000,
+      250
+    );
 
     const port = prom!.port;
     await prom!.stop();
@@ -82,7 +94,12 @@ describe('inputs right after a Prometheus restart', () => {
     prom = await startPrometheus({ config: promConfig(target.port), storage, port });
 
     const { inputs, decision } = await decideNow();
-    expect(inputs.signals.cpu).toMatchObject({ ok: false, reason: expect.stringMatching(/^stale: the newest raw sample of test_cpu_percent is \d+s old, older than refresh.max_sample_age \(2s\)$/) });
+    expect(inputs.signals.cpu).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(
+        /^stale: the newest raw sample of test_cpu_percent is \d+s old, older than refresh.max_sample_age \(2s\)$/
+      ),
+    });
     expect(inputs.scaleIn).toHaveLength(3);
     for (const o of inputs.scaleIn!) expect(o.ok).toBe(false);
     expect(decision.action).not.toBe('scale_in');

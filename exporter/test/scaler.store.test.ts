@@ -22,14 +22,20 @@ afterAll(async () => {
 
 /** Each test gets a fresh namespace; `reopen` gives a second handle on the same data (a restart or a replica). */
 const factories: [string, () => { open: () => StateStore }][] = [
-  ['SQLite', () => {
-    const file = path.join(dir, `s${++n}.db`);
-    return { open: () => new SqliteStore(file) };
-  }],
-  ['Redis', () => {
-    const prefix = `t${++n}:`;
-    return { open: () => new RedisStore(redis.url, prefix) };
-  }],
+  [
+    'SQLite',
+    () => {
+      const file = path.join(dir, `s${++n}.db`);
+      return { open: () => new SqliteStore(file) };
+    },
+  ],
+  [
+    'Redis',
+    () => {
+      const prefix = `t${++n}:`;
+      return { open: () => new RedisStore(redis.url, prefix) };
+    },
+  ],
 ];
 
 function rec(over: Partial<NewRecord> = {}): NewRecord {
@@ -45,7 +51,17 @@ function rec(over: Partial<NewRecord> = {}): NewRecord {
     confidence: 0.7,
     reasons: ['Scale out from 4 to 5 instances (cpu_high).'],
     warnings: [],
-    notification: { kind: 'alertmanager', receiver: 'r', groupKey: null, fingerprint: 'f', startsAt: '2026-11-27T16:50:16Z', status: 'firing', labels: { service: 'terminal' }, annotations: {}, value: 91 },
+    notification: {
+      kind: 'alertmanager',
+      receiver: 'r',
+      groupKey: null,
+      fingerprint: 'f',
+      startsAt: '2026-11-27T16:50:16Z',
+      status: 'firing',
+      labels: { service: 'terminal' },
+      annotations: {},
+      value: 91,
+    },
     dedupKey: 'terminal|cpu_high|f|2026-11-27T16:50:16Z',
     status: 'pending',
     result: null,
@@ -56,7 +72,10 @@ function rec(over: Partial<NewRecord> = {}): NewRecord {
   };
 }
 
-const acted = (to: number) => ({ ...emptyState(), actions: [{ at: 1_800_000_000, action: 'scale_out' as const, trigger: 'cpu_high', from: 4, to }] });
+const acted = (to: number) => ({
+  ...emptyState(),
+  actions: [{ at: 1_800_000_000, action: 'scale_out' as const, trigger: 'cpu_high', from: 4, to }],
+});
 
 describe.each(factories)('the %s state store', (_name, factory) => {
   let f: { open: () => StateStore };
@@ -73,7 +92,14 @@ describe.each(factories)('the %s state store', (_name, factory) => {
 
   it('commits an intent with its state and dedup key, and refuses a stale version', async () => {
     const stored = await store.commit(rec(), { version: 0, state: acted(5) });
-    expect(stored).toMatchObject({ id: expect.any(String), status: 'pending', target: 5, blockedBy: [], reasons: rec().reasons, leaseUntil: 1_800_000_012 });
+    expect(stored).toMatchObject({
+      id: expect.any(String),
+      status: 'pending',
+      target: 5,
+      blockedBy: [],
+      reasons: rec().reasons,
+      leaseUntil: 1_800_000_012,
+    });
     expect(await store.snapshot('terminal')).toEqual({ version: 1, state: acted(5) });
     expect((await store.findByKey(rec().dedupKey))?.id).toBe(stored!.id);
     expect(await store.commit(rec({ target: 6 }), { version: 0, state: acted(6) })).toBeNull();
@@ -83,7 +109,11 @@ describe.each(factories)('the %s state store', (_name, factory) => {
 
   it('lets exactly one of 20 concurrent compare-and-sets win', async () => {
     const handles = [store, f.open(), f.open()];
-    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => handles[i % 3].commit(rec({ target: 5 + i }), { version: 0, state: acted(5 + i) })));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        handles[i % 3].commit(rec({ target: 5 + i }), { version: 0, state: acted(5 + i) })
+      )
+    );
     expect(results.filter(Boolean)).toHaveLength(1);
     await Promise.all(handles.slice(1).map((h) => h.close()));
     expect((await store.snapshot('terminal')).version).toBe(1);
@@ -100,17 +130,42 @@ describe.each(factories)('the %s state store', (_name, factory) => {
     const r = (await store.commit(rec(), { version: 0, state: acted(5) }))!;
     expect(await store.pendingIds()).toEqual([r.id]);
     const result = { ok: false, actuator: 'http', code: 500, message: 'boom', durationSeconds: 0.1 };
-    expect(await store.transition(r.id, ['done'], { status: 'failed', result, attempts: 1, leaseUntil: null, updatedAt: 1 })).toBe(false);
-    expect(await store.transition(r.id, ['pending'], { status: 'failed', result, attempts: 1, leaseUntil: null, updatedAt: 2 })).toBe(true);
+    expect(
+      await store.transition(r.id, ['done'], { status: 'failed', result, attempts: 1, leaseUntil: null, updatedAt: 1 })
+    ).toBe(false);
+    expect(
+      await store.transition(r.id, ['pending'], {
+        status: 'failed',
+        result,
+        attempts: 1,
+        leaseUntil: null,
+        updatedAt: 2,
+      })
+    ).toBe(true);
     expect(await store.pendingIds()).toEqual([]);
-    expect(await store.get(r.id)).toMatchObject({ status: 'failed', result, leaseUntil: null, updatedAt: 2, target: 5 });
-    expect(await store.transition(r.id, ['failed', 'unknown'], { status: 'pending', result, attempts: 2, leaseUntil: 9, updatedAt: 3 })).toBe(true);
+    expect(await store.get(r.id)).toMatchObject({
+      status: 'failed',
+      result,
+      leaseUntil: null,
+      updatedAt: 2,
+      target: 5,
+    });
+    expect(
+      await store.transition(r.id, ['failed', 'unknown'], {
+        status: 'pending',
+        result,
+        attempts: 2,
+        leaseUntil: 9,
+        updatedAt: 3,
+      })
+    ).toBe(true);
     expect(await store.pendingIds()).toEqual([r.id]);
     expect(await store.get('999999')).toBeNull();
   });
 
   it('pages newest first, filters by service and rejects a bad cursor', async () => {
-    for (let i = 0; i < 5; i++) await store.commit(rec({ status: 'recorded', service: i % 2 ? 'api' : 'terminal', dedupKey: `k${i}` }), null);
+    for (let i = 0; i < 5; i++)
+      await store.commit(rec({ status: 'recorded', service: i % 2 ? 'api' : 'terminal', dedupKey: `k${i}` }), null);
     const p1 = await store.list({ limit: 2 });
     expect(p1.items).toHaveLength(2);
     expect(Number(p1.items[0].id)).toBeGreaterThan(Number(p1.items[1].id));
@@ -119,7 +174,9 @@ describe.each(factories)('the %s state store', (_name, factory) => {
     expect([...p1.items, ...p2.items, ...p3.items].map((d) => d.id)).toHaveLength(5);
     expect(p3.next).toBeNull();
     expect((await store.list({ service: 'api' })).items.map((d) => d.service)).toEqual(['api', 'api']);
-    await expect(store.list({ before: 'abc' })).rejects.toThrow('before: expected a decision id (a positive integer), got "abc"');
+    await expect(store.list({ before: 'abc' })).rejects.toThrow(
+      'before: expected a decision id (a positive integer), got "abc"'
+    );
   });
 
   it('keeps everything across a reopen (a restart or another replica)', async () => {

@@ -25,7 +25,8 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const metric = async (name: string) => (await srv.registry.getSingleMetricAsString(name)).split('\n').filter((l) => !l.startsWith('#'));
+const metric = async (name: string) =>
+  (await srv.registry.getSingleMetricAsString(name)).split('\n').filter((l) => !l.startsWith('#'));
 
 describe('the webhook scaler, in process', () => {
   it('scales a firing alert once to the absolute proportional target and records why', async () => {
@@ -36,14 +37,26 @@ describe('the webhook scaler, in process', () => {
     expect(res.body.results).toMatchObject([{ outcome: 'acted', current: 4, target: 7 }]);
     const { items } = await srv.scaler.listDecisions({ service: 'terminal' });
     expect(items).toHaveLength(1);
-    expect(items[0]).toMatchObject({ trigger: 'cpu_high', action: 'scale_out', current: 4, target: 7, status: 'done', blockedBy: [], attempts: 1 });
+    expect(items[0]).toMatchObject({
+      trigger: 'cpu_high',
+      action: 'scale_out',
+      current: 4,
+      target: 7,
+      status: 'done',
+      blockedBy: [],
+      attempts: 1,
+    });
     expect(items[0].result).toMatchObject({ ok: true, actuator: 'http', code: 200 });
     expect(items[0].notification).toMatchObject({ kind: 'alertmanager', fingerprint: '474d28c21111dbbf', value: 91 });
     expect(items[0].reasons.join(' ')).toContain('Scale out from 4 to 7 instances (cpu_high).');
-    expect((await srv.scaler.state('terminal')).actions).toMatchObject([{ action: 'scale_out', trigger: 'cpu_high', from: 4, to: 7 }]);
-    expect(await metric('headroom_scaler_actions_total')).toContain('headroom_scaler_actions_total{service="terminal",action="scale_out",result="success"} 1');
+    expect((await srv.scaler.state('terminal')).actions).toMatchObject([
+      { action: 'scale_out', trigger: 'cpu_high', from: 4, to: 7 },
+    ]);
+    expect(await metric('headroom_scaler_actions_total')).toContain(
+      'headroom_scaler_actions_total{service="terminal",action="scale_out",result="success"} 1'
+    );
     expect(await metric('headroom_scaler_last_decision_target_instances')).toContain(
-      'headroom_scaler_last_decision_target_instances{service="terminal",trigger="cpu_high",action="scale_out",blocked_by="none"} 7',
+      'headroom_scaler_last_decision_target_instances{service="terminal",trigger="cpu_high",action="scale_out",blocked_by="none"} 7'
     );
   });
 
@@ -63,16 +76,29 @@ describe('the webhook scaler, in process', () => {
 
   it('records a second firing inside the cooldown as blocked_by=cooldown without a call', async () => {
     await post(srv.url, amPayload());
-    const second = await post(srv.url, amPayload({ startsAt: '2026-11-27T16:55:00Z', fingerprint: 'aaaabbbbccccdddd' }));
+    const second = await post(
+      srv.url,
+      amPayload({ startsAt: '2026-11-27T16:55:00Z', fingerprint: 'aaaabbbbccccdddd' })
+    );
     expect(second.status).toBe(200);
     expect(second.body.results).toMatchObject([{ outcome: 'blocked', blocked_by: ['cooldown'] }]);
     expect(orch.calls).toHaveLength(1);
     const [latest] = (await srv.scaler.listDecisions({ limit: 1 })).items;
     // 7 running, cpu 91 against 60: ceil(7 * 91 / 60) = 11 is what the cooldown held back.
-    expect(latest).toMatchObject({ action: 'none', intended: 'scale_out', blockedBy: ['cooldown'], status: 'recorded', current: 7, target: 7, wanted: 11 });
-    expect(await metric('headroom_scaler_decisions_total')).toContain('headroom_scaler_decisions_total{service="terminal",action="scale_out",blocked_by="cooldown"} 1');
+    expect(latest).toMatchObject({
+      action: 'none',
+      intended: 'scale_out',
+      blockedBy: ['cooldown'],
+      status: 'recorded',
+      current: 7,
+      target: 7,
+      wanted: 11,
+    });
+    expect(await metric('headroom_scaler_decisions_total')).toContain(
+      'headroom_scaler_decisions_total{service="terminal",action="scale_out",blocked_by="cooldown"} 1'
+    );
     expect(await metric('headroom_scaler_last_decision_target_instances')).toContain(
-      'headroom_scaler_last_decision_target_instances{service="terminal",trigger="cpu_high",action="scale_out",blocked_by="cooldown"} 11',
+      'headroom_scaler_last_decision_target_instances{service="terminal",trigger="cpu_high",action="scale_out",blocked_by="cooldown"} 11'
     );
   });
 
@@ -85,7 +111,10 @@ describe('the webhook scaler, in process', () => {
   });
 
   it('ignores budget and health alerts routed to it', async () => {
-    const res = await post(srv.url, amPayload({ labels: { alertname: 'HeadroomBudget', headroom: 'budget', service: 'terminal' } }));
+    const res = await post(
+      srv.url,
+      amPayload({ labels: { alertname: 'HeadroomBudget', headroom: 'budget', service: 'terminal' } })
+    );
     expect(res.status).toBe(200);
     expect(res.body.results).toMatchObject([{ outcome: 'ignored' }]);
     expect(orch.calls).toHaveLength(0);
@@ -101,11 +130,27 @@ describe('the webhook scaler, in process', () => {
 
   it('scales in by the scale-in step on a scale_in alert, then honours the scale-in cooldown', async () => {
     await srv.close();
-    srv = await startScalerServer({ policy: scalerPolicy({ store: sqlite(dir, 'in.db'), actuator: orch.actuator() }, (d) => (d.services[0].scaling.schedules = [])), env });
-    const labels = { alertname: 'HeadroomScaleIn', headroom: 'scaling', service: 'terminal', trigger: 'scale_in', action: 'scale_in', step: '1' };
+    srv = await startScalerServer({
+      policy: scalerPolicy(
+        { store: sqlite(dir, 'in.db'), actuator: orch.actuator() },
+        (d) => (d.services[0].scaling.schedules = [])
+      ),
+      env,
+    });
+    const labels = {
+      alertname: 'HeadroomScaleIn',
+      headroom: 'scaling',
+      service: 'terminal',
+      trigger: 'scale_in',
+      action: 'scale_in',
+      step: '1',
+    };
     const first = await post(srv.url, amPayload({ labels, annotations: { value: '20' } }));
     expect(first.body.results).toMatchObject([{ outcome: 'acted', action: 'scale_in', current: 4, target: 3 }]);
-    const second = await post(srv.url, amPayload({ labels, startsAt: '2026-11-27T17:30:00Z', fingerprint: '3333333333333333' }));
+    const second = await post(
+      srv.url,
+      amPayload({ labels, startsAt: '2026-11-27T17:30:00Z', fingerprint: '3333333333333333' })
+    );
     expect(second.body.results).toMatchObject([{ outcome: 'blocked', blocked_by: ['cooldown'] }]);
     expect(orch.calls).toMatchObject([{ action: 'scale_in', target_instances: 3 }]);
   });
@@ -149,10 +194,13 @@ describe('the webhook scaler, in process', () => {
   });
 
   it('pages GET /api/v1/decisions newest first, filtered by service', async () => {
-    for (let i = 0; i < 3; i++) await post(srv.url, amPayload({ status: 'resolved', startsAt: `2026-11-27T16:5${i}:00Z` }));
+    for (let i = 0; i < 3; i++)
+      await post(srv.url, amPayload({ status: 'resolved', startsAt: `2026-11-27T16:5${i}:00Z` }));
     const page1 = (await (await fetch(`${srv.url}/api/v1/decisions?service=terminal&limit=2`)).json()).recorded;
     expect(page1.items).toHaveLength(2);
-    const page2 = (await (await fetch(`${srv.url}/api/v1/decisions?service=terminal&limit=2&before=${page1.next}`)).json()).recorded;
+    const page2 = (
+      await (await fetch(`${srv.url}/api/v1/decisions?service=terminal&limit=2&before=${page1.next}`)).json()
+    ).recorded;
     expect(page2).toMatchObject({ next: null });
     expect(page2.items).toHaveLength(1);
     expect(Number(page2.items[0].id)).toBeLessThan(Number(page1.items[1].id));

@@ -35,7 +35,13 @@ beforeAll(async () => {
     s.growth.history_query = 'vector(1) > 2';
     s.growth.history_days = 30;
   });
-  serve = await startServe({ configFile: file, listen: '127.0.0.1:0', logger: log.logger, version: 'test', scalerFactory: null });
+  serve = await startServe({
+    configFile: file,
+    listen: '127.0.0.1:0',
+    logger: log.logger,
+    version: 'test',
+    scalerFactory: null,
+  });
   await waitFor('first refresh', async () => serve.refresher.ready);
 });
 
@@ -49,7 +55,11 @@ describe('a query that does not give exactly one finite number', () => {
     ['returns two series', 'cpu', '2 series, expected exactly one (aggregate the query, e.g. with sum or avg)'],
     ['returns no series', 'memory', 'no series (empty result)'],
     ['returns NaN', 'sessions', 'value is NaN'],
-    ['is not valid PromQL', 'latency_p95', 'HTTP 400: bad_data: invalid parameter "query": 1:5: parse error: unclosed left parenthesis'],
+    [
+      'is not valid PromQL',
+      'latency_p95',
+      'HTTP 400: bad_data: invalid parameter "query": 1:5: parse error: unclosed left parenthesis',
+    ],
     ['gives an empty history', 'history', 'no series (empty result)'],
   ])('%s: the input is missing and the log says why', async (_case, signal, reason) => {
     expect(log.text()).toContain(`input missing: terminal/${signal}: ${reason}`);
@@ -63,9 +73,15 @@ describe('a query that does not give exactly one finite number', () => {
   it('leaves the other inputs up and reports missing_data instead of acting', async () => {
     const p = (await getJson(`${serve.url}/api/v1/plan`)).services[0];
     expect(p.inputs.error_rate).toEqual({ ok: true, value: 0.5 });
-    expect(p.inputs.cpu).toEqual({ ok: false, value: null, reason: '2 series, expected exactly one (aggregate the query, e.g. with sum or avg)' });
+    expect(p.inputs.cpu).toEqual({
+      ok: false,
+      value: null,
+      reason: '2 series, expected exactly one (aggregate the query, e.g. with sum or avg)',
+    });
     expect(p.decision.action).not.toBe('scale_in');
-    expect(p.decision.reasons).toContain('Trigger cpu_high has no data (2 series, expected exactly one (aggregate the query, e.g. with sum or avg)).');
+    expect(p.decision.reasons).toContain(
+      'Trigger cpu_high has no data (2 series, expected exactly one (aggregate the query, e.g. with sum or avg)).'
+    );
     expect(p.projections).toMatchObject({ scenarios: [], reason: 'no series (empty result)' });
   });
 });
@@ -77,7 +93,10 @@ describe('a Prometheus slower than the timeout', () => {
 
   beforeAll(async () => {
     // Answers every query after 3 s; the policy's timeout is 300 ms.
-    slow = createServer((_req, res) => void setTimeout(() => res.end('{"status":"success","data":{"resultType":"vector","result":[]}}'), 3000));
+    slow = createServer(
+      (_req, res) =>
+        void setTimeout(() => res.end('{"status":"success","data":{"resultType":"vector","result":[]}}'), 3000)
+    );
     const port = await freePort();
     await new Promise<void>((r) => slow.listen(port, '127.0.0.1', r));
     const dir = tempDir('serve-slow');
@@ -87,7 +106,13 @@ describe('a Prometheus slower than the timeout', () => {
       doc.services[0].instances = { static: 4 };
       doc.services[0].scaling.schedules = [];
     });
-    handle = await startServe({ configFile: file, listen: '127.0.0.1:0', logger: slowLog.logger, version: 'test', scalerFactory: null });
+    handle = await startServe({
+      configFile: file,
+      listen: '127.0.0.1:0',
+      logger: slowLog.logger,
+      version: 'test',
+      scalerFactory: null,
+    });
   });
 
   afterAll(async () => {

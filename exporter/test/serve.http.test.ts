@@ -21,7 +21,8 @@ import { captureLogger, getJson, scrape, seriesKey, writePolicy } from './suppor
 const NOW = Date.UTC(2026, 10, 27, 12) / 1000;
 const clock = () => NOW;
 
-const threshold = (m: Map<string, number>) => m.get(seriesKey('headroom_resource_threshold_ratio', { service: 'terminal', resource: 'cpu', level: 'warning' }));
+const threshold = (m: Map<string, number>) =>
+  m.get(seriesKey('headroom_resource_threshold_ratio', { service: 'terminal', resource: 'cpu', level: 'warning' }));
 const withCpuWarning = (warning: number) => (doc: any) => {
   doc.scaler.store = { type: 'sqlite', path: path.join(tempDir('serve-state'), 'state.db') };
   doc.services[0].capacity.resources[0].warning = warning;
@@ -40,7 +41,10 @@ describe('headroom serve on the demo workload', () => {
     expect(opts.registry).toBeDefined();
     const router = express.Router();
     router.post('/webhook', (_req, res) => void res.status(202).json({ status: 'accepted' }));
-    const state: DecisionState = { actions: [{ at: NOW - 60, action: 'scale_out', trigger: 'cpu_high', from: 3, to: 4 }], schedulesApplied: {} };
+    const state: DecisionState = {
+      actions: [{ at: NOW - 60, action: 'scale_out', trigger: 'cpu_high', from: 3, to: 4 }],
+      schedulesApplied: {},
+    };
     return {
       router,
       state: async () => state,
@@ -56,7 +60,16 @@ describe('headroom serve on the demo workload', () => {
 
   beforeAll(async () => {
     file = writePolicy(dir, withCpuWarning(70));
-    serve = await startServe({ configFile: file, listen: '127.0.0.1:0', enableLifecycle: true, logger: log.logger, version: 'test', clock, scalerFactory: fakeScaler, env: { HEADROOM_WEBHOOK_TOKEN: 'test-token' } });
+    serve = await startServe({
+      configFile: file,
+      listen: '127.0.0.1:0',
+      enableLifecycle: true,
+      logger: log.logger,
+      version: 'test',
+      clock,
+      scalerFactory: fakeScaler,
+      env: { HEADROOM_WEBHOOK_TOKEN: 'test-token' },
+    });
     await waitFor('first refresh', async () => serve.refresher.ready);
   });
   afterAll(() => serve?.close());
@@ -85,7 +98,9 @@ describe('headroom serve on the demo workload', () => {
     // The scale-out 60 s ago (from the scaler's state) leaves cpu_high 600 - 60 s of cooldown.
     expect(doc.live[0].decision.cooldownRemaining.cpu_high).toBe(540);
     const m = await scrape(serve.url);
-    expect(m.get(seriesKey('headroom_cooldown_remaining_seconds', { service: 'terminal', trigger: 'cpu_high' }))).toBe(540);
+    expect(m.get(seriesKey('headroom_cooldown_remaining_seconds', { service: 'terminal', trigger: 'cpu_high' }))).toBe(
+      540
+    );
   });
 
   it.each([
@@ -117,7 +132,9 @@ describe('headroom serve on the demo workload', () => {
     writeFileSync(file, readFileSync(file, 'utf8').replace('warning: 60', 'warning: sixty'));
     const bad = await fetch(`${serve.url}/-/reload`, { method: 'POST' });
     expect(bad.status).toBe(500);
-    expect(await bad.text()).toContain(`${file}: services[0].capacity.resources[0].warning: expected a number, got "sixty"`);
+    expect(await bad.text()).toContain(
+      `${file}: services[0].capacity.resources[0].warning: expected a number, got "sixty"`
+    );
     m = await scrape(serve.url);
     expect(m.get('headroom_config_last_reload_successful')).toBe(0);
     expect(threshold(m)).toBe(0.6);
@@ -129,7 +146,14 @@ describe('headroom serve on the demo workload', () => {
 describe('headroom serve options', () => {
   it('refuses POST /-/reload without --web.enable-lifecycle', async () => {
     const dir = tempDir('serve-lc');
-    const serve = await startServe({ configFile: writePolicy(dir, withCpuWarning(70)), listen: '127.0.0.1:0', logger: captureLogger().logger, version: 'test', clock, scalerFactory: null });
+    const serve = await startServe({
+      configFile: writePolicy(dir, withCpuWarning(70)),
+      listen: '127.0.0.1:0',
+      logger: captureLogger().logger,
+      version: 'test',
+      clock,
+      scalerFactory: null,
+    });
     try {
       const res = await fetch(`${serve.url}/-/reload`, { method: 'POST' });
       expect(res.status).toBe(403);
@@ -140,18 +164,51 @@ describe('headroom serve options', () => {
 
   it('serves TLS and refuses a scrape without valid basic-auth credentials', async () => {
     const dir = tempDir('serve-tls');
-    await exec('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-days', '1', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')]);
+    await exec('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-subj',
+      '/CN=localhost',
+      '-days',
+      '1',
+      '-keyout',
+      path.join(dir, 'key.pem'),
+      '-out',
+      path.join(dir, 'cert.pem'),
+    ]);
     const webConfig = path.join(dir, 'web.yml');
-    writeFileSync(webConfig, `tls_server_config:\n  cert_file: cert.pem\n  key_file: key.pem\nbasic_auth_users:\n  prometheus: ${bcrypt.hashSync('s3cret', 4)}\n`);
-    const serve = await startServe({ configFile: writePolicy(dir, withCpuWarning(70)), listen: '127.0.0.1:0', webConfigFile: webConfig, logger: captureLogger().logger, version: 'test', clock, scalerFactory: null });
+    writeFileSync(
+      webConfig,
+      `tls_server_config:\n  cert_file: cert.pem\n  key_file: key.pem\nbasic_auth_users:\n  prometheus: ${bcrypt.hashSync('s3cret', 4)}\n`
+    );
+    const serve = await startServe({
+      configFile: writePolicy(dir, withCpuWarning(70)),
+      listen: '127.0.0.1:0',
+      webConfigFile: webConfig,
+      logger: captureLogger().logger,
+      version: 'test',
+      clock,
+      scalerFactory: null,
+    });
     const ca = readFileSync(path.join(dir, 'cert.pem'));
     const get = (auth?: string) =>
       new Promise<{ status: number; body: string }>((resolve, reject) => {
-        const req = https.get(`${serve.url}/metrics`, { ca, servername: 'localhost', headers: auth ? { authorization: `Basic ${Buffer.from(auth).toString('base64')}` } : {} }, (res) => {
-          let body = '';
-          res.on('data', (d) => (body += d));
-          res.on('end', () => resolve({ status: res.statusCode!, body }));
-        });
+        const req = https.get(
+          `${serve.url}/metrics`,
+          {
+            ca,
+            servername: 'localhost',
+            headers: auth ? { authorization: `Basic ${Buffer.from(auth).toString('base64')}` } : {},
+          },
+          (res) => {
+            let body = '';
+            res.on('data', (d) => (body += d));
+            res.on('end', () => resolve({ status: res.statusCode!, body }));
+          }
+        );
         req.on('error', reject);
       });
     try {
@@ -171,7 +228,15 @@ describe('headroom serve options', () => {
     const dir = tempDir('serve-webbad');
     const webConfig = path.join(dir, 'web.yml');
     writeFileSync(webConfig, 'tls_server_config:\n  cert_file: c.pem\n  key_file: k.pem\n  client_ca_file: ca.pem\n');
-    const r = await runCli(['serve', '--config', writePolicy(dir, withCpuWarning(70)), '--listen', '127.0.0.1:0', '--web.config.file', webConfig]);
+    const r = await runCli([
+      'serve',
+      '--config',
+      writePolicy(dir, withCpuWarning(70)),
+      '--listen',
+      '127.0.0.1:0',
+      '--web.config.file',
+      webConfig,
+    ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`${webConfig}: tls_server_config: Unrecognized key: "client_ca_file"`);
   });
@@ -189,14 +254,26 @@ describe('headroom serve options', () => {
 
   it('documents its flags and the default listen address in --help', async () => {
     const r = await runCli(['serve', '--help']);
-    for (const flag of ['--config', '--listen', '--web.config.file', '--web.enable-lifecycle', '--log.level', DEFAULTS.listen]) expect(r.stdout).toContain(flag);
+    for (const flag of [
+      '--config',
+      '--listen',
+      '--web.config.file',
+      '--web.enable-lifecycle',
+      '--log.level',
+      DEFAULTS.listen,
+    ])
+      expect(r.stdout).toContain(flag);
   });
 
   it('reloads on SIGHUP and stops cleanly on SIGTERM (the real bin)', async () => {
     const dir = tempDir('serve-bin');
     const file = writePolicy(dir, withCpuWarning(70));
     const port = await freePort();
-    const child = spawn(process.execPath, [path.join(ROOT, 'exporter/bin/headroom.js'), 'serve', '--config', file, '--listen', `127.0.0.1:${port}`], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, HEADROOM_WEBHOOK_TOKEN: 'test-token' } });
+    const child = spawn(
+      process.execPath,
+      [path.join(ROOT, 'exporter/bin/headroom.js'), 'serve', '--config', file, '--listen', `127.0.0.1:${port}`],
+      { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, HEADROOM_WEBHOOK_TOKEN: 'test-token' } }
+    );
     let stderr = '';
     child.stderr!.on('data', (d) => (stderr += d));
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
@@ -209,7 +286,11 @@ describe('headroom serve options', () => {
       await waitFor('the new threshold', async () => threshold(await scrape(url)) === 0.6, 5000);
       writeFileSync(file, 'services: []\n');
       child.kill('SIGHUP');
-      await waitFor('the rejected reload', async () => (await scrape(url)).get('headroom_config_last_reload_successful') === 0, 5000);
+      await waitFor(
+        'the rejected reload',
+        async () => (await scrape(url)).get('headroom_config_last_reload_successful') === 0,
+        5000
+      );
       expect(threshold(await scrape(url))).toBe(0.6);
     } finally {
       child.kill('SIGTERM');

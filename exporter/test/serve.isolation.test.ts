@@ -62,7 +62,9 @@ describe('a service whose planning throws', () => {
     expect(failed.error).toMatch(/^planning failed: /);
     const cpu = failed.inputHealth.find((i: { signal: string }) => i.signal === 'cpu');
     expect(cpu).toMatchObject({ signal: 'cpu', ok: true });
-    expect(failed.inputHealth.map((i: { signal: string }) => i.signal)).toEqual(body.services[0].inputHealth.map((i: { signal: string }) => i.signal));
+    expect(failed.inputHealth.map((i: { signal: string }) => i.signal)).toEqual(
+      body.services[0].inputHealth.map((i: { signal: string }) => i.signal)
+    );
   });
 
   it('is counted in headroom_plan_errors_total once per refresh, and keeps its headroom_input_up series', async () => {
@@ -80,7 +82,9 @@ describe('a service whose planning throws', () => {
     const errors = log.lines().filter((l) => l.level === 50);
     expect(errors.length).toBe(2);
     expect(errors[0]).toMatchObject({ service: 'checkout' });
-    expect(errors[0].msg).toMatch(/^refresh of checkout failed \(planning failed: .+\); its plan is withdrawn until a refresh succeeds, its input health stays published$/);
+    expect(errors[0].msg).toMatch(
+      /^refresh of checkout failed \(planning failed: .+\); its plan is withdrawn until a refresh succeeds, its input health stays published$/
+    );
   });
 
   it('leaves the other service planned', () => {

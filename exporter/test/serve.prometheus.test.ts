@@ -74,14 +74,15 @@ beforeAll(async () => {
   // The instance count since the start of the month, as the target's own series, so the
   // month-to-date instance-hours estimate sees 4 instances over the whole month.
   const instanceLines: string[] = [];
-  for (let t = monthBounds(now).start + 300; t < now - 60; t += 300) instanceLines.push(`test_instances{instance="127.0.0.1:${target.port}",job="target"} 4 ${t}`);
+  for (let t = monthBounds(now).start + 300; t < now - 60; t += 300)
+    instanceLines.push(`test_instances{instance="127.0.0.1:${target.port}",job="target"} 4 ${t}`);
   storage = await backfillWide(
     [
       '# TYPE test_daily_active_users gauge',
       ...points.map((p) => `test_daily_active_users{job="history"} ${p.v} ${p.t}`),
       '# TYPE test_instances gauge',
       ...instanceLines,
-    ].join('\n'),
+    ].join('\n')
   );
   prom = await startPrometheus({ config: promConfig(target.port), storage });
   const dir = tempDir('serve-prom');
@@ -110,7 +111,13 @@ beforeAll(async () => {
   svc = policy.services[0];
   budgetGuard = policy.scaler.budget_guard;
   await waitForTargets(prom, 1);
-  serve = await startServe({ configFile: file, listen: '127.0.0.1:0', logger: log.logger, version: 'test', scalerFactory: null });
+  serve = await startServe({
+    configFile: file,
+    listen: '127.0.0.1:0',
+    logger: log.logger,
+    version: 'test',
+    scalerFactory: null,
+  });
 }, 60_000);
 
 afterAll(async () => {
@@ -123,7 +130,11 @@ const plan = async () => (await getJson(`${serve.url}/api/v1/plan`)).services[0]
 
 describe('headroom serve on a real Prometheus', () => {
   it('publishes exactly what the model computes from the same inputs and history', async () => {
-    await waitFor('cpu_high to hold for its window', async () => (await plan())?.decision.firing.includes('cpu_high'), 20_000);
+    await waitFor(
+      'cpu_high to hold for its window',
+      async () => (await plan())?.decision.firing.includes('cpu_high'),
+      20_000
+    );
     // Freeze the published state: a scrape and the JSON then come from the same refresh.
     await serve.refresher.stop();
     const served = await plan();
@@ -135,18 +146,35 @@ describe('headroom serve on a real Prometheus', () => {
     const inputs: ServiceInputs = {
       now: at,
       current: ok(4),
-      signals: { cpu: ok(80), memory: ok(50), sessions: ok(100), latency_p95: ok(200), error_rate: ok(0.5), concurrent_users: ok(300) },
-      scaleOut: { cpu_high: obs(80, true), memory_high: obs(50, false), sessions_high: obs(100, false), latency_high: obs(200, false), errors_high: obs(0.5, false) },
+      signals: {
+        cpu: ok(80),
+        memory: ok(50),
+        sessions: ok(100),
+        latency_p95: ok(200),
+        error_rate: ok(0.5),
+        concurrent_users: ok(300),
+      },
+      scaleOut: {
+        cpu_high: obs(80, true),
+        memory_high: obs(50, false),
+        sessions_high: obs(100, false),
+        latency_high: obs(200, false),
+        errors_high: obs(0.5, false),
+      },
       scaleIn: [obs(80, false), obs(50, false), obs(100, false)],
       spendToDate: ok((hourlyRate(svc.capacity, svc.cost, 4) * Math.floor(at - monthBounds(at).start)) / 3600),
     };
-    const expected = JSON.parse(JSON.stringify(planService(svc, inputs, fitHistory(svc, points), emptyState(), { budgetGuard })));
+    const expected = JSON.parse(
+      JSON.stringify(planService(svc, inputs, fitHistory(svc, points), emptyState(), { budgetGuard }))
+    );
     const { inputHealth, ...rest } = served;
     expect(rest).toEqual(expected);
     expect(inputHealth.every((i: { ok: boolean }) => i.ok)).toBe(true);
 
     const cpu = expected.headroom.find((h: { resource: string }) => h.resource === 'cpu');
-    const moderate12 = expected.projections.scenarios.find((s: { scenario: string }) => s.scenario === 'moderate').horizons.find((h: { months: number }) => h.months === 12);
+    const moderate12 = expected.projections.scenarios
+      .find((s: { scenario: string }) => s.scenario === 'moderate')
+      .horizons.find((h: { months: number }) => h.months === 12);
     const rows: [string, Record<string, string | number>, number][] = [
       ['headroom_instances', {}, 4],
       ['headroom_input_value', { signal: 'cpu' }, 80],
@@ -167,7 +195,10 @@ describe('headroom serve on a real Prometheus', () => {
       ['headroom_model_selected', { model: expected.projections.selectedModel }, 1],
     ];
     for (const [name, labels, value] of rows) {
-      expect({ series: seriesKey(name, { service: 'terminal', ...labels }), value: metrics.get(seriesKey(name, { service: 'terminal', ...labels })) }).toEqual({
+      expect({
+        series: seriesKey(name, { service: 'terminal', ...labels }),
+        value: metrics.get(seriesKey(name, { service: 'terminal', ...labels })),
+      }).toEqual({
         series: seriesKey(name, { service: 'terminal', ...labels }),
         value,
       });
@@ -181,7 +212,9 @@ describe('headroom serve on a real Prometheus', () => {
     // Headroom's own registry; prom-client's process_*/nodejs_* defaults beside it on /metrics are not ours to lint.
     const text = await serve.metrics.registry.metrics();
     const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
-      const p = execFile('promtool', ['check', 'metrics'], (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr }));
+      const p = execFile('promtool', ['check', 'metrics'], (err, stdout, stderr) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr })
+      );
       p.stdin!.end(text);
     });
     expect(r).toEqual({ code: 0, out: '' });
@@ -189,16 +222,28 @@ describe('headroom serve on a real Prometheus', () => {
 
   it('keeps serving while Prometheus is down, never scales in on missing data, and recovers', async () => {
     target.set(body(QUIET));
-    await waitFor('scale-in to hold for its window', async () => (await plan())?.decision.action === 'scale_in', 20_000);
+    await waitFor(
+      'scale-in to hold for its window',
+      async () => (await plan())?.decision.action === 'scale_in',
+      20_000
+    );
 
     const port = prom.port;
     await prom.stop();
-    await waitFor('inputs to go missing', async () => (await scrape(serve.url)).get(seriesKey('headroom_input_up', { service: 'terminal', signal: 'cpu' })) === 0, 10_000);
+    await waitFor(
+      'inputs to go missing',
+      async () =>
+        (await scrape(serve.url)).get(seriesKey('headroom_input_up', { service: 'terminal', signal: 'cpu' })) === 0,
+      10_000
+    );
     const down = await scrape(serve.url);
-    for (const signal of ['cpu', 'memory', 'sessions', 'instances', 'spend']) expect([signal, down.get(seriesKey('headroom_input_up', { service: 'terminal', signal }))]).toEqual([signal, 0]);
+    for (const signal of ['cpu', 'memory', 'sessions', 'instances', 'spend'])
+      expect([signal, down.get(seriesKey('headroom_input_up', { service: 'terminal', signal }))]).toEqual([signal, 0]);
     expect(down.has(seriesKey('headroom_input_value', { service: 'terminal', signal: 'cpu' }))).toBe(false);
     expect(down.get(seriesKey('headroom_decision_action', { service: 'terminal', action: 'scale_in' }))).toBe(0);
-    expect(down.get(seriesKey('headroom_decision_blocked', { service: 'terminal', blocked_by: 'missing_data' }))).toBe(1);
+    expect(down.get(seriesKey('headroom_decision_blocked', { service: 'terminal', blocked_by: 'missing_data' }))).toBe(
+      1
+    );
     const p = await plan();
     expect(p.decision).toMatchObject({ action: 'none', blockedBy: ['missing_data'] });
     expect(p.inputs.cpu).toMatchObject({ ok: false, value: null, reason: 'request failed: ECONNREFUSED' });
@@ -210,11 +255,13 @@ describe('headroom serve on a real Prometheus', () => {
       'inputs and the scale-in decision to come back',
       async () => {
         const m = await scrape(serve.url);
-        const allUp = ['cpu', 'memory', 'sessions', 'instances', 'spend'].every((signal) => m.get(seriesKey('headroom_input_up', { service: 'terminal', signal })) === 1);
+        const allUp = ['cpu', 'memory', 'sessions', 'instances', 'spend'].every(
+          (signal) => m.get(seriesKey('headroom_input_up', { service: 'terminal', signal })) === 1
+        );
         return allUp && m.get(seriesKey('headroom_decision_action', { service: 'terminal', action: 'scale_in' })) === 1;
       },
       25_000,
-      250,
+      250
     );
     const back = await scrape(serve.url);
     expect(back.get(seriesKey('headroom_input_value', { service: 'terminal', signal: 'cpu' }))).toBe(20);

@@ -100,7 +100,11 @@ function write(header, kept, samples) {
 if (values.url) {
   try {
     const { kept, samples } = await scrape(values.url);
-    write([`Recorded ${new Date().toISOString()} from ${values.url} by scripts/record-fixture.mjs --url.`], kept, samples);
+    write(
+      [`Recorded ${new Date().toISOString()} from ${values.url} by scripts/record-fixture.mjs --url.`],
+      kept,
+      samples
+    );
   } catch (error) {
     fail(error.message);
   }
@@ -221,7 +225,9 @@ async function postWebhook(base, token, spec) {
   });
   const body = await response.json().catch(() => ({}));
   if (!response.ok) {
-    throw new Error(`POST /webhook (${spec.service} ${spec.trigger}) answered ${response.status}: ${JSON.stringify(body)}`);
+    throw new Error(
+      `POST /webhook (${spec.service} ${spec.trigger}) answered ${response.status}: ${JSON.stringify(body)}`
+    );
   }
   const [result] = body.results ?? [];
   const summary = `${spec.service} ${spec.trigger}: ${result?.outcome} ${result?.action ?? ''} ${result?.current ?? '?'} → ${result?.target ?? '?'}${
@@ -229,7 +235,9 @@ async function postWebhook(base, token, spec) {
   }`;
   log(summary);
   if (result?.outcome !== spec.expect) {
-    throw new Error(`expected ${spec.expect} for ${spec.service} ${spec.trigger}, the scaler answered ${JSON.stringify(result)}`);
+    throw new Error(
+      `expected ${spec.expect} for ${spec.service} ${spec.trigger}, the scaler answered ${JSON.stringify(result)}`
+    );
   }
 }
 
@@ -244,11 +252,15 @@ try {
   const token = randomBytes(16).toString('hex');
   // The `headroom` bin of the exporter workspace (what `npx headroom` runs), started directly so the
   // process we stop is the exporter itself.
-  exporter = spawn(process.execPath, [path.join(REPO, 'exporter/bin/headroom.js'), 'serve', '--config', policyFile, '--listen', `127.0.0.1:${port}`], {
-    cwd: REPO,
-    env: { ...process.env, HEADROOM_WEBHOOK_TOKEN: token },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  exporter = spawn(
+    process.execPath,
+    [path.join(REPO, 'exporter/bin/headroom.js'), 'serve', '--config', policyFile, '--listen', `127.0.0.1:${port}`],
+    {
+      cwd: REPO,
+      env: { ...process.env, HEADROOM_WEBHOOK_TOKEN: token },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }
+  );
   exporter.stdout.on('data', (chunk) => (exporterLog += chunk));
   exporter.stderr.on('data', (chunk) => (exporterLog += chunk));
   log(`started headroom serve (pid ${exporter.pid}) on ${base} with ${policyFile}`);

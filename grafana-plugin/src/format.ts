@@ -22,7 +22,10 @@ export function formatMoney(value: number | undefined, currency: string, compact
       notation: compact ? 'compact' : 'standard',
     }).format(value);
   } catch {
-    const number = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0, notation: compact ? 'compact' : 'standard' });
+    const number = new Intl.NumberFormat('en-US', {
+      maximumFractionDigits: 0,
+      notation: compact ? 'compact' : 'standard',
+    });
     return `${number.format(value)} ${currency}`;
   }
 }

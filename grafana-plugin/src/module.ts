@@ -53,7 +53,8 @@ export const plugin = new PanelPlugin<PanelOptions>(HeadroomPanel)
       .addRadio({
         path: 'planMetric',
         name: 'Plan metric',
-        description: 'Instances needed per scenario, or monthly cost against the budget (its currency is the standard Unit option, e.g. Currency / Euro).',
+        description:
+          'Instances needed per scenario, or monthly cost against the budget (its currency is the standard Unit option, e.g. Currency / Euro).',
         defaultValue: defaultOptions.planMetric,
         settings: {
           options: [

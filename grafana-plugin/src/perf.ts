@@ -7,7 +7,9 @@ const START = `${PLAN_RENDER_MEASURE}:start`;
 const END = `${PLAN_RENDER_MEASURE}:end`;
 
 const canMeasure = () =>
-  typeof performance !== 'undefined' && typeof performance.mark === 'function' && typeof performance.measure === 'function';
+  typeof performance !== 'undefined' &&
+  typeof performance.mark === 'function' &&
+  typeof performance.measure === 'function';
 
 export function markPlanRenderStart() {
   if (canMeasure()) {

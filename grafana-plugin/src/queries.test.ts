@@ -11,7 +11,16 @@ describe('queries', () => {
   it.each([
     ['plan', [METRICS.instances]],
     ['headroom', ['headroom_resource_utilization_ratio']],
-    ['decisions', [METRICS.decisionTimestamp, METRICS.decisionCurrent, METRICS.decisionTarget, METRICS.instances, METRICS.recommendedInstances]],
+    [
+      'decisions',
+      [
+        METRICS.decisionTimestamp,
+        METRICS.decisionCurrent,
+        METRICS.decisionTarget,
+        METRICS.instances,
+        METRICS.recommendedInstances,
+      ],
+    ],
   ] as const)('make the %s view read over the time range exactly %p', (view, ranged) => {
     const range = QUERIES[view].filter((query) => query.range).map((query) => query.expr.split('{')[0]);
     expect(range).toEqual(ranged);
@@ -19,7 +28,9 @@ describe('queries', () => {
   });
 
   it('ask for the final recommendation only, not each basis', () => {
-    expect(QUERIES.decisions.find((query) => query.refId === 'E')?.expr).toBe('headroom_recommended_instances{service=~"$service",basis="final"}');
+    expect(QUERIES.decisions.find((query) => query.refId === 'E')?.expr).toBe(
+      'headroom_recommended_instances{service=~"$service",basis="final"}'
+    );
   });
 
   it('build dashboard targets with the Prometheus data source variable', () => {

@@ -13,13 +13,16 @@ export function registerCheck(program: Command, io: Io): void {
         checked = loadPolicyWithWarnings(file);
       } catch (e) {
         // Errors and warnings of the same pass are printed together.
-        if (e instanceof ConfigError && e.warnings.length > 0) throw new ConfigError(e.file, [...e.problems, ...e.warnings]);
+        if (e instanceof ConfigError && e.warnings.length > 0)
+          throw new ConfigError(e.file, [...e.problems, ...e.warnings]);
         throw e;
       }
       const { policy: p, warnings } = checked;
       for (const w of warnings) io.stderr(`${w}\n`);
       const triggers = p.services.reduce((n, s) => n + s.scaling.scale_out.length, 0);
       const warned = warnings.length ? `, ${warnings.length} warning${warnings.length === 1 ? '' : 's'}` : '';
-      io.stdout(`${file}: OK (${p.services.length} service${p.services.length === 1 ? '' : 's'}, ${triggers} scale-out triggers, source: ${p.prometheus ? p.prometheus.url : 'built-in demo'}${warned})\n`);
+      io.stdout(
+        `${file}: OK (${p.services.length} service${p.services.length === 1 ? '' : 's'}, ${triggers} scale-out triggers, source: ${p.prometheus ? p.prometheus.url : 'built-in demo'}${warned})\n`
+      );
     });
 }

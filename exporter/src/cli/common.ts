@@ -21,10 +21,13 @@ export const DEFAULT_CONFIG = 'headroom.yml';
  * and `--config` kept. Read it with `policyFile(opts)`.
  */
 export function addConfigOption(cmd: Command, description = 'policy file'): Command {
-  return cmd.option('-c, --config.file <file>', description, DEFAULT_CONFIG).option('--config <file>', 'same as --config.file');
+  return cmd
+    .option('-c, --config.file <file>', description, DEFAULT_CONFIG)
+    .option('--config <file>', 'same as --config.file');
 }
 
-export const policyFile = (opts: { 'config.file'?: string; config?: string }): string => opts.config ?? opts['config.file'] ?? DEFAULT_CONFIG;
+export const policyFile = (opts: { 'config.file'?: string; config?: string }): string =>
+  opts.config ?? opts['config.file'] ?? DEFAULT_CONFIG;
 
 /** "now", "now-30d", an ISO 8601 time or unix seconds. */
 export function parseRelativeTime(flag: string, v: string, clock: () => number): number {
@@ -101,7 +104,9 @@ export function parseUrl(flag: string, v: string): string {
 export function reportStale(io: Io, stale: StaleFile[], command: string, regenerate: string): boolean {
   for (const s of stale) io.stderr(`${s.file}: differs from the output of \`headroom ${command}\` (${s.diff})\n`);
   if (stale.length === 0) return false;
-  io.stderr(`headroom: ${stale.length} generated file${stale.length === 1 ? '' : 's'} out of date; run \`${regenerate}\`\n`);
+  io.stderr(
+    `headroom: ${stale.length} generated file${stale.length === 1 ? '' : 's'} out of date; run \`${regenerate}\`\n`
+  );
   process.exitCode = 1;
   return true;
 }
@@ -110,7 +115,12 @@ export function reportStale(io: Io, stale: StaleFile[], command: string, regener
  * Output of a command that generates one file (`schema`, `metrics-doc`): stdout without `--out`;
  * with `--out`, write it, or with `--check` compare it and report what is stale.
  */
-export function emitGeneratedFile(io: Io, command: string, text: string, opts: { out?: string; check?: boolean }): void {
+export function emitGeneratedFile(
+  io: Io,
+  command: string,
+  text: string,
+  opts: { out?: string; check?: boolean }
+): void {
   if (!opts.out) {
     if (opts.check) throw new UsageError('--check: needs --out <file>, the file to compare');
     io.stdout(text);
@@ -121,5 +131,13 @@ export function emitGeneratedFile(io: Io, command: string, text: string, opts: {
     writeGenerated(path.dirname(opts.out), files);
     return;
   }
-  if (!reportStale(io, staleGenerated(path.dirname(opts.out), files), command, `npx headroom ${command} --out ${opts.out}`)) io.stdout(`${opts.out}: up to date\n`);
+  if (
+    !reportStale(
+      io,
+      staleGenerated(path.dirname(opts.out), files),
+      command,
+      `npx headroom ${command} --out ${opts.out}`
+    )
+  )
+    io.stdout(`${opts.out}: up to date\n`);
 }

@@ -5,7 +5,11 @@ import { VERSION } from './version.js';
 const defaultIo: Io = { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) };
 
 /** Runs the CLI; returns the exit code (0 ok, 1 failure, 2 bad input). */
-export async function main(argv: string[], io: Io = defaultIo, clock: () => number = () => Date.now() / 1000): Promise<number> {
+export async function main(
+  argv: string[],
+  io: Io = defaultIo,
+  clock: () => number = () => Date.now() / 1000
+): Promise<number> {
   // The one answer that needs no command: printed before commander and the commands are loaded.
   if (argv.length === 3 && ['-V', '--version'].includes(argv[2])) {
     io.stdout(`${VERSION}\n`);

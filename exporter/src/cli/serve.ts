@@ -24,7 +24,14 @@ interface ServeFlags {
   'webhook.allowInsecure'?: boolean;
 }
 
-const PINO_LEVELS: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
+const PINO_LEVELS: Record<number, string> = {
+  10: 'trace',
+  20: 'debug',
+  30: 'info',
+  40: 'warn',
+  50: 'error',
+  60: 'fatal',
+};
 
 /** One logfmt value: bare when it can be, else quoted with JSON escapes. */
 const logfmtValue = (v: unknown): string => {
@@ -37,7 +44,12 @@ function logfmtDestination(): DestinationStream {
   return {
     write(line: string) {
       const { level, time, msg, ...rest } = JSON.parse(line) as Record<string, unknown>;
-      const fields: [string, unknown][] = [['level', PINO_LEVELS[level as number] ?? level], ['ts', new Date(time as number).toISOString()], ['msg', msg ?? ''], ...Object.entries(rest)];
+      const fields: [string, unknown][] = [
+        ['level', PINO_LEVELS[level as number] ?? level],
+        ['ts', new Date(time as number).toISOString()],
+        ['msg', msg ?? ''],
+        ...Object.entries(rest),
+      ];
       writeSync(2, `${fields.map(([k, v]) => `${k}=${logfmtValue(v)}`).join(' ')}\n`);
     },
   };
@@ -45,9 +57,12 @@ function logfmtDestination(): DestinationStream {
 
 /** Structured logs on stderr (stdout stays free for command output): JSON lines, or logfmt. */
 export function createLogger(level: string, format: string = 'json'): Logger {
-  if (!(LEVELS as readonly string[]).includes(level)) throw new UsageError(`--log.level: expected one of ${LEVELS.join(', ')}, got "${level}"`);
-  if (!(LOG_FORMATS as readonly string[]).includes(format)) throw new UsageError(`--log.format: expected one of ${LOG_FORMATS.join(', ')}, got "${format}"`);
-  const destination = (format as LogFormat) === 'logfmt' ? logfmtDestination() : pino.destination({ fd: 2, sync: true });
+  if (!(LEVELS as readonly string[]).includes(level))
+    throw new UsageError(`--log.level: expected one of ${LEVELS.join(', ')}, got "${level}"`);
+  if (!(LOG_FORMATS as readonly string[]).includes(format))
+    throw new UsageError(`--log.format: expected one of ${LOG_FORMATS.join(', ')}, got "${format}"`);
+  const destination =
+    (format as LogFormat) === 'logfmt' ? logfmtDestination() : pino.destination({ fd: 2, sync: true });
   return pino({ level, base: { name: 'headroom' } }, destination);
 }
 
@@ -56,12 +71,15 @@ export function register(program: Command, _io: Io, clock: () => number): void {
     .command('serve')
     .description(
       'run the exporter: /metrics, /api/v1/plan, /api/v1/decisions, /-/healthy, /-/ready, the scaler webhook; ' +
-        'SIGHUP (or POST /-/reload with --web.enable-lifecycle) reloads the policy, SIGTERM stops gracefully',
+        'SIGHUP (or POST /-/reload with --web.enable-lifecycle) reloads the policy, SIGTERM stops gracefully'
     );
   addConfigOption(serve)
     .option('--web.listen-address <address>', 'listen address, host:port', DEFAULTS.listen)
     .option('--listen <address>', 'same as --web.listen-address')
-    .option('--web.config.file <file>', 'exporter-toolkit web config: tls_server_config (cert_file, key_file) and basic_auth_users (bcrypt hashes)')
+    .option(
+      '--web.config.file <file>',
+      'exporter-toolkit web config: tls_server_config (cert_file, key_file) and basic_auth_users (bcrypt hashes)'
+    )
     .option('--web.enable-lifecycle', 'enable POST /-/reload', false)
     .option('--webhook.allow-insecure', 'serve the scaling webhook without a token on a non-loopback address', false)
     .option('--log.level <level>', `log level: ${LEVELS.join(', ')}`, 'info')
@@ -73,7 +91,8 @@ export function register(program: Command, _io: Io, clock: () => number): void {
       try {
         parseListen(listen);
       } catch (e) {
-        if (e instanceof ConfigError) throw new UsageError(e.problems.map((p) => p.replace(/^--listen: /, `${flag}: `)).join('; '));
+        if (e instanceof ConfigError)
+          throw new UsageError(e.problems.map((p) => p.replace(/^--listen: /, `${flag}: `)).join('; '));
         throw e;
       }
       const handle = await startServe({
@@ -88,8 +107,12 @@ export function register(program: Command, _io: Io, clock: () => number): void {
       }).catch((e: unknown) => {
         if (e instanceof InsecureListenError) throw new UsageError(`${flag}: ${e.message} (--webhook.allow-insecure)`);
         const code = (e as NodeJS.ErrnoException).code;
-        if (code === 'EADDRINUSE') throw new RunError(`${flag}: ${listen} is already in use (EADDRINUSE); stop what listens there or choose another address`);
-        if (code === 'EACCES' || code === 'EADDRNOTAVAIL') throw new RunError(`${flag}: cannot listen on ${listen} (${code})`);
+        if (code === 'EADDRINUSE')
+          throw new RunError(
+            `${flag}: ${listen} is already in use (EADDRINUSE); stop what listens there or choose another address`
+          );
+        if (code === 'EACCES' || code === 'EADDRNOTAVAIL')
+          throw new RunError(`${flag}: cannot listen on ${listen} (${code})`);
         throw e;
       });
       const onHup = () => void handle.reload();

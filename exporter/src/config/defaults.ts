@@ -56,7 +56,17 @@ export const DEFAULTS = {
     horizonsMonths: [1, 3, 6, 12],
     historyDays: 365,
     /** Candidates by default: the fast ones. augurs' ets and mstl cost ~40 ms a fit each (bench: forecast), so they are opt-in. */
-    models: ['naive', 'drift', 'linear', 'linear_recent', 'polynomial', 'exponential', 'damped', 'theta', 'holt_winters'] as const,
+    models: [
+      'naive',
+      'drift',
+      'linear',
+      'linear_recent',
+      'polynomial',
+      'exponential',
+      'damped',
+      'theta',
+      'holt_winters',
+    ] as const,
     /** Seed: 15 % concurrency (concurrent users / daily active users). */
     concurrencyRatio: 0.15,
     planningScenario: 'moderate',

@@ -11,7 +11,7 @@ export class ConfigError extends Error {
     readonly file: string,
     readonly problems: string[],
     /** Warnings found in the same pass (printed by `check` beside the errors). */
-    readonly warnings: string[] = [],
+    readonly warnings: string[] = []
   ) {
     super(problems.join('\n'));
     this.name = 'ConfigError';
@@ -57,12 +57,16 @@ function formatIssue(file: string, issue: z.core.$ZodIssue): string {
       if (disc) {
         const key = issue.path[issue.path.length - 1];
         const input = issue.input as Record<string, unknown> | undefined;
-        const options = disc[1].split(' | ').map((o) => `"${o.replace(/^'|'$/g, '')}"`).join(', ');
+        const options = disc[1]
+          .split(' | ')
+          .map((o) => `"${o.replace(/^'|'$/g, '')}"`)
+          .join(', ');
         return `${file}: ${path}: expected one of ${options}, got ${describe(input && typeof input === 'object' ? input[String(key)] : input)}`;
       }
       // A discriminated union with a known discriminator reports the inner issues.
       const inner = issue.errors.flat();
-      if (inner.length > 0 && issue.errors.length === 1) return formatIssue(file, { ...inner[0], path: [...issue.path, ...inner[0].path] });
+      if (inner.length > 0 && issue.errors.length === 1)
+        return formatIssue(file, { ...inner[0], path: [...issue.path, ...inner[0].path] });
       return `${file}: ${path}: ${issue.message.replace(/^Invalid input: /, '')}, got ${got}`;
     }
     default: {
@@ -91,7 +95,10 @@ export interface Validated {
 export function validatePolicyWithWarnings(doc: unknown, file = 'headroom.yml'): Validated {
   const r = policySchema.safeParse(doc, { reportInput: true });
   const found = semanticProblems(doc);
-  const errors = [...(r.success ? [] : r.error.issues.map((i) => formatIssue(file, i))), ...found.filter((p) => p.severity === 'error').map((p) => formatProblem(file, p))];
+  const errors = [
+    ...(r.success ? [] : r.error.issues.map((i) => formatIssue(file, i))),
+    ...found.filter((p) => p.severity === 'error').map((p) => formatProblem(file, p)),
+  ];
   const warnings = found.filter((p) => p.severity === 'warning').map((p) => formatProblem(file, p));
   if (!r.success || errors.length > 0) throw new ConfigError(file, [...new Set(errors)], warnings);
   return { policy: r.data, warnings };
@@ -110,7 +117,8 @@ function parseYaml(text: string, file: string): unknown {
     const where = err.mark ? `line ${err.mark.line + 1}, column ${err.mark.column + 1}` : '(root)';
     throw new ConfigError(file, [`${file}: ${where}: expected valid YAML (${err.reason ?? err.message})`]);
   }
-  if (doc === undefined || doc === null) throw new ConfigError(file, [`${file}: (root): expected a mapping with "services", got an empty file`]);
+  if (doc === undefined || doc === null)
+    throw new ConfigError(file, [`${file}: (root): expected a mapping with "services", got an empty file`]);
   return doc;
 }
 
@@ -126,7 +134,9 @@ function readPolicyFile(file: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (e) {
-    throw new ConfigError(file, [`${file}: cannot read the policy file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`]);
+    throw new ConfigError(file, [
+      `${file}: cannot read the policy file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    ]);
   }
 }
 

@@ -18,12 +18,16 @@ export function parseDuration(v: unknown): number | undefined {
 
 const DURATION_ERROR = 'expected a duration such as "90s", "5m", "1h" or a number of seconds';
 const duration = z
-  .union([z.number().nonnegative(), z.string().regex(durationPattern, { error: DURATION_ERROR })], { error: DURATION_ERROR })
+  .union([z.number().nonnegative(), z.string().regex(durationPattern, { error: DURATION_ERROR })], {
+    error: DURATION_ERROR,
+  })
   .transform((v) => parseDuration(v) as number);
 
 const name = z
   .string()
-  .regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, { error: 'expected a name of letters, digits and underscores (a Prometheus label value)' });
+  .regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, {
+    error: 'expected a name of letters, digits and underscores (a Prometheus label value)',
+  });
 const positive = z.number().positive();
 const nonneg = z.number().nonnegative();
 const ratio = z.number().min(0).max(1);
@@ -48,18 +52,38 @@ const prometheus = z.strictObject({
   concurrency: z.number().int().min(1).max(64).default(DEFAULTS.prometheus.concurrency),
   auth: auth.optional(),
   /** Sent with every query, e.g. Mimir/Cortex tenant `X-Scope-OrgID`. */
-  headers: z.record(z.string().regex(/^[A-Za-z0-9-]+$/, { error: 'expected an HTTP header name' }), z.string()).optional(),
+  headers: z
+    .record(z.string().regex(/^[A-Za-z0-9-]+$/, { error: 'expected an HTTP header name' }), z.string())
+    .optional(),
   /** As Prometheus' tls_config: CA bundle, client certificate and key, server name. */
   tls_config: z
-    .strictObject({ ca_file: z.string().optional(), cert_file: z.string().optional(), key_file: z.string().optional(), server_name: z.string().optional(), insecure_skip_verify: z.boolean().default(false) })
-    .refine((t) => (t.cert_file === undefined) === (t.key_file === undefined), { error: 'expected cert_file and key_file together (a client certificate needs its key)' })
+    .strictObject({
+      ca_file: z.string().optional(),
+      cert_file: z.string().optional(),
+      key_file: z.string().optional(),
+      server_name: z.string().optional(),
+      insecure_skip_verify: z.boolean().default(false),
+    })
+    .refine((t) => (t.cert_file === undefined) === (t.key_file === undefined), {
+      error: 'expected cert_file and key_file together (a client certificate needs its key)',
+    })
     .optional(),
 });
 
 const signal = z.strictObject({
   name,
   query: z.string().min(1),
-  unit: z.enum(['percent', 'ratio', 'count', 'seconds', 'milliseconds', 'users', 'sessions', 'bytes', 'requests_per_second']),
+  unit: z.enum([
+    'percent',
+    'ratio',
+    'count',
+    'seconds',
+    'milliseconds',
+    'users',
+    'sessions',
+    'bytes',
+    'requests_per_second',
+  ]),
   /** utilization: scales with 1/instances when the fleet changes (CPU %, sessions per instance).
    * count: a property of the demand (total users), unchanged by the fleet size. */
   kind: z.enum(['utilization', 'count']).default('utilization'),
@@ -72,27 +96,26 @@ const instances = z
     error: 'expected exactly one of "query" or "static"',
   });
 
-const loadtest = z
-  .strictObject({
-    users: z.array(positive).min(2),
-    response_time_ms: z.array(nonneg),
-    cpu_percent: z.array(nonneg).optional(),
-    memory_percent: z.array(nonneg).optional(),
-    error_percent: z.array(nonneg),
-    throughput_rps: z.array(nonneg),
-    criteria: z
-      .strictObject({
-        warning_response_ms: positive.default(DEFAULTS.loadtest.warningResponseMs),
-        warning_cpu_percent: positive.default(DEFAULTS.loadtest.warningCpuPercent),
-        critical_response_ms: positive.default(DEFAULTS.loadtest.criticalResponseMs),
-        critical_error_percent: nonneg.default(DEFAULTS.loadtest.criticalErrorPercent),
-        maximum_error_percent: nonneg.default(DEFAULTS.loadtest.maximumErrorPercent),
-        scale_out_ratio: ratio.default(DEFAULTS.loadtest.scaleOutRatio),
-        scale_in_ratio: ratio.default(DEFAULTS.loadtest.scaleInRatio),
-        emergency_ratio: ratio.default(DEFAULTS.loadtest.emergencyRatio),
-      })
-      .prefault({}),
-  });
+const loadtest = z.strictObject({
+  users: z.array(positive).min(2),
+  response_time_ms: z.array(nonneg),
+  cpu_percent: z.array(nonneg).optional(),
+  memory_percent: z.array(nonneg).optional(),
+  error_percent: z.array(nonneg),
+  throughput_rps: z.array(nonneg),
+  criteria: z
+    .strictObject({
+      warning_response_ms: positive.default(DEFAULTS.loadtest.warningResponseMs),
+      warning_cpu_percent: positive.default(DEFAULTS.loadtest.warningCpuPercent),
+      critical_response_ms: positive.default(DEFAULTS.loadtest.criticalResponseMs),
+      critical_error_percent: nonneg.default(DEFAULTS.loadtest.criticalErrorPercent),
+      maximum_error_percent: nonneg.default(DEFAULTS.loadtest.maximumErrorPercent),
+      scale_out_ratio: ratio.default(DEFAULTS.loadtest.scaleOutRatio),
+      scale_in_ratio: ratio.default(DEFAULTS.loadtest.scaleInRatio),
+      emergency_ratio: ratio.default(DEFAULTS.loadtest.emergencyRatio),
+    })
+    .prefault({}),
+});
 
 const resource = z.strictObject({
   name,
@@ -169,7 +192,11 @@ const cron = z.string().superRefine((v, ctx) => {
   try {
     CronExpressionParser.parse(v, { tz: 'UTC' });
   } catch (e) {
-    ctx.addIssue({ code: 'custom', message: `expected a cron expression such as "0 8 * * 1-5" (${(e as Error).message})`, input: v });
+    ctx.addIssue({
+      code: 'custom',
+      message: `expected a cron expression such as "0 8 * * 1-5" (${(e as Error).message})`,
+      input: v,
+    });
   }
 });
 const timezone = z.string().superRefine((v, ctx) => {
@@ -190,21 +217,20 @@ const scaling = z.strictObject({
   scale_out: z.array(scaleOutTrigger).min(1),
   scale_in: scaleIn.optional(),
   schedules: z.array(schedule).default([]),
-  limits: z
-    .strictObject({
-      min: z.number().int().min(0),
-      max: z.number().int().min(1),
-      max_scale_out_per_hour: z.number().int().min(1),
-      max_scale_in_per_hour: z.number().int().min(1),
-      /** One action grows the fleet by at most the larger of `instances` and `percent` % of the current
-       * count; absent: DEFAULTS.scaling.maxStepOut* (HPA's default, model/step.ts). */
-      max_step_out: z
-        .strictObject({
-          instances: z.number().int().min(1).default(DEFAULTS.scaling.maxStepOutInstances),
-          percent: z.number().min(0).default(DEFAULTS.scaling.maxStepOutPercent),
-        })
-        .optional(),
-    }),
+  limits: z.strictObject({
+    min: z.number().int().min(0),
+    max: z.number().int().min(1),
+    max_scale_out_per_hour: z.number().int().min(1),
+    max_scale_in_per_hour: z.number().int().min(1),
+    /** One action grows the fleet by at most the larger of `instances` and `percent` % of the current
+     * count; absent: DEFAULTS.scaling.maxStepOut* (HPA's default, model/step.ts). */
+    max_step_out: z
+      .strictObject({
+        instances: z.number().int().min(1).default(DEFAULTS.scaling.maxStepOutInstances),
+        percent: z.number().min(0).default(DEFAULTS.scaling.maxStepOutPercent),
+      })
+      .optional(),
+  }),
   warmup: duration.default(DEFAULTS.scaling.warmupSeconds),
 });
 
@@ -222,9 +248,15 @@ const growth = z.strictObject({
     .array(z.strictObject({ name, monthly_rate: z.number().min(-0.99).max(10), description: z.string().optional() }))
     .min(1),
   planning_scenario: name.default(DEFAULTS.growth.planningScenario),
-  horizons_months: z.array(z.number().int().min(1).max(120)).min(1).default([...DEFAULTS.growth.horizonsMonths]),
+  horizons_months: z
+    .array(z.number().int().min(1).max(120))
+    .min(1)
+    .default([...DEFAULTS.growth.horizonsMonths]),
   /** Candidate growth models, chosen among by rolling-origin cross-validation (ets and mstl are augurs', slower). */
-  models: z.array(z.enum(MODEL_NAMES)).min(1).default([...DEFAULTS.growth.models]),
+  models: z
+    .array(z.enum(MODEL_NAMES))
+    .min(1)
+    .default([...DEFAULTS.growth.models]),
   /** Season length in days; absent: from the history's spacing (hourly 24 h and 7 d, daily 7 d, monthly 12). */
   season_length_days: z.number().int().min(1).max(366).optional(),
 });
@@ -269,7 +301,11 @@ const service = z.strictObject({
 
 const store = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('sqlite'), path: z.string().default(DEFAULTS.scaler.storePath) }),
-  z.strictObject({ type: z.literal('redis'), url: z.string().regex(/^rediss?:\/\//, { error: 'expected a redis:// URL' }), key_prefix: z.string().default('headroom:') }),
+  z.strictObject({
+    type: z.literal('redis'),
+    url: z.string().regex(/^rediss?:\/\//, { error: 'expected a redis:// URL' }),
+    key_prefix: z.string().default('headroom:'),
+  }),
 ]);
 
 const actuator = z.discriminatedUnion('type', [
@@ -333,37 +369,36 @@ const scaler = z.strictObject({
   reconcile_interval: duration.default(DEFAULTS.scaler.reconcileIntervalSeconds),
 });
 
-export const policySchema = z
-  .strictObject({
-    prometheus: prometheus.optional(),
-    refresh: z
-      .strictObject({
-        interval: duration.default(DEFAULTS.refresh.intervalSeconds),
-        history_interval: duration.default(DEFAULTS.refresh.historyIntervalSeconds),
-        stale_after: duration.default(DEFAULTS.refresh.staleAfterSeconds),
-        /** An input whose newest raw sample is older than this is missing. */
-        max_sample_age: duration.default(DEFAULTS.refresh.maxSampleAgeSeconds),
-      })
-      .prefault({}),
-    runbook_url: z.string().default('https://github.com/headroom/headroom/blob/main/README.md#alerts'),
-    /** `headroom rules`: where Alertmanager sends alerts and the budget alerts' horizon. */
-    alerts: z
-      .strictObject({
-        /** Headroom's scaler webhook (POST /webhook on the exporter's listen address). */
-        webhook_url: z.url().default(`http://${DEFAULTS.listen}/webhook`),
-        /** File with the webhook's bearer token, read by Alertmanager. */
-        webhook_credentials_file: z.string().min(1).default(DEFAULTS.alerts.webhookCredentialsFile),
-        /** Receiver of budget and health alerts (a placeholder webhook for people). */
-        people_webhook_url: z.url().default(DEFAULTS.alerts.peopleWebhookUrl),
-        /** Budget alert when the planning scenario reaches limits.max within this many 30-day months. */
-        capacity_warning_months: positive.default(DEFAULTS.alerts.capacityWarningMonths),
-        /** Prometheus job that scrapes the exporter. */
-        exporter_job: z.string().min(1).default(DEFAULTS.alerts.exporterJob),
-      })
-      .prefault({}),
-    scaler: scaler.prefault({}),
-    services: z.array(service).min(1),
-  });
+export const policySchema = z.strictObject({
+  prometheus: prometheus.optional(),
+  refresh: z
+    .strictObject({
+      interval: duration.default(DEFAULTS.refresh.intervalSeconds),
+      history_interval: duration.default(DEFAULTS.refresh.historyIntervalSeconds),
+      stale_after: duration.default(DEFAULTS.refresh.staleAfterSeconds),
+      /** An input whose newest raw sample is older than this is missing. */
+      max_sample_age: duration.default(DEFAULTS.refresh.maxSampleAgeSeconds),
+    })
+    .prefault({}),
+  runbook_url: z.string().default('https://github.com/headroom/headroom/blob/main/README.md#alerts'),
+  /** `headroom rules`: where Alertmanager sends alerts and the budget alerts' horizon. */
+  alerts: z
+    .strictObject({
+      /** Headroom's scaler webhook (POST /webhook on the exporter's listen address). */
+      webhook_url: z.url().default(`http://${DEFAULTS.listen}/webhook`),
+      /** File with the webhook's bearer token, read by Alertmanager. */
+      webhook_credentials_file: z.string().min(1).default(DEFAULTS.alerts.webhookCredentialsFile),
+      /** Receiver of budget and health alerts (a placeholder webhook for people). */
+      people_webhook_url: z.url().default(DEFAULTS.alerts.peopleWebhookUrl),
+      /** Budget alert when the planning scenario reaches limits.max within this many 30-day months. */
+      capacity_warning_months: positive.default(DEFAULTS.alerts.capacityWarningMonths),
+      /** Prometheus job that scrapes the exporter. */
+      exporter_job: z.string().min(1).default(DEFAULTS.alerts.exporterJob),
+    })
+    .prefault({}),
+  scaler: scaler.prefault({}),
+  services: z.array(service).min(1),
+});
 
 export type Policy = z.output<typeof policySchema>;
 export type PolicyInput = z.input<typeof policySchema>;

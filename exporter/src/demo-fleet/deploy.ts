@@ -19,7 +19,8 @@ export const COMPOSE = {
   statePath: '/var/lib/headroom/headroom-state.db',
 } as const;
 
-const NOTE = 'Generated from headroom.yml by `npx tsx exporter/src/demo-fleet/deploy.ts`; do not edit (a test regenerates and diffs).';
+const NOTE =
+  'Generated from headroom.yml by `npx tsx exporter/src/demo-fleet/deploy.ts`; do not edit (a test regenerates and diffs).';
 
 export function buildDeployFiles(exampleYaml: string): Record<string, string> {
   const policy = fleetPolicy(yaml.load(exampleYaml) as Record<string, unknown>, COMPOSE);
@@ -28,11 +29,22 @@ export function buildDeployFiles(exampleYaml: string): Record<string, string> {
     evaluationInterval: '15s',
     ruleFiles: ['/etc/prometheus/alerts/*.rules.yml'],
     alertmanagers: ['alertmanager:9093'],
-    targets: { exporter: ['exporter:9778'], fleet: ['fleet:9779'], node: ['node-exporter:9100'], prometheus: ['localhost:9090'] },
+    targets: {
+      exporter: ['exporter:9778'],
+      fleet: ['fleet:9779'],
+      node: ['node-exporter:9100'],
+      prometheus: ['localhost:9090'],
+    },
   });
   return {
-    'deploy/headroom.compose.yml': dumpYaml(`Policy of the docker-compose stack: headroom.yml pointed at Prometheus and the demo fleet.\n${NOTE}`, policy),
-    'deploy/prometheus.yml': dumpYaml(`Prometheus of the docker-compose stack: scrapes the exporter, the demo fleet, node exporter.\n${NOTE}`, prom),
+    'deploy/headroom.compose.yml': dumpYaml(
+      `Policy of the docker-compose stack: headroom.yml pointed at Prometheus and the demo fleet.\n${NOTE}`,
+      policy
+    ),
+    'deploy/prometheus.yml': dumpYaml(
+      `Prometheus of the docker-compose stack: scrapes the exporter, the demo fleet, node exporter.\n${NOTE}`,
+      prom
+    ),
   };
 }
 

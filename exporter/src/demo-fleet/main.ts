@@ -39,9 +39,11 @@ const fleet = await startFleet(
     maxInstances: num('max', values.max!),
     spendOffset: num('spend-offset', values['spend-offset']!),
     token,
-  },
+  }
 );
-process.stdout.write(`demo fleet on ${fleet.url} (${fleet.state().instances} instances, ${fleet.state().users} users)\n`);
+process.stdout.write(
+  `demo fleet on ${fleet.url} (${fleet.state().instances} instances, ${fleet.state().users} users)\n`
+);
 const stop = () => void fleet.close().then(() => process.exit(0));
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);

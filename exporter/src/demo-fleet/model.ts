@@ -31,7 +31,12 @@ export interface FleetParams {
   instanceHourPrice: number;
 }
 
-export const FLEET_DEFAULTS: FleetParams = { curve: SEED_CURVE, sessionsPerUser: 2, concurrencyRatio: 0.15, instanceHourPrice: 0.5 };
+export const FLEET_DEFAULTS: FleetParams = {
+  curve: SEED_CURVE,
+  sessionsPerUser: 2,
+  concurrencyRatio: 0.15,
+  instanceHourPrice: 0.5,
+};
 
 export interface FleetSignals {
   instances: number;
@@ -83,14 +88,31 @@ export interface ScaleRequest {
   timestamp?: string | number;
 }
 
-export function parseScaleRequest(body: unknown, maxInstances: number): { ok: true; value: ScaleRequest } | { ok: false; error: string } {
-  if (typeof body !== 'object' || body === null) return { ok: false, error: 'expected a JSON object {action, target_instances, reason, timestamp}' };
+export function parseScaleRequest(
+  body: unknown,
+  maxInstances: number
+): { ok: true; value: ScaleRequest } | { ok: false; error: string } {
+  if (typeof body !== 'object' || body === null)
+    return { ok: false, error: 'expected a JSON object {action, target_instances, reason, timestamp}' };
   const b = body as Record<string, unknown>;
-  if (typeof b.action !== 'string') return { ok: false, error: `action: expected a string, got ${JSON.stringify(b.action)}` };
+  if (typeof b.action !== 'string')
+    return { ok: false, error: `action: expected a string, got ${JSON.stringify(b.action)}` };
   const t = b.target_instances;
   if (typeof t !== 'number' || !Number.isInteger(t) || t < 0 || t > maxInstances) {
-    return { ok: false, error: `target_instances: expected an integer from 0 to ${maxInstances}, got ${JSON.stringify(t)}` };
+    return {
+      ok: false,
+      error: `target_instances: expected an integer from 0 to ${maxInstances}, got ${JSON.stringify(t)}`,
+    };
   }
-  if (b.reason !== undefined && typeof b.reason !== 'string') return { ok: false, error: `reason: expected a string, got ${JSON.stringify(b.reason)}` };
-  return { ok: true, value: { action: b.action, target_instances: t, reason: b.reason as string | undefined, timestamp: b.timestamp as string | number | undefined } };
+  if (b.reason !== undefined && typeof b.reason !== 'string')
+    return { ok: false, error: `reason: expected a string, got ${JSON.stringify(b.reason)}` };
+  return {
+    ok: true,
+    value: {
+      action: b.action,
+      target_instances: t,
+      reason: b.reason as string | undefined,
+      timestamp: b.timestamp as string | number | undefined,
+    },
+  };
 }

@@ -80,13 +80,18 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 function gauge(name: string, help: string, samples: [Record<string, string>, number][]): string {
   const lines = [`# HELP ${name} ${help}`, `# TYPE ${name} gauge`];
   for (const [labels, v] of samples) {
-    const l = Object.entries(labels).map(([k, x]) => `${k}="${x}"`).join(',');
+    const l = Object.entries(labels)
+      .map(([k, x]) => `${k}="${x}"`)
+      .join(',');
     lines.push(`${name}${l ? `{${l}}` : ''} ${Number.isFinite(v) ? v : 'NaN'}`);
   }
   return lines.join('\n');
 }
 
-export async function startFleet(listen: { host: string; port: number }, options: Partial<FleetOptions> = {}): Promise<Fleet> {
+export async function startFleet(
+  listen: { host: string; port: number },
+  options: Partial<FleetOptions> = {}
+): Promise<Fleet> {
   const o: FleetOptions = { ...FLEET_OPTION_DEFAULTS, ...options };
   let instances = o.instances;
   let users = o.users;
@@ -117,7 +122,8 @@ export async function startFleet(listen: { host: string; port: number }, options
   const metrics = (): string => {
     const s = fleetSignals(o.params, demand(), instances);
     const replicas = Array.from({ length: instances }, (_, i) => ({ replica: String(i) }));
-    const per = (v: number | undefined): [Record<string, string>, number][] => (v === undefined ? [] : replicas.map((r) => [r, v]));
+    const per = (v: number | undefined): [Record<string, string>, number][] =>
+      v === undefined ? [] : replicas.map((r) => [r, v]);
     return (
       [
         gauge('demo_fleet_instances', 'Running instances of the demo fleet.', [[{}, instances]]),
@@ -127,8 +133,14 @@ export async function startFleet(listen: { host: string; port: number }, options
         gauge('demo_fleet_latency_p95_seconds', 'p95 response time of each instance.', per(s?.latencyP95Seconds)),
         gauge('demo_fleet_error_ratio', 'Share of requests that fail (5xx), per instance.', per(s?.errorRatio)),
         gauge('demo_fleet_connected_users', 'Concurrent users of the whole fleet (the demand).', [[{}, demand()]]),
-        gauge('demo_fleet_daily_active_users', 'Daily active users implied by the demand.', s ? [[{}, s.dailyActiveUsers]] : []),
-        gauge('demo_fleet_month_to_date_spend', 'Spend of the fleet this month, in the policy currency.', [[{}, spend()]]),
+        gauge(
+          'demo_fleet_daily_active_users',
+          'Daily active users implied by the demand.',
+          s ? [[{}, s.dailyActiveUsers]] : []
+        ),
+        gauge('demo_fleet_month_to_date_spend', 'Spend of the fleet this month, in the policy currency.', [
+          [{}, spend()],
+        ]),
         [
           '# HELP demo_fleet_scale_requests_total POST /scale requests accepted, by action.',
           '# TYPE demo_fleet_scale_requests_total counter',
@@ -152,13 +164,20 @@ export async function startFleet(listen: { host: string; port: number }, options
           const w = fleetSignals(o.params, demand(), instances);
           if (!w) return send(res, 503, { error: 'no instance running' });
           await new Promise((r) => setTimeout(r, w.latencyP95Seconds * 1000));
-          return traffic.fails(w.errorRatio * 100) ? send(res, 503, { error: 'overloaded' }) : send(res, 200, { ok: true });
+          return traffic.fails(w.errorRatio * 100)
+            ? send(res, 503, { error: 'overloaded' })
+            : send(res, 200, { ok: true });
         }
         case 'GET /instances':
           return send(res, 200, { count: instances });
         case 'GET /':
         case 'GET /demand':
-          return send(res, 200, { instances, users, spend: spend(), signals: fleetSignals(o.params, demand(), instances) });
+          return send(res, 200, {
+            instances,
+            users,
+            spend: spend(),
+            signals: fleetSignals(o.params, demand(), instances),
+          });
         case 'GET /scale/requests':
           return send(res, 200, { items: received });
         case 'POST /scale': {
@@ -192,7 +211,9 @@ export async function startFleet(listen: { host: string; port: number }, options
           return send(res, 200, { instances, users, spend: spend() });
         }
         default:
-          return send(res, 404, { error: `no route ${route}; see GET /metrics, GET /work, GET /instances, POST /scale, POST /demand, POST /inbox` });
+          return send(res, 404, {
+            error: `no route ${route}; see GET /metrics, GET /work, GET /instances, POST /scale, POST /demand, POST /inbox`,
+          });
       }
     })().catch((e: Error) => send(res, 400, { error: e.message }));
   });

@@ -50,11 +50,18 @@ export function fleetPolicy(example: Doc, e: FleetPolicyEndpoints): Doc {
     actuator: { type: 'http', url: `${e.fleetUrl}/scale`, count_url: `${e.fleetUrl}/instances`, timeout: '5s' },
     token_env: 'HEADROOM_WEBHOOK_TOKEN',
   };
-  doc.alerts = { ...doc.alerts, webhook_url: e.webhookUrl, webhook_credentials_file: e.webhookCredentialsFile, people_webhook_url: e.peopleWebhookUrl, exporter_job: JOBS.exporter };
+  doc.alerts = {
+    ...doc.alerts,
+    webhook_url: e.webhookUrl,
+    webhook_credentials_file: e.webhookCredentialsFile,
+    people_webhook_url: e.peopleWebhookUrl,
+    exporter_job: JOBS.exporter,
+  };
   for (const svc of doc.services as Doc[]) {
     svc.instances = { query: FLEET_INSTANCES_QUERY };
     for (const sig of svc.signals as Doc[]) {
-      if (!FLEET_QUERIES[sig.name]) throw new Error(`the demo fleet has no metric for signal "${sig.name}" of service ${svc.name}`);
+      if (!FLEET_QUERIES[sig.name])
+        throw new Error(`the demo fleet has no metric for signal "${sig.name}" of service ${svc.name}`);
       sig.query = FLEET_QUERIES[sig.name];
     }
     svc.growth.history_query = FLEET_QUERIES.daily_users;
@@ -72,7 +79,8 @@ export interface PrometheusConfigOptions {
 }
 
 export function prometheusConfig(o: PrometheusConfigOptions): Doc {
-  const job = (name: string, targets: string[] | undefined) => (targets && targets.length ? [{ job_name: name, static_configs: [{ targets }] }] : []);
+  const job = (name: string, targets: string[] | undefined) =>
+    targets && targets.length ? [{ job_name: name, static_configs: [{ targets }] }] : [];
   return {
     global: { scrape_interval: o.scrapeInterval, evaluation_interval: o.evaluationInterval },
     rule_files: o.ruleFiles,

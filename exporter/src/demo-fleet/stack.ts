@@ -42,7 +42,8 @@ function ensurePackages(log: (s: string) => void): void {
   const missing = Object.keys(PACKAGES).filter((b) => !onPath(b));
   if (missing.length === 0) return;
   const pkgs = missing.map((b) => PACKAGES[b]);
-  if (process.getuid?.() !== 0) throw new Error(`missing ${missing.join(', ')}: run \`sudo apt-get install -y ${pkgs.join(' ')}\` first`);
+  if (process.getuid?.() !== 0)
+    throw new Error(`missing ${missing.join(', ')}: run \`sudo apt-get install -y ${pkgs.join(' ')}\` first`);
   log(`installing ${pkgs.join(' ')} with apt-get…\n`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   for (const args of [['update'], ['-o', 'DPkg::Lock::Timeout=600', 'install', '-y', ...pkgs]]) {
@@ -74,7 +75,8 @@ async function pickPort(preferred: number): Promise<number> {
 async function waitReady(name: string, url: string, child: ChildProcess | null, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child && child.exitCode !== null) throw new Error(`${name} exited with code ${child.exitCode} before it was ready`);
+    if (child && child.exitCode !== null)
+      throw new Error(`${name} exited with code ${child.exitCode} before it was ready`);
     try {
       if ((await fetch(url)).ok) return;
     } catch {
@@ -122,8 +124,8 @@ export async function runStack(o: StackOptions): Promise<number> {
               resolve();
             });
             proc.kill('SIGTERM');
-          }),
-      ),
+          })
+      )
     );
     await fleet?.close();
     if (o.keep) o.log(`kept ${dir}\n`);
@@ -149,19 +151,23 @@ export async function runStack(o: StackOptions): Promise<number> {
     const token = randomBytes(16).toString('hex');
     const tokenFile = path.join(dir, 'webhook-token');
     writeFileSync(tokenFile, token, { mode: 0o600 });
-    const doc = fleetPolicy(yaml.load(readFileSync(path.join(ROOT, 'headroom.yml'), 'utf8')) as Record<string, unknown>, {
-      prometheusUrl: url(ports.prometheus),
-      fleetUrl: fleet.url,
-      webhookUrl: `${url(ports.exporter)}/webhook`,
-      webhookCredentialsFile: tokenFile,
-      peopleWebhookUrl: `${fleet.url}/inbox`,
-      statePath: path.join(dir, 'headroom-state.db'),
-    });
+    const doc = fleetPolicy(
+      yaml.load(readFileSync(path.join(ROOT, 'headroom.yml'), 'utf8')) as Record<string, unknown>,
+      {
+        prometheusUrl: url(ports.prometheus),
+        fleetUrl: fleet.url,
+        webhookUrl: `${url(ports.exporter)}/webhook`,
+        webhookCredentialsFile: tokenFile,
+        peopleWebhookUrl: `${fleet.url}/inbox`,
+        statePath: path.join(dir, 'headroom-state.db'),
+      }
+    );
     if (o.fast) {
       doc.refresh = { ...doc.refresh, interval: FAST.refresh };
       for (const svc of doc.services) {
         for (const t of svc.scaling.scale_out) Object.assign(t, { for: FAST.for, cooldown: FAST.cooldown });
-        if (svc.scaling.scale_in) Object.assign(svc.scaling.scale_in, { for: FAST.scaleInFor, cooldown: FAST.scaleInCooldown });
+        if (svc.scaling.scale_in)
+          Object.assign(svc.scaling.scale_in, { for: FAST.scaleInFor, cooldown: FAST.scaleInCooldown });
         svc.scaling.warmup = FAST.warmup;
       }
     }
@@ -181,7 +187,12 @@ export async function runStack(o: StackOptions): Promise<number> {
       evaluationInterval: interval,
       ruleFiles,
       alertmanagers: [`127.0.0.1:${ports.alertmanager}`],
-      targets: { exporter: [`127.0.0.1:${ports.exporter}`], fleet: [`127.0.0.1:${ports.fleet}`], node: [`127.0.0.1:${ports.node}`], prometheus: [`127.0.0.1:${ports.prometheus}`] },
+      targets: {
+        exporter: [`127.0.0.1:${ports.exporter}`],
+        fleet: [`127.0.0.1:${ports.fleet}`],
+        node: [`127.0.0.1:${ports.node}`],
+        prometheus: [`127.0.0.1:${ports.prometheus}`],
+      },
     });
     writeFileSync(path.join(dir, 'prometheus.yml'), yaml.dump(promConfig));
 
@@ -199,11 +210,26 @@ export async function runStack(o: StackOptions): Promise<number> {
       '--cluster.listen-address=',
       `--web.external-url=${url(ports.alertmanager)}`,
     ]);
-    const node = start('node-exporter', 'prometheus-node-exporter', [`--web.listen-address=127.0.0.1:${ports.node}`, '--no-collector.systemd']);
-    const exporter = start('exporter', process.execPath, [path.join(ROOT, 'exporter/bin/headroom.js'), 'serve', '--config', policyFile, '--listen', `127.0.0.1:${ports.exporter}`], {
-      ...process.env,
-      HEADROOM_WEBHOOK_TOKEN: token,
-    });
+    const node = start('node-exporter', 'prometheus-node-exporter', [
+      `--web.listen-address=127.0.0.1:${ports.node}`,
+      '--no-collector.systemd',
+    ]);
+    const exporter = start(
+      'exporter',
+      process.execPath,
+      [
+        path.join(ROOT, 'exporter/bin/headroom.js'),
+        'serve',
+        '--config',
+        policyFile,
+        '--listen',
+        `127.0.0.1:${ports.exporter}`,
+      ],
+      {
+        ...process.env,
+        HEADROOM_WEBHOOK_TOKEN: token,
+      }
+    );
     await Promise.all([
       waitReady('Prometheus', `${url(ports.prometheus)}/-/ready`, prom),
       waitReady('Alertmanager', `${url(ports.alertmanager)}/-/ready`, am),
@@ -232,7 +258,7 @@ export async function runStack(o: StackOptions): Promise<number> {
       `Grafana is not started here: add a Prometheus data source at ${url(ports.prometheus)} (uid headroom-prometheus)`,
       'and import provisioning/dashboards/headroom-overview.json, or run the docker-compose stack.',
       '',
-    ].join('\n'),
+    ].join('\n')
   );
 
   return new Promise<number>((resolve) => {
@@ -245,11 +271,24 @@ export async function runStack(o: StackOptions): Promise<number> {
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const { values } = parseArgs({ options: { fast: { type: 'boolean', default: false }, duration: { type: 'string' }, keep: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({
+    options: {
+      fast: { type: 'boolean', default: false },
+      duration: { type: 'string' },
+      keep: { type: 'boolean', default: false },
+    },
+  });
   const duration = values.duration === undefined ? undefined : Number(values.duration);
   if (duration !== undefined && !(duration > 0)) {
-    process.stderr.write(`headroom stack: --duration: expected a positive number of seconds, got "${values.duration}"\n`);
+    process.stderr.write(
+      `headroom stack: --duration: expected a positive number of seconds, got "${values.duration}"\n`
+    );
     process.exit(2);
   }
-  process.exitCode = await runStack({ fast: values.fast!, durationSeconds: duration, keep: values.keep!, log: (s) => process.stdout.write(s) });
+  process.exitCode = await runStack({
+    fast: values.fast!,
+    durationSeconds: duration,
+    keep: values.keep!,
+    log: (s) => process.stdout.write(s),
+  });
 }

@@ -101,7 +101,9 @@ export class HeadroomMetrics {
   async exposition(openMetrics: boolean): Promise<{ contentType: string; text: string }> {
     const merged = Registry.merge([this.registry, this.runtime]);
     const text = await merged.metrics();
-    return openMetrics ? { contentType: OPENMETRICS_CONTENT_TYPE, text: toOpenMetrics(text) } : { contentType: merged.contentType, text };
+    return openMetrics
+      ? { contentType: OPENMETRICS_CONTENT_TYPE, text: toOpenMetrics(text) }
+      : { contentType: merged.contentType, text };
   }
 
   private g(name: MetricName): Gauge<string> {
@@ -167,7 +169,8 @@ export class HeadroomMetrics {
       set(METRIC.resourceExhaustionSeconds, { resource }, h.exhaustionSeconds);
     }
 
-    if (p.loadtest) for (const [threshold, key] of LOADTEST_KEYS) set(METRIC.loadtestUsers, { threshold }, p.loadtest[key]);
+    if (p.loadtest)
+      for (const [threshold, key] of LOADTEST_KEYS) set(METRIC.loadtestUsers, { threshold }, p.loadtest[key]);
 
     const pr = p.projections;
     set(METRIC.planningScenarioInfo, { scenario: pr.planningScenario }, 1);
@@ -202,9 +205,12 @@ export class HeadroomMetrics {
     }
     set(METRIC.decisionTargetInstances, {}, d.target);
     set(METRIC.decisionConfidenceRatio, {}, d.confidence);
-    for (const blocked_by of BLOCK_REASONS) set(METRIC.decisionBlocked, { blocked_by }, d.blockedBy.includes(blocked_by) ? 1 : 0);
-    for (const t of triggers) if (t.ok) set(METRIC.triggerFiring, { trigger: t.name }, d.firing.includes(t.name) ? 1 : 0);
-    for (const [trigger, v] of Object.entries(d.cooldownRemaining)) set(METRIC.cooldownRemainingSeconds, { trigger }, v);
+    for (const blocked_by of BLOCK_REASONS)
+      set(METRIC.decisionBlocked, { blocked_by }, d.blockedBy.includes(blocked_by) ? 1 : 0);
+    for (const t of triggers)
+      if (t.ok) set(METRIC.triggerFiring, { trigger: t.name }, d.firing.includes(t.name) ? 1 : 0);
+    for (const [trigger, v] of Object.entries(d.cooldownRemaining))
+      set(METRIC.cooldownRemainingSeconds, { trigger }, v);
   }
 
   /** Candidates, the automatic forecast's band, its exhaustion ranges and the learning state. */
@@ -215,7 +221,8 @@ export class HeadroomMetrics {
       set(METRIC.modelCvMase, { model }, m.cvMase);
       set(METRIC.modelSelected, { model }, m.selected ? 1 : 0);
       for (const h of m.horizons) {
-        for (const [bound, key] of BAND_KEYS) set(METRIC.modelProjectedUsers, { model, horizon_months: h.months, bound }, h.users[key]);
+        for (const [bound, key] of BAND_KEYS)
+          set(METRIC.modelProjectedUsers, { model, horizon_months: h.months, bound }, h.users[key]);
         set(METRIC.modelProjectedInstances, { model, horizon_months: h.months }, h.instances.point);
       }
     }

@@ -28,7 +28,10 @@ export function capacityRequirements(cap: CapacityModel, targetUsers: number): C
 }
 
 /** Seed scaling formula: Buffer = max(min_buffer, Required * ratio), rounded up (never truncated). */
-export function bufferInstances(cap: Pick<CapacityModel, 'buffer_ratio' | 'min_buffer_instances'>, required: number): number {
+export function bufferInstances(
+  cap: Pick<CapacityModel, 'buffer_ratio' | 'min_buffer_instances'>,
+  required: number
+): number {
   if (required <= 0) return 0;
   return Math.max(cap.min_buffer_instances, Math.ceil(required * cap.buffer_ratio - 1e-9));
 }
@@ -62,11 +65,16 @@ export interface ResourceHeadroom {
   level: 'ok' | 'warning' | 'critical' | 'missing';
 }
 
-export function resourceHeadroom(
-  r: CapacityModel['resources'][number],
-  used: number | null,
-): ResourceHeadroom {
-  const base = { resource: r.name, signal: r.signal, limit: r.limit, warning: r.warning, critical: r.critical, warningRatio: r.warning / r.limit, criticalRatio: r.critical / r.limit };
+export function resourceHeadroom(r: CapacityModel['resources'][number], used: number | null): ResourceHeadroom {
+  const base = {
+    resource: r.name,
+    signal: r.signal,
+    limit: r.limit,
+    warning: r.warning,
+    critical: r.critical,
+    warningRatio: r.warning / r.limit,
+    criticalRatio: r.critical / r.limit,
+  };
   if (used === null) return { ...base, used: null, utilization: null, headroom: null, level: 'missing' };
   return {
     ...base,

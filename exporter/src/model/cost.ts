@@ -21,13 +21,21 @@ export function provisionedResources(cap: CapacityModel, cost: CostModel, instan
 }
 
 /** Monthly cost of a fleet per pricing (a month of `hours`, hours_per_month unless given); null where the policy has no such price. */
-export function monthlyCost(cap: CapacityModel, cost: CostModel, instances: number, hours = cost.hours_per_month): Record<Pricing, number | null> {
+export function monthlyCost(
+  cap: CapacityModel,
+  cost: CostModel,
+  instances: number,
+  hours = cost.hours_per_month
+): Record<Pricing, number | null> {
   const h = hours;
   const ih = cost.instance_hour;
   let resources: number | null = null;
   if (cost.resources) {
     const r = provisionedResources(cap, cost, instances);
-    resources = r.cpuCores * cost.resources.cpu_core_hour * h + r.memoryGb * cost.resources.memory_gb_hour * h + r.storageGb * cost.resources.storage_gb_month;
+    resources =
+      r.cpuCores * cost.resources.cpu_core_hour * h +
+      r.memoryGb * cost.resources.memory_gb_hour * h +
+      r.storageGb * cost.resources.storage_gb_month;
   }
   return {
     on_demand: instances * ih.on_demand * h,
@@ -55,14 +63,24 @@ export interface Savings {
  * Seed cost-optimization.sh, with its defects mended: the optimal count is rounded up (bc's
  * scale=0 truncated it), and an unknown utilization yields no right-sizing figure instead of 0.
  */
-export function savings(cost: CostModel, instances: number, cpuPercent: number | null, memoryPercent: number | null, hours = cost.hours_per_month): Savings {
+export function savings(
+  cost: CostModel,
+  instances: number,
+  cpuPercent: number | null,
+  memoryPercent: number | null,
+  hours = cost.hours_per_month
+): Savings {
   const h = hours;
   const ih = cost.instance_hour;
   let rightSizedInstances: number | null = null;
   let rightSizing: number | null = null;
   if (cpuPercent !== null && memoryPercent !== null && instances > 0) {
     const t = cost.right_sizing_targets;
-    rightSizedInstances = Math.max(1, Math.ceil((instances * cpuPercent) / t.cpu - 1e-9), Math.ceil((instances * memoryPercent) / t.memory - 1e-9));
+    rightSizedInstances = Math.max(
+      1,
+      Math.ceil((instances * cpuPercent) / t.cpu - 1e-9),
+      Math.ceil((instances * memoryPercent) / t.memory - 1e-9)
+    );
     rightSizing = Math.max(0, instances - rightSizedInstances) * h * ih.on_demand;
   }
   return {
@@ -99,18 +117,31 @@ export function monthBounds(now: number): { start: number; end: number } {
  * Budget usage and the forecast month-end spend: what was spent so far plus the current hourly
  * rate until the end of the month (the seed looked only at the spend so far).
  */
-export function budgetPosition(cost: CostModel, now: number, spendToDate: number | null, hourlyRate: number | null): BudgetPosition {
+export function budgetPosition(
+  cost: CostModel,
+  now: number,
+  spendToDate: number | null,
+  hourlyRate: number | null
+): BudgetPosition {
   const { start, end } = monthBounds(now);
   const monthlyBudget = cost.budget.monthly;
   const warningRatio = cost.budget.warning_ratio;
   const base = { monthlyBudget, warningRatio, monthStart: start, monthEnd: end };
   if (spendToDate === null || hourlyRate === null) {
-    return { ...base, spendToDate, forecastMonthEnd: null, usageRatio: spendToDate === null ? null : spendToDate / monthlyBudget, forecastRatio: null, status: 'unknown' };
+    return {
+      ...base,
+      spendToDate,
+      forecastMonthEnd: null,
+      usageRatio: spendToDate === null ? null : spendToDate / monthlyBudget,
+      forecastRatio: null,
+      status: 'unknown',
+    };
   }
   const forecastMonthEnd = spendToDate + (hourlyRate * (end - now)) / 3600;
   const usageRatio = spendToDate / monthlyBudget;
   const forecastRatio = forecastMonthEnd / monthlyBudget;
-  const status = usageRatio >= 1 ? 'over' : forecastRatio > 1 ? 'forecast_over' : usageRatio >= warningRatio ? 'warning' : 'ok';
+  const status =
+    usageRatio >= 1 ? 'over' : forecastRatio > 1 ? 'forecast_over' : usageRatio >= warningRatio ? 'warning' : 'ok';
   return { ...base, spendToDate, forecastMonthEnd, usageRatio, forecastRatio, status };
 }
 
@@ -132,9 +163,14 @@ export function budgetCheck(
   mode: 'off' | 'warn' | 'block',
   now: number,
   position: BudgetPosition,
-  current: number | null,
+  current: number | null
 ): BudgetCheck | undefined {
   if (mode === 'off' || position.forecastMonthEnd === null || current === null) return undefined;
   const marginal = hourlyRate(cap, cost, current + 1) - hourlyRate(cap, cost, current);
-  return { mode, forecastMonthEnd: position.forecastMonthEnd, monthlyBudget: position.monthlyBudget, instanceCostRestOfMonth: (marginal * (position.monthEnd - now)) / 3600 };
+  return {
+    mode,
+    forecastMonthEnd: position.forecastMonthEnd,
+    monthlyBudget: position.monthlyBudget,
+    instanceCostRestOfMonth: (marginal * (position.monthEnd - now)) / 3600,
+  };
 }

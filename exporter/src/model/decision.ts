@@ -124,7 +124,9 @@ export function actionsInLastHour(state: DecisionState, action: 'scale_out' | 's
 
 /** The signals a scaling policy reads: those of its scale-out triggers and scale-in conditions, once each. */
 export function usedSignals(policy: ScalingPolicy): string[] {
-  return [...new Set([...policy.scale_out.map((t) => t.signal), ...(policy.scale_in?.conditions.map((c) => c.signal) ?? [])])];
+  return [
+    ...new Set([...policy.scale_out.map((t) => t.signal), ...(policy.scale_in?.conditions.map((c) => c.signal) ?? [])]),
+  ];
 }
 
 /** The minimum in force: limits.min, raised by the active schedule's min, never above limits.max. */
@@ -133,19 +135,31 @@ export function effectiveMinimum(policy: ScalingPolicy, active: ActiveSchedule |
 }
 
 /** decide() considers scale-in when every condition held, or the others held with some missing. */
-const scaleInEligible = (scaleIn: Observation[] | undefined) => scaleIn !== undefined && scaleIn.every((o) => !o.ok || o.sustained);
+const scaleInEligible = (scaleIn: Observation[] | undefined) =>
+  scaleIn !== undefined && scaleIn.every((o) => !o.ok || o.sustained);
 
 /**
  * True when decide() provably returns "no action" and changes no state: no trigger sustained,
  * scale-in not eligible, the count within [effective minimum, max] and no schedule pending. The
  * backtest skips such steps (with its own cached schedule clock, hence `active` as an argument).
  */
-export function isQuietStep(policy: ScalingPolicy, input: DecisionInput, state: DecisionState, active: ActiveSchedule | null): boolean {
+export function isQuietStep(
+  policy: ScalingPolicy,
+  input: DecisionInput,
+  state: DecisionState,
+  active: ActiveSchedule | null
+): boolean {
   const { current } = input;
   if (current === null) return false;
   const anyFiring = Object.values(input.scaleOut).some((o) => o !== undefined && o.ok && o.sustained);
   const schedulePending = active !== null && state.schedulesApplied[active.schedule.name] !== active.since;
-  return !anyFiring && !schedulePending && !(policy.scale_in !== undefined && scaleInEligible(input.scaleIn)) && current >= effectiveMinimum(policy, active) && current <= policy.limits.max;
+  return (
+    !anyFiring &&
+    !schedulePending &&
+    !(policy.scale_in !== undefined && scaleInEligible(input.scaleIn)) &&
+    current >= effectiveMinimum(policy, active) &&
+    current <= policy.limits.max
+  );
 }
 
 const fmt = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(2));
@@ -173,14 +187,18 @@ function gather(policy: ScalingPolicy, input: DecisionInput, state: DecisionStat
   const lastOut = lastAction(state, 'scale_out');
   const lastIn = lastAction(state, 'scale_in');
   const cooldownRemaining: Record<string, number> = {};
-  for (const t of policy.scale_out) cooldownRemaining[t.name] = lastOut ? Math.max(0, lastOut.at + t.cooldown - now) : 0;
-  if (policy.scale_in) cooldownRemaining.scale_in = lastIn ? Math.max(0, lastIn.at + policy.scale_in.cooldown - now) : 0;
+  for (const t of policy.scale_out)
+    cooldownRemaining[t.name] = lastOut ? Math.max(0, lastOut.at + t.cooldown - now) : 0;
+  if (policy.scale_in)
+    cooldownRemaining.scale_in = lastIn ? Math.max(0, lastIn.at + policy.scale_in.cooldown - now) : 0;
   const active = activeSchedule(policy.schedules, now);
   const evaluated = policy.scale_out.filter((t) => input.scaleOut[t.name] !== undefined);
   const missingOut = evaluated.filter((t) => !input.scaleOut[t.name]!.ok);
   const missingIn = (input.scaleIn ?? []).filter((o) => !o.ok).length;
   const total = evaluated.length + (input.scaleIn?.length ?? 0);
-  const reasons = missingOut.map((t) => `Trigger ${t.name} has no data (${(input.scaleOut[t.name] as { reason: string }).reason}).`);
+  const reasons = missingOut.map(
+    (t) => `Trigger ${t.name} has no data (${(input.scaleOut[t.name] as { reason: string }).reason}).`
+  );
   return {
     policy,
     input,
@@ -214,12 +232,21 @@ interface Intent {
   cooling?: boolean;
 }
 
-const nothing = (confidence: number, extra: Partial<Intent> = {}): Intent => ({ action: 'none', wanted: null, trigger: null, triggers: [], confidence, ...extra });
+const nothing = (confidence: number, extra: Partial<Intent> = {}): Intent => ({
+  action: 'none',
+  wanted: null,
+  trigger: null,
+  triggers: [],
+  confidence,
+  ...extra,
+});
 
 /** A trigger's target: its step, or ceil(current × observed / target) when larger (HPA). */
 function triggerTarget(t: ScaleOutTrigger, value: number, current: number): number {
   const byStep = current + t.step;
-  return t.target !== undefined && Number.isFinite(value) ? Math.max(byStep, proportionalTarget(current, value, t.target)) : byStep;
+  return t.target !== undefined && Number.isFinite(value)
+    ? Math.max(byStep, proportionalTarget(current, value, t.target))
+    : byStep;
 }
 
 /**
@@ -230,16 +257,26 @@ function triggerTarget(t: ScaleOutTrigger, value: number, current: number): numb
 function intendTriggers(c: Context, current: number): Intent {
   const { input, cooldownRemaining, firing } = c;
   const valueOf = (t: ScaleOutTrigger) => (input.scaleOut[t.name] as { value: number }).value;
-  for (const t of firing) c.reasons.push(`Trigger ${t.name}: ${t.signal} ${fmt(valueOf(t))} > ${fmt(t.above)} for ${fmt(t.for)}s.`);
+  for (const t of firing)
+    c.reasons.push(`Trigger ${t.name}: ${t.signal} ${fmt(valueOf(t))} > ${fmt(t.above)} for ${fmt(t.for)}s.`);
   const confidence = evidenceConfidence(firing.length) * c.availability;
   const eligible = firing.filter((t) => cooldownRemaining[t.name] === 0);
   const weighed = eligible.length > 0 ? eligible : firing;
   const targets = weighed.map((t) => ({ t, target: triggerTarget(t, valueOf(t), current) }));
   const best = targets.reduce((a, b) => (b.target > a.target ? b : a));
   if (eligible.length > 1) {
-    c.reasons.push(`Largest target of ${targets.map((x) => `${x.t.name} (${x.target})`).join(', ')}: ${best.target} (${best.t.name}).`);
+    c.reasons.push(
+      `Largest target of ${targets.map((x) => `${x.t.name} (${x.target})`).join(', ')}: ${best.target} (${best.t.name}).`
+    );
   }
-  return { action: 'scale_out', wanted: best.target, trigger: best.t.name, triggers: weighed.map((t) => t.name), confidence, cooling: eligible.length === 0 };
+  return {
+    action: 'scale_out',
+    wanted: best.target,
+    trigger: best.t.name,
+    triggers: weighed.map((t) => t.name),
+    confidence,
+    cooling: eligible.length === 0,
+  };
 }
 
 /** A schedule that has just fired: move to its desired count once. */
@@ -253,7 +290,14 @@ function intendSchedule(c: Context, current: number, active: ActiveSchedule): In
     return nothing(c.availability, { scheduleApplied: applied });
   }
   c.reasons.push(`Schedule ${schedule.name} (since ${iso(since)}) wants ${desired} instances.`);
-  return { action: desired > current ? 'scale_out' : 'scale_in', wanted: desired, trigger, triggers: [trigger], confidence: c.availability, scheduleApplied: applied };
+  return {
+    action: desired > current ? 'scale_out' : 'scale_in',
+    wanted: desired,
+    trigger,
+    triggers: [trigger],
+    confidence: c.availability,
+    scheduleApplied: applied,
+  };
 }
 
 function intendScaleIn(c: Context, current: number): Intent | null {
@@ -262,28 +306,48 @@ function intendScaleIn(c: Context, current: number): Intent | null {
   const si = policy.scale_in;
   input.scaleIn!.forEach((o, i) => {
     const cond = si.conditions[i];
-    c.reasons.push(o.ok ? `Scale-in condition ${cond.signal} ${fmt(o.value)} < ${fmt(cond.below)} for ${fmt(si.for)}s.` : `Scale-in condition ${cond.signal} has no data (${o.reason}).`);
+    c.reasons.push(
+      o.ok
+        ? `Scale-in condition ${cond.signal} ${fmt(o.value)} < ${fmt(cond.below)} for ${fmt(si.for)}s.`
+        : `Scale-in condition ${cond.signal} has no data (${o.reason}).`
+    );
   });
   // Within [min, max] even when the fleet was above max (then straight down to max).
   const target = Math.min(policy.limits.max, Math.max(current - si.step, c.effMin));
-  return { action: 'scale_in', wanted: target, trigger: TRIGGER.scaleIn, triggers: [TRIGGER.scaleIn], confidence: evidenceConfidence(1) * c.availability };
+  return {
+    action: 'scale_in',
+    wanted: target,
+    trigger: TRIGGER.scaleIn,
+    triggers: [TRIGGER.scaleIn],
+    confidence: evidenceConfidence(1) * c.availability,
+  };
 }
 
 /** Stage 2, in order of precedence: the minimum, triggers, a new schedule, scale-in, the maximum. */
 function intend(c: Context, current: number): Intent {
   const { policy, active, effMin, state } = c;
   if (current < effMin) {
-    const trigger = active && active.schedule.min === effMin && effMin > policy.limits.min ? scheduleTrigger(active.schedule.name) : TRIGGER.minInstances;
+    const trigger =
+      active && active.schedule.min === effMin && effMin > policy.limits.min
+        ? scheduleTrigger(active.schedule.name)
+        : TRIGGER.minInstances;
     c.reasons.push(`${current} instances is below the minimum of ${effMin}.`);
     return { action: 'scale_out', wanted: effMin, trigger, triggers: [trigger], confidence: c.availability };
   }
   if (c.firing.length > 0) return intendTriggers(c, current);
-  if (active && state.schedulesApplied[active.schedule.name] !== active.since) return intendSchedule(c, current, active);
+  if (active && state.schedulesApplied[active.schedule.name] !== active.since)
+    return intendSchedule(c, current, active);
   const scaleIn = intendScaleIn(c, current);
   if (scaleIn) return scaleIn;
   if (current > policy.limits.max) {
     c.reasons.push(`${current} instances is above the maximum of ${policy.limits.max}.`);
-    return { action: 'scale_in', wanted: policy.limits.max, trigger: TRIGGER.maxInstances, triggers: [TRIGGER.maxInstances], confidence: c.availability };
+    return {
+      action: 'scale_in',
+      wanted: policy.limits.max,
+      trigger: TRIGGER.maxInstances,
+      triggers: [TRIGGER.maxInstances],
+      confidence: c.availability,
+    };
   }
   return nothing(c.availability);
 }
@@ -367,18 +431,50 @@ function explain(c: Context, i: Intent, current: number | null, b: Blocks): Deci
   const blocked = b.blockedBy.length > 0;
   if (i.action !== 'none' && !blocked && current !== null) {
     const target = Math.min(i.wanted!, c.policy.limits.max);
-    c.reasons.push(`Scale ${i.action === 'scale_out' ? 'out' : 'in'} from ${current} to ${target} instances${i.trigger === 'scale_in' || i.trigger === 'max_instances' ? '' : ` (${i.trigger})`}.`);
-    return { ...base, action: i.action, intended: i.action, target, wanted: target, trigger: i.trigger, triggers: i.triggers, blockedBy: b.blockedBy, confidence: i.confidence, scheduleApplied: i.scheduleApplied };
+    c.reasons.push(
+      `Scale ${i.action === 'scale_out' ? 'out' : 'in'} from ${current} to ${target} instances${i.trigger === 'scale_in' || i.trigger === 'max_instances' ? '' : ` (${i.trigger})`}.`
+    );
+    return {
+      ...base,
+      action: i.action,
+      intended: i.action,
+      target,
+      wanted: target,
+      trigger: i.trigger,
+      triggers: i.triggers,
+      blockedBy: b.blockedBy,
+      confidence: i.confidence,
+      scheduleApplied: i.scheduleApplied,
+    };
   }
   if (i.action === 'none' && current !== null && !i.scheduleApplied) {
-    c.reasons.push(c.missing ? 'No action: some inputs are missing, so scale-in is not considered.' : 'Within normal operating parameters.');
+    c.reasons.push(
+      c.missing
+        ? 'No action: some inputs are missing, so scale-in is not considered.'
+        : 'Within normal operating parameters.'
+    );
   }
   // Whatever else held the fleet, say that inputs were missing: nothing that needed them acted.
   if (c.missing && !b.blockedBy.includes('missing_data')) b.blockedBy.push('missing_data');
-  const held = i.action === 'none' ? {} : { trigger: i.trigger, wanted: Math.min(i.wanted!, c.policy.limits.max), triggers: i.triggers };
+  const held =
+    i.action === 'none'
+      ? {}
+      : { trigger: i.trigger, wanted: Math.min(i.wanted!, c.policy.limits.max), triggers: i.triggers };
   // A schedule whose count already runs counts as applied; a blocked one is tried again.
   const applied = i.action === 'none' ? { scheduleApplied: i.scheduleApplied } : {};
-  return { ...base, action: 'none', intended: i.action, target: current, wanted: null, trigger: null, triggers: [], blockedBy: b.blockedBy, confidence: i.confidence, ...held, ...applied };
+  return {
+    ...base,
+    action: 'none',
+    intended: i.action,
+    target: current,
+    wanted: null,
+    trigger: null,
+    triggers: [],
+    blockedBy: b.blockedBy,
+    confidence: i.confidence,
+    ...held,
+    ...applied,
+  };
 }
 
 /**
@@ -410,7 +506,11 @@ export function decide(policy: ScalingPolicy, input: DecisionInput, state: Decis
 /** The state after an action was carried out; keeps one day of actions (enough for every window). */
 export function recordAction(state: DecisionState, d: Decision): DecisionState {
   let next = state;
-  if (d.scheduleApplied) next = { ...next, schedulesApplied: { ...next.schedulesApplied, [d.scheduleApplied.name]: d.scheduleApplied.since } };
+  if (d.scheduleApplied)
+    next = {
+      ...next,
+      schedulesApplied: { ...next.schedulesApplied, [d.scheduleApplied.name]: d.scheduleApplied.since },
+    };
   if (d.action !== 'none' && d.current !== null && d.target !== null) {
     const rec: ActionRecord = { at: d.at, action: d.action, trigger: d.trigger ?? '', from: d.current, to: d.target };
     next = { ...next, actions: [...next.actions.filter((a) => a.at > d.at - 86_400), rec] };

@@ -42,7 +42,7 @@ export class LoadTestFileError extends Error {
   constructor(
     readonly file: string,
     readonly line: number,
-    readonly expected: string,
+    readonly expected: string
   ) {
     super(`${file}:${line}: expected ${expected}`);
   }
@@ -75,7 +75,14 @@ export function splitCsvLine(line: string): string[] | null {
   return out;
 }
 
-const LOCUST_COLUMNS = ['Timestamp', 'User Count', 'Name', '95%', 'Total Request Count', 'Total Failure Count'] as const;
+const LOCUST_COLUMNS = [
+  'Timestamp',
+  'User Count',
+  'Name',
+  '95%',
+  'Total Request Count',
+  'Total Failure Count',
+] as const;
 
 interface LocustRow {
   line: number;
@@ -88,7 +95,8 @@ interface LocustRow {
 
 function locustNumber(file: string, line: number, column: string, raw: string): number {
   const v = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(v) || v < 0) throw new LoadTestFileError(file, line, `a non-negative number in column "${column}", got "${raw}"`);
+  if (raw.trim() === '' || !Number.isFinite(v) || v < 0)
+    throw new LoadTestFileError(file, line, `a non-negative number in column "${column}", got "${raw}"`);
   return v;
 }
 
@@ -96,15 +104,28 @@ function readLocustRows(file: string, text: string): { rows: LocustRow[]; perEnd
   const lines = text.split('\n');
   if (lines.at(-1) === '') lines.pop();
   const header = lines.length ? splitCsvLine(lines[0].replace(/\r$/, '')) : null;
-  const idx = Object.fromEntries(LOCUST_COLUMNS.map((c) => [c, header?.indexOf(c) ?? -1])) as Record<(typeof LOCUST_COLUMNS)[number], number>;
+  const idx = Object.fromEntries(LOCUST_COLUMNS.map((c) => [c, header?.indexOf(c) ?? -1])) as Record<
+    (typeof LOCUST_COLUMNS)[number],
+    number
+  >;
   const absent = LOCUST_COLUMNS.filter((c) => idx[c] < 0);
-  if (!header || absent.length) throw new LoadTestFileError(file, 1, `a Locust stats history header with columns ${LOCUST_COLUMNS.map((c) => `"${c}"`).join(', ')} (missing: ${absent.join(', ') || 'all'})`);
+  if (!header || absent.length)
+    throw new LoadTestFileError(
+      file,
+      1,
+      `a Locust stats history header with columns ${LOCUST_COLUMNS.map((c) => `"${c}"`).join(', ')} (missing: ${absent.join(', ') || 'all'})`
+    );
   const rows: LocustRow[] = [];
   let perEndpoint = false;
   for (let i = 1; i < lines.length; i++) {
     const n = i + 1;
     const f = splitCsvLine(lines[i].replace(/\r$/, ''));
-    if (!f || f.length !== header.length) throw new LoadTestFileError(file, n, `${header.length} fields like the header, got ${f ? f.length : 'an unterminated quote'} (truncated file?)`);
+    if (!f || f.length !== header.length)
+      throw new LoadTestFileError(
+        file,
+        n,
+        `${header.length} fields like the header, got ${f ? f.length : 'an unterminated quote'} (truncated file?)`
+      );
     if (f[idx.Name] !== 'Aggregated') {
       perEndpoint = true;
       continue;
@@ -119,7 +140,8 @@ function readLocustRows(file: string, text: string): { rows: LocustRow[]; perEnd
       failures: locustNumber(file, n, 'Total Failure Count', f[idx['Total Failure Count']]),
     });
   }
-  if (rows.length === 0) throw new LoadTestFileError(file, lines.length + 1, 'rows named "Aggregated" after the header (the file has none)');
+  if (rows.length === 0)
+    throw new LoadTestFileError(file, lines.length + 1, 'rows named "Aggregated" after the header (the file has none)');
   return { rows, perEndpoint };
 }
 
@@ -148,7 +170,11 @@ function longestPerUsers(steps: LoadStep[]): LoadStep[] {
 export function parseLocustHistory(file: string, text: string): ImportedRun {
   const { rows, perEndpoint } = readLocustRows(file, text);
   if (!perEndpoint) {
-    throw new LoadTestFileError(file, 2, 'per-endpoint rows next to "Aggregated" (run Locust with --csv-full-history: without it the percentiles are cumulative and cannot be split into steps)');
+    throw new LoadTestFileError(
+      file,
+      2,
+      'per-endpoint rows next to "Aggregated" (run Locust with --csv-full-history: without it the percentiles are cumulative and cannot be split into steps)'
+    );
   }
   const notes: string[] = [];
   const steps: LoadStep[] = [];
@@ -157,11 +183,16 @@ export function parseLocustHistory(file: string, text: string): ImportedRun {
     const last = run[run.length - 1];
     const requests = last.requests - first.requests;
     if (first.users === 0 || run.length < 2 || requests <= 0 || last.p95 === undefined) {
-      if (first.users > 0) notes.push(`lines ${first.line}-${last.line}: ${first.users} users for ${last.t - first.t} s with ${requests} requests, skipped (a transition)`);
+      if (first.users > 0)
+        notes.push(
+          `lines ${first.line}-${last.line}: ${first.users} users for ${last.t - first.t} s with ${requests} requests, skipped (a transition)`
+        );
       continue;
     }
     if (last.t - first.t < LOCUST_PERCENTILE_WINDOW_SECONDS) {
-      notes.push(`${first.users} users lasted ${last.t - first.t} s, less than Locust's ${LOCUST_PERCENTILE_WINDOW_SECONDS} s percentile window: its p95 includes the step before`);
+      notes.push(
+        `${first.users} users lasted ${last.t - first.t} s, less than Locust's ${LOCUST_PERCENTILE_WINDOW_SECONDS} s percentile window: its p95 includes the step before`
+      );
     }
     steps.push({
       users: first.users,
@@ -195,12 +226,25 @@ function readK6Points(file: string, text: string): Map<string, K6Point[]> {
     try {
       o = JSON.parse(raw) as typeof o;
     } catch {
-      throw new LoadTestFileError(file, i + 1, 'one JSON object per line (k6 --out json), got a line that is not JSON (truncated file?)');
+      throw new LoadTestFileError(
+        file,
+        i + 1,
+        'one JSON object per line (k6 --out json), got a line that is not JSON (truncated file?)'
+      );
     }
     if (o.type === 'Metric') continue;
     const t = typeof o.data?.time === 'string' ? Date.parse(o.data.time) / 1000 : NaN;
-    if (o.type !== 'Point' || typeof o.metric !== 'string' || !Number.isFinite(t) || typeof o.data?.value !== 'number') {
-      throw new LoadTestFileError(file, i + 1, '{"type":"Point","metric":NAME,"data":{"time":RFC3339,"value":NUMBER}} or {"type":"Metric",…}');
+    if (
+      o.type !== 'Point' ||
+      typeof o.metric !== 'string' ||
+      !Number.isFinite(t) ||
+      typeof o.data?.value !== 'number'
+    ) {
+      throw new LoadTestFileError(
+        file,
+        i + 1,
+        '{"type":"Point","metric":NAME,"data":{"time":RFC3339,"value":NUMBER}} or {"type":"Metric",…}'
+      );
     }
     const list = byMetric.get(o.metric) ?? [];
     list.push({ t, v: o.data.value });
@@ -214,7 +258,8 @@ export function parseK6Json(file: string, text: string): ImportedRun {
   const m = readK6Points(file, text);
   const lineCount = text.split('\n').length;
   for (const need of ['vus', 'http_req_duration', 'http_reqs']) {
-    if (!m.get(need)?.length) throw new LoadTestFileError(file, lineCount, `Point lines for the k6 metric "${need}" (none found)`);
+    if (!m.get(need)?.length)
+      throw new LoadTestFileError(file, lineCount, `Point lines for the k6 metric "${need}" (none found)`);
   }
   const inside = (list: K6Point[] | undefined, a: number, b: number) => (list ?? []).filter((p) => p.t >= a && p.t < b);
   const notes: string[] = [];
@@ -223,9 +268,14 @@ export function parseK6Json(file: string, text: string): ImportedRun {
   for (const run of runs(vus, (p) => p.v)) {
     const start = run[0].t;
     const end = run[run.length - 1].t;
-    const durations = inside(m.get('http_req_duration'), start, end).map((p) => p.v).sort((a, b) => a - b);
+    const durations = inside(m.get('http_req_duration'), start, end)
+      .map((p) => p.v)
+      .sort((a, b) => a - b);
     if (run[0].v === 0 || run.length < 2 || durations.length === 0) {
-      if (run[0].v > 0) notes.push(`${run[0].v} VUs for ${(end - start).toFixed(0)} s with ${durations.length} requests, skipped (a transition)`);
+      if (run[0].v > 0)
+        notes.push(
+          `${run[0].v} VUs for ${(end - start).toFixed(0)} s with ${durations.length} requests, skipped (a transition)`
+        );
       continue;
     }
     const failed = inside(m.get('http_req_failed'), start, end);
@@ -246,7 +296,11 @@ function field(file: string, o: unknown, pathParts: string[]): number {
   for (const p of pathParts) cur = cur && typeof cur === 'object' ? (cur as Record<string, unknown>)[p] : undefined;
   if (typeof cur !== 'number' || !Number.isFinite(cur) || cur < 0) {
     const where = pathParts.map((p) => (/^[a-z_]+$/.test(p) ? `.${p}` : `["${p}"]`)).join('');
-    throw new LoadTestFileError(file, 1, `a non-negative number at ${where.slice(1)} (k6 --summary-export), got ${JSON.stringify(cur)}`);
+    throw new LoadTestFileError(
+      file,
+      1,
+      `a non-negative number at ${where.slice(1)} (k6 --summary-export), got ${JSON.stringify(cur)}`
+    );
   }
   return cur;
 }
@@ -285,8 +339,14 @@ const round = (v: number, digits: number) => Math.round(v * 10 ** digits) / 10 *
  * an unmeasured value is left out, never filled in.
  */
 export function curveOfSteps(file: string, steps: LoadStep[], criteria: LoadTestCurve['criteria']): LoadTestCurve {
-  if (steps.length < 2) throw new LoadTestFileError(file, 1, `at least 2 load steps (distinct user counts held for 2+ samples), found ${steps.length}`);
-  const all = (k: 'cpuPercent' | 'memoryPercent') => (steps.every((s) => s[k] !== undefined) ? steps.map((s) => round(s[k]!, 1)) : undefined);
+  if (steps.length < 2)
+    throw new LoadTestFileError(
+      file,
+      1,
+      `at least 2 load steps (distinct user counts held for 2+ samples), found ${steps.length}`
+    );
+  const all = (k: 'cpuPercent' | 'memoryPercent') =>
+    steps.every((s) => s[k] !== undefined) ? steps.map((s) => round(s[k]!, 1)) : undefined;
   const cpu = all('cpuPercent');
   const memory = all('memoryPercent');
   return {

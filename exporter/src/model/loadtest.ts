@@ -31,7 +31,8 @@ export function analyzeLoadTest(curve: LoadTestCurve): LoadTestThresholds {
   let best = 0;
   for (let i = 1; i < n; i++) if (tp[i] / rt[i] > tp[best] / rt[best]) best = i;
   // A curve imported without CPU measurements (no Prometheus during the test) has no CPU criterion.
-  const warning = users[firstIndex(n, (i) => rt[i] > c.warning_response_ms || (cpu !== undefined && cpu[i] > c.warning_cpu_percent))];
+  const warning =
+    users[firstIndex(n, (i) => rt[i] > c.warning_response_ms || (cpu !== undefined && cpu[i] > c.warning_cpu_percent))];
   const critical = users[firstIndex(n, (i) => err[i] > c.critical_error_percent || rt[i] > c.critical_response_ms)];
   const maximum = users[firstIndex(n, (i) => err[i] > c.maximum_error_percent)];
   const optimal = users[best];

@@ -10,11 +10,29 @@ import {
   type CapacityRequirements,
   type ResourceHeadroom,
 } from './capacity.js';
-import { budgetCheck, budgetPosition, hourlyRate, monthBounds, monthlyCost, savings, type BudgetPosition, type Pricing, type Savings } from './cost.js';
+import {
+  budgetCheck,
+  budgetPosition,
+  hourlyRate,
+  monthBounds,
+  monthlyCost,
+  savings,
+  type BudgetPosition,
+  type Pricing,
+  type Savings,
+} from './cost.js';
 import { decide, type Decision, type DecisionState, type Observation } from './decision.js';
 import { limitStepOut } from './step.js';
 import { analyzeLoadTest, type LoadTestThresholds } from './loadtest.js';
-import { projectForecast, projectModels, projectScenarios, type ForecastProjection, type HistoryFit, type ModelProjection, type ScenarioProjection } from './projection.js';
+import {
+  projectForecast,
+  projectModels,
+  projectScenarios,
+  type ForecastProjection,
+  type HistoryFit,
+  type ModelProjection,
+  type ScenarioProjection,
+} from './projection.js';
 
 /** One input value: a number, or missing with the reason (never a made-up default). */
 export type Reading = { ok: true; value: number } | { ok: false; reason: string };
@@ -114,7 +132,8 @@ export function recommend(svc: Service, lt: LoadTestThresholds | null, inputs: S
   if (current !== null) {
     for (const t of svc.scaling.scale_out) {
       const v = val(inputs.signals[t.signal]);
-      if (t.target !== undefined && v !== null) utilization = Math.max(utilization ?? 0, proportionalTarget(current, v, t.target));
+      if (t.target !== undefined && v !== null)
+        utilization = Math.max(utilization ?? 0, proportionalTarget(current, v, t.target));
     }
   }
   const bases: Record<Basis, number | null> = {
@@ -140,7 +159,7 @@ export function planService(
   inputs: ServiceInputs,
   history: HistoryFit | null,
   state: DecisionState,
-  opts: { budgetGuard: 'off' | 'warn' | 'block'; historyReason?: string } = { budgetGuard: 'off' },
+  opts: { budgetGuard: 'off' | 'warn' | 'block'; historyReason?: string } = { budgetGuard: 'off' }
 ): ServicePlan {
   // Only the sessions kind has a load-test curve (users per instance), which projections need.
   const lt = svc.capacity.loadtest ? analyzeLoadTest(svc.capacity.loadtest) : null;
@@ -151,7 +170,12 @@ export function planService(
   const headroom: ResourcePlan[] = svc.capacity.resources.map((r) => {
     const h = resourceHeadroom(r, val(inputs.signals[r.signal]));
     const unit = svc.signals.find((s) => s.name === r.signal)?.unit ?? null;
-    return { ...h, unit, exhaustionSeconds: h.used === null ? null : secondsUntil(h.used, r.critical, planning.monthly_rate, MONTH_SECONDS) };
+    return {
+      ...h,
+      unit,
+      exhaustionSeconds:
+        h.used === null ? null : secondsUntil(h.used, r.critical, planning.monthly_rate, MONTH_SECONDS),
+    };
   });
 
   const currentDailyUsers = history ? history.lastValue : null;
@@ -171,16 +195,33 @@ export function planService(
   // December, not hours_per_month's 720, which stays the average month of the projections).
   const { start: monthStart, end: monthEnd } = monthBounds(now);
   const monthHours = (monthEnd - monthStart) / 3600;
-  const budget = budgetPosition(svc.cost, now, spend, current === null ? null : hourlyRate(svc.capacity, svc.cost, current));
+  const budget = budgetPosition(
+    svc.cost,
+    now,
+    spend,
+    current === null ? null : hourlyRate(svc.capacity, svc.cost, current)
+  );
   const decision = limitStepOut(
     svc.scaling.limits,
-    decide(svc.scaling, { now, current, scaleOut: inputs.scaleOut, scaleIn: inputs.scaleIn, budget: budgetCheck(svc.capacity, svc.cost, opts.budgetGuard, now, budget, current) }, state),
+    decide(
+      svc.scaling,
+      {
+        now,
+        current,
+        scaleOut: inputs.scaleOut,
+        scaleIn: inputs.scaleIn,
+        budget: budgetCheck(svc.capacity, svc.cost, opts.budgetGuard, now, budget, current),
+      },
+      state
+    )
   );
 
   const inputsOut: ServicePlan['inputs'] = {};
   for (const s of svc.signals) {
     const r = inputs.signals[s.name];
-    inputsOut[s.name] = r?.ok ? { ok: true, value: r.value } : { ok: false, value: null, reason: r ? r.reason : 'not read' };
+    inputsOut[s.name] = r?.ok
+      ? { ok: true, value: r.value }
+      : { ok: false, value: null, reason: r ? r.reason : 'not read' };
   }
 
   return {
@@ -198,12 +239,21 @@ export function planService(
       forecast,
       models,
       selectedModel: forecast?.chosen ?? null,
-      ...(lt === null ? { reason: `capacity.kind ${svc.capacity.kind} has no users-per-instance curve (capacity.loadtest) to project users onto instances` } : history ? {} : { reason: opts.historyReason ?? 'no history' }),
+      ...(lt === null
+        ? {
+            reason: `capacity.kind ${svc.capacity.kind} has no users-per-instance curve (capacity.loadtest) to project users onto instances`,
+          }
+        : history
+          ? {}
+          : { reason: opts.historyReason ?? 'no history' }),
     },
     cost: {
       currency: svc.cost.currency,
       hours: monthHours,
-      monthly: current === null ? { on_demand: null, reserved: null, spot: null, resources: null } : monthlyCost(svc.capacity, svc.cost, current, monthHours),
+      monthly:
+        current === null
+          ? { on_demand: null, reserved: null, spot: null, resources: null }
+          : monthlyCost(svc.capacity, svc.cost, current, monthHours),
       savings: current === null ? null : savings(svc.cost, current, pct(cpuRes), pct(memRes), monthHours),
     },
     budget,

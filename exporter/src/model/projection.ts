@@ -2,7 +2,15 @@ import type { Service } from '../config/schema.js';
 import { MONTH_SECONDS } from '../config/defaults.js';
 import { bufferInstances, capacityRequirements, loadTestInstances } from './capacity.js';
 import { projectionCost } from './cost.js';
-import { forecast, samplingInterval, type ChoiceName, type ForecastResult, type ModelName, type PathPoint, type Point } from './forecast.js';
+import {
+  forecast,
+  samplingInterval,
+  type ChoiceName,
+  type ForecastResult,
+  type ModelName,
+  type PathPoint,
+  type Point,
+} from './forecast.js';
 import type { LoadTestThresholds } from './loadtest.js';
 
 export interface HorizonProjection {
@@ -29,10 +37,20 @@ export interface ScenarioProjection {
 }
 
 /** Instances needed for a number of daily active users: load-test and session bases, plus buffer. */
-export function instancesForUsers(svc: Service, lt: LoadTestThresholds, dailyUsers: number): { concurrentUsers: number; instances: number } {
+export function instancesForUsers(
+  svc: Service,
+  lt: LoadTestThresholds,
+  dailyUsers: number
+): { concurrentUsers: number; instances: number } {
   const concurrentUsers = dailyUsers * svc.growth.concurrency_ratio;
-  const required = Math.max(loadTestInstances(concurrentUsers, lt.optimal), capacityRequirements(svc.capacity, concurrentUsers)?.instances ?? 0);
-  return { concurrentUsers, instances: Math.max(svc.scaling.limits.min, required + bufferInstances(svc.capacity, required)) };
+  const required = Math.max(
+    loadTestInstances(concurrentUsers, lt.optimal),
+    capacityRequirements(svc.capacity, concurrentUsers)?.instances ?? 0
+  );
+  return {
+    concurrentUsers,
+    instances: Math.max(svc.scaling.limits.min, required + bufferInstances(svc.capacity, required)),
+  };
 }
 
 function horizon(svc: Service, lt: LoadTestThresholds, months: number, dailyUsers: number): HorizonProjection {
@@ -55,7 +73,13 @@ const SEARCH_MONTHS = 120;
  * First time (seconds from now, day resolution) at which the users need more than allowed.
  * Needed instances and cost only grow with users, so a bisection over days finds it.
  */
-function exhaustion(svc: Service, lt: LoadTestThresholds, users: (months: number) => number, rate: number, over: (h: HorizonProjection) => boolean): number | null {
+function exhaustion(
+  svc: Service,
+  lt: LoadTestThresholds,
+  users: (months: number) => number,
+  rate: number,
+  over: (h: HorizonProjection) => boolean
+): number | null {
   const overAt = (day: number) => over(horizon(svc, lt, day / 30, users(day / 30)));
   if (overAt(0)) return 0;
   let hi = SEARCH_MONTHS * 30;
@@ -70,7 +94,11 @@ function exhaustion(svc: Service, lt: LoadTestThresholds, users: (months: number
 }
 
 /** Compound growth: month m has users * (1 + rate)^m, so month 1 already grows (seed used exponent 0). */
-export function projectScenarios(svc: Service, lt: LoadTestThresholds, currentDailyUsers: number): ScenarioProjection[] {
+export function projectScenarios(
+  svc: Service,
+  lt: LoadTestThresholds,
+  currentDailyUsers: number
+): ScenarioProjection[] {
   return svc.growth.scenarios.map((s) => {
     const users = (m: number) => currentDailyUsers * (1 + s.monthly_rate) ** m;
     return {
@@ -163,7 +191,13 @@ export function learningState(svc: Service, points: Point[], step: number): Lear
   const historySeconds = points.length < 2 ? 0 : points[points.length - 1].t - points[0].t + step;
   const neededSeconds = svc.growth.history_days * DAY;
   const active = historySeconds < neededSeconds;
-  return { active, historySeconds, neededSeconds, stepSeconds: step, widen: active ? Math.min(MAX_WIDEN, Math.sqrt(neededSeconds / Math.max(step, historySeconds))) : 1 };
+  return {
+    active,
+    historySeconds,
+    neededSeconds,
+    stepSeconds: step,
+    widen: active ? Math.min(MAX_WIDEN, Math.sqrt(neededSeconds / Math.max(step, historySeconds))) : 1,
+  };
 }
 
 /** Season lengths in steps: the policy's season_length_days when set, else from the spacing. */
@@ -181,7 +215,13 @@ export function fitHistory(svc: Service, points: Point[]): HistoryFit | null {
   const pathAt = Array.from({ length: maxDays }, (_, d) => Math.max(1, Math.round((d + 1) * perDay)));
   const result = forecast(
     points.map((p) => p.v),
-    { stepSeconds: step, horizon: pathAt[pathAt.length - 1], pathAt, models: svc.growth.models, seasons: seasonsOf(svc, step) },
+    {
+      stepSeconds: step,
+      horizon: pathAt[pathAt.length - 1],
+      pathAt,
+      models: svc.growth.models,
+      seasons: seasonsOf(svc, step),
+    }
   );
   const last = points[points.length - 1];
   return { lastT: last.t, lastValue: last.v, step, result, learning: learningState(svc, points, step) };
@@ -189,7 +229,13 @@ export function fitHistory(svc: Service, points: Point[]): HistoryFit | null {
 
 function widen(p: PathPoint, f: number): Band {
   const at = (b: number) => Math.max(0, p.point + f * (b - p.point));
-  return { point: Math.max(0, p.point), lower80: at(p.lower80), upper80: at(p.upper80), lower95: at(p.lower95), upper95: at(p.upper95) };
+  return {
+    point: Math.max(0, p.point),
+    lower80: at(p.lower80),
+    upper80: at(p.upper80),
+    lower95: at(p.lower95),
+    upper95: at(p.upper95),
+  };
 }
 
 const BOUNDS = ['point', 'lower80', 'upper80', 'lower95', 'upper95'] as const;
@@ -197,7 +243,9 @@ const BOUNDS = ['point', 'lower80', 'upper80', 'lower95', 'upper95'] as const;
 function bandHorizons(svc: Service, lt: LoadTestThresholds, path: PathPoint[], f: number): ModelHorizon[] {
   return svc.growth.horizons_months.map((m) => {
     const users = widen(path[m * 30 - 1], f);
-    const instances = Object.fromEntries(BOUNDS.map((b) => [b, instancesForUsers(svc, lt, users[b]).instances])) as unknown as Band;
+    const instances = Object.fromEntries(
+      BOUNDS.map((b) => [b, instancesForUsers(svc, lt, users[b]).instances])
+    ) as unknown as Band;
     return { months: m, users, instances, monthlyCost: projectionCost(svc.capacity, svc.cost, instances.point) };
   });
 }
@@ -209,15 +257,36 @@ function crossing(path: number[], over: (users: number) => boolean): number | nu
 }
 
 function exhaustionRange(path: Band[], over: (users: number) => boolean): ExhaustionRange {
-  return { earliestSeconds: crossing(path.map((p) => p.upper80), over), pointSeconds: crossing(path.map((p) => p.point), over), latestSeconds: crossing(path.map((p) => p.lower80), over) };
+  return {
+    earliestSeconds: crossing(
+      path.map((p) => p.upper80),
+      over
+    ),
+    pointSeconds: crossing(
+      path.map((p) => p.point),
+      over
+    ),
+    latestSeconds: crossing(
+      path.map((p) => p.lower80),
+      over
+    ),
+  };
 }
 
 /**
  * Projections of a fit depend on the fit and the service only, not on the current inputs: computed
  * once per fit (the slow history cadence), not on every signal refresh. Pure: same inputs, same value.
  */
-const cache = new WeakMap<HistoryFit, { svc: Service; forecast?: ForecastProjection | null; models?: ModelProjection[] }>();
-function cached<K extends 'forecast' | 'models'>(svc: Service, fit: HistoryFit, key: K, compute: () => NonNullable<ReturnType<typeof cache.get>>[K]) {
+const cache = new WeakMap<
+  HistoryFit,
+  { svc: Service; forecast?: ForecastProjection | null; models?: ModelProjection[] }
+>();
+function cached<K extends 'forecast' | 'models'>(
+  svc: Service,
+  fit: HistoryFit,
+  key: K,
+  compute: () => NonNullable<ReturnType<typeof cache.get>>[K]
+) {
   let entry = cache.get(fit);
   if (!entry || entry.svc !== svc) cache.set(fit, (entry = { svc }));
   if (!(key in entry)) entry[key] = compute();
@@ -259,7 +328,13 @@ export function projectModels(svc: Service, lt: LoadTestThresholds, fit: History
 function computeModels(svc: Service, lt: LoadTestThresholds, fit: HistoryFit): ModelProjection[] {
   return fit.result.candidates.map((c) =>
     c.ok
-      ? { model: c.model, ok: true, cvMase: c.cvMase, selected: fit.result.members.includes(c.model), horizons: bandHorizons(svc, lt, c.path, fit.learning.widen) }
-      : { model: c.model, ok: false, reason: c.reason, cvMase: null, selected: false, horizons: [] },
+      ? {
+          model: c.model,
+          ok: true,
+          cvMase: c.cvMase,
+          selected: fit.result.members.includes(c.model),
+          horizons: bandHorizons(svc, lt, c.path, fit.learning.widen),
+        }
+      : { model: c.model, ok: false, reason: c.reason, cvMase: null, selected: false, horizons: [] }
   );
 }

@@ -1,6 +1,17 @@
 import { CronExpressionParser } from 'cron-parser';
 import type { Schedule, Service } from '../config/schema.js';
-import { BLOCK_REASONS, decide, emptyState, isQuietStep, recordAction, usedSignals, type BlockReason, type DecisionInput, type DecisionState, type Observation } from './decision.js';
+import {
+  BLOCK_REASONS,
+  decide,
+  emptyState,
+  isQuietStep,
+  recordAction,
+  usedSignals,
+  type BlockReason,
+  type DecisionInput,
+  type DecisionState,
+  type Observation,
+} from './decision.js';
 import { hourlyRate, type Pricing } from './cost.js';
 import { activeSchedule, type ActiveSchedule } from './schedule.js';
 
@@ -125,7 +136,7 @@ class MonotonicWindow {
     n: number,
     private readonly w: number,
     private readonly values: Float64Array,
-    private readonly kind: 'min' | 'max',
+    private readonly kind: 'min' | 'max'
   ) {
     this.idx = new Int32Array(Math.max(1, n));
   }
@@ -158,7 +169,12 @@ class ScheduleClock {
     this.active = activeSchedule(this.schedules, now);
     this.validFrom = now;
     this.validUntil = Math.min(
-      ...this.schedules.map((s) => CronExpressionParser.parse(s.cron, { currentDate: new Date(now * 1000 + 1), tz: s.timezone }).next().getTime() / 1000),
+      ...this.schedules.map(
+        (s) =>
+          CronExpressionParser.parse(s.cron, { currentDate: new Date(now * 1000 + 1), tz: s.timezone })
+            .next()
+            .getTime() / 1000
+      )
     );
     return this.active;
   }
@@ -197,7 +213,13 @@ export function replay(svc: Service, input: ReplayInput, options: ReplayOptions)
   }
   const windowed = (signal: string, seconds: number, kind: 'min' | 'max'): WindowedInput => {
     const window = Math.floor(seconds / step + 1e-9) + 1;
-    return { signal, values: sim.get(signal)!, missingPrefix: missingPrefix.get(signal)!, window, extreme: new MonotonicWindow(n, window, sim.get(signal)!, kind) };
+    return {
+      signal,
+      values: sim.get(signal)!,
+      missingPrefix: missingPrefix.get(signal)!,
+      window,
+      extreme: new MonotonicWindow(n, window, sim.get(signal)!, kind),
+    };
   };
   const outWindows = policy.scale_out.map((t) => windowed(t.signal, t.for, 'min'));
   const inWindows = policy.scale_in?.conditions.map((c) => windowed(c.signal, policy.scale_in!.for, 'max')) ?? [];
@@ -220,7 +242,13 @@ export function replay(svc: Service, input: ReplayInput, options: ReplayOptions)
   let current: number | null = null;
   const decisions: ReplayDecision[] = [];
   const blocked: Partial<Record<BlockReason, number>> = {};
-  const risk: TriggerRisk[] = policy.scale_out.map((t) => ({ trigger: t.name, signal: t.signal, above: t.above, simulatedMinutes: 0, recordedMinutes: 0 }));
+  const risk: TriggerRisk[] = policy.scale_out.map((t) => ({
+    trigger: t.name,
+    signal: t.signal,
+    above: t.above,
+    simulatedMinutes: 0,
+    recordedMinutes: 0,
+  }));
   const present: Record<string, number> = Object.fromEntries(used.map((s) => [s, 0]));
   let instancesPresent = 0;
   let missingSteps = 0;
@@ -240,7 +268,18 @@ export function replay(svc: Service, input: ReplayInput, options: ReplayOptions)
     const now = start + k * step;
     const date = day(now);
     if (!today || today.date !== date) {
-      today = { date, scaleOuts: 0, scaleIns: 0, flaps: 0, minInstances: null, maxInstances: null, instanceHours: { simulated: 0, recorded: 0 }, cost: { simulated: 0, recorded: 0 }, riskMinutes: 0, minutesAtMax: 0 };
+      today = {
+        date,
+        scaleOuts: 0,
+        scaleIns: 0,
+        flaps: 0,
+        minInstances: null,
+        maxInstances: null,
+        instanceHours: { simulated: 0, recorded: 0 },
+        cost: { simulated: 0, recorded: 0 },
+        riskMinutes: 0,
+        minutesAtMax: 0,
+      };
       days.push(today);
     }
     const recorded = Number.isFinite(input.instances[k]) ? input.instances[k] : null;
@@ -266,7 +305,9 @@ export function replay(svc: Service, input: ReplayInput, options: ReplayOptions)
       const v = w.values[k];
       if (Number.isFinite(v)) w.extreme.push(k);
       if (!Number.isFinite(v)) {
-        const why = Number.isFinite(input.signals[w.signal]?.[k] ?? NaN) ? 'no recorded instance count to scale it by' : 'no sample';
+        const why = Number.isFinite(input.signals[w.signal]?.[k] ?? NaN)
+          ? 'no recorded instance count to scale it by'
+          : 'no sample';
         return { ok: false, reason: `${w.signal}: ${why} at ${iso(now)}` };
       }
       const full = k + 1 >= w.window && w.missingPrefix[k + 1] - w.missingPrefix[k + 1 - w.window] === 0;
@@ -286,7 +327,9 @@ export function replay(svc: Service, input: ReplayInput, options: ReplayOptions)
       const raw = input.signals[t.signal]?.[k];
       if (raw !== undefined && raw > t.above) risk[i].recordedMinutes += minutes;
     });
-    const scaleIn = policy.scale_in ? policy.scale_in.conditions.map((c, i) => observe(inWindows[i], (max) => max < c.below)) : undefined;
+    const scaleIn = policy.scale_in
+      ? policy.scale_in.conditions.map((c, i) => observe(inWindows[i], (max) => max < c.below))
+      : undefined;
     if (scaleIn?.some((o) => !o.ok)) anyMissing = true;
     if (anyMissing || current === null) missingSteps++;
     if (anyAbove) today.riskMinutes += minutes;
@@ -295,11 +338,24 @@ export function replay(svc: Service, input: ReplayInput, options: ReplayOptions)
     const quiet = skipQuiet && isQuietStep(policy, decisionInput, state, schedules.at(now));
     if (!quiet) {
       const d = decide(policy, decisionInput, state);
-      if (d.action === 'none') for (const b of d.blockedBy) if (b !== 'missing_data') blocked[b] = (blocked[b] ?? 0) + 1;
+      if (d.action === 'none')
+        for (const b of d.blockedBy) if (b !== 'missing_data') blocked[b] = (blocked[b] ?? 0) + 1;
       state = recordAction(state, d);
       if (d.action !== 'none' && d.current !== null && d.target !== null) {
         const flap = last !== null && last.action !== d.action && d.at - last.at <= options.flapWindow;
-        decisions.push({ at: now, time: iso(now), action: d.action, from: d.current, to: d.target, trigger: d.trigger ?? '', recorded, flap, firing: d.firing, reasons: d.reasons, warnings: d.warnings });
+        decisions.push({
+          at: now,
+          time: iso(now),
+          action: d.action,
+          from: d.current,
+          to: d.target,
+          trigger: d.trigger ?? '',
+          recorded,
+          flap,
+          firing: d.firing,
+          reasons: d.reasons,
+          warnings: d.warnings,
+        });
         last = { at: now, action: d.action };
         if (d.action === 'scale_out') today.scaleOuts++;
         else today.scaleIns++;
@@ -352,13 +408,21 @@ export function replay(svc: Service, input: ReplayInput, options: ReplayOptions)
       minutesAtMax,
       instances: { start: startCount, end: current, min: minCount, max: maxCount },
       instanceHours: { simulated: simSeconds / 3600, recorded: recSeconds / 3600 },
-      cost: { pricing: svc.cost.projection_pricing, currency: svc.cost.currency, simulated: simCost, recorded: recCost },
+      cost: {
+        pricing: svc.cost.projection_pricing,
+        currency: svc.cost.currency,
+        simulated: simCost,
+        recorded: recCost,
+      },
       risk,
       // In BLOCK_REASONS order, so the JSON keys do not depend on which block came first.
       blocked: Object.fromEntries(BLOCK_REASONS.filter((b) => blocked[b] !== undefined).map((b) => [b, blocked[b]])),
       missingSteps,
     },
-    days: days.map((d) => ({ ...d, instanceHours: { simulated: d.instanceHours.simulated / 3600, recorded: d.instanceHours.recorded / 3600 } })),
+    days: days.map((d) => ({
+      ...d,
+      instanceHours: { simulated: d.instanceHours.simulated / 3600, recorded: d.instanceHours.recorded / 3600 },
+    })),
     decisions,
   };
 }

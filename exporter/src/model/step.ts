@@ -19,6 +19,9 @@ export function limitStepOut(limits: Service['scaling']['limits'], d: Decision):
   const step = maxStepOut(limits, d.current);
   if (d.target - d.current <= step) return d;
   const target = d.current + step;
-  const reasons = [...d.reasons, `Target ${d.target} limited to ${target}: one action adds at most ${step} instances (scaling.limits.max_step_out).`];
+  const reasons = [
+    ...d.reasons,
+    `Target ${d.target} limited to ${target}: one action adds at most ${step} instances (scaling.limits.max_step_out).`,
+  ];
   return { ...d, target, wanted: target, reasons };
 }

@@ -20,8 +20,21 @@ import type { ActuatorConfig } from '../config/schema.js';
 export type HpaConfig = Extract<ActuatorConfig, { type: 'kubernetes-hpa' }>;
 
 /** What actuators.ts's kubeConnection() and request() give and take (structurally, without importing them). */
-type Connection = { server: string; token?: () => string; ca?: Buffer; cert?: Buffer; key?: Buffer; insecure?: boolean };
-type HttpRequest = { method: string; url: string; headers?: Record<string, string>; body?: string; timeoutMs: number } & Pick<Connection, 'ca' | 'cert' | 'key'> & { rejectUnauthorized?: boolean };
+type Connection = {
+  server: string;
+  token?: () => string;
+  ca?: Buffer;
+  cert?: Buffer;
+  key?: Buffer;
+  insecure?: boolean;
+};
+type HttpRequest = {
+  method: string;
+  url: string;
+  headers?: Record<string, string>;
+  body?: string;
+  timeoutMs: number;
+} & Pick<Connection, 'ca' | 'cert' | 'key'> & { rejectUnauthorized?: boolean };
 
 export interface HpaDeps {
   connect: () => Connection;
@@ -38,12 +51,20 @@ const ok2xx = (s: number) => s >= 200 && s < 300;
 const snippet = (t: string) => (t.length > 300 ? `${t.slice(0, 300)}…` : t).replace(/\s+/g, ' ').trim();
 
 /** The merge patch that puts the floor at `target`; an error when max would end up below it. */
-export function hpaPatch(hpa: Hpa, target: number, raiseMax: boolean): { ok: true; patch: { spec: { minReplicas: number; maxReplicas?: number } } } | { ok: false; error: string } {
+export function hpaPatch(
+  hpa: Hpa,
+  target: number,
+  raiseMax: boolean
+): { ok: true; patch: { spec: { minReplicas: number; maxReplicas?: number } } } | { ok: false; error: string } {
   const max = hpa.spec?.maxReplicas;
   if (!Number.isInteger(max)) return { ok: false, error: 'expected the HPA to have an integer spec.maxReplicas' };
   if (target < 1) return { ok: false, error: `target ${target}: an HPA's minReplicas must be at least 1` };
   if (target <= max!) return { ok: true, patch: { spec: { minReplicas: target } } };
-  if (!raiseMax) return { ok: false, error: `target ${target} is above the HPA's maxReplicas ${max}; raise it, or set raise_max: true` };
+  if (!raiseMax)
+    return {
+      ok: false,
+      error: `target ${target} is above the HPA's maxReplicas ${max}; raise it, or set raise_max: true`,
+    };
   return { ok: true, patch: { spec: { minReplicas: target, maxReplicas: target } } };
 }
 
@@ -53,7 +74,7 @@ export class HpaActuator {
 
   constructor(
     private readonly cfg: HpaConfig,
-    private readonly deps: HpaDeps,
+    private readonly deps: HpaDeps
   ) {
     this.timeoutSeconds = cfg.timeout;
   }
@@ -69,7 +90,17 @@ export class HpaActuator {
     const token = c.token?.();
     if (token) headers.authorization = `Bearer ${token}`;
     if (body !== undefined) headers['content-type'] = 'application/merge-patch+json';
-    const res = await this.deps.request({ method, url, headers, body, timeoutMs: this.cfg.timeout * 1000, ca: c.ca, cert: c.cert, key: c.key, rejectUnauthorized: !c.insecure });
+    const res = await this.deps.request({
+      method,
+      url,
+      headers,
+      body,
+      timeoutMs: this.cfg.timeout * 1000,
+      ca: c.ca,
+      cert: c.cert,
+      key: c.key,
+      rejectUnauthorized: !c.insecure,
+    });
     return { ...res, url };
   }
 
@@ -82,7 +113,8 @@ export class HpaActuator {
     } catch {
       throw new Error(`GET ${res.url}: expected a HorizontalPodAutoscaler, got ${snippet(res.text)}`);
     }
-    if (hpa.kind !== 'HorizontalPodAutoscaler') throw new Error(`GET ${res.url}: expected a HorizontalPodAutoscaler, got ${snippet(res.text)}`);
+    if (hpa.kind !== 'HorizontalPodAutoscaler')
+      throw new Error(`GET ${res.url}: expected a HorizontalPodAutoscaler, got ${snippet(res.text)}`);
     return hpa;
   }
 
@@ -94,7 +126,8 @@ export class HpaActuator {
     const hpa = await this.read();
     const desired = hpa.status?.desiredReplicas;
     const n = Number.isInteger(desired) ? desired! : (hpa.spec?.minReplicas ?? 1);
-    if (!Number.isInteger(n) || n < 0) throw new Error(`${this.path()}: expected integer replica counts, got ${JSON.stringify(hpa.status ?? hpa.spec)}`);
+    if (!Number.isInteger(n) || n < 0)
+      throw new Error(`${this.path()}: expected integer replica counts, got ${JSON.stringify(hpa.status ?? hpa.spec)}`);
     return n;
   }
 
@@ -103,6 +136,10 @@ export class HpaActuator {
     if (!p.ok) return { ok: false, code: null, message: `${this.path()}: ${p.error}` };
     const res = await this.call('PATCH', JSON.stringify(p.patch));
     const what = `minReplicas ${ctx.target}${p.patch.spec.maxReplicas !== undefined ? `, maxReplicas ${p.patch.spec.maxReplicas}` : ''}`;
-    return { ok: ok2xx(res.status), code: res.status, message: `PATCH ${res.url} (${what}) answered ${res.status}${ok2xx(res.status) ? '' : `: ${snippet(res.text)}`}` };
+    return {
+      ok: ok2xx(res.status),
+      code: res.status,
+      message: `PATCH ${res.url} (${what}) answered ${res.status}${ok2xx(res.status) ? '' : `: ${snippet(res.text)}`}`,
+    };
   }
 }

@@ -71,7 +71,14 @@ export async function request(o: RequestOptions): Promise<{ status: number; text
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = { ...(o.headers ?? {}) };
     if (o.body !== undefined) headers['content-length'] = String(Buffer.byteLength(o.body));
-    const req = mod.request(u, { method: o.method, headers, ca: o.ca, cert: o.cert, key: o.key, rejectUnauthorized: o.rejectUnauthorized ?? true });
+    const req = mod.request(u, {
+      method: o.method,
+      headers,
+      ca: o.ca,
+      cert: o.cert,
+      key: o.key,
+      rejectUnauthorized: o.rejectUnauthorized ?? true,
+    });
     const timer = setTimeout(() => req.destroy(new Error(`timed out after ${o.timeoutMs / 1000}s`)), o.timeoutMs);
     req.on('response', (res) => {
       let text = '';
@@ -100,7 +107,16 @@ const ok2xx = (s: number) => s >= 200 && s < 300;
 const snippet = (t: string) => (t.length > 200 ? `${t.slice(0, 197)}...` : t).replace(/\s+/g, ' ').trim();
 
 function countFrom(body: unknown): number | null {
-  const candidates = typeof body === 'number' ? [body] : body && typeof body === 'object' ? [(body as Record<string, unknown>).count, (body as Record<string, unknown>).instances, (body as Record<string, unknown>).target_instances] : [];
+  const candidates =
+    typeof body === 'number'
+      ? [body]
+      : body && typeof body === 'object'
+        ? [
+            (body as Record<string, unknown>).count,
+            (body as Record<string, unknown>).instances,
+            (body as Record<string, unknown>).target_instances,
+          ]
+        : [];
   for (const c of candidates) if (typeof c === 'number' && Number.isInteger(c) && c >= 0) return c;
   return null;
 }
@@ -147,7 +163,8 @@ export class HttpActuator implements Actuator {
     const res = await request({ method: 'GET', url, headers: this.headers(), timeoutMs: this.cfg.timeout * 1000 });
     if (!ok2xx(res.status)) throw new Error(`GET ${url} answered ${res.status}: ${snippet(res.text)}`);
     const n = countFrom(JSON.parse(res.text));
-    if (n === null) throw new Error(`GET ${url}: expected JSON {"count": n} or {"instances": n}, got ${snippet(res.text)}`);
+    if (n === null)
+      throw new Error(`GET ${url}: expected JSON {"count": n} or {"instances": n}, got ${snippet(res.text)}`);
     return n;
   }
   async setTarget(ctx: ActuationContext): Promise<SetResult> {
@@ -161,8 +178,18 @@ export class HttpActuator implements Actuator {
       trigger: ctx.trigger,
       sequence: ctx.sequence,
     });
-    const res = await request({ method: 'POST', url, headers: { ...this.headers(), 'content-type': 'application/json' }, body, timeoutMs: this.cfg.timeout * 1000 });
-    return { ok: ok2xx(res.status), code: res.status, message: `POST ${url} answered ${res.status}${res.text ? `: ${snippet(res.text)}` : ''}` };
+    const res = await request({
+      method: 'POST',
+      url,
+      headers: { ...this.headers(), 'content-type': 'application/json' },
+      body,
+      timeoutMs: this.cfg.timeout * 1000,
+    });
+    return {
+      ok: ok2xx(res.status),
+      code: res.status,
+      message: `POST ${url} answered ${res.status}${res.text ? `: ${snippet(res.text)}` : ''}`,
+    };
   }
 }
 
@@ -182,8 +209,26 @@ interface KubeConnection {
 interface KubeconfigDoc {
   'current-context'?: string;
   contexts?: { name: string; context: { cluster: string; user: string } }[];
-  clusters?: { name: string; cluster: { server: string; 'certificate-authority'?: string; 'certificate-authority-data'?: string; 'insecure-skip-tls-verify'?: boolean } }[];
-  users?: { name: string; user: { token?: string; tokenFile?: string; 'client-certificate'?: string; 'client-certificate-data'?: string; 'client-key'?: string; 'client-key-data'?: string } }[];
+  clusters?: {
+    name: string;
+    cluster: {
+      server: string;
+      'certificate-authority'?: string;
+      'certificate-authority-data'?: string;
+      'insecure-skip-tls-verify'?: boolean;
+    };
+  }[];
+  users?: {
+    name: string;
+    user: {
+      token?: string;
+      tokenFile?: string;
+      'client-certificate'?: string;
+      'client-certificate-data'?: string;
+      'client-key'?: string;
+      'client-key-data'?: string;
+    };
+  }[];
 }
 
 /** Connection settings: a kubeconfig (current context), else the in-cluster service account. */
@@ -209,10 +254,14 @@ export function kubeConnection(cfg: KubeConfig, env: NodeJS.ProcessEnv = process
     };
   }
   const host = env.KUBERNETES_SERVICE_HOST;
-  const server = cfg.api_url ?? (host ? `https://${host.includes(':') ? `[${host}]` : host}:${env.KUBERNETES_SERVICE_PORT ?? '443'}` : undefined);
-  if (!server) throw new Error('kubernetes actuator: not in a cluster (KUBERNETES_SERVICE_HOST unset): set api_url or kubeconfig');
+  const server =
+    cfg.api_url ??
+    (host ? `https://${host.includes(':') ? `[${host}]` : host}:${env.KUBERNETES_SERVICE_PORT ?? '443'}` : undefined);
+  if (!server)
+    throw new Error('kubernetes actuator: not in a cluster (KUBERNETES_SERVICE_HOST unset): set api_url or kubeconfig');
   const tokenFile = cfg.token_file ?? `${SERVICE_ACCOUNT_DIR}/token`;
-  const caFile = cfg.ca_file ?? (existsSync(`${SERVICE_ACCOUNT_DIR}/ca.crt`) ? `${SERVICE_ACCOUNT_DIR}/ca.crt` : undefined);
+  const caFile =
+    cfg.ca_file ?? (existsSync(`${SERVICE_ACCOUNT_DIR}/ca.crt`) ? `${SERVICE_ACCOUNT_DIR}/ca.crt` : undefined);
   // Projected service-account tokens rotate: the file is re-read on every request.
   return { server, token: () => readFileSync(tokenFile, 'utf8').trim(), ca: caFile ? readFileSync(caFile) : undefined };
 }
@@ -228,7 +277,7 @@ export class KubernetesActuator implements Actuator {
   readonly timeoutSeconds: number;
   constructor(
     private readonly cfg: KubeConfig,
-    private readonly env: NodeJS.ProcessEnv = process.env,
+    private readonly env: NodeJS.ProcessEnv = process.env
   ) {
     this.timeoutSeconds = cfg.timeout;
   }
@@ -243,7 +292,17 @@ export class KubernetesActuator implements Actuator {
     const token = c.token?.();
     if (token) headers.authorization = `Bearer ${token}`;
     if (body !== undefined) headers['content-type'] = 'application/merge-patch+json';
-    const res = await request({ method, url, headers, body, timeoutMs: this.cfg.timeout * 1000, ca: c.ca, cert: c.cert, key: c.key, rejectUnauthorized: !c.insecure });
+    const res = await request({
+      method,
+      url,
+      headers,
+      body,
+      timeoutMs: this.cfg.timeout * 1000,
+      ca: c.ca,
+      cert: c.cert,
+      key: c.key,
+      rejectUnauthorized: !c.insecure,
+    });
     return { ...res, url };
   }
   async readCount(): Promise<number | null> {
@@ -251,12 +310,17 @@ export class KubernetesActuator implements Actuator {
     if (!ok2xx(res.status)) throw new Error(`GET ${res.url} answered ${res.status}: ${snippet(res.text)}`);
     const scale = JSON.parse(res.text) as { kind?: string; spec?: { replicas?: number } };
     const n = scale.spec?.replicas ?? 0; // the API server omits replicas: 0 (omitempty)
-    if (scale.kind !== 'Scale' || !Number.isInteger(n)) throw new Error(`GET ${res.url}: expected a Scale object, got ${snippet(res.text)}`);
+    if (scale.kind !== 'Scale' || !Number.isInteger(n))
+      throw new Error(`GET ${res.url}: expected a Scale object, got ${snippet(res.text)}`);
     return n;
   }
   async setTarget(ctx: ActuationContext): Promise<SetResult> {
     const res = await this.call('PATCH', JSON.stringify({ spec: { replicas: ctx.target } }));
-    return { ok: ok2xx(res.status), code: res.status, message: `PATCH ${res.url} answered ${res.status}${ok2xx(res.status) ? '' : `: ${snippet(res.text)}`}` };
+    return {
+      ok: ok2xx(res.status),
+      code: res.status,
+      message: `PATCH ${res.url} answered ${res.status}${ok2xx(res.status) ? '' : `: ${snippet(res.text)}`}`,
+    };
   }
 }
 
@@ -272,16 +336,29 @@ export class CommandActuator implements Actuator {
   constructor(private readonly cfg: CommandConfig) {
     this.timeoutSeconds = cfg.timeout;
   }
-  private run(argv: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string; error?: Error }> {
+  private run(
+    argv: string[],
+    env: Record<string, string>
+  ): Promise<{ code: number | null; stdout: string; stderr: string; error?: Error }> {
     return new Promise((resolve) => {
       execFile(
         argv[0],
         argv.slice(1),
-        { env: { ...process.env, ...env }, timeout: this.cfg.timeout * 1000, killSignal: 'SIGKILL', maxBuffer: 1024 * 1024, shell: false },
-        (error, stdout, stderr) => {
-          const code = error ? (typeof (error as NodeJS.ErrnoException).code === 'number' ? ((error as NodeJS.ErrnoException).code as unknown as number) : null) : 0;
-          resolve({ code, stdout: String(stdout), stderr: String(stderr), error: error ?? undefined });
+        {
+          env: { ...process.env, ...env },
+          timeout: this.cfg.timeout * 1000,
+          killSignal: 'SIGKILL',
+          maxBuffer: 1024 * 1024,
+          shell: false,
         },
+        (error, stdout, stderr) => {
+          const code = error
+            ? typeof (error as NodeJS.ErrnoException).code === 'number'
+              ? ((error as NodeJS.ErrnoException).code as unknown as number)
+              : null
+            : 0;
+          resolve({ code, stdout: String(stdout), stderr: String(stderr), error: error ?? undefined });
+        }
       );
     });
   }
@@ -290,7 +367,10 @@ export class CommandActuator implements Actuator {
     const r = await this.run(this.cfg.count_argv, { HEADROOM_SERVICE: service });
     if (r.error) throw new Error(`${this.cfg.count_argv[0]} failed: ${r.error.message}`);
     const n = Number(r.stdout.trim());
-    if (!Number.isInteger(n) || n < 0) throw new Error(`${this.cfg.count_argv[0]}: expected an instance count on stdout, got ${JSON.stringify(snippet(r.stdout))}`);
+    if (!Number.isInteger(n) || n < 0)
+      throw new Error(
+        `${this.cfg.count_argv[0]}: expected an instance count on stdout, got ${JSON.stringify(snippet(r.stdout))}`
+      );
     return n;
   }
   async setTarget(ctx: ActuationContext): Promise<SetResult> {
@@ -304,9 +384,19 @@ export class CommandActuator implements Actuator {
       HEADROOM_SEQUENCE: String(ctx.sequence),
     });
     const killed = r.error && (r.error as { killed?: boolean }).killed;
-    if (killed) return { ok: false, code: null, message: `${this.cfg.argv[0]} killed after the ${this.cfg.timeout}s timeout` };
-    if (r.error) return { ok: false, code: r.code, message: `${this.cfg.argv[0]} failed (exit ${r.code ?? 'none'}): ${snippet(r.stderr || r.error.message)}` };
-    return { ok: true, code: 0, message: `${this.cfg.argv[0]} exited 0${r.stdout.trim() ? `: ${snippet(r.stdout)}` : ''}` };
+    if (killed)
+      return { ok: false, code: null, message: `${this.cfg.argv[0]} killed after the ${this.cfg.timeout}s timeout` };
+    if (r.error)
+      return {
+        ok: false,
+        code: r.code,
+        message: `${this.cfg.argv[0]} failed (exit ${r.code ?? 'none'}): ${snippet(r.stderr || r.error.message)}`,
+      };
+    return {
+      ok: true,
+      code: 0,
+      message: `${this.cfg.argv[0]} exited 0${r.stdout.trim() ? `: ${snippet(r.stdout)}` : ''}`,
+    };
   }
 }
 
@@ -321,7 +411,10 @@ export function createActuator(cfg: ActuatorConfig): Actuator {
     case 'command':
       return new CommandActuator(cfg);
     case 'kubernetes-hpa':
-      return new HpaActuator(cfg, { connect: () => kubeConnection({ ...cfg, type: 'kubernetes', kind: 'Deployment' }), request });
+      return new HpaActuator(cfg, {
+        connect: () => kubeConnection({ ...cfg, type: 'kubernetes', kind: 'Deployment' }),
+        request,
+      });
   }
 }
 

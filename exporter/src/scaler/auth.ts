@@ -20,12 +20,18 @@ export function resolveWebhookToken(scaler: Policy['scaler'], env: NodeJS.Proces
     } catch (e) {
       throw new TokenSourceError(`scaler.token_file: cannot read ${scaler.token_file} (${(e as Error).message})`);
     }
-    if (!text) throw new TokenSourceError(`scaler.token_file: ${scaler.token_file} is empty (expected the webhook's bearer token)`);
+    if (!text)
+      throw new TokenSourceError(
+        `scaler.token_file: ${scaler.token_file} is empty (expected the webhook's bearer token)`
+      );
     return text;
   }
   if (scaler.token_env) {
     const v = env[scaler.token_env]?.trim();
-    if (!v) throw new TokenSourceError(`scaler.token_env: the environment variable ${scaler.token_env} is ${env[scaler.token_env] === undefined ? 'unset' : 'empty'} (expected the webhook's bearer token)`);
+    if (!v)
+      throw new TokenSourceError(
+        `scaler.token_env: the environment variable ${scaler.token_env} is ${env[scaler.token_env] === undefined ? 'unset' : 'empty'} (expected the webhook's bearer token)`
+      );
     return v;
   }
   return null;
@@ -66,6 +72,6 @@ export function assertSafeListen(address: string, hasToken: boolean, allowInsecu
   const host = m ? (m[1] ?? m[2] ?? '') : address;
   if (host !== '' && isLoopback(host)) return;
   throw new InsecureListenError(
-    `refusing to serve the scaling webhook on ${address} without a token: set scaler.token_file or scaler.token_env, listen on 127.0.0.1, or pass the explicit insecure override`,
+    `refusing to serve the scaling webhook on ${address} without a token: set scaler.token_file or scaler.token_env, listen on 127.0.0.1, or pass the explicit insecure override`
   );
 }

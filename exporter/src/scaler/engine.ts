@@ -24,7 +24,16 @@ import type { ParsedNotification } from './payload.js';
 import { planAlerts, type AlertPlan } from './route.js';
 import { HttpError } from './router.js';
 import type { StateStore } from './store.js';
-import { ACTED, type ActuatorResult, type AlertOutcome, type IntentRef, type NewRecord, type NotificationRef, type RecordedDecision, type ScalerState } from './types.js';
+import {
+  ACTED,
+  type ActuatorResult,
+  type AlertOutcome,
+  type IntentRef,
+  type NewRecord,
+  type NotificationRef,
+  type RecordedDecision,
+  type ScalerState,
+} from './types.js';
 
 export interface EngineDeps {
   policy: () => Policy;
@@ -49,7 +58,8 @@ const MAX_ATTEMPTS = 25;
 const POLL_MS = 25;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export const dedupKey = (service: string, trigger: string, fingerprint: string, startsAt: string) => `${service}|${trigger}|${fingerprint}|${startsAt}`;
+export const dedupKey = (service: string, trigger: string, fingerprint: string, startsAt: string) =>
+  `${service}|${trigger}|${fingerprint}|${startsAt}`;
 
 /** How long a notification counts as a duplicate of an acted one: the trigger's cooldown. */
 function windowFor(svc: Service, trigger: string): number {
@@ -111,7 +121,8 @@ export class IntentEngine {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const now = this.d.clock();
       const existing = await this.store.findByKey(key);
-      if (existing && ACTED.includes(existing.status) && existing.at + windowFor(svc, plan.trigger) > now) return this.handleDuplicate(existing, svc, now);
+      if (existing && ACTED.includes(existing.status) && existing.at + windowFor(svc, plan.trigger) > now)
+        return this.handleDuplicate(existing, svc, now);
       const snap = await this.store.snapshot(svc.name);
       const st = snap.state as ScalerState;
       if (st.intent) {
@@ -125,18 +136,44 @@ export class IntentEngine {
       const seq = snap.version + 1;
       const rec = { ...this.record(plan, n, key, now, d, cur, budget.warning), ...(acts ? { sequence: seq } : {}) };
       const state: ScalerState | null = acts
-        ? { ...st, intent: { seq, key, action: d.action as 'scale_out' | 'scale_in', trigger: d.trigger ?? plan.trigger, from: d.current!, target: d.target!, at: now, leaseUntil: rec.leaseUntil!, schedule: d.scheduleApplied } }
+        ? {
+            ...st,
+            intent: {
+              seq,
+              key,
+              action: d.action as 'scale_out' | 'scale_in',
+              trigger: d.trigger ?? plan.trigger,
+              from: d.current!,
+              target: d.target!,
+              at: now,
+              leaseUntil: rec.leaseUntil!,
+              schedule: d.scheduleApplied,
+            },
+          }
         : d.scheduleApplied
           ? recordAction(st, d)
           : null;
       const stored = await this.store.commit(rec, state ? { version: snap.version, state } : null);
       if (!stored) continue; // another request or replica changed the state first: decide again
       this.d.observer.decision(stored);
-      const outcome = { alert: plan.alert.index, service: svc.name, trigger: plan.trigger, id: stored.id, action: d.action, current: d.current, target: d.target, blocked_by: d.blockedBy };
+      const outcome = {
+        alert: plan.alert.index,
+        service: svc.name,
+        trigger: plan.trigger,
+        id: stored.id,
+        action: d.action,
+        current: d.current,
+        target: d.target,
+        blocked_by: d.blockedBy,
+      };
       if (!acts) {
         // A count that could not be read may be readable on a retry.
         if (cur.error) return { ...outcome, outcome: 'blocked', message: cur.error, retry: true };
-        return { ...outcome, outcome: d.blockedBy.length ? 'blocked' : 'no_action', message: rec.reasons[rec.reasons.length - 1] };
+        return {
+          ...outcome,
+          outcome: d.blockedBy.length ? 'blocked' : 'no_action',
+          message: rec.reasons[rec.reasons.length - 1],
+        };
       }
       if (this.d.testHook === 'crash') process.kill(process.pid, 'SIGKILL');
       return { ...(await this.actuate(stored, (state as ScalerState).intent!)), alert: plan.alert.index };
@@ -164,7 +201,13 @@ export class IntentEngine {
     }
   }
 
-  private async recordInFlight(plan: ScalePlan, n: ParsedNotification, key: string, intent: IntentRef, now: number): Promise<AlertOutcome> {
+  private async recordInFlight(
+    plan: ScalePlan,
+    n: ParsedNotification,
+    key: string,
+    intent: IntentRef,
+    now: number
+  ): Promise<AlertOutcome> {
     const msg = `Another intent of ${plan.service.name} is in flight (${intent.action.replace('_', ' ')} ${intent.from} → ${intent.target}, sequence ${intent.seq}); this alert is decided again when it settles.`;
     const rec: NewRecord = {
       ...this.baseRecord(plan, n, key, now),
@@ -180,7 +223,19 @@ export class IntentEngine {
     };
     const stored = (await this.store.commit(rec, null))!;
     this.d.observer.decision(stored);
-    return { alert: plan.alert.index, service: rec.service, trigger: rec.trigger, id: stored.id, outcome: 'blocked', action: 'none', current: intent.target, target: intent.target, blocked_by: ['in_flight'], message: msg, retry: true };
+    return {
+      alert: plan.alert.index,
+      service: rec.service,
+      trigger: rec.trigger,
+      id: stored.id,
+      outcome: 'blocked',
+      action: 'none',
+      current: intent.target,
+      target: intent.target,
+      blocked_by: ['in_flight'],
+      message: msg,
+      retry: true,
+    };
   }
 
   /** The current count: the actuator's; else the count it last confirmed; else the source's. With a Prometheus source its inputs are re-read too. */
@@ -189,11 +244,24 @@ export class IntentEngine {
     const src = this.d.source;
     let count: number | null;
     try {
-      count = await withTimeout(a.timeoutSeconds, `reading the count from the ${a.type} actuator`, a.readCount(svc.name));
+      count = await withTimeout(
+        a.timeoutSeconds,
+        `reading the count from the ${a.type} actuator`,
+        a.readCount(svc.name)
+      );
     } catch (e) {
-      return { count: null, from: a.type, error: `reading the current count from the ${a.type} actuator failed: ${(e as Error).message}` };
+      return {
+        count: null,
+        from: a.type,
+        error: `reading the current count from the ${a.type} actuator failed: ${(e as Error).message}`,
+      };
     }
-    const wantInputs = src && st && (src.kind === 'prometheus' || (count === null && !st.confirmed) || (plan.action === 'scale_out' && this.d.policy().scaler.budget_guard !== 'off'));
+    const wantInputs =
+      src &&
+      st &&
+      (src.kind === 'prometheus' ||
+        (count === null && !st.confirmed) ||
+        (plan.action === 'scale_out' && this.d.policy().scaler.budget_guard !== 'off'));
     let inputs: ServiceInputs | undefined;
     let error: string | undefined;
     if (wantInputs) {
@@ -204,7 +272,8 @@ export class IntentEngine {
       }
     }
     if (count !== null) return { count, from: a.type, inputs };
-    if (st?.confirmed) return { count: st.confirmed.count, from: `the ${a.type} actuator's last confirmed action`, inputs };
+    if (st?.confirmed)
+      return { count: st.confirmed.count, from: `the ${a.type} actuator's last confirmed action`, inputs };
     if (!src || !st) return { count: null, from: 'none' };
     if (!inputs?.current.ok) return { count: null, from: src.kind, inputs, error };
     if (a instanceof DryRunActuator) a.seed(svc.name, inputs.current.value);
@@ -217,7 +286,9 @@ export class IntentEngine {
     const spend = cur.inputs?.spendToDate.ok ? cur.inputs.spendToDate.value : null;
     const position = budgetPosition(svc.cost, now, spend, hourlyRate(svc.capacity, svc.cost, cur.count));
     const check = budgetCheck(svc.capacity, svc.cost, mode, now, position, cur.count);
-    return check ? { check } : { warning: 'Budget guard: the month-to-date spend is unknown, so the budget was not checked.' };
+    return check
+      ? { check }
+      : { warning: 'Budget guard: the month-to-date spend is unknown, so the budget was not checked.' };
   }
 
   /** The alert's trigger as an observation: re-read from Prometheus when it is the source, else the alert's checked value. */
@@ -243,10 +314,29 @@ export class IntentEngine {
   }
 
   private baseRecord(plan: AlertPlan, n: ParsedNotification, key: string, now: number) {
-    return { at: now, service: plan.alert.labels.service, trigger: plan.alert.labels.trigger, notification: notificationRef(n, plan), dedupKey: key, status: 'recorded' as const, result: null, attempts: 0, leaseUntil: null, updatedAt: now };
+    return {
+      at: now,
+      service: plan.alert.labels.service,
+      trigger: plan.alert.labels.trigger,
+      notification: notificationRef(n, plan),
+      dedupKey: key,
+      status: 'recorded' as const,
+      result: null,
+      attempts: 0,
+      leaseUntil: null,
+      updatedAt: now,
+    };
   }
 
-  private record(plan: ScalePlan, n: ParsedNotification, key: string, now: number, d: Decision, cur: Current, budgetWarning?: string): NewRecord {
+  private record(
+    plan: ScalePlan,
+    n: ParsedNotification,
+    key: string,
+    now: number,
+    d: Decision,
+    cur: Current,
+    budgetWarning?: string
+  ): NewRecord {
     const acts = d.action !== 'none' && d.current !== null && d.target !== null;
     const reasons = [
       this.alertSentence(plan, n),
@@ -254,7 +344,9 @@ export class IntentEngine {
       ...d.reasons.map((r) => r.replaceAll(' NaN ', ' (value not in the alert) ')),
     ];
     if (cur.error) reasons.push(`${cur.error[0].toUpperCase()}${cur.error.slice(1)}.`);
-    const truncated = n.truncatedAlerts ? [`The notification says ${n.truncatedAlerts} alerts were truncated by the sender.`] : [];
+    const truncated = n.truncatedAlerts
+      ? [`The notification says ${n.truncatedAlerts} alerts were truncated by the sender.`]
+      : [];
     return {
       ...this.baseRecord(plan, n, key, now),
       action: d.action,
@@ -280,21 +372,48 @@ export class IntentEngine {
   private async actuate(rec: RecordedDecision, intent: IntentRef): Promise<AlertOutcome> {
     const a = this.d.actuatorFor(rec.service);
     const started = performance.now();
-    const ctx = { service: rec.service, trigger: rec.trigger, action: rec.action as 'scale_out' | 'scale_in', target: rec.target!, reason: safeText(rec.reasons.join(' '), DEFAULTS.scaler.actuatorTextLimit), at: rec.at, sequence: intent.seq };
+    const ctx = {
+      service: rec.service,
+      trigger: rec.trigger,
+      action: rec.action as 'scale_out' | 'scale_in',
+      target: rec.target!,
+      reason: safeText(rec.reasons.join(' '), DEFAULTS.scaler.actuatorTextLimit),
+      at: rec.at,
+      sequence: intent.seq,
+    };
     let r: SetResult;
     try {
       r = await withTimeout(a.timeoutSeconds, `the ${a.type} actuator`, a.setTarget(ctx));
     } catch (e) {
       r = { ok: false, code: null, message: (e as Error).message };
     }
-    const result: ActuatorResult = { ok: r.ok, actuator: a.type, code: r.code ?? null, message: r.message, durationSeconds: (performance.now() - started) / 1000 };
+    const result: ActuatorResult = {
+      ok: r.ok,
+      actuator: a.type,
+      code: r.code ?? null,
+      message: r.message,
+      durationSeconds: (performance.now() - started) / 1000,
+    };
     const status = r.ok ? (a.type === 'dry-run' ? 'dry_run' : 'done') : 'failed';
     const patch = { status, result, attempts: rec.attempts, leaseUntil: null, updatedAt: this.d.clock() } as const;
     // A slow call may have been reconciled meanwhile; the actuator's own answer is the better record.
-    if (!(await this.store.transition(rec.id, ['pending'], patch))) await this.store.transition(rec.id, ['failed', 'unknown'], patch);
+    if (!(await this.store.transition(rec.id, ['pending'], patch)))
+      await this.store.transition(rec.id, ['failed', 'unknown'], patch);
     await this.settle(rec.service, intent, r.ok);
     this.d.observer.actuation(rec, result, this.d.clock());
-    return { alert: -1, service: rec.service, trigger: rec.trigger, id: rec.id, outcome: r.ok ? 'acted' : 'failed', action: rec.action, current: rec.current, target: rec.target, blocked_by: [], message: r.message, retry: !r.ok };
+    return {
+      alert: -1,
+      service: rec.service,
+      trigger: rec.trigger,
+      id: rec.id,
+      outcome: r.ok ? 'acted' : 'failed',
+      action: rec.action,
+      current: rec.current,
+      target: rec.target,
+      blocked_by: [],
+      message: r.message,
+      retry: !r.ok,
+    };
   }
 
   /**
@@ -309,9 +428,20 @@ export class IntentEngine {
       if (st.intent?.seq !== intent.seq) return;
       let next: ScalerState = { ...st, intent: null };
       if (ok) {
-        const action = { at: intent.at, action: intent.action, trigger: intent.trigger, from: intent.from, to: intent.target };
-        next = { ...next, actions: [...st.actions.filter((x) => x.at > intent.at - 86_400), action], confirmed: { count: intent.target, seq: intent.seq, at: this.d.clock() } };
-        if (intent.schedule) next.schedulesApplied = { ...st.schedulesApplied, [intent.schedule.name]: intent.schedule.since };
+        const action = {
+          at: intent.at,
+          action: intent.action,
+          trigger: intent.trigger,
+          from: intent.from,
+          to: intent.target,
+        };
+        next = {
+          ...next,
+          actions: [...st.actions.filter((x) => x.at > intent.at - 86_400), action],
+          confirmed: { count: intent.target, seq: intent.seq, at: this.d.clock() },
+        };
+        if (intent.schedule)
+          next.schedulesApplied = { ...st.schedulesApplied, [intent.schedule.name]: intent.schedule.since };
       }
       if (await this.store.update(service, { version: snap.version, state: next })) return;
     }
@@ -321,7 +451,9 @@ export class IntentEngine {
   async reconcileOne(rec: RecordedDecision, now: number): Promise<boolean> {
     if (rec.status !== 'pending' || (rec.leaseUntil ?? 0) > now) return false;
     const svc = this.d.policy().services.find((s) => s.name === rec.service);
-    const cur = svc ? await this.readCurrent(svc, { action: 'scale_in' } as ScalePlan, now, null) : { count: null, from: 'none', error: 'service no longer in the policy' };
+    const cur = svc
+      ? await this.readCurrent(svc, { action: 'scale_in' } as ScalePlan, now, null)
+      : { count: null, from: 'none', error: 'service no longer in the policy' };
     const a = this.d.actuatorFor(rec.service);
     const reached = cur.count !== null && cur.count === rec.target;
     const message = reached
@@ -329,9 +461,21 @@ export class IntentEngine {
       : cur.count === null
         ? `interrupted before the actuator confirmed, and the count cannot be read${cur.error ? ` (${cur.error})` : ''}`
         : `interrupted before the actuator confirmed; the actuator reports ${cur.count}, not ${rec.target}`;
-    const result: ActuatorResult = { ok: reached, actuator: a?.type ?? 'none', code: null, message, durationSeconds: 0 };
+    const result: ActuatorResult = {
+      ok: reached,
+      actuator: a?.type ?? 'none',
+      code: null,
+      message,
+      durationSeconds: 0,
+    };
     const status = reached ? (a?.type === 'dry-run' ? 'dry_run' : 'done') : cur.count === null ? 'unknown' : 'failed';
-    const changed = await this.store.transition(rec.id, ['pending'], { status, result, attempts: rec.attempts, leaseUntil: null, updatedAt: now });
+    const changed = await this.store.transition(rec.id, ['pending'], {
+      status,
+      result,
+      attempts: rec.attempts,
+      leaseUntil: null,
+      updatedAt: now,
+    });
     const st = (await this.store.snapshot(rec.service)).state as ScalerState;
     if (st.intent && st.intent.key === rec.dedupKey) await this.settle(rec.service, st.intent, reached);
     if (changed) this.d.observer.reconciled(rec, status, result);
@@ -348,11 +492,27 @@ export class IntentEngine {
     return n;
   }
 
-  private async handleDuplicate(existing: RecordedDecision, svc: Service, now: number, depth = 0): Promise<AlertOutcome> {
-    const base = { alert: -1, service: existing.service, trigger: existing.trigger, id: existing.id, action: existing.action, current: existing.current, target: existing.target, blocked_by: existing.blockedBy };
-    if (existing.status === 'done' || existing.status === 'dry_run') return { ...base, outcome: 'duplicate', message: `already applied by decision ${existing.id}` };
+  private async handleDuplicate(
+    existing: RecordedDecision,
+    svc: Service,
+    now: number,
+    depth = 0
+  ): Promise<AlertOutcome> {
+    const base = {
+      alert: -1,
+      service: existing.service,
+      trigger: existing.trigger,
+      id: existing.id,
+      action: existing.action,
+      current: existing.current,
+      target: existing.target,
+      blocked_by: existing.blockedBy,
+    };
+    if (existing.status === 'done' || existing.status === 'dry_run')
+      return { ...base, outcome: 'duplicate', message: `already applied by decision ${existing.id}` };
     if (existing.status === 'pending') {
-      if ((existing.leaseUntil ?? 0) > now || depth > 0) return { ...base, outcome: 'in_progress', message: `decision ${existing.id} is being applied` };
+      if ((existing.leaseUntil ?? 0) > now || depth > 0)
+        return { ...base, outcome: 'in_progress', message: `decision ${existing.id} is being applied` };
       await this.reconcileOne(existing, now);
       const fresh = await this.store.get(existing.id);
       return this.handleDuplicate(fresh ?? existing, svc, now, depth + 1);
@@ -361,11 +521,28 @@ export class IntentEngine {
   }
 
   /** A failed or unknown intent, notified again: re-drives the same absolute target unless something newer happened. */
-  private async redrive(existing: RecordedDecision, svc: Service, now: number, base: Omit<AlertOutcome, 'outcome'>): Promise<AlertOutcome> {
+  private async redrive(
+    existing: RecordedDecision,
+    svc: Service,
+    now: number,
+    base: Omit<AlertOutcome, 'outcome'>
+  ): Promise<AlertOutcome> {
     const cur = await this.readCurrent(svc, { action: 'scale_in' } as ScalePlan, now, null);
     if (cur.count !== null && cur.count === existing.target) {
-      const result: ActuatorResult = { ok: true, actuator: this.d.actuatorFor(svc.name).type, code: null, message: `the actuator already reports the target of ${existing.target}`, durationSeconds: 0 };
-      await this.store.transition(existing.id, ['failed', 'unknown'], { status: 'done', result, attempts: existing.attempts, leaseUntil: null, updatedAt: now });
+      const result: ActuatorResult = {
+        ok: true,
+        actuator: this.d.actuatorFor(svc.name).type,
+        code: null,
+        message: `the actuator already reports the target of ${existing.target}`,
+        durationSeconds: 0,
+      };
+      await this.store.transition(existing.id, ['failed', 'unknown'], {
+        status: 'done',
+        result,
+        attempts: existing.attempts,
+        leaseUntil: null,
+        updatedAt: now,
+      });
       return { ...base, outcome: 'duplicate', message: result.message };
     }
     // Never re-send an old target past a later action, or in the opposite direction (that would undo it).
@@ -373,40 +550,77 @@ export class IntentEngine {
     const st = snap.state as ScalerState;
     const last = st.actions.at(-1);
     const superseded = (last !== undefined && last.at > existing.at) || (st.confirmed?.at ?? 0) > existing.at;
-    const backwards = cur.count !== null && (existing.action === 'scale_out' ? cur.count > existing.target! : cur.count < existing.target!);
+    const backwards =
+      cur.count !== null &&
+      (existing.action === 'scale_out' ? cur.count > existing.target! : cur.count < existing.target!);
     if (superseded || backwards || st.intent) {
-      const why = st.intent ? `intent ${st.intent.seq} of the service is in flight` : superseded ? 'a later action superseded it' : `the actuator reports ${cur.count}, past the target of ${existing.target}`;
+      const why = st.intent
+        ? `intent ${st.intent.seq} of the service is in flight`
+        : superseded
+          ? 'a later action superseded it'
+          : `the actuator reports ${cur.count}, past the target of ${existing.target}`;
       return { ...base, outcome: 'duplicate', message: `decision ${existing.id} is not re-sent: ${why}` };
     }
     const a = this.d.actuatorFor(svc.name);
-    const intent: IntentRef = { seq: snap.version + 1, key: existing.dedupKey, action: existing.action as 'scale_out' | 'scale_in', trigger: existing.trigger, from: cur.count ?? existing.current ?? existing.target!, target: existing.target!, at: now, leaseUntil: this.leaseFor(a, now) };
-    if (!(await this.store.update(svc.name, { version: snap.version, state: { ...st, intent } as ScalerState }))) return { ...base, outcome: 'in_progress', message: `decision ${existing.id} is being retried elsewhere` };
-    const claimed = await this.store.transition(existing.id, ['failed', 'unknown'], { status: 'pending', result: existing.result, attempts: existing.attempts + 1, leaseUntil: intent.leaseUntil, updatedAt: now });
+    const intent: IntentRef = {
+      seq: snap.version + 1,
+      key: existing.dedupKey,
+      action: existing.action as 'scale_out' | 'scale_in',
+      trigger: existing.trigger,
+      from: cur.count ?? existing.current ?? existing.target!,
+      target: existing.target!,
+      at: now,
+      leaseUntil: this.leaseFor(a, now),
+    };
+    if (!(await this.store.update(svc.name, { version: snap.version, state: { ...st, intent } as ScalerState })))
+      return { ...base, outcome: 'in_progress', message: `decision ${existing.id} is being retried elsewhere` };
+    const claimed = await this.store.transition(existing.id, ['failed', 'unknown'], {
+      status: 'pending',
+      result: existing.result,
+      attempts: existing.attempts + 1,
+      leaseUntil: intent.leaseUntil,
+      updatedAt: now,
+    });
     if (!claimed) {
       await this.settle(svc.name, intent, false);
       return { ...base, outcome: 'in_progress', message: `decision ${existing.id} is being retried elsewhere` };
     }
-    this.d.observer.logger.info({ decision: existing.id, service: svc.name }, `scaler: ${svc.name} retrying decision ${existing.id} (target ${existing.target}) after: ${existing.result?.message ?? 'an interruption'}`);
+    this.d.observer.logger.info(
+      { decision: existing.id, service: svc.name },
+      `scaler: ${svc.name} retrying decision ${existing.id} (target ${existing.target}) after: ${existing.result?.message ?? 'an interruption'}`
+    );
     return this.actuate({ ...existing, attempts: existing.attempts + 1, status: 'pending' }, intent);
   }
 
-  private async handleResolved(plan: Extract<AlertPlan, { kind: 'resolved' }>, n: ParsedNotification): Promise<AlertOutcome> {
+  private async handleResolved(
+    plan: Extract<AlertPlan, { kind: 'resolved' }>,
+    n: ParsedNotification
+  ): Promise<AlertOutcome> {
     const now = this.d.clock();
     const rec: NewRecord = {
-      ...this.baseRecord(plan, n, dedupKey(plan.service.name, plan.trigger, plan.alert.fingerprint, plan.alert.startsAt), now),
+      ...this.baseRecord(
+        plan,
+        n,
+        dedupKey(plan.service.name, plan.trigger, plan.alert.fingerprint, plan.alert.startsAt),
+        now
+      ),
       action: 'none',
       intended: 'none',
       current: null,
       target: null,
       blockedBy: [],
       confidence: 1,
-      reasons: [`Alert ${safeText(plan.alert.labels.alertname ?? plan.trigger, 200)} resolved for trigger ${plan.trigger}; resolved alerts never scale.`],
+      reasons: [
+        `Alert ${safeText(plan.alert.labels.alertname ?? plan.trigger, 200)} resolved for trigger ${plan.trigger}; resolved alerts never scale.`,
+      ],
       warnings: [],
       status: 'resolved',
     };
     const stored = (await this.store.commit(rec, null))!;
-    this.d.observer.logger.info({ decision: stored.id, service: rec.service, trigger: rec.trigger }, `scaler: ${rec.service} ${rec.reasons[0]}`);
+    this.d.observer.logger.info(
+      { decision: stored.id, service: rec.service, trigger: rec.trigger },
+      `scaler: ${rec.service} ${rec.reasons[0]}`
+    );
     return { alert: plan.alert.index, service: rec.service, trigger: rec.trigger, id: stored.id, outcome: 'resolved' };
   }
 }
-

@@ -94,9 +94,17 @@ export async function createScaler(opts: ScalerOptions): Promise<Scaler> {
     observer,
     testHook: env[TEST_HOOK_ENV],
   });
-  const router = webhookRouter({ token: () => token, bodyLimit: () => policy.scaler.body_limit_bytes, handle: (n) => engine.handle(n), observer });
+  const router = webhookRouter({
+    token: () => token,
+    bodyLimit: () => policy.scaler.body_limit_bytes,
+    handle: (n) => engine.handle(n),
+    observer,
+  });
 
-  const reconcile = () => engine.reconcile().catch((e) => (opts.logger.error({ err: e }, 'scaler: reconciling interrupted decisions failed'), 0));
+  const reconcile = () =>
+    engine
+      .reconcile()
+      .catch((e) => (opts.logger.error({ err: e }, 'scaler: reconciling interrupted decisions failed'), 0));
   await reconcile();
   const timer = setInterval(() => void reconcile(), policy.scaler.reconcile_interval * 1000);
   timer.unref();
@@ -114,7 +122,8 @@ export async function createScaler(opts: ScalerOptions): Promise<Scaler> {
       policy = next;
       token = nextToken;
       actuators = actuatorsOf(policy, opts.actuators);
-      if (JSON.stringify(next.scaler.store) !== prevStore) opts.logger.warn('scaler: scaler.store changed; the new store is used after a restart');
+      if (JSON.stringify(next.scaler.store) !== prevStore)
+        opts.logger.warn('scaler: scaler.store changed; the new store is used after a restart');
     },
     setSource(next) {
       source = next;

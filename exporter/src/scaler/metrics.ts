@@ -16,8 +16,14 @@ export interface ScalerMetrics {
 /** Registers the metrics in `registry`, or reuses them when a scaler was created on it before. */
 export function scalerMetrics(registry: Registry): ScalerMetrics {
   const registers = [registry];
-  function get<T>(spec: MetricSpec, make: (opts: { name: string; help: string; labelNames: string[]; registers: Registry[] }) => T): T {
-    return (registry.getSingleMetric(spec.name) as T | undefined) ?? make({ name: spec.name, help: spec.help, labelNames: [...spec.labels], registers });
+  function get<T>(
+    spec: MetricSpec,
+    make: (opts: { name: string; help: string; labelNames: string[]; registers: Registry[] }) => T
+  ): T {
+    return (
+      (registry.getSingleMetric(spec.name) as T | undefined) ??
+      make({ name: spec.name, help: spec.help, labelNames: [...spec.labels], registers })
+    );
   }
   const M = SCALER_METRICS;
   return {
@@ -25,7 +31,10 @@ export function scalerMetrics(registry: Registry): ScalerMetrics {
     decisions: get(M.scalerDecisionsTotal, (o) => new Counter(o)),
     actions: get(M.scalerActionsTotal, (o) => new Counter(o)),
     lastAction: get(M.scalerLastActionTimestampSeconds, (o) => new Gauge(o)),
-    actuatorDuration: get(M.scalerActuatorDurationSeconds, (o) => new Histogram({ ...o, buckets: [...M.scalerActuatorDurationSeconds.buckets] })),
+    actuatorDuration: get(
+      M.scalerActuatorDurationSeconds,
+      (o) => new Histogram({ ...o, buckets: [...M.scalerActuatorDurationSeconds.buckets] })
+    ),
     lastDecisionTimestamp: get(M.scalerLastDecisionTimestampSeconds, (o) => new Gauge(o)),
     lastDecisionCurrent: get(M.scalerLastDecisionCurrentInstances, (o) => new Gauge(o)),
     lastDecisionTarget: get(M.scalerLastDecisionTargetInstances, (o) => new Gauge(o)),

@@ -20,8 +20,10 @@ export interface Observer {
 }
 
 function describeDecision(rec: RecordedDecision): string {
-  if (rec.action !== 'none') return `${rec.action.replace('_', ' ')} ${fmtCount(rec.current)} → ${fmtCount(rec.target)}`;
-  if (rec.blockedBy.length) return `${rec.intended.replace('_', ' ')} blocked by ${rec.blockedBy.join(', ')} at ${fmtCount(rec.current)} instances`;
+  if (rec.action !== 'none')
+    return `${rec.action.replace('_', ' ')} ${fmtCount(rec.current)} → ${fmtCount(rec.target)}`;
+  if (rec.blockedBy.length)
+    return `${rec.intended.replace('_', ' ')} blocked by ${rec.blockedBy.join(', ')} at ${fmtCount(rec.current)} instances`;
   return `no action at ${fmtCount(rec.current)} instances`;
 }
 
@@ -41,14 +43,28 @@ export function createObserver(registry: Registry, logger: Logger): Observer {
       const target = rec.action === 'none' && rec.wanted != null ? rec.wanted : rec.target;
       if (target !== null) metrics.lastDecisionTarget.set(labels, target);
       logger.info(
-        { decision: rec.id, service: rec.service, trigger: rec.trigger, action: rec.action, current: rec.current, target: rec.target, blocked_by: rec.blockedBy, confidence: rec.confidence, fingerprint: rec.notification.fingerprint },
-        `scaler: ${rec.service} ${describeDecision(rec)} (trigger ${rec.trigger}): ${[...rec.reasons, ...rec.warnings].join(' ')}`,
+        {
+          decision: rec.id,
+          service: rec.service,
+          trigger: rec.trigger,
+          action: rec.action,
+          current: rec.current,
+          target: rec.target,
+          blocked_by: rec.blockedBy,
+          confidence: rec.confidence,
+          fingerprint: rec.notification.fingerprint,
+        },
+        `scaler: ${rec.service} ${describeDecision(rec)} (trigger ${rec.trigger}): ${[...rec.reasons, ...rec.warnings].join(' ')}`
       );
     },
     actuation(rec, result, at) {
       metrics.actuatorDuration.observe({ actuator: result.actuator }, result.durationSeconds);
       const dry = result.actuator === 'dry-run';
-      metrics.actions.inc({ service: rec.service, action: rec.action, result: result.ok ? (dry ? 'dry_run' : 'success') : 'failure' });
+      metrics.actions.inc({
+        service: rec.service,
+        action: rec.action,
+        result: result.ok ? (dry ? 'dry_run' : 'success') : 'failure',
+      });
       if (result.ok) metrics.lastAction.set({ service: rec.service, action: rec.action }, at);
       const msg = `scaler: ${rec.service} set to ${rec.target} instances by the ${result.actuator} actuator (decision ${rec.id}, attempt ${rec.attempts}): ${result.ok ? 'ok' : 'FAILED'}: ${result.message}`;
       if (result.ok) logger.info({ decision: rec.id, service: rec.service, result }, msg);
@@ -56,7 +72,10 @@ export function createObserver(registry: Registry, logger: Logger): Observer {
     },
     reconciled(rec, status, result) {
       if (!result.ok) metrics.actions.inc({ service: rec.service, action: rec.action, result: 'failure' });
-      logger.warn({ decision: rec.id, service: rec.service, status }, `scaler: ${rec.service} decision ${rec.id} reconciled as ${status}: ${result.message}`);
+      logger.warn(
+        { decision: rec.id, service: rec.service, status },
+        `scaler: ${rec.service} decision ${rec.id} reconciled as ${status}: ${result.message}`
+      );
     },
     rejected(status, message, remote) {
       logger.warn({ status, remote }, `scaler: rejected webhook (${status}): ${message}`);

@@ -16,7 +16,7 @@ import { createHash } from 'node:crypto';
 export class PayloadError extends Error {
   constructor(
     readonly status: 400 | 422,
-    message: string,
+    message: string
   ) {
     super(message);
   }
@@ -121,9 +121,15 @@ export function parsePayload(raw: string | Buffer | unknown): ParsedNotification
   let kind: ParsedNotification['kind'];
   if (doc.version === '4') kind = 'alertmanager';
   else if (doc.version === '1' && doc.orgId !== undefined) kind = 'grafana';
-  else if (doc.version === undefined) throw bad('version', 'missing (expected "4" from Alertmanager or "1" from Grafana-managed alerting)');
-  else throw bad('version', `expected "4" (Alertmanager) or "1" with orgId (Grafana-managed alerting), got ${describe(doc.version)}`);
-  if (kind === 'grafana' && typeof doc.orgId !== 'number') throw bad('orgId', `expected a number, got ${describe(doc.orgId)}`);
+  else if (doc.version === undefined)
+    throw bad('version', 'missing (expected "4" from Alertmanager or "1" from Grafana-managed alerting)');
+  else
+    throw bad(
+      'version',
+      `expected "4" (Alertmanager) or "1" with orgId (Grafana-managed alerting), got ${describe(doc.version)}`
+    );
+  if (kind === 'grafana' && typeof doc.orgId !== 'number')
+    throw bad('orgId', `expected a number, got ${describe(doc.orgId)}`);
 
   const receiver = optionalString(doc.receiver, 'receiver') ?? '';
   const groupKey = optionalString(doc.groupKey, 'groupKey');
@@ -131,7 +137,8 @@ export function parsePayload(raw: string | Buffer | unknown): ParsedNotification
   let truncatedAlerts = 0;
   if (doc.truncatedAlerts !== undefined) {
     const t = doc.truncatedAlerts;
-    if (typeof t !== 'number' || !Number.isInteger(t) || t < 0) throw bad('truncatedAlerts', `expected a non-negative integer, got ${describe(t)}`);
+    if (typeof t !== 'number' || !Number.isInteger(t) || t < 0)
+      throw bad('truncatedAlerts', `expected a non-negative integer, got ${describe(t)}`);
     truncatedAlerts = t;
   }
   if (doc.alerts === undefined) throw bad('alerts', 'missing (expected an array of alerts)');
@@ -145,7 +152,11 @@ export function parsePayload(raw: string | Buffer | unknown): ParsedNotification
     const annotations = stringMap(a.annotations, `${p}.annotations`, false);
     if (a.startsAt === undefined) throw bad(`${p}.startsAt`, 'missing (expected an RFC 3339 time)');
     const startsAtSeconds = typeof a.startsAt === 'string' ? rfc3339Instant(a.startsAt) : null;
-    if (startsAtSeconds === null) throw bad(`${p}.startsAt`, `expected an RFC 3339 time that exists (month 01-12, a day of that month, hh:mm:ss below 24:60:60), got ${describe(a.startsAt)}`);
+    if (startsAtSeconds === null)
+      throw bad(
+        `${p}.startsAt`,
+        `expected an RFC 3339 time that exists (month 01-12, a day of that month, hh:mm:ss below 24:60:60), got ${describe(a.startsAt)}`
+      );
     const fingerprint = optionalString(a.fingerprint, `${p}.fingerprint`) ?? labelFingerprint(labels);
     if (kind === 'grafana' && a.values !== undefined && a.values !== null) {
       if (!isObject(a.values)) throw bad(`${p}.values`, `expected an object of numbers, got ${describe(a.values)}`);
@@ -153,7 +164,15 @@ export function parsePayload(raw: string | Buffer | unknown): ParsedNotification
         if (v !== null && typeof v !== 'number') throw bad(`${p}.values.${k}`, `expected a number, got ${describe(v)}`);
       }
     }
-    return { index: i, status: status(a.status, `${p}.status`), labels, annotations, startsAt: a.startsAt as string, startsAtSeconds, fingerprint };
+    return {
+      index: i,
+      status: status(a.status, `${p}.status`),
+      labels,
+      annotations,
+      startsAt: a.startsAt as string,
+      startsAtSeconds,
+      fingerprint,
+    };
   });
   return { kind, receiver, groupKey, status: top, alerts, truncatedAlerts };
 }

@@ -12,8 +12,23 @@ export type ScalingAction = 'scale_out' | 'scale_in';
 
 export type AlertPlan =
   | { kind: 'ignore'; alert: ParsedAlert; reason: string }
-  | { kind: 'resolved'; alert: ParsedAlert; service: Service; trigger: string; action: ScalingAction; value: number | null }
-  | { kind: 'scale'; alert: ParsedAlert; service: Service; trigger: string; action: ScalingAction; value: number | null; warnings: string[] };
+  | {
+      kind: 'resolved';
+      alert: ParsedAlert;
+      service: Service;
+      trigger: string;
+      action: ScalingAction;
+      value: number | null;
+    }
+  | {
+      kind: 'scale';
+      alert: ParsedAlert;
+      service: Service;
+      trigger: string;
+      action: ScalingAction;
+      value: number | null;
+      warnings: string[];
+    };
 
 const unprocessable = (path: string, msg: string) => new PayloadError(422, `${path}: ${msg}`);
 
@@ -42,8 +57,13 @@ export function stepOf(svc: Service, trigger: string): number | null {
 const GO_FLOAT = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 export function alertValue(raw: string, path: string): number {
-  if (raw === 'NaN' || raw === '+Inf' || raw === '-Inf') throw unprocessable(path, `${raw} is not a finite number, so it cannot size an action`);
-  if (!GO_FLOAT.test(raw)) throw unprocessable(path, `expected a plain decimal number as Prometheus writes $value (such as 91, 0.25 or 1e+06), got ${describe(raw)}`);
+  if (raw === 'NaN' || raw === '+Inf' || raw === '-Inf')
+    throw unprocessable(path, `${raw} is not a finite number, so it cannot size an action`);
+  if (!GO_FLOAT.test(raw))
+    throw unprocessable(
+      path,
+      `expected a plain decimal number as Prometheus writes $value (such as 91, 0.25 or 1e+06), got ${describe(raw)}`
+    );
   const v = Number(raw);
   if (!Number.isFinite(v)) throw unprocessable(path, `${describe(raw)} is outside the range of finite numbers`);
   return v;
@@ -54,15 +74,26 @@ function checkStartsAt(alert: ParsedAlert, now: number): void {
   const { maxAlertAgeSeconds: maxAge, clockSkewSeconds: skew } = DEFAULTS.scaler;
   const t = alert.startsAtSeconds;
   const path = `alerts[${alert.index}].startsAt`;
-  if (t > now + skew) throw unprocessable(path, `${describe(alert.startsAt)} is in the future (more than ${skew}s after the scaler's clock, ${new Date(now * 1000).toISOString()})`);
-  if (t < now - maxAge) throw unprocessable(path, `${describe(alert.startsAt)} is more than ${maxAge / 86_400} days before the scaler's clock (${new Date(now * 1000).toISOString()}); a firing scaling alert that old is not acted on`);
+  if (t > now + skew)
+    throw unprocessable(
+      path,
+      `${describe(alert.startsAt)} is in the future (more than ${skew}s after the scaler's clock, ${new Date(now * 1000).toISOString()})`
+    );
+  if (t < now - maxAge)
+    throw unprocessable(
+      path,
+      `${describe(alert.startsAt)} is more than ${maxAge / 86_400} days before the scaler's clock (${new Date(now * 1000).toISOString()}); a firing scaling alert that old is not acted on`
+    );
 }
 
 /** A firing scale-out alert whose value does not cross its trigger's threshold did not come from the generated rule. */
 function checkCrossing(svc: Service, trigger: string, value: number | null, path: string): void {
   const t = svc.scaling.scale_out.find((x) => x.name === trigger);
   if (!t || value === null || value > t.above) return;
-  throw unprocessable(path, `${value} does not cross the threshold of trigger "${trigger}" (${t.signal} above ${t.above}), so it cannot be a firing scale-out`);
+  throw unprocessable(
+    path,
+    `${value} does not cross the threshold of trigger "${trigger}" (${t.signal} above ${t.above}), so it cannot be a firing scale-out`
+  );
 }
 
 export function planAlerts(policy: Policy, n: ParsedNotification, now: number): AlertPlan[] {
@@ -73,28 +104,48 @@ export function planAlerts(policy: Policy, n: ParsedNotification, now: number): 
       return { kind: 'ignore', alert, reason: `${matcher(CLASS_LABEL, L[CLASS_LABEL])} is not a scaling alert` };
     }
     for (const label of SCALING_LABELS) {
-      if (L[label] === undefined) throw unprocessable(`${p}.labels.${label}`, 'missing (a scaling alert carries the labels service, trigger and action)');
+      if (L[label] === undefined)
+        throw unprocessable(
+          `${p}.labels.${label}`,
+          'missing (a scaling alert carries the labels service, trigger and action)'
+        );
     }
     const svc = policy.services.find((s) => s.name === L.service);
-    if (!svc) throw unprocessable(`${p}.labels.service`, `expected a service of the policy (${policy.services.map((s) => s.name).join(', ')}), got ${describe(L.service)}`);
+    if (!svc)
+      throw unprocessable(
+        `${p}.labels.service`,
+        `expected a service of the policy (${policy.services.map((s) => s.name).join(', ')}), got ${describe(L.service)}`
+      );
     const triggers = triggersOf(svc);
     if (!triggers.has(L.trigger)) {
-      throw unprocessable(`${p}.labels.trigger`, `expected a trigger of service "${svc.name}" (${[...triggers.keys()].join(', ')}), got ${describe(L.trigger)}`);
+      throw unprocessable(
+        `${p}.labels.trigger`,
+        `expected a trigger of service "${svc.name}" (${[...triggers.keys()].join(', ')}), got ${describe(L.trigger)}`
+      );
     }
-    if (L.action !== 'scale_out' && L.action !== 'scale_in') throw unprocessable(`${p}.labels.action`, `expected "scale_out" or "scale_in", got ${describe(L.action)}`);
+    if (L.action !== 'scale_out' && L.action !== 'scale_in')
+      throw unprocessable(`${p}.labels.action`, `expected "scale_out" or "scale_in", got ${describe(L.action)}`);
     const implied = triggers.get(L.trigger);
-    if (implied && implied !== L.action) throw unprocessable(`${p}.labels.action`, `expected "${implied}" for trigger "${L.trigger}", got ${describe(L.action)}`);
+    if (implied && implied !== L.action)
+      throw unprocessable(
+        `${p}.labels.action`,
+        `expected "${implied}" for trigger "${L.trigger}", got ${describe(L.action)}`
+      );
     const warnings: string[] = [];
     if (L.step !== undefined) {
-      if (!/^[1-9]\d{0,5}$/.test(L.step)) throw unprocessable(`${p}.labels.step`, `expected a positive integer, got ${describe(L.step)}`);
+      if (!/^[1-9]\d{0,5}$/.test(L.step))
+        throw unprocessable(`${p}.labels.step`, `expected a positive integer, got ${describe(L.step)}`);
       const policyStep = stepOf(svc, L.trigger);
       if (policyStep !== null && Number(L.step) !== policyStep) {
-        warnings.push(`The alert's step ${L.step} differs from the policy's ${policyStep}; the policy wins (regenerate the rules with \`headroom rules\`).`);
+        warnings.push(
+          `The alert's step ${L.step} differs from the policy's ${policyStep}; the policy wins (regenerate the rules with \`headroom rules\`).`
+        );
       }
     }
     const rawValue = alert.annotations.value;
     const value = rawValue === undefined ? null : alertValue(rawValue, `${p}.annotations.value`);
-    if (alert.status === 'resolved') return { kind: 'resolved', alert, service: svc, trigger: L.trigger, action: L.action, value };
+    if (alert.status === 'resolved')
+      return { kind: 'resolved', alert, service: svc, trigger: L.trigger, action: L.action, value };
     checkStartsAt(alert, now);
     checkCrossing(svc, L.trigger, value, `${p}.annotations.value`);
     return { kind: 'scale', alert, service: svc, trigger: L.trigger, action: L.action, value, warnings };

@@ -11,7 +11,7 @@ import type { AlertOutcome } from './types.js';
 export class HttpError extends Error {
   constructor(
     readonly status: number,
-    message: string,
+    message: string
   ) {
     super(message);
   }
@@ -55,14 +55,20 @@ function authenticate(req: Request, token: string | null): void {
   if (token === null) return;
   const presented = bearerToken(req.headers.authorization);
   if (presented === null) {
-    throw new HttpError(401, req.headers.authorization ? 'authorization: expected "Bearer <token>"' : 'authorization: missing (expected "Authorization: Bearer <token>")');
+    throw new HttpError(
+      401,
+      req.headers.authorization
+        ? 'authorization: expected "Bearer <token>"'
+        : 'authorization: missing (expected "Authorization: Bearer <token>")'
+    );
   }
   if (!tokenMatches(presented, token)) throw new HttpError(401, 'authorization: invalid bearer token');
 }
 
 function checkContentType(ct: string | undefined): void {
   if (!ct) throw new HttpError(415, 'content-type: missing (expected application/json)');
-  if (!/^application\/json\s*(;.*)?$/i.test(ct)) throw new HttpError(415, `content-type: expected application/json, got "${ct}"`);
+  if (!/^application\/json\s*(;.*)?$/i.test(ct))
+    throw new HttpError(415, `content-type: expected application/json, got "${ct}"`);
 }
 
 /**
@@ -77,7 +83,11 @@ function answer(res: Response, n: ParsedNotification, results: AlertOutcome[]): 
     return;
   }
   const error = failed.map((f) => `${f.service}: ${f.message}`).join('; ');
-  if (failed.every((f) => f.blocked_by?.includes('in_flight'))) res.setHeader('Retry-After', '1').status(503).json({ ...body, error });
+  if (failed.every((f) => f.blocked_by?.includes('in_flight')))
+    res
+      .setHeader('Retry-After', '1')
+      .status(503)
+      .json({ ...body, error });
   else res.status(502).json({ ...body, error });
 }
 

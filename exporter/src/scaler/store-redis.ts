@@ -1,6 +1,15 @@
 import { Redis } from 'ioredis';
 import { emptyState, type DecisionState } from '../model/decision.js';
-import { DEDUP_RETENTION_SECONDS, pageLimit, parseCursor, type CompareAndSet, type ListPage, type ListQuery, type ServiceSnapshot, type StateStore } from './store.js';
+import {
+  DEDUP_RETENTION_SECONDS,
+  pageLimit,
+  parseCursor,
+  type CompareAndSet,
+  type ListPage,
+  type ListQuery,
+  type ServiceSnapshot,
+  type StateStore,
+} from './store.js';
 import { recordBody, type NewRecord, type RecordPatch, type RecordStatus, type RecordedDecision } from './types.js';
 
 /**
@@ -72,7 +81,7 @@ export class RedisStore implements StateStore {
 
   constructor(
     url: string,
-    private readonly prefix: string,
+    private readonly prefix: string
   ) {
     const r = new Redis(url, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false });
     r.defineCommand('headroomCommit', { numberOfKeys: 6, lua: COMMIT });
@@ -89,7 +98,10 @@ export class RedisStore implements StateStore {
 
   async snapshot(service: string): Promise<ServiceSnapshot> {
     const [version, state] = await this.redis.hmget(this.k('svc', service), 'version', 'state');
-    return { version: version ? Number(version) : 0, state: state ? (JSON.parse(state) as DecisionState) : emptyState() };
+    return {
+      version: version ? Number(version) : 0,
+      state: state ? (JSON.parse(state) as DecisionState) : emptyState(),
+    };
   }
 
   async commit(rec: NewRecord, cas: CompareAndSet | null): Promise<RecordedDecision | null> {
@@ -110,13 +122,15 @@ export class RedisStore implements StateStore {
       rec.updatedAt,
       this.k('rec', ''),
       rec.service,
-      DEDUP_RETENTION_SECONDS,
+      DEDUP_RETENTION_SECONDS
     );
     return id === 0 ? null : this.get(String(id));
   }
 
   async update(service: string, cas: CompareAndSet): Promise<boolean> {
-    return (await this.redis.headroomUpdate(this.k('svc', service), String(cas.version), JSON.stringify(cas.state))) === 1;
+    return (
+      (await this.redis.headroomUpdate(this.k('svc', service), String(cas.version), JSON.stringify(cas.state))) === 1
+    );
   }
 
   async findByKey(key: string): Promise<RecordedDecision | null> {
@@ -134,7 +148,7 @@ export class RedisStore implements StateStore {
       patch.attempts,
       patch.leaseUntil ?? '',
       patch.updatedAt,
-      id,
+      id
     );
     return n === 1;
   }
@@ -147,7 +161,10 @@ export class RedisStore implements StateStore {
   private toRecord(id: string, h: Record<string, string>): RecordedDecision {
     return {
       id,
-      ...(JSON.parse(h.body) as Omit<RecordedDecision, 'id' | 'status' | 'result' | 'attempts' | 'leaseUntil' | 'updatedAt'>),
+      ...(JSON.parse(h.body) as Omit<
+        RecordedDecision,
+        'id' | 'status' | 'result' | 'attempts' | 'leaseUntil' | 'updatedAt'
+      >),
       status: h.status as RecordStatus,
       result: h.result ? JSON.parse(h.result) : null,
       attempts: Number(h.attempts),
@@ -160,7 +177,14 @@ export class RedisStore implements StateStore {
     const limit = pageLimit(q.limit);
     const before = parseCursor(q.before);
     const zset = q.service !== undefined ? this.k('decisions', q.service) : this.k('decisions');
-    const ids = await this.redis.zrevrangebyscore(zset, before === null ? '+inf' : `(${before}`, '-inf', 'LIMIT', 0, limit + 1);
+    const ids = await this.redis.zrevrangebyscore(
+      zset,
+      before === null ? '+inf' : `(${before}`,
+      '-inf',
+      'LIMIT',
+      0,
+      limit + 1
+    );
     const page = ids.slice(0, limit);
     const pipe = this.redis.pipeline();
     for (const id of page) pipe.hgetall(this.k('rec', id));

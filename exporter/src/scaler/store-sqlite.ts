@@ -2,7 +2,16 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { emptyState, type DecisionState } from '../model/decision.js';
-import { DEDUP_RETENTION_SECONDS, pageLimit, parseCursor, type CompareAndSet, type ListPage, type ListQuery, type ServiceSnapshot, type StateStore } from './store.js';
+import {
+  DEDUP_RETENTION_SECONDS,
+  pageLimit,
+  parseCursor,
+  type CompareAndSet,
+  type ListPage,
+  type ListQuery,
+  type ServiceSnapshot,
+  type StateStore,
+} from './store.js';
 import { recordBody, type NewRecord, type RecordPatch, type RecordStatus, type RecordedDecision } from './types.js';
 
 interface Row {
@@ -35,7 +44,10 @@ CREATE TABLE IF NOT EXISTS dedup (key TEXT PRIMARY KEY, seq INTEGER NOT NULL, ex
 function toRecord(r: Row): RecordedDecision {
   return {
     id: String(r.seq),
-    ...(JSON.parse(r.body) as Omit<RecordedDecision, 'id' | 'status' | 'result' | 'attempts' | 'leaseUntil' | 'updatedAt'>),
+    ...(JSON.parse(r.body) as Omit<
+      RecordedDecision,
+      'id' | 'status' | 'result' | 'attempts' | 'leaseUntil' | 'updatedAt'
+    >),
     status: r.status,
     result: r.result ? JSON.parse(r.result) : null,
     attempts: r.attempts,
@@ -71,24 +83,42 @@ export class SqliteStore implements StateStore {
   }
 
   async snapshot(service: string): Promise<ServiceSnapshot> {
-    const row = this.q('SELECT version, state FROM services WHERE service = ?').get(service) as { version: number; state: string } | undefined;
-    return row ? { version: row.version, state: JSON.parse(row.state) as DecisionState } : { version: 0, state: emptyState() };
+    const row = this.q('SELECT version, state FROM services WHERE service = ?').get(service) as
+      { version: number; state: string } | undefined;
+    return row
+      ? { version: row.version, state: JSON.parse(row.state) as DecisionState }
+      : { version: 0, state: emptyState() };
   }
 
   async commit(rec: NewRecord, cas: CompareAndSet | null): Promise<RecordedDecision | null> {
     const tx = this.db.transaction((): number | null => {
       if (cas) {
-        const row = this.q('SELECT version FROM services WHERE service = ?').get(rec.service) as { version: number } | undefined;
+        const row = this.q('SELECT version FROM services WHERE service = ?').get(rec.service) as
+          { version: number } | undefined;
         if ((row?.version ?? 0) !== cas.version) return null;
-        this.q('INSERT INTO services (service, version, state) VALUES (?, ?, ?) ON CONFLICT (service) DO UPDATE SET version = excluded.version, state = excluded.state')
-          .run(rec.service, cas.version + 1, JSON.stringify(cas.state));
+        this.q(
+          'INSERT INTO services (service, version, state) VALUES (?, ?, ?) ON CONFLICT (service) DO UPDATE SET version = excluded.version, state = excluded.state'
+        ).run(rec.service, cas.version + 1, JSON.stringify(cas.state));
       }
-      const info = this.q('INSERT INTO decisions (service, body, status, result, attempts, lease_until, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-        .run(rec.service, JSON.stringify(recordBody(rec)), rec.status, rec.result ? JSON.stringify(rec.result) : null, rec.attempts, rec.leaseUntil, rec.updatedAt);
+      const info = this.q(
+        'INSERT INTO decisions (service, body, status, result, attempts, lease_until, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)'
+      ).run(
+        rec.service,
+        JSON.stringify(recordBody(rec)),
+        rec.status,
+        rec.result ? JSON.stringify(rec.result) : null,
+        rec.attempts,
+        rec.leaseUntil,
+        rec.updatedAt
+      );
       const seq = Number(info.lastInsertRowid);
       if (rec.status === 'pending') {
         this.q('DELETE FROM dedup WHERE expires_at < ?').run(rec.at);
-        this.q('INSERT OR REPLACE INTO dedup (key, seq, expires_at) VALUES (?, ?, ?)').run(rec.dedupKey, seq, rec.at + DEDUP_RETENTION_SECONDS);
+        this.q('INSERT OR REPLACE INTO dedup (key, seq, expires_at) VALUES (?, ?, ?)').run(
+          rec.dedupKey,
+          seq,
+          rec.at + DEDUP_RETENTION_SECONDS
+        );
       }
       return seq;
     });
@@ -98,10 +128,12 @@ export class SqliteStore implements StateStore {
 
   async update(service: string, cas: CompareAndSet): Promise<boolean> {
     const tx = this.db.transaction((): boolean => {
-      const row = this.q('SELECT version FROM services WHERE service = ?').get(service) as { version: number } | undefined;
+      const row = this.q('SELECT version FROM services WHERE service = ?').get(service) as
+        { version: number } | undefined;
       if ((row?.version ?? 0) !== cas.version) return false;
-      this.q('INSERT INTO services (service, version, state) VALUES (?, ?, ?) ON CONFLICT (service) DO UPDATE SET version = excluded.version, state = excluded.state')
-        .run(service, cas.version + 1, JSON.stringify(cas.state));
+      this.q(
+        'INSERT INTO services (service, version, state) VALUES (?, ?, ?) ON CONFLICT (service) DO UPDATE SET version = excluded.version, state = excluded.state'
+      ).run(service, cas.version + 1, JSON.stringify(cas.state));
       return true;
     });
     return tx.immediate();
@@ -114,8 +146,17 @@ export class SqliteStore implements StateStore {
 
   async transition(id: string, from: readonly RecordStatus[], patch: RecordPatch): Promise<boolean> {
     const placeholders = from.map(() => '?').join(', ');
-    const info = this.q(`UPDATE decisions SET status = ?, result = ?, attempts = ?, lease_until = ?, updated_at = ? WHERE seq = ? AND status IN (${placeholders})`)
-      .run(patch.status, patch.result ? JSON.stringify(patch.result) : null, patch.attempts, patch.leaseUntil, patch.updatedAt, Number(id), ...from);
+    const info = this.q(
+      `UPDATE decisions SET status = ?, result = ?, attempts = ?, lease_until = ?, updated_at = ? WHERE seq = ? AND status IN (${placeholders})`
+    ).run(
+      patch.status,
+      patch.result ? JSON.stringify(patch.result) : null,
+      patch.attempts,
+      patch.leaseUntil,
+      patch.updatedAt,
+      Number(id),
+      ...from
+    );
     return info.changes === 1;
   }
 
@@ -129,7 +170,11 @@ export class SqliteStore implements StateStore {
     const before = parseCursor(q.before) ?? Number.MAX_SAFE_INTEGER;
     const rows = (
       q.service !== undefined
-        ? this.q('SELECT * FROM decisions WHERE service = ? AND seq < ? ORDER BY seq DESC LIMIT ?').all(q.service, before, limit + 1)
+        ? this.q('SELECT * FROM decisions WHERE service = ? AND seq < ? ORDER BY seq DESC LIMIT ?').all(
+            q.service,
+            before,
+            limit + 1
+          )
         : this.q('SELECT * FROM decisions WHERE seq < ? ORDER BY seq DESC LIMIT ?').all(before, limit + 1)
     ) as Row[];
     const items = rows.slice(0, limit).map(toRecord);
@@ -137,7 +182,9 @@ export class SqliteStore implements StateStore {
   }
 
   async pendingIds(): Promise<string[]> {
-    return (this.q("SELECT seq FROM decisions WHERE status = 'pending' ORDER BY seq").all() as { seq: number }[]).map((r) => String(r.seq));
+    return (this.q("SELECT seq FROM decisions WHERE status = 'pending' ORDER BY seq").all() as { seq: number }[]).map(
+      (r) => String(r.seq)
+    );
   }
 
   async close(): Promise<void> {

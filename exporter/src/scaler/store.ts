@@ -65,6 +65,7 @@ export function pageLimit(limit: number | undefined): number {
 export function parseCursor(before: string | undefined): number | null {
   if (before === undefined || before === '') return null;
   const n = Number(before);
-  if (!Number.isInteger(n) || n < 1) throw new RangeError(`before: expected a decision id (a positive integer), got "${before}"`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new RangeError(`before: expected a decision id (a positive integer), got "${before}"`);
   return n;
 }

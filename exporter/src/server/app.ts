@@ -51,7 +51,9 @@ export function createApp(d: AppDeps): Express {
     try {
       // Content negotiation as Prometheus scrapes: OpenMetrics when the Accept header prefers it.
       // Offers carry the version parameter, which the Accept header of Prometheus names.
-      const open = String(req.accepts(['text/plain', 'application/openmetrics-text; version=1.0.0', 'application/openmetrics-text'])).startsWith('application/openmetrics-text');
+      const open = String(
+        req.accepts(['text/plain', 'application/openmetrics-text; version=1.0.0', 'application/openmetrics-text'])
+      ).startsWith('application/openmetrics-text');
       const { contentType, text } = await d.metrics.exposition(open);
       res.set('Content-Type', contentType).send(text);
     } catch (e) {
@@ -92,7 +94,9 @@ export function createApp(d: AppDeps): Express {
       refreshedAt: d.refresher.stats ? new Date(d.refresher.stats.completedAt * 1000).toISOString() : null,
       services: snaps.map((s) => ({ ...s.plan, inputHealth: s.inputs })),
       // Services whose refresh threw: their error and input health, never silently absent.
-      failed: d.refresher.failures.filter((f) => service === undefined || f.service === service).map((f) => ({ service: f.service, at: f.at, error: f.error, inputHealth: f.inputs })),
+      failed: d.refresher.failures
+        .filter((f) => service === undefined || f.service === service)
+        .map((f) => ({ service: f.service, at: f.at, error: f.error, inputHealth: f.inputs })),
     });
   });
 
@@ -107,7 +111,12 @@ export function createApp(d: AppDeps): Express {
     if (q.limit !== undefined) {
       limit = Number(q.limit);
       if (typeof q.limit !== 'string' || !Number.isInteger(limit) || limit < 1 || limit > MAX_DECISIONS_LIMIT) {
-        res.status(400).json({ status: 'error', error: `limit: expected a whole number from 1 to ${MAX_DECISIONS_LIMIT}, got ${JSON.stringify(q.limit)}` });
+        res
+          .status(400)
+          .json({
+            status: 'error',
+            error: `limit: expected a whole number from 1 to ${MAX_DECISIONS_LIMIT}, got ${JSON.stringify(q.limit)}`,
+          });
         return;
       }
     }
@@ -133,7 +142,12 @@ export function createApp(d: AppDeps): Express {
         return next(e);
       }
     } else recordedError = 'the webhook scaler is not running in this exporter';
-    res.json({ version: 1, live, recorded: recorded ?? { items: [], next: null }, ...(recordedError ? { recordedError } : {}) });
+    res.json({
+      version: 1,
+      live,
+      recorded: recorded ?? { items: [], next: null },
+      ...(recordedError ? { recordedError } : {}),
+    });
   });
 
   if (d.scaler) app.use(d.scaler.router);

@@ -46,7 +46,10 @@ export interface ServeHandle {
 export function parseListen(listen: string): { host: string; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(listen);
   const port = m ? Number(m[3]) : NaN;
-  if (!m || port > 65535) throw new ConfigError('--listen', [`--listen: expected host:port such as 127.0.0.1:9778, :9778 or [::1]:9778, got "${listen}"`]);
+  if (!m || port > 65535)
+    throw new ConfigError('--listen', [
+      `--listen: expected host:port such as 127.0.0.1:9778, :9778 or [::1]:9778, got "${listen}"`,
+    ]);
   return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
 }
 
@@ -75,9 +78,23 @@ function webhookAuthInvariant(opts: ServeOptions, policy: Policy): void {
   }
 }
 
-async function startScaler(opts: ServeOptions, factory: ScalerFactory, policy: Policy, source: Source, clock: () => number, metrics: HeadroomMetrics): Promise<ScalerApi> {
+async function startScaler(
+  opts: ServeOptions,
+  factory: ScalerFactory,
+  policy: Policy,
+  source: Source,
+  clock: () => number,
+  metrics: HeadroomMetrics
+): Promise<ScalerApi> {
   tokenOf(opts, policy);
-  const scaler = await factory({ policy, logger: opts.logger.child({ component: 'scaler' }), registry: metrics.registry, clock, source, env: opts.env });
+  const scaler = await factory({
+    policy,
+    logger: opts.logger.child({ component: 'scaler' }),
+    registry: metrics.registry,
+    clock,
+    source,
+    env: opts.env,
+  });
   try {
     assertSafeListen(opts.listen, scaler.authEnabled, opts.allowInsecureWebhook ?? false);
   } catch (e) {
@@ -96,13 +113,16 @@ type ReloadResult = { ok: true } | { ok: false; error: string };
 function reloader(
   opts: ServeOptions,
   live: { policy: Policy; source: Source },
-  d: { scaler: ScalerApi | null; refresher: Refresher; metrics: HeadroomMetrics; clock: () => number },
+  d: { scaler: ScalerApi | null; refresher: Refresher; metrics: HeadroomMetrics; clock: () => number }
 ): () => Promise<ReloadResult> {
   const { logger } = opts;
   let reloading: Promise<ReloadResult> = Promise.resolve({ ok: true });
   const reject = (error: string, problems: string[]) => {
     d.metrics.setReload(false, d.clock());
-    logger.error({ file: opts.configFile, problems }, `configuration reload rejected, the previous policy is kept: ${error}`);
+    logger.error(
+      { file: opts.configFile, problems },
+      `configuration reload rejected, the previous policy is kept: ${error}`
+    );
     return { ok: false as const, error };
   };
   const once = async (): Promise<ReloadResult> => {
@@ -115,13 +135,18 @@ function reloader(
       const problems = e instanceof ConfigError ? e.problems : [(e as Error).message];
       return reject(problems.join('\n'), problems);
     }
-    const sourceChanged = JSON.stringify([next.prometheus ?? null, next.refresh.max_sample_age]) !== JSON.stringify([live.policy.prometheus ?? null, live.policy.refresh.max_sample_age]);
+    const sourceChanged =
+      JSON.stringify([next.prometheus ?? null, next.refresh.max_sample_age]) !==
+      JSON.stringify([live.policy.prometheus ?? null, live.policy.refresh.max_sample_age]);
     if (!opts.source && sourceChanged) live.source = await createSource(next);
     live.policy = next;
     d.scaler?.setSource?.(live.source);
     d.refresher.setPolicy(live.policy, live.source);
     d.metrics.setReload(true, d.clock());
-    logger.info({ file: opts.configFile, services: live.policy.services.length, source: live.source.kind }, 'configuration reloaded');
+    logger.info(
+      { file: opts.configFile, services: live.policy.services.length, source: live.source.kind },
+      'configuration reloaded'
+    );
     await d.refresher.refresh();
     return { ok: true as const };
   };
@@ -143,7 +168,14 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
   const scaler = factory ? await startScaler(opts, factory, policy, source, clock, metrics) : null;
   if (!factory) logger.warn('running without the webhook scaler; /webhook is not served');
 
-  const refresher = new Refresher({ policy, source, metrics, logger, clock, state: scaler ? (s) => scaler!.state(s) : undefined });
+  const refresher = new Refresher({
+    policy,
+    source,
+    metrics,
+    logger,
+    clock,
+    state: scaler ? (s) => scaler!.state(s) : undefined,
+  });
 
   const live = { policy, source };
   const reload = reloader(opts, live, { scaler, refresher, metrics, clock });
@@ -170,7 +202,18 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
   const bound = (server.address() as AddressInfo).port;
   const scheme = web.tls ? 'https' : 'http';
   const url = `${scheme}://${host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host}:${bound}`;
-  logger.info({ url, config: opts.configFile, source: live.source.kind, services: live.policy.services.length, tls: !!web.tls, basicAuth: !!web.users, lifecycle: !!opts.enableLifecycle }, `headroom serve listening on ${url}`);
+  logger.info(
+    {
+      url,
+      config: opts.configFile,
+      source: live.source.kind,
+      services: live.policy.services.length,
+      tls: !!web.tls,
+      basicAuth: !!web.users,
+      lifecycle: !!opts.enableLifecycle,
+    },
+    `headroom serve listening on ${url}`
+  );
   refresher.start();
 
   let closing: Promise<void> | null = null;

@@ -63,7 +63,8 @@ export class Refresher {
 
   /** Swap the policy (and source); history whose inputs changed is refetched at the next refresh. */
   setPolicy(policy: Policy, source: Source): void {
-    const key = (p: Policy, s: Service) => JSON.stringify([p.prometheus ?? null, s.growth, s.capacity, s.scaling.limits, s.cost]);
+    const key = (p: Policy, s: Service) =>
+      JSON.stringify([p.prometheus ?? null, s.growth, s.capacity, s.scaling.limits, s.cost]);
     const old = new Map(this.policy.services.map((s) => [s.name, key(this.policy, s)]));
     for (const s of policy.services) if (old.get(s.name) !== key(policy, s)) this.history.delete(s.name);
     const names = new Set(policy.services.map((s) => s.name));
@@ -78,7 +79,8 @@ export class Refresher {
     const generation = ++this.generation;
     const loop = async () => {
       await this.refresh();
-      if (!this.stopped && generation === this.generation) this.timer = setTimeout(loop, this.policy.refresh.interval * 1000);
+      if (!this.stopped && generation === this.generation)
+        this.timer = setTimeout(loop, this.policy.refresh.interval * 1000);
     };
     void loop();
   }
@@ -118,9 +120,13 @@ export class Refresher {
           try {
             this.history.set(s.name, await refreshHistory(source, s, now));
           } catch (e) {
-            this.history.set(s.name, { fit: null, reason: `history refresh failed: ${(e as Error).message}`, fetchedAt: now });
+            this.history.set(s.name, {
+              fit: null,
+              reason: `history refresh failed: ${(e as Error).message}`,
+              fetchedAt: now,
+            });
           }
-        }),
+        })
       );
       historySeconds = (performance.now() - h0) / 1000;
     }
@@ -145,13 +151,21 @@ export class Refresher {
    * input missing, with the error, when the inputs could not be read), so the service never
    * disappears silently and the other services are unaffected.
    */
-  private async refreshService(policy: Policy, source: Source, svc: Service, now: number): Promise<ServiceSnapshot | ServiceFailure> {
+  private async refreshService(
+    policy: Policy,
+    source: Source,
+    svc: Service,
+    now: number
+  ): Promise<ServiceSnapshot | ServiceFailure> {
     const hist = this.history.get(svc.name);
     let health: InputHealth[] | null = null;
     try {
       const [read, state] = await Promise.all([source.readInputs(svc, now), this.readState(svc.name)]);
       health = this.health(svc, read, hist, now);
-      const plan = planService(svc, read, hist?.fit ?? null, state, { budgetGuard: policy.scaler.budget_guard, historyReason: hist?.reason });
+      const plan = planService(svc, read, hist?.fit ?? null, state, {
+        budgetGuard: policy.scaler.budget_guard,
+        historyReason: hist?.reason,
+      });
       return {
         plan,
         inputs: health,
@@ -164,7 +178,10 @@ export class Refresher {
       };
     } catch (e) {
       const error = `${health ? 'planning' : 'reading the inputs'} failed: ${(e as Error)?.message ?? String(e)}`;
-      this.opts.logger.error({ service: svc.name, err: e }, `refresh of ${svc.name} failed (${error}); its plan is withdrawn until a refresh succeeds, its input health stays published`);
+      this.opts.logger.error(
+        { service: svc.name, err: e },
+        `refresh of ${svc.name} failed (${error}); its plan is withdrawn until a refresh succeeds, its input health stays published`
+      );
       this.opts.metrics.countPlanError(svc.name);
       return { service: svc.name, at: now, error, inputs: health ?? this.unread(svc, hist, error, now) };
     }
@@ -182,18 +199,28 @@ export class Refresher {
     try {
       return await this.opts.state(service);
     } catch (e) {
-      this.opts.logger.warn({ service, err: e }, 'cannot read the scaler state; the live decision ignores past actions (cooldowns, rate limits)');
+      this.opts.logger.warn(
+        { service, err: e },
+        'cannot read the scaler state; the live decision ignores past actions (cooldowns, rate limits)'
+      );
       return emptyState();
     }
   }
 
   /** Per input: ok/value/reason, last success; logs a line when an input goes missing (or its reason changes) and when it recovers. */
   private health(svc: Service, inputs: ServiceInputs, hist: HistoryEntry | undefined, now: number): InputHealth[] {
-    const readings: [string, Reading][] = svc.signals.map((s) => [s.name, inputs.signals[s.name] ?? { ok: false, reason: 'not read' }]);
+    const readings: [string, Reading][] = svc.signals.map((s) => [
+      s.name,
+      inputs.signals[s.name] ?? { ok: false, reason: 'not read' },
+    ]);
     readings.push(['instances', inputs.current]);
     readings.push(['spend', inputs.spendToDate]);
     // A service without growth.history_query has no history input (nothing to be missing).
-    if (svc.growth.history_query !== undefined) readings.push(['history', hist?.fit ? { ok: true, value: hist.fit.lastValue } : { ok: false, reason: hist?.reason ?? 'not read yet' }]);
+    if (svc.growth.history_query !== undefined)
+      readings.push([
+        'history',
+        hist?.fit ? { ok: true, value: hist.fit.lastValue } : { ok: false, reason: hist?.reason ?? 'not read yet' },
+      ]);
     // A trigger's window query can fail while its signal's instant query succeeds.
     const windowFailures: string[] = [];
     for (const t of svc.scaling.scale_out) {
@@ -211,18 +238,31 @@ export class Refresher {
       const key = `${svc.name}\0${signal}`;
       if (r.ok) {
         this.lastSuccess.set(key, signal === 'history' ? hist!.fetchedAt : now);
-        if (this.lastReason.has(key)) logger.info({ service: svc.name, signal }, `input recovered: ${svc.name}/${signal}`);
+        if (this.lastReason.has(key))
+          logger.info({ service: svc.name, signal }, `input recovered: ${svc.name}/${signal}`);
         this.lastReason.delete(key);
       } else {
-        if (this.lastReason.get(key) !== r.reason) logger.warn({ service: svc.name, signal, reason: r.reason }, `input missing: ${svc.name}/${signal}: ${r.reason}`);
-        else logger.debug({ service: svc.name, signal, reason: r.reason }, `input still missing: ${svc.name}/${signal}`);
+        if (this.lastReason.get(key) !== r.reason)
+          logger.warn(
+            { service: svc.name, signal, reason: r.reason },
+            `input missing: ${svc.name}/${signal}: ${r.reason}`
+          );
+        else
+          logger.debug({ service: svc.name, signal, reason: r.reason }, `input still missing: ${svc.name}/${signal}`);
         this.lastReason.set(key, r.reason);
       }
-      out.push({ signal, ok: r.ok, value: r.ok ? r.value : null, reason: r.ok ? undefined : r.reason, lastSuccess: this.lastSuccess.get(key) ?? null });
+      out.push({
+        signal,
+        ok: r.ok,
+        value: r.ok ? r.value : null,
+        reason: r.ok ? undefined : r.reason,
+        lastSuccess: this.lastSuccess.get(key) ?? null,
+      });
     }
     const prefix = `${svc.name}\0window\0`;
     const current = new Set(windowFailures.map((w) => prefix + w));
-    for (const key of [...this.lastReason.keys()]) if (key.startsWith(prefix) && !current.has(key)) this.lastReason.delete(key);
+    for (const key of [...this.lastReason.keys()])
+      if (key.startsWith(prefix) && !current.has(key)) this.lastReason.delete(key);
     for (const w of windowFailures) {
       const key = prefix + w;
       if (!this.lastReason.has(key)) logger.warn({ service: svc.name, reason: w }, `input missing: ${svc.name}/${w}`);

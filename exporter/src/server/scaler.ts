@@ -12,7 +12,11 @@ export type { ScalerOptions };
 export interface ScalerApi {
   router: Router;
   state(service: string): Promise<DecisionState>;
-  listDecisions(q: { service?: string; limit?: number; before?: string }): Promise<{ items: unknown[]; next: string | null }>;
+  listDecisions(q: {
+    service?: string;
+    limit?: number;
+    before?: string;
+  }): Promise<{ items: unknown[]; next: string | null }>;
   /** Throws, keeping the previous policy, when the new one cannot be applied (its token source yields no token). */
   updatePolicy(policy: Policy): void;
   close(): Promise<void>;

@@ -17,7 +17,10 @@ import { ConfigError, formatPath } from '../config/load.js';
 const webConfigSchema = z.strictObject({
   tls_server_config: z.strictObject({ cert_file: z.string().min(1), key_file: z.string().min(1) }).optional(),
   basic_auth_users: z
-    .record(z.string().min(1), z.string().regex(/^\$2[aby]\$\d\d\$/, { error: 'expected a bcrypt hash ($2a$, $2b$ or $2y$)' }))
+    .record(
+      z.string().min(1),
+      z.string().regex(/^\$2[aby]\$\d\d\$/, { error: 'expected a bcrypt hash ($2a$, $2b$ or $2y$)' })
+    )
     .optional(),
 });
 
@@ -32,10 +35,16 @@ export function loadWebConfig(file: string): WebConfig {
   try {
     doc = yaml.load(readFileSync(file, 'utf8')) ?? {};
   } catch (e) {
-    throw new ConfigError(file, [`${file}: cannot read the web config (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`]);
+    throw new ConfigError(file, [
+      `${file}: cannot read the web config (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    ]);
   }
   const r = webConfigSchema.safeParse(doc);
-  if (!r.success) throw new ConfigError(file, r.error.issues.map((i) => `${file}: ${formatPath(i.path)}: ${i.message}`));
+  if (!r.success)
+    throw new ConfigError(
+      file,
+      r.error.issues.map((i) => `${file}: ${formatPath(i.path)}: ${i.message}`)
+    );
   const out: WebConfig = {};
   const dir = path.dirname(file);
   if (r.data.tls_server_config) {
@@ -45,7 +54,9 @@ export function loadWebConfig(file: string): WebConfig {
       try {
         return readFileSync(p);
       } catch (e) {
-        throw new ConfigError(file, [`${file}: tls_server_config.${key}: cannot read ${p} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`]);
+        throw new ConfigError(file, [
+          `${file}: tls_server_config.${key}: cannot read ${p} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+        ]);
       }
     };
     out.tls = { cert: read('cert_file'), key: read('key_file') };
@@ -84,7 +95,7 @@ export function basicAuth(users: Record<string, string>, skip: readonly string[]
         verified.add(key);
         next();
       },
-      (e: unknown) => next(e),
+      (e: unknown) => next(e)
     );
   };
 }

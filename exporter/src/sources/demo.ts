@@ -48,7 +48,13 @@ export interface DemoOptions {
   instances: number;
 }
 
-export const DEMO_DEFAULTS: DemoOptions = { baseUsers: 50, dailyGrowth: 0.008, weeklyAmplitude: 0.12, noise: 0.04, instances: 4 };
+export const DEMO_DEFAULTS: DemoOptions = {
+  baseUsers: 50,
+  dailyGrowth: 0.008,
+  weeklyAmplitude: 0.12,
+  noise: 0.04,
+  instances: 4,
+};
 
 /**
  * The built-in demo workload: a year of daily active users with growth, weekly seasonality and
@@ -116,7 +122,11 @@ export class DemoSource implements Source {
     for (const s of svc.signals) signals[s.name] = { ok: true, value: this.signalAt(svc, s.name, now) };
     const scaleOut: Record<string, Observation> = {};
     for (const t of svc.scaling.scale_out) {
-      scaleOut[t.name] = { ok: true, value: this.signalAt(svc, t.signal, now), sustained: this.sustained(svc, t.signal, now, t.for, (v) => v > t.above) };
+      scaleOut[t.name] = {
+        ok: true,
+        value: this.signalAt(svc, t.signal, now),
+        sustained: this.sustained(svc, t.signal, now, t.for, (v) => v > t.above),
+      };
     }
     const scaleIn = svc.scaling.scale_in?.conditions.map((c): Observation => ({
       ok: true,

@@ -5,7 +5,8 @@ import type { Point } from '../model/forecast.js';
 
 /** A scalar from an instant query, or why there is none. Never a substituted default. */
 export type ScalarResult = { ok: true; value: number; labels: Record<string, string> } | { ok: false; reason: string };
-export type RangeResult = { ok: true; series: { labels: Record<string, string>; points: Point[] }[] } | { ok: false; reason: string };
+export type RangeResult =
+  { ok: true; series: { labels: Record<string, string>; points: Point[] }[] } | { ok: false; reason: string };
 
 export interface PrometheusClientOptions {
   url: string;
@@ -26,7 +27,9 @@ function readTlsFile(field: string, file: string | undefined): Buffer | undefine
   try {
     return readFileSync(file);
   } catch (e) {
-    throw new Error(`tls_config.${field}: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new Error(
+      `tls_config.${field}: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`
+    );
   }
 }
 
@@ -41,12 +44,21 @@ export function tlsFetch(tls: TlsConfig): typeof fetch {
       rejectUnauthorized: !tls.insecure_skip_verify,
     },
   });
-  return ((url: string, init?: RequestInit) => undiciFetch(url, { ...(init as object), dispatcher })) as unknown as typeof fetch;
+  return ((url: string, init?: RequestInit) =>
+    undiciFetch(url, { ...(init as object), dispatcher })) as unknown as typeof fetch;
 }
 
 /** Client options of a `prometheus` (or `history_source`) block of the policy. */
 export function clientOptions(config: PrometheusConfig, fetchImpl?: typeof fetch): PrometheusClientOptions {
-  return { url: config.url, timeoutSeconds: config.timeout, concurrency: config.concurrency, auth: config.auth, headers: config.headers, tls: config.tls_config, fetchImpl };
+  return {
+    url: config.url,
+    timeoutSeconds: config.timeout,
+    concurrency: config.concurrency,
+    auth: config.auth,
+    headers: config.headers,
+    tls: config.tls_config,
+    fetchImpl,
+  };
 }
 
 /** A small semaphore: at most `n` queries in flight against Prometheus. */
@@ -104,9 +116,17 @@ export class PrometheusClient {
     return Number.isFinite(t) ? t / 1000 : null;
   }
 
-  private async call(path: string, params: Record<string, string>, method: 'GET' | 'POST' = 'POST'): Promise<{ ok: true; data: NonNullable<ApiResponse['data']> } | { ok: false; reason: string }> {
+  private async call(
+    path: string,
+    params: Record<string, string>,
+    method: 'GET' | 'POST' = 'POST'
+  ): Promise<{ ok: true; data: NonNullable<ApiResponse['data']> } | { ok: false; reason: string }> {
     return this.limiter.run(async () => {
-      const headers: Record<string, string> = { ...this.opts.headers, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
+      const headers: Record<string, string> = {
+        ...this.opts.headers,
+        'content-type': 'application/x-www-form-urlencoded',
+        accept: 'application/json',
+      };
       if (this.authorization) headers.authorization = this.authorization;
       let res: Response;
       try {
@@ -118,7 +138,8 @@ export class PrometheusClient {
         });
       } catch (e) {
         const err = e as Error;
-        if (err.name === 'TimeoutError' || err.name === 'AbortError') return { ok: false, reason: `timeout after ${this.opts.timeoutSeconds}s` };
+        if (err.name === 'TimeoutError' || err.name === 'AbortError')
+          return { ok: false, reason: `timeout after ${this.opts.timeoutSeconds}s` };
         const cause = (err as { cause?: { code?: string; message?: string } }).cause;
         return { ok: false, reason: `request failed: ${cause?.code ?? cause?.message ?? err.message}` };
       }
@@ -128,7 +149,11 @@ export class PrometheusClient {
       } catch {
         return { ok: false, reason: `HTTP ${res.status}: response is not JSON` };
       }
-      if (body.status !== 'success' || !body.data) return { ok: false, reason: `HTTP ${res.status}: ${body.errorType ?? 'error'}: ${body.error ?? 'unknown error'}` };
+      if (body.status !== 'success' || !body.data)
+        return {
+          ok: false,
+          reason: `HTTP ${res.status}: ${body.errorType ?? 'error'}: ${body.error ?? 'unknown error'}`,
+        };
       return { ok: true, data: body.data };
     });
   }
@@ -146,7 +171,11 @@ export class PrometheusClient {
     else if (resultType === 'vector') {
       const v = result as { metric: Record<string, string>; value: [number, string] }[];
       if (v.length === 0) return { ok: false, reason: 'no series (empty result)' };
-      if (v.length > 1) return { ok: false, reason: `${v.length} series, expected exactly one (aggregate the query, e.g. with sum or avg)` };
+      if (v.length > 1)
+        return {
+          ok: false,
+          reason: `${v.length} series, expected exactly one (aggregate the query, e.g. with sum or avg)`,
+        };
       raw = v[0].value[1];
       labels = v[0].metric;
     } else return { ok: false, reason: `result type ${resultType}, expected a vector or scalar` };
@@ -157,9 +186,15 @@ export class PrometheusClient {
 
   /** A range query; series and points as returned (NaN and Inf samples dropped). */
   async range(query: string, start: number, end: number, step: number): Promise<RangeResult> {
-    const r = await this.call('/api/v1/query_range', { query, start: String(start), end: String(end), step: String(step) });
+    const r = await this.call('/api/v1/query_range', {
+      query,
+      start: String(start),
+      end: String(end),
+      step: String(step),
+    });
     if (!r.ok) return r;
-    if (r.data.resultType !== 'matrix') return { ok: false, reason: `result type ${r.data.resultType}, expected a matrix` };
+    if (r.data.resultType !== 'matrix')
+      return { ok: false, reason: `result type ${r.data.resultType}, expected a matrix` };
     const m = r.data.result as { metric: Record<string, string>; values: [number, string][] }[];
     return {
       ok: true,

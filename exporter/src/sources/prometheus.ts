@@ -28,7 +28,11 @@ export function windowStep(windowSeconds: number): number {
  * beside it tells whether the window is covered: a window with gaps (a fresh Prometheus, a target
  * that was down) is not "held for the whole window".
  */
-export function windowQueries(query: string, fn: 'min_over_time' | 'max_over_time', windowSeconds: number): { extreme: string; count: string; expected: number } {
+export function windowQueries(
+  query: string,
+  fn: 'min_over_time' | 'max_over_time',
+  windowSeconds: number
+): { extreme: string; count: string; expected: number } {
   const step = windowStep(windowSeconds);
   const range = `[${Math.round(windowSeconds)}s:${step}s]`;
   return {
@@ -45,17 +49,25 @@ export function windowQueries(query: string, fn: 'min_over_time' | 'max_over_tim
  * the subquery's points (each of which the 5-minute lookback fills from the last sample, however
  * old, e.g. across a Prometheus restart), this sees gaps.
  */
-export function rawCoverageQuery(selector: string, windowSeconds: number, bucketSeconds: number): { query: string; expected: number } {
+export function rawCoverageQuery(
+  selector: string,
+  windowSeconds: number,
+  bucketSeconds: number
+): { query: string; expected: number } {
   const w = Math.max(1, Math.round(windowSeconds));
   // At least one bucket: a bucket longer than the window would leave the subquery without points.
   const bucket = Math.max(1, Math.min(w, Math.round(bucketSeconds)));
-  return { query: `count_over_time((max(count_over_time(${selector}[${bucket}s])))[${w}s:${bucket}s])`, expected: Math.floor(w / bucket) };
+  return {
+    query: `count_over_time((max(count_over_time(${selector}[${bucket}s])))[${w}s:${bucket}s])`,
+    expected: Math.floor(w / bucket),
+  };
 }
 
 /** How long a fetched Prometheus start time is reused (one refresh reads it once, not once per service). */
 const START_TIME_TTL_SECONDS = 5;
 
-const fromScalar = (r: ScalarResult): Reading => (r.ok ? { ok: true, value: r.value } : { ok: false, reason: r.reason });
+const fromScalar = (r: ScalarResult): Reading =>
+  r.ok ? { ok: true, value: r.value } : { ok: false, reason: r.reason };
 
 /**
  * Reads a service's inputs from Prometheus's HTTP API. Every failure (HTTP error, timeout, no
@@ -75,7 +87,7 @@ export class PrometheusSource implements Source {
   constructor(
     readonly config: PrometheusConfig,
     private readonly fetchImpl?: typeof fetch,
-    opts: { maxSampleAge?: number } = {},
+    opts: { maxSampleAge?: number } = {}
   ) {
     this.client = new PrometheusClient(clientOptions(config, fetchImpl));
     this.maxSampleAge = opts.maxSampleAge ?? DEFAULTS.refresh.maxSampleAgeSeconds;
@@ -94,7 +106,8 @@ export class PrometheusSource implements Source {
   /** Prometheus's start time, reused for a few seconds of wall time. */
   private startTime(): Promise<number | null> {
     const t = performance.now() / 1000;
-    if (!this.started || t - this.started.fetchedAt > START_TIME_TTL_SECONDS) this.started = { fetchedAt: t, value: this.client.startTime() };
+    if (!this.started || t - this.started.fetchedAt > START_TIME_TTL_SECONDS)
+      this.started = { fetchedAt: t, value: this.client.startTime() };
     return this.started.value;
   }
 
@@ -106,7 +119,13 @@ export class PrometheusSource implements Source {
    * the lookback repeats the last pre-restart sample into the gap). A window Prometheus has not
    * seen whole is missing (with the reason), so it never counts as held and never scales in.
    */
-  private async sustained(query: string, fn: 'min_over_time' | 'max_over_time', window: number, now: number, held: (v: number) => boolean): Promise<{ ok: true; sustained: boolean } | { ok: false; reason: string }> {
+  private async sustained(
+    query: string,
+    fn: 'min_over_time' | 'max_over_time',
+    window: number,
+    now: number,
+    held: (v: number) => boolean
+  ): Promise<{ ok: true; sustained: boolean } | { ok: false; reason: string }> {
     const q = windowQueries(query, fn, window);
     const selectors = vectorSelectors(query) ?? [];
     const raw = selectors.map((sel) => rawCoverageQuery(sel, window, Math.max(windowStep(window), this.maxSampleAge)));
@@ -119,12 +138,18 @@ export class PrometheusSource implements Source {
     if (!extreme.ok) return { ok: false, reason: `${window}s window (${q.extreme}): ${extreme.reason}` };
     if (!count.ok) return { ok: false, reason: `${window}s window (${q.count}): ${count.reason}` };
     if (started !== null && started > now - window) {
-      return { ok: false, reason: `${window}s window: Prometheus started ${Math.round(now - started)}s ago (${new Date(started * 1000).toISOString()}), so no raw samples cover the whole window` };
+      return {
+        ok: false,
+        reason: `${window}s window: Prometheus started ${Math.round(now - started)}s ago (${new Date(started * 1000).toISOString()}), so no raw samples cover the whole window`,
+      };
     }
     const gap = raw.findIndex((r, i) => !covered[i].ok || covered[i].value < r.expected);
     if (gap >= 0) {
       const c = covered[gap];
-      return { ok: false, reason: `${window}s window: raw samples of ${selectors[gap]} in ${c.ok ? c.value : 0} of ${raw[gap].expected} parts of the window (${raw[gap].query})` };
+      return {
+        ok: false,
+        reason: `${window}s window: raw samples of ${selectors[gap]} in ${c.ok ? c.value : 0} of ${raw[gap].expected} parts of the window (${raw[gap].query})`,
+      };
     }
     return { ok: true, sustained: count.value >= q.expected && held(extreme.value) };
   }
@@ -132,16 +157,29 @@ export class PrometheusSource implements Source {
   /** The latest value of a signal; missing when the newest raw sample of one of its selectors is older than refresh.max_sample_age. */
   private async readSignal(query: string, now: number): Promise<Reading> {
     const selectors = vectorSelectors(query) ?? [];
-    const [value, ...stamps] = await Promise.all([this.client.scalar(query, now), ...selectors.map((sel) => this.client.scalar(`max(timestamp(${sel}))`, now))]);
+    const [value, ...stamps] = await Promise.all([
+      this.client.scalar(query, now),
+      ...selectors.map((sel) => this.client.scalar(`max(timestamp(${sel}))`, now)),
+    ]);
     const r = fromScalar(value);
     if (!r.ok) return r;
     // A selector without series (`x or vector(0)`) has no sample to date; the others do.
-    const oldest = stamps.reduce((m, st, i) => (st.ok && now - st.value > m.age ? { age: now - st.value, sel: selectors[i] } : m), { age: -Infinity, sel: '' });
-    if (oldest.age > this.maxSampleAge) return { ok: false, reason: `stale: the newest raw sample of ${oldest.sel} is ${Math.round(oldest.age)}s old, older than refresh.max_sample_age (${this.maxSampleAge}s)` };
+    const oldest = stamps.reduce(
+      (m, st, i) => (st.ok && now - st.value > m.age ? { age: now - st.value, sel: selectors[i] } : m),
+      { age: -Infinity, sel: '' }
+    );
+    if (oldest.age > this.maxSampleAge)
+      return {
+        ok: false,
+        reason: `stale: the newest raw sample of ${oldest.sel} is ${Math.round(oldest.age)}s old, older than refresh.max_sample_age (${this.maxSampleAge}s)`,
+      };
     return r;
   }
 
-  private observe(value: Reading, window: { ok: true; sustained: boolean } | { ok: false; reason: string }): Observation {
+  private observe(
+    value: Reading,
+    window: { ok: true; sustained: boolean } | { ok: false; reason: string }
+  ): Observation {
     if (!value.ok) return value;
     if (!window.ok) return window;
     return { ok: true, value: value.value, sustained: window.sustained };
@@ -149,13 +187,21 @@ export class PrometheusSource implements Source {
 
   async readInputs(svc: Service, now: number): Promise<ServiceInputs> {
     const queryOf = new Map(svc.signals.map((s) => [s.name, s.query]));
-    const signalReads = Promise.all(svc.signals.map(async (s) => [s.name, await this.readSignal(s.query, now)] as const));
+    const signalReads = Promise.all(
+      svc.signals.map(async (s) => [s.name, await this.readSignal(s.query, now)] as const)
+    );
     const outWindows = Promise.all(
-      svc.scaling.scale_out.map((t) => this.sustained(queryOf.get(t.signal)!, 'min_over_time', t.for, now, (v) => v > t.above)),
+      svc.scaling.scale_out.map((t) =>
+        this.sustained(queryOf.get(t.signal)!, 'min_over_time', t.for, now, (v) => v > t.above)
+      )
     );
     const scaleIn = svc.scaling.scale_in;
     const inWindows = scaleIn
-      ? Promise.all(scaleIn.conditions.map((c) => this.sustained(queryOf.get(c.signal)!, 'max_over_time', scaleIn.for, now, (v) => v < c.below)))
+      ? Promise.all(
+          scaleIn.conditions.map((c) =>
+            this.sustained(queryOf.get(c.signal)!, 'max_over_time', scaleIn.for, now, (v) => v < c.below)
+          )
+        )
       : Promise.resolve(undefined);
     const current = this.readInstances(svc, now);
     const [signalList, outs, ins, cur] = await Promise.all([signalReads, outWindows, inWindows, current]);
@@ -176,7 +222,8 @@ export class PrometheusSource implements Source {
   private async readInstances(svc: Service, now: number): Promise<Reading> {
     if (svc.instances.static !== undefined) return { ok: true, value: svc.instances.static };
     const r = fromScalar(await this.client.scalar(svc.instances.query!, now));
-    if (r.ok && !(Number.isInteger(r.value) && r.value >= 0)) return { ok: false, reason: `instances query returned ${r.value}, expected a whole number >= 0` };
+    if (r.ok && !(Number.isInteger(r.value) && r.value >= 0))
+      return { ok: false, reason: `instances query returned ${r.value}, expected a whole number >= 0` };
     return r;
   }
 
@@ -190,8 +237,10 @@ export class PrometheusSource implements Source {
     if (svc.cost.spend_query) return fromScalar(await this.client.scalar(svc.cost.spend_query, now));
     const elapsed = Math.floor(now - monthBounds(now).start);
     const hours = elapsed / 3600;
-    if (svc.instances.static !== undefined) return { ok: true, value: hourlyRate(svc.capacity, svc.cost, svc.instances.static) * hours };
-    if (elapsed < 1) return current.ok ? { ok: true, value: 0 } : { ok: false, reason: `no instance count (${current.reason})` };
+    if (svc.instances.static !== undefined)
+      return { ok: true, value: hourlyRate(svc.capacity, svc.cost, svc.instances.static) * hours };
+    if (elapsed < 1)
+      return current.ok ? { ok: true, value: 0 } : { ok: false, reason: `no instance count (${current.reason})` };
     const step = Math.min(SPEND_STEP_SECONDS, elapsed);
     const q = `avg_over_time((${svc.instances.query})[${elapsed}s:${step}s])`;
     const avg = await this.client.scalar(q, now);
@@ -210,12 +259,20 @@ export class PrometheusSource implements Source {
     const start = end - (step ? step.seconds - every : (svc.growth.history_days - 1) * DAY_SECONDS);
     if (!svc.growth.history_query) return { ok: false, reason: 'no growth.history_query' };
     const r = await this.historyClient(svc).range(svc.growth.history_query, start, end, every);
-    if (!r.ok) return svc.growth.history_source ? { ok: false, reason: `history_source ${svc.growth.history_source.url}: ${r.reason}` } : r;
+    if (!r.ok)
+      return svc.growth.history_source
+        ? { ok: false, reason: `history_source ${svc.growth.history_source.url}: ${r.reason}` }
+        : r;
     if (r.series.length === 0) return { ok: false, reason: 'no series (empty result)' };
-    if (r.series.length > 1) return { ok: false, reason: `${r.series.length} series, expected exactly one (aggregate the query, e.g. with sum)` };
+    if (r.series.length > 1)
+      return {
+        ok: false,
+        reason: `${r.series.length} series, expected exactly one (aggregate the query, e.g. with sum)`,
+      };
     const points = r.series[0].points;
     const unit = step ? ` every ${every}s` : ' daily';
-    if (points.length < 2) return { ok: false, reason: `${points.length}${unit} point${points.length === 1 ? '' : 's'}, need at least 2` };
+    if (points.length < 2)
+      return { ok: false, reason: `${points.length}${unit} point${points.length === 1 ? '' : 's'}, need at least 2` };
     return { ok: true, points };
   }
 }

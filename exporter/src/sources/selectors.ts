@@ -5,7 +5,24 @@
  * group_left/group_right, ranges, durations and string literals are skipped. Null when the
  * expression has a construct this does not read (then only the restart check applies).
  */
-const KEYWORDS = new Set(['by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'bool', 'offset', 'and', 'or', 'unless', 'atan2', 'inf', 'nan', 'start', 'end']);
+const KEYWORDS = new Set([
+  'by',
+  'without',
+  'on',
+  'ignoring',
+  'group_left',
+  'group_right',
+  'bool',
+  'offset',
+  'and',
+  'or',
+  'unless',
+  'atan2',
+  'inf',
+  'nan',
+  'start',
+  'end',
+]);
 const LABEL_LISTS = new Set(['by', 'without', 'on', 'ignoring', 'group_left', 'group_right']);
 
 /** Index just past the bracket that closes the one at `i` (quotes inside are skipped), or -1. */

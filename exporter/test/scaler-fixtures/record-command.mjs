@@ -3,6 +3,8 @@
 import { appendFileSync } from 'node:fs';
 
 const [log, exitCode = '0', sleepMs = '0'] = process.argv.slice(2);
-const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('HEADROOM_') && !k.startsWith('HEADROOM_TEST')));
+const env = Object.fromEntries(
+  Object.entries(process.env).filter(([k]) => k.startsWith('HEADROOM_') && !k.startsWith('HEADROOM_TEST'))
+);
 appendFileSync(log, `${JSON.stringify({ argv: process.argv.slice(2), env })}\n`);
 setTimeout(() => process.exit(Number(exitCode)), Number(sleepMs));

@@ -16,13 +16,24 @@ export interface Replica {
 }
 
 /** Starts test/scaler-fixtures/replica.ts in a separate Node process. */
-export async function startReplica(policy: Policy, dir: string, name: string, env: Record<string, string> = {}): Promise<Replica> {
+export async function startReplica(
+  policy: Policy,
+  dir: string,
+  name: string,
+  env: Record<string, string> = {}
+): Promise<Replica> {
   const file = path.join(dir, `${name}.policy.json`);
   writeFileSync(file, JSON.stringify(policy));
-  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(HERE, 'replica.ts'), file], { cwd: EXPORTER, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(HERE, 'replica.ts'), file], {
+    cwd: EXPORTER,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let log = '';
   proc.stderr!.on('data', (d) => (log += d));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => proc.once('exit', (code, signal) => r({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+    proc.once('exit', (code, signal) => r({ code, signal }))
+  );
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     const t = setTimeout(() => reject(new Error(`replica ${name} did not start in 20 s:\n${log}`)), 20_000);

@@ -28,7 +28,15 @@ export interface AlertSpec {
   fingerprint?: string;
 }
 
-export const SCALING_LABELS = { alertname: 'HeadroomScaleOutCpuHigh', headroom: 'scaling', service: 'terminal', trigger: 'cpu_high', action: 'scale_out', step: '1', severity: 'warning' };
+export const SCALING_LABELS = {
+  alertname: 'HeadroomScaleOutCpuHigh',
+  headroom: 'scaling',
+  service: 'terminal',
+  trigger: 'cpu_high',
+  action: 'scale_out',
+  step: '1',
+  severity: 'warning',
+};
 
 /** An Alertmanager v4 notification (the shape of ../../../../shared/fixtures/alertmanager/firing-v4.json). */
 export function amPayload(...specs: AlertSpec[]): Record<string, any> {
@@ -55,7 +63,11 @@ export function amPayload(...specs: AlertSpec[]): Record<string, any> {
   };
 }
 
-export async function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
+export async function post(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {}
+): Promise<{ status: number; body: any }> {
   const res = await fetch(`${url}/webhook`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}`, ...headers },
@@ -81,7 +93,14 @@ export type Mode = 'ok' | 'fail' | 'hang' | { delayMs: number };
  * orchestrator that honours the call's `sequence`, it refuses (409) a call older than one it applied.
  */
 export async function startOrchestrator(initial = 4) {
-  const calls: { action: string; target_instances: number; reason: string; timestamp: string; service: string; sequence?: number }[] = [];
+  const calls: {
+    action: string;
+    target_instances: number;
+    reason: string;
+    timestamp: string;
+    service: string;
+    sequence?: number;
+  }[] = [];
   /** Targets in the order they were applied. */
   const applied: number[] = [];
   let lastSequence = 0;
@@ -104,7 +123,10 @@ export async function startOrchestrator(initial = 4) {
       return true;
     };
     if (typeof mode === 'object') {
-      setTimeout(() => (apply() ? res.json({ ok: true }) : res.status(409).json({ error: 'a newer sequence was applied' })), mode.delayMs);
+      setTimeout(
+        () => (apply() ? res.json({ ok: true }) : res.status(409).json({ error: 'a newer sequence was applied' })),
+        mode.delayMs
+      );
       return;
     }
     if (!apply()) return void res.status(409).json({ error: 'a newer sequence was applied' });

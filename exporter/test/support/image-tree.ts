@@ -10,7 +10,9 @@ import { ROOT } from '../helpers.js';
 import { exec } from './processes.js';
 
 /** The COPY instructions of the Dockerfile's last stage: [from stage or undefined, sources, destination]. */
-export function finalStageCopies(dockerfile = path.join(ROOT, 'Dockerfile')): { from?: string; sources: string[]; dest: string }[] {
+export function finalStageCopies(
+  dockerfile = path.join(ROOT, 'Dockerfile')
+): { from?: string; sources: string[]; dest: string }[] {
   const lines = readFileSync(dockerfile, 'utf8').replace(/\\\n/g, ' ').split('\n');
   const last = lines.map((l) => /^FROM\s/i.test(l)).lastIndexOf(true);
   return lines
@@ -26,14 +28,23 @@ export function finalStageCopies(dockerfile = path.join(ROOT, 'Dockerfile')): { 
 
 /** Directories of the exporter's production dependencies, relative to the repository root. */
 export async function productionPackages(): Promise<string[]> {
-  const { stdout } = await exec('npm', ['ls', '--workspace', 'exporter', '--omit=dev', '--all', '--parseable'], { cwd: ROOT, maxBuffer: 1 << 24 });
+  const { stdout } = await exec('npm', ['ls', '--workspace', 'exporter', '--omit=dev', '--all', '--parseable'], {
+    cwd: ROOT,
+    maxBuffer: 1 << 24,
+  });
   return stdout
     .split('\n')
     .map((p) => path.relative(ROOT, p))
     .filter((p) => p.startsWith('node_modules/') && !p.startsWith('node_modules/@headroom/'));
 }
 
-const PACKAGE_FILES = ['package.json', 'package-lock.json', 'packages/contract/package.json', 'exporter/package.json', 'grafana-plugin/package.json'];
+const PACKAGE_FILES = [
+  'package.json',
+  'package-lock.json',
+  'packages/contract/package.json',
+  'exporter/package.json',
+  'grafana-plugin/package.json',
+];
 /** Workspace packages npm links into node_modules (`npm ci --workspace exporter` links the exporter's). */
 const WORKSPACE_LINKS = { '@headroom/contract': '../../packages/contract', '@headroom/exporter': '../../exporter' };
 
@@ -43,16 +54,23 @@ export async function buildImageTree(dir: string): Promise<void> {
     if (from === 'deps') {
       for (const f of PACKAGE_FILES) cpSync(path.join(ROOT, f), path.join(dir, f));
       mkdirSync(path.join(dir, 'node_modules/@headroom'), { recursive: true });
-      for (const [name, target] of Object.entries(WORKSPACE_LINKS)) symlinkSync(target, path.join(dir, 'node_modules', name));
+      for (const [name, target] of Object.entries(WORKSPACE_LINKS))
+        symlinkSync(target, path.join(dir, 'node_modules', name));
       for (const pkg of await productionPackages()) {
         // Nested node_modules are listed (and copied) on their own when they belong to the tree.
-        cpSync(path.join(ROOT, pkg), path.join(dir, pkg), { recursive: true, filter: (src) => src === path.join(ROOT, pkg) || !path.relative(path.join(ROOT, pkg), src).split(path.sep).includes('node_modules') });
+        cpSync(path.join(ROOT, pkg), path.join(dir, pkg), {
+          recursive: true,
+          filter: (src) =>
+            src === path.join(ROOT, pkg) ||
+            !path.relative(path.join(ROOT, pkg), src).split(path.sep).includes('node_modules'),
+        });
       }
       continue;
     }
     for (const src of sources) {
       const rel = from === undefined ? src : path.relative('/app', src);
-      const target = dest.endsWith('/') || dest === './' ? path.join(dir, dest, path.basename(rel)) : path.join(dir, dest);
+      const target =
+        dest.endsWith('/') || dest === './' ? path.join(dir, dest, path.basename(rel)) : path.join(dir, dest);
       mkdirSync(path.dirname(target), { recursive: true });
       cpSync(path.join(ROOT, rel), target, { recursive: true });
     }

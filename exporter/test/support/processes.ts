@@ -28,7 +28,12 @@ export function tempDir(prefix: string): string {
   return mkdtempSync(path.join(tmpdir(), `headroom-${prefix}-`));
 }
 
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 20_000, intervalMs = 100): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | undefined | false>,
+  timeoutMs = 20_000,
+  intervalMs = 100
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
@@ -40,7 +45,9 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
     }
     await new Promise((r) => setTimeout(r, intervalMs));
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
+  throw new Error(
+    `timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`
+  );
 }
 
 export interface Running {
@@ -84,7 +91,8 @@ export interface PrometheusOptions {
 export async function startPrometheus(opts: PrometheusOptions): Promise<Running> {
   const dir = tempDir('prom');
   const port = opts.port ?? (await freePort());
-  for (const [name, text] of Object.entries(opts.files ?? {})) writeFileSync(path.join(dir, name), text.replaceAll('{{DIR}}', dir));
+  for (const [name, text] of Object.entries(opts.files ?? {}))
+    writeFileSync(path.join(dir, name), text.replaceAll('{{DIR}}', dir));
   writeFileSync(path.join(dir, 'prometheus.yml'), opts.config.replaceAll('{{DIR}}', dir));
   const storage = opts.storage ?? path.join(dir, 'data');
   const r = launch(
@@ -96,11 +104,13 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<Running>
       '--web.enable-lifecycle',
       `--web.external-url=http://127.0.0.1:${port}`,
       // extraArgs may set their own retention (Prometheus refuses a repeated flag).
-      ...((opts.extraArgs ?? []).some((a) => a.startsWith('--storage.tsdb.retention.time=')) ? [] : ['--storage.tsdb.retention.time=400d']),
+      ...((opts.extraArgs ?? []).some((a) => a.startsWith('--storage.tsdb.retention.time='))
+        ? []
+        : ['--storage.tsdb.retention.time=400d']),
       ...(opts.extraArgs ?? []),
     ],
     dir,
-    port,
+    port
   );
   await waitFor(`Prometheus ready on ${port}`, async () => (await fetch(`${r.url}/-/ready`)).ok);
   return r;
@@ -116,7 +126,7 @@ export async function waitForTargets(prom: Running, n: number, timeoutMs = 20_00
       return Number(body.data.result[0]?.value[1] ?? 0) >= n;
     },
     timeoutMs,
-    250,
+    250
   );
 }
 
@@ -134,7 +144,7 @@ export async function startAlertmanager(config: string, port?: number): Promise<
       `--web.external-url=http://127.0.0.1:${p}`,
     ],
     dir,
-    p,
+    p
   );
   await waitFor(`Alertmanager ready on ${p}`, async () => (await fetch(`${r.url}/-/ready`)).ok);
   return r;
@@ -143,7 +153,12 @@ export async function startAlertmanager(config: string, port?: number): Promise<
 export async function startRedis(port?: number): Promise<Running> {
   const dir = tempDir('redis');
   const p = port ?? (await freePort());
-  const r = launch('redis-server', ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], dir, p);
+  const r = launch(
+    'redis-server',
+    ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+    dir,
+    p
+  );
   await waitFor(`Redis on ${p}`, async () => {
     const { stdout } = await exec('redis-cli', ['-p', String(p), 'ping']);
     return stdout.trim() === 'PONG';
@@ -162,12 +177,16 @@ export async function backfill(text: string): Promise<string> {
   writeFileSync(input, text.endsWith('# EOF\n') ? text : `${text.trimEnd()}\n# EOF\n`);
   const storage = path.join(dir, 'data');
   // One block per month instead of promtool's default 2 h blocks: 30 days backfill in ~0.5 s instead of ~38 s.
-  await exec('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', '--max-block-duration=744h', input, storage], { maxBuffer: 64 * 1024 * 1024 });
+  await exec('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', '--max-block-duration=744h', input, storage], {
+    maxBuffer: 64 * 1024 * 1024,
+  });
   return storage;
 }
 
 /** A tiny HTTP target whose /metrics body the test controls. */
-export async function startTarget(initial: string): Promise<{ url: string; port: number; set: (body: string) => void; stop: () => Promise<void> }> {
+export async function startTarget(
+  initial: string
+): Promise<{ url: string; port: number; set: (body: string) => void; stop: () => Promise<void> }> {
   const { createServer: createHttp } = await import('node:http');
   let body = initial;
   const srv = createHttp((req, res) => {

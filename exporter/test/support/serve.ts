@@ -30,7 +30,13 @@ export function parseMetrics(text: string): Map<string, number> {
     if (line === '' || line.startsWith('#')) continue;
     const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
     if (!m) throw new Error(`unparsable metric line: ${line}`);
-    out.set(seriesKey(m[1], Object.fromEntries([...(m[2] ?? '').matchAll(/([a-zA-Z_]+)="((?:[^"\\]|\\.)*)"/g)].map((x) => [x[1], x[2]]))), Number(m[3]));
+    out.set(
+      seriesKey(
+        m[1],
+        Object.fromEntries([...(m[2] ?? '').matchAll(/([a-zA-Z_]+)="((?:[^"\\]|\\.)*)"/g)].map((x) => [x[1], x[2]]))
+      ),
+      Number(m[3])
+    );
   }
   return out;
 }
@@ -73,6 +79,8 @@ export async function backfillWide(text: string): Promise<string> {
   const input = path.join(dir, 'input.om');
   writeFileSync(input, `${text.trimEnd()}\n# EOF\n`);
   const storage = path.join(dir, 'data');
-  await exec('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', '--max-block-duration=1488h', input, storage], { maxBuffer: 64 * 1024 * 1024 });
+  await exec('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', '--max-block-duration=1488h', input, storage], {
+    maxBuffer: 64 * 1024 * 1024,
+  });
   return storage;
 }

@@ -66,7 +66,11 @@ function Marker({ kind, x, y, color }: { kind: DecisionKind; x: number; y: numbe
         strokeDasharray="2 1.5"
         transform={`rotate(45 ${x} ${y})`}
       />
-      <path d={`M${x - 3},${y - 3}L${x + 3},${y + 3}M${x + 3},${y - 3}L${x - 3},${y + 3}`} stroke={color} strokeWidth={1.5} />
+      <path
+        d={`M${x - 3},${y - 3}L${x + 3},${y + 3}M${x + 3},${y - 3}L${x - 3},${y + 3}`}
+        stroke={color}
+        strokeWidth={1.5}
+      />
     </>
   );
 }
@@ -120,22 +124,46 @@ export function DecisionsView({ model, range, timeZone, showEventList, width, he
   const plotW = Math.max(10, width - margin.left - margin.right);
   const span = Math.max(1, range.to - range.from);
   const x = (t: number) => margin.left + ((t - range.from) / span) * plotW;
-  const laneY = (kind: DecisionKind) => margin.top + LANES.findIndex((l) => l.kind === kind) * laneHeight + laneHeight / 2;
+  const laneY = (kind: DecisionKind) =>
+    margin.top + LANES.findIndex((l) => l.kind === kind) * laneHeight + laneHeight / 2;
   const { ticks, format } = timeTicks(range.from, range.to, Math.max(2, Math.min(6, Math.floor(plotW / 90))));
   const fmt = (t: number, f = format) => dateTimeFormat(t, { format: f, timeZone });
   // Rows: seconds on a range of an hour or less (decisions a few seconds apart stay apart), else the day.
   const rowFormat = span <= 3600 * 1000 ? 'HH:mm:ss' : 'MM-DD HH:mm';
-  const colorOf = (kind: DecisionKind) => theme.visualization.getColorByName(LANES.find((l) => l.kind === kind)?.color ?? 'text');
+  const colorOf = (kind: DecisionKind) =>
+    theme.visualization.getColorByName(LANES.find((l) => l.kind === kind)?.color ?? 'text');
   const multiService = model.services.length > 1;
   const placed = placeLabels(model.events, x, margin.left, margin.left + plotW, plotW > 240);
 
   return (
     <div className={styles.wrapper} data-testid="decisions-view">
-      <svg width={width} height={chartHeight} className={styles.svg} data-testid="decisions-chart" role="img" aria-label="Scaling decisions">
-        {fleetHeight > 0 && <FleetChart fleet={model.fleet} x={x} left={margin.left} right={margin.left + plotW} top={6} height={fleetHeight} />}
+      <svg
+        width={width}
+        height={chartHeight}
+        className={styles.svg}
+        data-testid="decisions-chart"
+        role="img"
+        aria-label="Scaling decisions"
+      >
+        {fleetHeight > 0 && (
+          <FleetChart
+            fleet={model.fleet}
+            x={x}
+            left={margin.left}
+            right={margin.left + plotW}
+            top={6}
+            height={fleetHeight}
+          />
+        )}
         {LANES.map((lane, i) => (
           <g key={lane.kind}>
-            <rect x={margin.left} y={margin.top + i * laneHeight + 2} width={plotW} height={laneHeight - 4} fill={theme.colors.background.secondary} />
+            <rect
+              x={margin.left}
+              y={margin.top + i * laneHeight + 2}
+              width={plotW}
+              height={laneHeight - 4}
+              fill={theme.colors.background.secondary}
+            />
             <text x={margin.left - 6} y={laneY(lane.kind)} dy="0.32em" textAnchor="end" className={styles.axis}>
               {lane.label}
             </text>
@@ -147,7 +175,10 @@ export function DecisionsView({ model, range, timeZone, showEventList, width, he
           </text>
         ))}
         {placed.map(({ event: e, label }) => (
-          <g key={`${e.service}-${e.trigger}-${e.action}-${e.blockedBy}-${e.time}`} data-testid={`decision-marker-${e.kind}`}>
+          <g
+            key={`${e.service}-${e.trigger}-${e.action}-${e.blockedBy}-${e.time}`}
+            data-testid={`decision-marker-${e.kind}`}
+          >
             <title>{describe(e, fmt(e.time, 'YYYY-MM-DD HH:mm:ss'))}</title>
             <Marker kind={e.kind} x={x(e.time)} y={laneY(e.kind)} color={colorOf(e.kind)} />
             {label && (
@@ -171,9 +202,16 @@ export function DecisionsView({ model, range, timeZone, showEventList, width, he
         </div>
       )}
       {showEventList && model.events.length > 0 && (
-        <div className={styles.list} style={{ maxHeight: Math.max(0, height - chartHeight - 24) }} data-testid="decisions-list">
+        <div
+          className={styles.list}
+          style={{ maxHeight: Math.max(0, height - chartHeight - 24) }}
+          data-testid="decisions-list"
+        >
           {[...model.events].reverse().map((e) => (
-            <Tooltip key={`${e.service}-${e.trigger}-${e.action}-${e.blockedBy}-${e.time}`} content={<pre className={styles.tip}>{describe(e, fmt(e.time, 'YYYY-MM-DD HH:mm:ss'))}</pre>}>
+            <Tooltip
+              key={`${e.service}-${e.trigger}-${e.action}-${e.blockedBy}-${e.time}`}
+              content={<pre className={styles.tip}>{describe(e, fmt(e.time, 'YYYY-MM-DD HH:mm:ss'))}</pre>}
+            >
               <div
                 className={cx(styles.row, isBlocked(e) && styles.blockedRow)}
                 style={{ gridTemplateColumns: multiService ? '80px 72px 112px 124px 1fr' : '80px 112px 124px 1fr' }}
@@ -209,7 +247,12 @@ const getStyles = (theme: GrafanaTheme2) => ({
   svg: css({ display: 'block', flexShrink: 0 }),
   axis: css({ fill: theme.colors.text.secondary, fontSize: 10, fontFamily: theme.typography.fontFamily }),
   markerLabel: css({ fill: theme.colors.text.primary, fontSize: 10, fontFamily: theme.typography.fontFamily }),
-  blockedLabel: css({ fill: theme.colors.warning.text, fontSize: 10, fontStyle: 'italic', fontFamily: theme.typography.fontFamily }),
+  blockedLabel: css({
+    fill: theme.colors.warning.text,
+    fontSize: 10,
+    fontStyle: 'italic',
+    fontFamily: theme.typography.fontFamily,
+  }),
   quiet: css({ color: theme.colors.text.secondary, fontSize: theme.typography.bodySmall.fontSize }),
   list: css({ overflow: 'auto', marginTop: theme.spacing(0.5), fontSize: theme.typography.bodySmall.fontSize }),
   row: css({
@@ -227,5 +270,12 @@ const getStyles = (theme: GrafanaTheme2) => ({
   transition: css({ fontVariantNumeric: 'tabular-nums' }),
   trigger: css({ overflow: 'hidden', textOverflow: 'ellipsis' }),
   blocked: css({ color: theme.colors.warning.text }),
-  tip: css({ margin: 0, background: 'none', border: 'none', padding: 0, fontFamily: theme.typography.fontFamilyMonospace, fontSize: 11 }),
+  tip: css({
+    margin: 0,
+    background: 'none',
+    border: 'none',
+    padding: 0,
+    fontFamily: theme.typography.fontFamilyMonospace,
+    fontSize: 11,
+  }),
 });

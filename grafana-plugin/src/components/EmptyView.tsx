@@ -43,7 +43,10 @@ export function MissingNote({ missing }: PartialProps) {
   }
   return (
     <div className={styles.note} data-testid="headroom-missing">
-      Missing series: {missing.map((name) => <code key={name}>{name}</code>).reduce<React.ReactNode[]>((acc, el, i) => (i ? [...acc, ', ', el] : [el]), [])}
+      Missing series:{' '}
+      {missing
+        .map((name) => <code key={name}>{name}</code>)
+        .reduce<React.ReactNode[]>((acc, el, i) => (i ? [...acc, ', ', el] : [el]), [])}
     </div>
   );
 }

@@ -9,7 +9,8 @@ import { Sample, toPrometheusFrames, toTableFrame } from '../testing/promText';
 import { PanelView } from '../types';
 import { HeadroomPanel } from './HeadroomPanel';
 
-const fixtureFrames = (keep: (s: Sample) => boolean = () => true) => toPrometheusFrames(fixtureSamples().filter(keep), [SCRAPE_TIME]);
+const fixtureFrames = (keep: (s: Sample) => boolean = () => true) =>
+  toPrometheusFrames(fixtureSamples().filter(keep), [SCRAPE_TIME]);
 const renderPanel = (...args: Parameters<typeof panelProps>) => render(<HeadroomPanel {...panelProps(...args)} />);
 /** HH:mm:ss in UTC (the panel's time zone in these tests). */
 const hms = (t: number) => new Date(t).toISOString().slice(11, 19);
@@ -29,17 +30,22 @@ describe('empty data', () => {
     expect(within(screen.getByTestId('headroom-expected-series')).getByText(query)).toBeInTheDocument();
   });
 
-  it.each<PanelView>(['plan', 'headroom'])('shows the empty %s view when the chosen service is not in the data', (view) => {
-    renderPanel(fixtureFrames(), { view, service: 'billing' });
-    expect(screen.getByTestId('headroom-empty')).toHaveTextContent('service "billing"');
-  });
+  it.each<PanelView>(['plan', 'headroom'])(
+    'shows the empty %s view when the chosen service is not in the data',
+    (view) => {
+      renderPanel(fixtureFrames(), { view, service: 'billing' });
+      expect(screen.getByTestId('headroom-empty')).toHaveTextContent('service "billing"');
+    }
+  );
 });
 
 describe('plan view', () => {
   it('draws one line per scenario with the current count and the max limit line', () => {
     renderPanel(fixtureFrames());
     for (const scenario of ['conservative', 'moderate', 'aggressive', 'hockey_stick']) {
-      expect(screen.getByTestId(`plan-line-${scenario}`).querySelector('path')?.getAttribute('d')).toMatch(/^M[\d.]+,[\d.]+(L[\d.]+,[\d.]+){4}$/);
+      expect(screen.getByTestId(`plan-line-${scenario}`).querySelector('path')?.getAttribute('d')).toMatch(
+        /^M[\d.]+,[\d.]+(L[\d.]+,[\d.]+){4}$/
+      );
     }
     expect(screen.getByTestId('plan-max-line')).toHaveTextContent('max 12');
     expect(screen.getByTestId('plan-min-line')).toHaveTextContent('min 3');
@@ -50,25 +56,43 @@ describe('plan view', () => {
     renderPanel(fixtureFrames());
     expect(screen.getByTestId('plan-range-6')).toHaveTextContent('6 months: 9–60 instances');
     expect(screen.getByTestId('plan-range-12')).toHaveTextContent('12 months: 20–1,006 instances');
-    expect(screen.getByTestId('plan-planning')).toHaveTextContent('Planning scenario conservative: 9 at 6 mo, 20 at 12 mo ($7,200/month)');
-    expect(screen.getByTestId('plan-budget')).toHaveTextContent('Budget $3,000/month · forecast month-end $2,232 · spent 1%');
-    expect(screen.getByTestId('plan-over-limit')).toHaveTextContent('Over max 12: conservative from 12 mo, moderate from 6 mo, aggressive from 6 mo, hockey stick from 3 mo');
+    expect(screen.getByTestId('plan-planning')).toHaveTextContent(
+      'Planning scenario conservative: 9 at 6 mo, 20 at 12 mo ($7,200/month)'
+    );
+    expect(screen.getByTestId('plan-budget')).toHaveTextContent(
+      'Budget $3,000/month · forecast month-end $2,232 · spent 1%'
+    );
+    expect(screen.getByTestId('plan-over-limit')).toHaveTextContent(
+      'Over max 12: conservative from 12 mo, moderate from 6 mo, aggressive from 6 mo, hockey stick from 3 mo'
+    );
   });
 
   it('plots monthly cost against the budget line in the currency of the standard Unit option', () => {
-    renderPanel(fixtureFrames(), { planMetric: 'cost' }, undefined, {}, { defaults: { unit: 'currencyEUR' }, overrides: [] });
+    renderPanel(
+      fixtureFrames(),
+      { planMetric: 'cost' },
+      undefined,
+      {},
+      { defaults: { unit: 'currencyEUR' }, overrides: [] }
+    );
     expect(screen.getByTestId('plan-budget-line')).toHaveTextContent('budget €3K');
     expect(screen.queryByTestId('plan-max-line')).not.toBeInTheDocument();
     expect(screen.getByTestId('plan-range-6')).toHaveTextContent('6 months: €3,240–€21,600/month');
-    expect(screen.getByTestId('plan-over-limit')).toHaveTextContent('Over budget €3,000: conservative from 6 mo, moderate from 6 mo, aggressive from 3 mo, hockey stick from 3 mo');
+    expect(screen.getByTestId('plan-over-limit')).toHaveTextContent(
+      'Over budget €3,000: conservative from 6 mo, moderate from 6 mo, aggressive from 3 mo, hockey stick from 3 mo'
+    );
   });
 
   it('shows the service picked by a dashboard variable in multi-service data', () => {
     renderPanel(fixtureFrames(), { service: '$service' }, undefined, { service: 'terminal' });
     expect(screen.getByTestId('plan-legend')).toHaveTextContent('terminal');
-    expect(screen.getByTestId('plan-planning')).toHaveTextContent('Planning scenario moderate: 15 at 6 mo, 52 at 12 mo ($18,720/month)');
+    expect(screen.getByTestId('plan-planning')).toHaveTextContent(
+      'Planning scenario moderate: 15 at 6 mo, 52 at 12 mo ($18,720/month)'
+    );
     expect(screen.getByTestId('plan-max-line')).toHaveTextContent('max 20');
-    expect(screen.getByTestId('plan-budget')).toHaveTextContent('Budget $5,000/month · forecast month-end $1,488 · spent 0%');
+    expect(screen.getByTestId('plan-budget')).toHaveTextContent(
+      'Budget $5,000/month · forecast month-end $1,488 · spent 0%'
+    );
   });
 
   it('keeps the instance chart and lists the missing series when cost and budget are absent', () => {
@@ -80,7 +104,10 @@ describe('plan view', () => {
   });
 
   it('says there is nothing to draw in cost mode when only instance projections exist', () => {
-    renderPanel(fixtureFrames((s) => s.metric !== 'headroom_projected_monthly_cost'), { planMetric: 'cost' });
+    renderPanel(
+      fixtureFrames((s) => s.metric !== 'headroom_projected_monthly_cost'),
+      { planMetric: 'cost' }
+    );
     expect(screen.getByTestId('plan-no-chart')).toHaveTextContent('No projected monthly cost for api');
   });
 
@@ -102,12 +129,21 @@ describe('headroom view', () => {
 
   it('shows used, the marks and the headroom to warning as shares of the same base, the per-instance limit', () => {
     renderPanel(fixtureFrames(), { view: 'headroom' });
-    expect(screen.getAllByTestId(/^headroom-resource-/).map((row) => row.textContent)).toEqual(['cpu', 'memory', 'sessions', 'latency']);
+    expect(screen.getAllByTestId(/^headroom-resource-/).map((row) => row.textContent)).toEqual([
+      'cpu',
+      'memory',
+      'sessions',
+      'latency',
+    ]);
     // The view shows the first service (api); utilization follows the demo's time of day, so compare with the recording.
     const used = api('headroom_resource_utilization_ratio', 'cpu');
-    expect(screen.getByTestId('headroom-used-cpu')).toHaveTextContent(`${pct(used)}${(100 * used).toFixed(1)}% of 100%`);
+    expect(screen.getByTestId('headroom-used-cpu')).toHaveTextContent(
+      `${pct(used)}${(100 * used).toFixed(1)}% of 100%`
+    );
     // 70 % warning − used, both of the limit: not the exporter's 1 − used/warning
-    expect(screen.getByTestId('headroom-ratio-cpu')).toHaveTextContent(`${pct(0.7 - used)}${(100 * (0.7 - used)).toFixed(1)}%`);
+    expect(screen.getByTestId('headroom-ratio-cpu')).toHaveTextContent(
+      `${pct(0.7 - used)}${(100 * (0.7 - used)).toFixed(1)}%`
+    );
     expect(screen.getByTestId('headroom-warning-cpu')).toHaveAttribute('x', '70%');
     expect(screen.getByTestId('headroom-critical-cpu')).toHaveAttribute('x', '85%');
     expect(screen.getByTestId('headroom-exhaustion-cpu')).toHaveTextContent('10 mo');
@@ -123,8 +159,12 @@ describe('headroom view', () => {
     renderPanel(fixtureFrames(), { view: 'headroom' });
     const used = api('headroom_resource_utilization_ratio', resource);
     const value = (x: number) => `${x >= 100 ? Math.round(x) : x.toFixed(1)} ${unit}`;
-    expect(screen.getByTestId(`headroom-used-${resource}`)).toHaveTextContent(`${pct(used)}${value(used * limit)} of ${limitText}`);
-    expect(screen.getByTestId(`headroom-ratio-${resource}`)).toHaveTextContent(`${pct(warning - used)}${value((warning - used) * limit)}`);
+    expect(screen.getByTestId(`headroom-used-${resource}`)).toHaveTextContent(
+      `${pct(used)}${value(used * limit)} of ${limitText}`
+    );
+    expect(screen.getByTestId(`headroom-ratio-${resource}`)).toHaveTextContent(
+      `${pct(warning - used)}${value((warning - used) * limit)}`
+    );
     expect(screen.getByTestId(`headroom-bar-${resource}`).querySelector('title')).toHaveTextContent(
       `${resource}: used ${pct(used)} of the limit (${value(used * limit)} of ${limitText}) · warning ${pct(warning)} (${value(warning * limit)})`
     );
@@ -145,15 +185,27 @@ describe('headroom view', () => {
   });
 
   it('draws the thresholds of the standard Thresholds option instead of the policy, and says so', () => {
-    const thresholds = { mode: 'percentage', steps: [{ value: -Infinity, color: 'green' }, { value: 20, color: 'purple' }] };
-    renderPanel(fixtureFrames(), { view: 'headroom' }, undefined, {}, { defaults: { thresholds }, overrides: [] } as never);
+    const thresholds = {
+      mode: 'percentage',
+      steps: [
+        { value: -Infinity, color: 'green' },
+        { value: 20, color: 'purple' },
+      ],
+    };
+    renderPanel(fixtureFrames(), { view: 'headroom' }, undefined, {}, {
+      defaults: { thresholds },
+      overrides: [],
+    } as never);
     expect(screen.getByTestId('headroom-20%-cpu')).toHaveAttribute('x', '20%');
     expect(screen.queryByTestId('headroom-warning-cpu')).not.toBeInTheDocument();
     expect(screen.getByTestId('headroom-legend')).toHaveTextContent("thresholds from the panel's Thresholds option");
   });
 
   it('takes a unit set by a field override for one resource over the policy unit', () => {
-    const override = { matcher: { id: 'byRegexp', options: '.*resource="sessions".*' }, properties: [{ id: 'unit', value: 'short' }] };
+    const override = {
+      matcher: { id: 'byRegexp', options: '.*resource="sessions".*' },
+      properties: [{ id: 'unit', value: 'short' }],
+    };
     renderPanel(fixtureFrames(), { view: 'headroom' }, undefined, {}, { defaults: {}, overrides: [override] });
     expect(screen.getByTestId('headroom-used-sessions')).toHaveTextContent(/of 200$/);
     expect(screen.getByTestId('headroom-used-latency')).toHaveTextContent(/of 1 s$/);
@@ -169,11 +221,19 @@ describe('headroom view', () => {
   });
 
   it('links the service to its decisions through the standard Data links option', () => {
-    const links = [{ title: 'Decisions of ${__field.labels.service}', url: '/d/headroom-overview?var-service=${__field.labels.service}&${__url_time_range}' }];
+    const links = [
+      {
+        title: 'Decisions of ${__field.labels.service}',
+        url: '/d/headroom-overview?var-service=${__field.labels.service}&${__url_time_range}',
+      },
+    ];
     renderPanel(fixtureFrames(), { view: 'headroom' }, undefined, {}, { defaults: { links }, overrides: [] });
     const link = screen.getByTestId('headroom-service').closest('a');
     expect(link).toHaveAttribute('title', 'Decisions of api');
-    expect(link).toHaveAttribute('href', `/d/headroom-overview?var-service=api&from=${FIXTURE_WINDOW.range.from}&to=${FIXTURE_WINDOW.range.to}`);
+    expect(link).toHaveAttribute(
+      'href',
+      `/d/headroom-overview?var-service=api&from=${FIXTURE_WINDOW.range.from}&to=${FIXTURE_WINDOW.range.to}`
+    );
   });
 
   it('shows the other service of the recording', () => {
@@ -187,13 +247,25 @@ describe('headroom view', () => {
     // Hand-made: the recording's demo workload is nowhere near its thresholds.
     const samples: Sample[] = [
       { metric: 'headroom_resource_utilization_ratio', labels: { service: 'search', resource: 'cpu' }, value: 0.88 },
-      { metric: 'headroom_resource_threshold_ratio', labels: { service: 'search', resource: 'cpu', level: 'warning' }, value: 0.7 },
-      { metric: 'headroom_resource_threshold_ratio', labels: { service: 'search', resource: 'cpu', level: 'critical' }, value: 0.85 },
+      {
+        metric: 'headroom_resource_threshold_ratio',
+        labels: { service: 'search', resource: 'cpu', level: 'warning' },
+        value: 0.7,
+      },
+      {
+        metric: 'headroom_resource_threshold_ratio',
+        labels: { service: 'search', resource: 'cpu', level: 'critical' },
+        value: 0.85,
+      },
       { metric: 'headroom_resource_headroom_ratio', labels: { service: 'search', resource: 'cpu' }, value: 0 },
       { metric: 'headroom_resource_exhaustion_seconds', labels: { service: 'search', resource: 'cpu' }, value: 0 },
       { metric: 'headroom_resource_utilization_ratio', labels: { service: 'search', resource: 'memory' }, value: 0.35 },
       { metric: 'headroom_resource_headroom_ratio', labels: { service: 'search', resource: 'memory' }, value: 0.53 },
-      { metric: 'headroom_resource_exhaustion_seconds', labels: { service: 'search', resource: 'memory' }, value: Infinity },
+      {
+        metric: 'headroom_resource_exhaustion_seconds',
+        labels: { service: 'search', resource: 'memory' },
+        value: Infinity,
+      },
     ];
     renderPanel(toPrometheusFrames(samples, [SCRAPE_TIME]), { view: 'headroom', service: 'search' });
     expect(screen.getByTestId('headroom-exhaustion-cpu')).toHaveTextContent('now');
@@ -202,11 +274,16 @@ describe('headroom view', () => {
   });
 
   it('keeps the bars and lists the missing series when thresholds and limits are absent', () => {
-    renderPanel(fixtureFrames((s) => !/threshold_ratio|resource_limit/.test(s.metric)), { view: 'headroom' });
+    renderPanel(
+      fixtureFrames((s) => !/threshold_ratio|resource_limit/.test(s.metric)),
+      { view: 'headroom' }
+    );
     expect(screen.getByTestId('headroom-bar-memory')).toBeInTheDocument();
     expect(screen.queryByTestId('headroom-warning-memory')).not.toBeInTheDocument();
     expect(screen.getByTestId('headroom-used-memory')).toHaveTextContent(/^\d+%$/);
-    expect(screen.getByTestId('headroom-missing')).toHaveTextContent('headroom_resource_threshold_ratio, headroom_resource_limit');
+    expect(screen.getByTestId('headroom-missing')).toHaveTextContent(
+      'headroom_resource_threshold_ratio, headroom_resource_limit'
+    );
   });
 
   it('hides the exhaustion column, absolute values and legend in a narrow panel', () => {
@@ -244,23 +321,34 @@ describe('decisions view', () => {
     expect(action.querySelector('path')?.getAttribute('fill')).not.toBe('none');
     expect(action.querySelector('text')).toHaveTextContent('4 → 7');
     expect(screen.getByTestId('decisions-chart')).not.toHaveTextContent('7 → 9');
-    expect(screen.getAllByTestId('decision-row').find((row) => row.dataset.kind === 'blocked')).toHaveTextContent('blocked scale outstays 7 (wanted 9)memory_high · blocked by cooldown');
+    expect(screen.getAllByTestId('decision-row').find((row) => row.dataset.kind === 'blocked')).toHaveTextContent(
+      'blocked scale outstays 7 (wanted 9)memory_high · blocked by cooldown'
+    );
   });
 
   it('follows instances and the recommendation over the time range above the decisions', () => {
     const times = [FIXTURE_WINDOW.range.from, SCRAPE_TIME];
     renderPanel(toPrometheusFrames(fixtureSamples(), times), { view: 'decisions' });
-    expect(screen.getByTestId('decisions-fleet-api').querySelector('[data-testid="fleet-instances"]')?.getAttribute('d')).toMatch(/^M72\.0,[\d.]+H786\.0V[\d.]+$/);
+    expect(
+      screen.getByTestId('decisions-fleet-api').querySelector('[data-testid="fleet-instances"]')?.getAttribute('d')
+    ).toMatch(/^M72\.0,[\d.]+H786\.0V[\d.]+$/);
     expect(screen.getByTestId('decisions-fleet-legend')).toHaveTextContent(
       'api: 6 running (solid) · 4 recommended (dashed)terminal: 4 running (solid) · 4 recommended (dashed)'
     );
   });
 
   it("links each decision's service to the Data links of the panel", () => {
-    const links = [{ title: 'Decisions of ${__field.labels.service}', url: '/d/x?var-service=${__field.labels.service}' }];
+    const links = [
+      { title: 'Decisions of ${__field.labels.service}', url: '/d/x?var-service=${__field.labels.service}' },
+    ];
     renderPanel(fixtureFrames(), { view: 'decisions' }, undefined, {}, { defaults: { links }, overrides: [] });
     const hrefs = screen.getAllByTestId('decision-service').map((el) => el.closest('a')?.getAttribute('href'));
-    expect(hrefs).toEqual(['/d/x?var-service=api', '/d/x?var-service=terminal', '/d/x?var-service=api', '/d/x?var-service=terminal']);
+    expect(hrefs).toEqual([
+      '/d/x?var-service=api',
+      '/d/x?var-service=terminal',
+      '/d/x?var-service=api',
+      '/d/x?var-service=terminal',
+    ]);
   });
 
   it('explains a decision in the marker tooltip', () => {
@@ -275,7 +363,13 @@ describe('decisions view', () => {
 
   it('says so when no decision falls in the time range, without hiding the timeline', () => {
     const frames = toPrometheusFrames(
-      [{ metric: 'headroom_scaler_last_decision_timestamp_seconds', labels: { service: 'a', trigger: 'cpu_high', action: 'scale_out', blocked_by: 'none' }, value: 1000 }],
+      [
+        {
+          metric: 'headroom_scaler_last_decision_timestamp_seconds',
+          labels: { service: 'a', trigger: 'cpu_high', action: 'scale_out', blocked_by: 'none' },
+          value: 1000,
+        },
+      ],
       [SCRAPE_TIME]
     );
     renderPanel(frames, { view: 'decisions' });
@@ -285,7 +379,10 @@ describe('decisions view', () => {
   });
 
   it('shows unknown counts as a dash when the current and target series are missing', () => {
-    renderPanel(fixtureFrames((s) => !/current_instances|target_instances/.test(s.metric)), { view: 'decisions', showEventList: true });
+    renderPanel(
+      fixtureFrames((s) => !/current_instances|target_instances/.test(s.metric)),
+      { view: 'decisions', showEventList: true }
+    );
     expect(screen.getAllByTestId('decision-row')[0]).toHaveTextContent('— → —');
   });
 

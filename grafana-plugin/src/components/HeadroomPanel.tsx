@@ -13,7 +13,16 @@ import { EmptyView } from './EmptyView';
 import { HeadroomView } from './HeadroomView';
 import { PlanView } from './PlanView';
 
-export function HeadroomPanel({ data, options, fieldConfig, width, height, replaceVariables, timeRange, timeZone }: PanelProps<PanelOptions>) {
+export function HeadroomPanel({
+  data,
+  options,
+  fieldConfig,
+  width,
+  height,
+  replaceVariables,
+  timeRange,
+  timeZone,
+}: PanelProps<PanelOptions>) {
   const styles = useStyles2(getStyles);
   const opts = { ...defaultOptions, ...options };
   const series = useMemo(() => framesToSeries(data.series), [data.series]);
@@ -27,11 +36,22 @@ export function HeadroomPanel({ data, options, fieldConfig, width, height, repla
     content = <EmptyView view={view} service={wanted.join(', ') || undefined} />;
   } else if (view === 'headroom') {
     const model = buildHeadroom(series, wanted);
-    content = model.resources.length ? <HeadroomView model={model} range={range} width={width} /> : <EmptyView view={view} service={wanted.join(', ')} />;
+    content = model.resources.length ? (
+      <HeadroomView model={model} range={range} width={width} />
+    ) : (
+      <EmptyView view={view} service={wanted.join(', ')} />
+    );
   } else if (view === 'decisions') {
     const model = buildDecisions(series, wanted, range);
     content = (
-      <DecisionsView model={model} range={range} timeZone={timeZone} showEventList={opts.showEventList} width={width} height={height} />
+      <DecisionsView
+        model={model}
+        range={range}
+        timeZone={timeZone}
+        showEventList={opts.showEventList}
+        width={width}
+        height={height}
+      />
     );
   } else {
     const plan = buildPlan(series, wanted);

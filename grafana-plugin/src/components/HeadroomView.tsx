@@ -52,7 +52,9 @@ const abs = (row: Row, ratio: number | undefined) => formatWithUnit(absolute(row
 
 function describe(row: Row): string {
   const { r } = row;
-  const parts = [`${r.resource}: used ${formatPercent(r.utilization)} of the limit (${abs(row, r.utilization)} of ${abs(row, 1)})`];
+  const parts = [
+    `${r.resource}: used ${formatPercent(r.utilization)} of the limit (${abs(row, r.utilization)} of ${abs(row, 1)})`,
+  ];
   for (const mark of row.marks) {
     parts.push(`${mark.label} ${formatPercent(mark.ratio)} (${abs(row, mark.ratio)})`);
   }
@@ -70,10 +72,28 @@ function UtilizationBar({ row }: { row: Row }) {
   return (
     <svg className={styles.bar} width="100%" height={18} data-testid={`headroom-bar-${r.resource}`}>
       <title>{describe(row)}</title>
-      <rect x={0} y={2} width="100%" height={14} rx={2} fill={theme.colors.background.secondary} stroke={theme.colors.border.weak} />
-      {r.utilization !== undefined && <rect x={0} y={2} width={pct(r.utilization)} height={14} rx={2} fill={row.color} opacity={0.85} />}
+      <rect
+        x={0}
+        y={2}
+        width="100%"
+        height={14}
+        rx={2}
+        fill={theme.colors.background.secondary}
+        stroke={theme.colors.border.weak}
+      />
+      {r.utilization !== undefined && (
+        <rect x={0} y={2} width={pct(r.utilization)} height={14} rx={2} fill={row.color} opacity={0.85} />
+      )}
       {row.marks.map((mark) => (
-        <rect key={mark.label} x={pct(mark.ratio)} y={0} width={2} height={18} fill={mark.color} data-testid={`headroom-${mark.label}-${r.resource}`} />
+        <rect
+          key={mark.label}
+          x={pct(mark.ratio)}
+          y={0}
+          width={2}
+          height={18}
+          fill={mark.color}
+          data-testid={`headroom-${mark.label}-${r.resource}`}
+        />
       ))}
     </svg>
   );
@@ -92,14 +112,40 @@ function Sparkline({ row, range }: { row: Row; range: { from: number; to: number
   const y = (v: number) => h - 1 - (Math.max(0, v) / top) * (h - 2);
   const points = r.history.times.map((t, i) => `${x(t).toFixed(2)},${y(r.history.values[i]).toFixed(2)}`);
   return (
-    <svg className={styles.bar} width="100%" height={h} viewBox={`0 0 ${w} ${h}`} preserveAspectRatio="none" data-testid={`headroom-history-${r.resource}`}>
+    <svg
+      className={styles.bar}
+      width="100%"
+      height={h}
+      viewBox={`0 0 ${w} ${h}`}
+      preserveAspectRatio="none"
+      data-testid={`headroom-history-${r.resource}`}
+    >
       <title>{`${r.resource}: used over the time range, ${r.history.values.length} samples`}</title>
       <rect x={0} y={0} width={w} height={h} fill={theme.colors.background.secondary} />
       {row.marks.map((mark) => (
-        <line key={mark.label} x1={0} x2={w} y1={y(mark.ratio)} y2={y(mark.ratio)} stroke={mark.color} strokeDasharray="3 2" vectorEffect="non-scaling-stroke" />
+        <line
+          key={mark.label}
+          x1={0}
+          x2={w}
+          y1={y(mark.ratio)}
+          y2={y(mark.ratio)}
+          stroke={mark.color}
+          strokeDasharray="3 2"
+          vectorEffect="non-scaling-stroke"
+        />
       ))}
-      {points.length > 1 && <polyline points={points.join(' ')} fill="none" stroke={row.color} strokeWidth={1.5} vectorEffect="non-scaling-stroke" />}
-      {points.length === 1 && <circle cx={x(r.history.times[0])} cy={y(r.history.values[0])} r={1.5} fill={row.color} />}
+      {points.length > 1 && (
+        <polyline
+          points={points.join(' ')}
+          fill="none"
+          stroke={row.color}
+          strokeWidth={1.5}
+          vectorEffect="non-scaling-stroke"
+        />
+      )}
+      {points.length === 1 && (
+        <circle cx={x(r.history.times[0])} cy={y(r.history.values[0])} r={1.5} fill={row.color} />
+      )}
     </svg>
   );
 }
@@ -118,7 +164,15 @@ function Legend({ rows }: { rows: Row[] }) {
     <div className={styles.legend} data-testid="headroom-legend">
       <span className={styles.legendItem}>
         <svg width={14} height={10}>
-          <rect x={0} y={1} width={14} height={8} rx={1} fill={rows[0]?.base ?? theme.colors.text.secondary} opacity={0.85} />
+          <rect
+            x={0}
+            y={1}
+            width={14}
+            height={8}
+            rx={1}
+            fill={rows[0]?.base ?? theme.colors.text.secondary}
+            opacity={0.85}
+          />
         </svg>
         used now
       </span>
@@ -131,8 +185,8 @@ function Legend({ rows }: { rows: Row[] }) {
         </span>
       ))}
       <span>
-        {fromPanel ? "thresholds from the panel's Thresholds option" : 'thresholds from the policy'} · % are of the per-instance limit ·
-        to warning = warning − used
+        {fromPanel ? "thresholds from the panel's Thresholds option" : 'thresholds from the policy'} · % are of the
+        per-instance limit · to warning = warning − used
       </span>
     </div>
   );
@@ -191,14 +245,22 @@ export function HeadroomView({ model, range, width }: Props) {
               {withHistory && <Sparkline row={row} range={range} />}
               <span className={styles.num} data-testid={`headroom-ratio-${r.resource}`}>
                 {toWarning !== undefined && toWarning < 0 ? (
-                  <span style={{ color: theme.visualization.getColorByName('red') }}>over by {formatPercent(-toWarning)}</span>
+                  <span style={{ color: theme.visualization.getColorByName('red') }}>
+                    over by {formatPercent(-toWarning)}
+                  </span>
                 ) : (
                   formatPercent(toWarning)
                 )}
-                {!narrow && r.limit !== undefined && toWarning !== undefined && <span className={styles.abs}>{abs(row, Math.abs(toWarning))}</span>}
+                {!narrow && r.limit !== undefined && toWarning !== undefined && (
+                  <span className={styles.abs}>{abs(row, Math.abs(toWarning))}</span>
+                )}
               </span>
               {!narrow && (
-                <span className={styles.num} data-testid={`headroom-exhaustion-${r.resource}`} style={{ color: exhaustionColor(r.exhaustionSeconds) }}>
+                <span
+                  className={styles.num}
+                  data-testid={`headroom-exhaustion-${r.resource}`}
+                  style={{ color: exhaustionColor(r.exhaustionSeconds) }}
+                >
                   {formatTimeLeft(r.exhaustionSeconds)}
                 </span>
               )}
@@ -213,12 +275,29 @@ export function HeadroomView({ model, range, width }: Props) {
 }
 
 const getStyles = (theme: GrafanaTheme2) => ({
-  wrapper: css({ height: '100%', overflow: 'auto', display: 'flex', flexDirection: 'column', gap: theme.spacing(0.75) }),
+  wrapper: css({
+    height: '100%',
+    overflow: 'auto',
+    display: 'flex',
+    flexDirection: 'column',
+    gap: theme.spacing(0.75),
+  }),
   grid: css({ display: 'grid', alignItems: 'center', gap: theme.spacing(0.75, 1) }),
-  head: css({ fontSize: theme.typography.bodySmall.fontSize, color: theme.colors.text.secondary, whiteSpace: 'nowrap' }),
+  head: css({
+    fontSize: theme.typography.bodySmall.fontSize,
+    color: theme.colors.text.secondary,
+    whiteSpace: 'nowrap',
+  }),
   service: css({ fontWeight: theme.typography.fontWeightMedium, color: theme.colors.text.primary }),
   name: css({ fontWeight: theme.typography.fontWeightMedium, whiteSpace: 'nowrap' }),
-  num: css({ fontVariantNumeric: 'tabular-nums', textAlign: 'right', whiteSpace: 'nowrap', display: 'flex', flexDirection: 'column', lineHeight: 1.2 }),
+  num: css({
+    fontVariantNumeric: 'tabular-nums',
+    textAlign: 'right',
+    whiteSpace: 'nowrap',
+    display: 'flex',
+    flexDirection: 'column',
+    lineHeight: 1.2,
+  }),
   abs: css({ fontSize: theme.typography.bodySmall.fontSize, color: theme.colors.text.secondary }),
   bar: css({ display: 'block' }),
   legend: css({

@@ -32,7 +32,9 @@ export function logScale(min: number, max: number, rangeFrom: number, rangeTo: n
   const hi = Math.pow(10, Math.ceil(Math.log10(Math.max(max, lo * 10))));
   const scale = ((value: number) => {
     const clamped = Math.max(value, lo);
-    return rangeFrom + ((Math.log10(clamped) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo))) * (rangeTo - rangeFrom);
+    return (
+      rangeFrom + ((Math.log10(clamped) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo))) * (rangeTo - rangeFrom)
+    );
   }) as Scale;
   const decades = Math.round(Math.log10(hi / lo));
   const multipliers = decades <= 2 ? [1, 2, 5] : [1];
@@ -50,7 +52,12 @@ export function logScale(min: number, max: number, rangeFrom: number, rangeTo: n
 }
 
 /** `auto` picks log when the values span more than a factor of 30 (compound growth over a year). */
-export function chooseScale(kind: 'auto' | 'linear' | 'log', values: number[], rangeFrom: number, rangeTo: number): Scale {
+export function chooseScale(
+  kind: 'auto' | 'linear' | 'log',
+  values: number[],
+  rangeFrom: number,
+  rangeTo: number
+): Scale {
   const positive = values.filter((v) => v > 0 && Number.isFinite(v));
   const max = positive.length ? Math.max(...positive) : 1;
   const min = positive.length ? Math.min(...positive) : 1;
@@ -62,7 +69,12 @@ export function chooseScale(kind: 'auto' | 'linear' | 'log', values: number[], r
  * Moves labels apart vertically so none is closer than `gap` px to the next (end-of-line labels of
  * converging scenarios, and the max/budget line label, would otherwise overprint).
  */
-export function spreadLabels<T extends { y: number }>(labels: T[], gap: number, top: number, bottom: number): Array<T & { labelY: number }> {
+export function spreadLabels<T extends { y: number }>(
+  labels: T[],
+  gap: number,
+  top: number,
+  bottom: number
+): Array<T & { labelY: number }> {
   const sorted = [...labels].sort((a, b) => a.y - b.y).map((label) => ({ ...label, labelY: label.y }));
   for (let i = 1; i < sorted.length; i++) {
     sorted[i].labelY = Math.max(sorted[i].labelY, sorted[i - 1].labelY + gap);

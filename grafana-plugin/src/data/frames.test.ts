@@ -11,7 +11,13 @@ describe('framesToSeries', () => {
       [SCRAPE_TIME - 60000, SCRAPE_TIME]
     );
     expect(framesToSeries(frames)).toMatchObject([
-      { metric: 'headroom_instances', labels: { service: 'checkout' }, times: [SCRAPE_TIME - 60000, SCRAPE_TIME], values: [8, 8], rows: [0, 1] },
+      {
+        metric: 'headroom_instances',
+        labels: { service: 'checkout' },
+        times: [SCRAPE_TIME - 60000, SCRAPE_TIME],
+        values: [8, 8],
+        rows: [0, 1],
+      },
     ]);
     // The field itself is kept: it carries the field config and data links Grafana applied.
     expect(framesToSeries(frames)[0].field).toBe(frames[0].fields[1]);
@@ -27,7 +33,11 @@ describe('framesToSeries', () => {
   it.each([
     ['the field name', { name: 'headroom_instances', labels: { service: 'a' } }, undefined],
     ['the frame name', { name: 'Value', labels: { service: 'a' } }, 'headroom_instances'],
-    ['the display name from the data source', { name: 'Value', labels: { service: 'a' }, config: { displayNameFromDS: 'headroom_instances' } }, undefined],
+    [
+      'the display name from the data source',
+      { name: 'Value', labels: { service: 'a' }, config: { displayNameFromDS: 'headroom_instances' } },
+      undefined,
+    ],
   ])('falls back to %s when the labels carry no __name__', (_source, field, frameName) => {
     const frame = toDataFrame({
       name: frameName,
@@ -36,7 +46,9 @@ describe('framesToSeries', () => {
         { type: FieldType.number, values: [3], config: {}, ...field },
       ],
     });
-    expect(framesToSeries([frame])).toMatchObject([{ metric: 'headroom_instances', labels: { service: 'a' }, values: [3] }]);
+    expect(framesToSeries([frame])).toMatchObject([
+      { metric: 'headroom_instances', labels: { service: 'a' }, values: [3] },
+    ]);
   });
 
   it('reads table-format instant queries with one row per series and label columns', () => {
@@ -48,8 +60,20 @@ describe('framesToSeries', () => {
       SCRAPE_TIME
     );
     expect(framesToSeries([frame])).toMatchObject([
-      { metric: 'headroom_limit_instances', labels: { service: 'checkout', limit: 'max' }, times: [SCRAPE_TIME], values: [40], rows: [0] },
-      { metric: 'headroom_limit_instances', labels: { service: 'search', limit: 'min' }, times: [SCRAPE_TIME], values: [2], rows: [1] },
+      {
+        metric: 'headroom_limit_instances',
+        labels: { service: 'checkout', limit: 'max' },
+        times: [SCRAPE_TIME],
+        values: [40],
+        rows: [0],
+      },
+      {
+        metric: 'headroom_limit_instances',
+        labels: { service: 'search', limit: 'min' },
+        times: [SCRAPE_TIME],
+        values: [2],
+        rows: [1],
+      },
     ]);
   });
 
@@ -77,7 +101,9 @@ describe('framesToSeries', () => {
         { name: 'Value', type: FieldType.number, labels: { service: 'checkout' }, values: [8] },
       ],
     });
-    expect(framesToSeries([frame])).toMatchObject([{ metric: 'headroom_instances', labels: { service: 'checkout' }, values: [8] }]);
+    expect(framesToSeries([frame])).toMatchObject([
+      { metric: 'headroom_instances', labels: { service: 'checkout' }, values: [8] },
+    ]);
   });
 
   it('ignores frames whose series have no metric name', () => {

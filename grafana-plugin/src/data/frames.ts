@@ -46,7 +46,9 @@ function metricOfQuery(frame: DataFrame): string | undefined {
 
 function metricNameOf(frame: DataFrame, field: Field, labels: Record<string, string>): string | undefined {
   const candidates = [labels.__name__, field.name, frame.name, field.config?.displayNameFromDS];
-  const named = candidates.find((name): name is string => typeof name === 'string' && METRIC_NAME.test(name) && name !== 'Value');
+  const named = candidates.find(
+    (name): name is string => typeof name === 'string' && METRIC_NAME.test(name) && name !== 'Value'
+  );
   return named ?? metricOfQuery(frame);
 }
 
@@ -64,7 +66,14 @@ function withoutName(labels: Record<string, string> | undefined): Record<string,
  */
 export function framesToSeries(frames: DataFrame[]): Series[] {
   const byKey = new Map<string, Series>();
-  const add = (metric: string | undefined, labels: Record<string, string>, time: number, value: number | undefined, field: Field, row: number) => {
+  const add = (
+    metric: string | undefined,
+    labels: Record<string, string>,
+    time: number,
+    value: number | undefined,
+    field: Field,
+    row: number
+  ) => {
     if (!metric || value === undefined) {
       return;
     }
@@ -97,7 +106,14 @@ export function framesToSeries(frames: DataFrame[]): Series[] {
             rowLabels[labelField.name] = String(value);
           }
         }
-        add(metricNameOf(frame, field, rowLabels), withoutName(rowLabels), timeAt(row), toNumber(field.values[row]), field, row);
+        add(
+          metricNameOf(frame, field, rowLabels),
+          withoutName(rowLabels),
+          timeAt(row),
+          toNumber(field.values[row]),
+          field,
+          row
+        );
       }
     }
   }

@@ -1,7 +1,15 @@
 import { FIXTURE_WINDOW, fixtureSamples, RANGE, recorded, SCRAPE_TIME } from '../testing/fixture';
 import { Sample, toPrometheusFrames } from '../testing/promText';
 import { framesToSeries, Series } from './frames';
-import { absolute, buildDecisions, buildHeadroom, buildPlan, headroomOfLimit, parseServiceOption, rangeAt } from './model';
+import {
+  absolute,
+  buildDecisions,
+  buildHeadroom,
+  buildPlan,
+  headroomOfLimit,
+  parseServiceOption,
+  rangeAt,
+} from './model';
 
 const fixtureSeries = () => framesToSeries(toPrometheusFrames(fixtureSamples(), [SCRAPE_TIME]));
 const without = (metric: string) => fixtureSeries().filter((s) => s.metric !== metric);
@@ -31,7 +39,14 @@ describe('buildPlan', () => {
     expect(plan.services).toEqual(['api', 'terminal']);
     expect(plan.horizons).toEqual([1, 3, 6, 12]);
     expect(plan.scenarios.map((s) => s.name)).toEqual(['conservative', 'moderate', 'aggressive', 'hockey_stick']);
-    expect(plan).toMatchObject({ current: 6, min: 3, max: 12, budget: 3000, forecastSpend: 2232, planningScenario: 'conservative' });
+    expect(plan).toMatchObject({
+      current: 6,
+      min: 3,
+      max: 12,
+      budget: 3000,
+      forecastSpend: 2232,
+      planningScenario: 'conservative',
+    });
     expect(plan.budgetUsage).toBeCloseTo(recorded('headroom_budget_usage_ratio', { service: 'api' }), 9);
     expect(plan.scenarios.find((s) => s.planning)?.name).toBe('conservative');
     expect(plan.missing).toEqual([]);
@@ -39,7 +54,15 @@ describe('buildPlan', () => {
 
   it('shows the chosen service of multi-service data', () => {
     const plan = buildPlan(fixtureSeries(), ['terminal']);
-    expect(plan).toMatchObject({ service: 'terminal', current: 4, min: 2, max: 20, budget: 5000, forecastSpend: 1488, planningScenario: 'moderate' });
+    expect(plan).toMatchObject({
+      service: 'terminal',
+      current: 4,
+      min: 2,
+      max: 20,
+      budget: 5000,
+      forecastSpend: 1488,
+      planningScenario: 'moderate',
+    });
     expect(plan.scenarios[0].instances.get(12)).toBe(20);
     expect(plan.scenarios.find((s) => s.planning)?.instances.get(12)).toBe(52);
   });
@@ -74,7 +97,8 @@ describe('buildHeadroom', () => {
       ['latency', 0.3, 0.5],
     ]);
     const [cpu, memory] = model.resources;
-    const util = (resource: string) => recorded('headroom_resource_utilization_ratio', { service: 'terminal', resource });
+    const util = (resource: string) =>
+      recorded('headroom_resource_utilization_ratio', { service: 'terminal', resource });
     expect(cpu.utilization).toBeCloseTo(util('cpu'), 9);
     expect(memory.utilization).toBeCloseTo(util('memory'), 9);
     expect(cpu.utilization).toBeGreaterThan(0.1);
@@ -92,15 +116,21 @@ describe('buildHeadroom', () => {
     ['memory', 'percent', 100],
     ['sessions', 'sessions', 200],
     ['latency', 'milliseconds', 1000],
-  ])('gives %s its per-instance limit in the policy unit (%s), so every ratio has an absolute value', (resource, unit, limit) => {
-    const r = buildHeadroom(fixtureSeries(), ['terminal']).resources.find((x) => x.resource === resource)!;
-    expect([r.unit, r.limit]).toEqual([unit, limit]);
-    const used = recorded('headroom_input_value', { service: 'terminal', signal: resource === 'latency' ? 'latency_p95' : resource });
-    // used = utilization × limit is the signal value the exporter read
-    expect(absolute(r, r.utilization)).toBeCloseTo(used, 6);
-    // headroom to warning on the same base as used: (warning - used) / limit
-    expect(headroomOfLimit(r)).toBeCloseTo(r.warning! - used / limit, 9);
-  });
+  ])(
+    'gives %s its per-instance limit in the policy unit (%s), so every ratio has an absolute value',
+    (resource, unit, limit) => {
+      const r = buildHeadroom(fixtureSeries(), ['terminal']).resources.find((x) => x.resource === resource)!;
+      expect([r.unit, r.limit]).toEqual([unit, limit]);
+      const used = recorded('headroom_input_value', {
+        service: 'terminal',
+        signal: resource === 'latency' ? 'latency_p95' : resource,
+      });
+      // used = utilization × limit is the signal value the exporter read
+      expect(absolute(r, r.utilization)).toBeCloseTo(used, 6);
+      // headroom to warning on the same base as used: (warning - used) / limit
+      expect(headroomOfLimit(r)).toBeCloseTo(r.warning! - used / limit, 9);
+    }
+  );
 
   it('keeps the utilization samples of a range query as its history', () => {
     const frames = toPrometheusFrames(fixtureSamples(), [RANGE.from, RANGE.from + 60000, SCRAPE_TIME]);
@@ -110,7 +140,9 @@ describe('buildHeadroom', () => {
   });
 
   it('reads an absent exhaustion series as never when the family is published', () => {
-    const series = fixtureSeries().filter((s) => !(s.metric === 'headroom_resource_exhaustion_seconds' && s.labels.resource === 'cpu'));
+    const series = fixtureSeries().filter(
+      (s) => !(s.metric === 'headroom_resource_exhaustion_seconds' && s.labels.resource === 'cpu')
+    );
     expect(buildHeadroom(series, ['terminal']).resources[0].exhaustionSeconds).toBe(Infinity);
   });
 
@@ -136,13 +168,19 @@ describe('buildDecisions', () => {
   });
 
   it('keeps only the chosen services', () => {
-    expect(buildDecisions(fixtureSeries(), ['api'], RANGE).events.map((e) => e.trigger)).toEqual(['scale_in', 'errors_high']);
+    expect(buildDecisions(fixtureSeries(), ['api'], RANGE).events.map((e) => e.trigger)).toEqual([
+      'scale_in',
+      'errors_high',
+    ]);
   });
 
   it('drops decisions outside the dashboard time range', () => {
     const [, second, third] = FIXTURE_WINDOW.decisionTimes;
     const range = { from: second - 1000, to: third + 1000 };
-    expect(buildDecisions(fixtureSeries(), [], range).events.map((e) => e.trigger)).toEqual(['scale_in', 'memory_high']);
+    expect(buildDecisions(fixtureSeries(), [], range).events.map((e) => e.trigger)).toEqual([
+      'scale_in',
+      'memory_high',
+    ]);
   });
 
   it('finds one event per distinct timestamp value of a range query and reads the counts at that sample', () => {
@@ -150,9 +188,24 @@ describe('buildDecisions', () => {
     const t0 = Date.UTC(2026, 0, 1);
     const minute = 60000;
     const series: Series[] = [
-      { metric: 'headroom_scaler_last_decision_timestamp_seconds', labels, times: [t0, t0 + minute, t0 + 2 * minute, t0 + 3 * minute], values: [t0 / 1000, t0 / 1000, (t0 + 2 * minute) / 1000, (t0 + 2 * minute) / 1000] },
-      { metric: 'headroom_scaler_last_decision_current_instances', labels, times: [t0, t0 + minute, t0 + 2 * minute, t0 + 3 * minute], values: [2, 2, 4, 4] },
-      { metric: 'headroom_scaler_last_decision_target_instances', labels, times: [t0, t0 + minute, t0 + 2 * minute, t0 + 3 * minute], values: [4, 4, 6, 6] },
+      {
+        metric: 'headroom_scaler_last_decision_timestamp_seconds',
+        labels,
+        times: [t0, t0 + minute, t0 + 2 * minute, t0 + 3 * minute],
+        values: [t0 / 1000, t0 / 1000, (t0 + 2 * minute) / 1000, (t0 + 2 * minute) / 1000],
+      },
+      {
+        metric: 'headroom_scaler_last_decision_current_instances',
+        labels,
+        times: [t0, t0 + minute, t0 + 2 * minute, t0 + 3 * minute],
+        values: [2, 2, 4, 4],
+      },
+      {
+        metric: 'headroom_scaler_last_decision_target_instances',
+        labels,
+        times: [t0, t0 + minute, t0 + 2 * minute, t0 + 3 * minute],
+        values: [4, 4, 6, 6],
+      },
     ];
     const events = buildDecisions(series, [], { from: t0, to: t0 + 10 * minute }).events;
     expect(events.map((e) => [e.time - t0, e.current, e.target])).toEqual([
@@ -163,7 +216,11 @@ describe('buildDecisions', () => {
 
   it('skips decisions that neither scaled nor were blocked', () => {
     const samples: Sample[] = [
-      { metric: 'headroom_scaler_last_decision_timestamp_seconds', labels: { service: 'a', trigger: 'none', action: 'none', blocked_by: 'none' }, value: SCRAPE_TIME / 1000 },
+      {
+        metric: 'headroom_scaler_last_decision_timestamp_seconds',
+        labels: { service: 'a', trigger: 'none', action: 'none', blocked_by: 'none' },
+        value: SCRAPE_TIME / 1000,
+      },
     ];
     const model = buildDecisions(framesToSeries(toPrometheusFrames(samples, [SCRAPE_TIME])), [], RANGE);
     expect(model.events).toEqual([]);

@@ -274,7 +274,9 @@ export function buildHeadroom(series: Series[], wanted: string[]): HeadroomModel
   each(METRICS.utilization, (r, v, s) => {
     r.utilization = finite(v);
     r.utilizationField = s.field;
-    const points = s.times.map((t, i) => [t, s.values[i]] as const).filter(([t, x]) => Number.isFinite(t) && Number.isFinite(x));
+    const points = s.times
+      .map((t, i) => [t, s.values[i]] as const)
+      .filter(([t, x]) => Number.isFinite(t) && Number.isFinite(x));
     r.history = { times: points.map(([t]) => t), values: points.map(([, x]) => x) };
   });
   each(METRICS.resourceLimit, (r, v, s) => {
@@ -419,7 +421,12 @@ export function buildDecisions(
   }
   events.sort((a, b) => a.time - b.time);
   const missing = EXPECTED_METRICS.decisions.filter((metric) => !relevant.some((s) => s.metric === metric));
-  return { services: [...new Set(events.map((e) => e.service))].sort(), events, fleet: fleetTracks(relevant, range), missing };
+  return {
+    services: [...new Set(events.map((e) => e.service))].sort(),
+    events,
+    fleet: fleetTracks(relevant, range),
+    missing,
+  };
 }
 
 function inRange(series: Series | undefined, range?: { from: number; to: number }): TimeSeries {
@@ -430,12 +437,22 @@ function inRange(series: Series | undefined, range?: { from: number; to: number 
 }
 
 function fleetTracks(series: Series[], range?: { from: number; to: number }): FleetTrack[] {
-  const services = [...new Set(series.filter((s) => s.metric === METRICS.instances).map((s) => s.labels.service))].sort();
+  const services = [
+    ...new Set(series.filter((s) => s.metric === METRICS.instances).map((s) => s.labels.service)),
+  ].sort();
   return services.map((service) => ({
     service,
-    instances: inRange(series.find((s) => s.metric === METRICS.instances && s.labels.service === service), range),
+    instances: inRange(
+      series.find((s) => s.metric === METRICS.instances && s.labels.service === service),
+      range
+    ),
     recommended: inRange(
-      series.find((s) => s.metric === METRICS.recommendedInstances && s.labels.service === service && (s.labels.basis ?? 'final') === 'final'),
+      series.find(
+        (s) =>
+          s.metric === METRICS.recommendedInstances &&
+          s.labels.service === service &&
+          (s.labels.basis ?? 'final') === 'final'
+      ),
       range
     ),
   }));

@@ -21,7 +21,9 @@ export const RANGE = FIXTURE_WINDOW.range;
  * recording itself: utilization follows the demo's time of day and changes with every re-record.
  */
 export function recorded(metric: string, labels: Record<string, string>): number {
-  const s = fixtureSamples().find((x) => x.metric === metric && Object.entries(labels).every(([k, v]) => x.labels[k] === v));
+  const s = fixtureSamples().find(
+    (x) => x.metric === metric && Object.entries(labels).every(([k, v]) => x.labels[k] === v)
+  );
   if (!s) {
     throw new Error(`the recorded fixture has no ${metric}${JSON.stringify(labels)}`);
   }

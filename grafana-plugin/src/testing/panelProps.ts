@@ -1,5 +1,12 @@
 /** Test support: the PanelProps Grafana passes to a panel, built around a list of frames, in the fixture's time range. */
-import { DataFrame, EventBusSrv, FieldConfigSource, getPanelOptionsWithDefaults, LoadingState, PanelProps } from '@grafana/data';
+import {
+  DataFrame,
+  EventBusSrv,
+  FieldConfigSource,
+  getPanelOptionsWithDefaults,
+  LoadingState,
+  PanelProps,
+} from '@grafana/data';
 
 import { plugin } from '../module';
 import { defaultOptions, PanelOptions } from '../types';
@@ -24,7 +31,12 @@ export function panelProps(
   let config: FieldConfigSource = { defaults: {}, overrides: [] };
   if (fieldConfig) {
     registerStubEditors();
-    config = getPanelOptionsWithDefaults({ plugin, currentOptions: options, currentFieldConfig: fieldConfig, isAfterPluginChange: false }).fieldConfig;
+    config = getPanelOptionsWithDefaults({
+      plugin,
+      currentOptions: options,
+      currentFieldConfig: fieldConfig,
+      isAfterPluginChange: false,
+    }).fieldConfig;
     series = withFieldConfig(plugin, frames, config, replaceVariables);
   }
   return {

@@ -77,7 +77,12 @@ export function toTableFrame(samples: Sample[], time: number, refId = 'A'): Data
     fields: [
       { name: 'Time', type: FieldType.time, config: {}, values: samples.map(() => time) },
       { name: '__name__', type: FieldType.string, config: {}, values: samples.map((s) => s.metric) },
-      ...labelNames.map((name) => ({ name, type: FieldType.string, config: {}, values: samples.map((s) => s.labels[name] ?? '') })),
+      ...labelNames.map((name) => ({
+        name,
+        type: FieldType.string,
+        config: {},
+        values: samples.map((s) => s.labels[name] ?? ''),
+      })),
       { name: `Value #${refId}`, type: FieldType.number, config: {}, values: samples.map((s) => s.value) },
     ],
   });

@@ -31,7 +31,9 @@ export function fixtureWindow(samples: Sample[]): FixtureWindow {
   }
   const from = Math.floor((decisionTimes[0] - 2 * MINUTE) / MINUTE) * MINUTE;
   if (decisionTimes[decisionTimes.length - 1] > from + WINDOW_MS) {
-    throw new Error('the fixture decisions span more than the 5-minute test window; re-record with a smaller --spacing');
+    throw new Error(
+      'the fixture decisions span more than the 5-minute test window; re-record with a smaller --spacing'
+    );
   }
   return { scrapeTime: from + WINDOW_MS, range: { from, to: from + WINDOW_MS }, decisionTimes };
 }

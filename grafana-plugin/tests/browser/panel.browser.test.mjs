@@ -8,7 +8,16 @@
  * UPDATE_DOCS_SCREENSHOTS=1 also copies one screenshot per view to docs/ for the README.
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -26,7 +35,13 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const MODULE_BUDGET_BYTES = 200 * 1024;
 const RENDER_BUDGET_MS = 50;
 
-const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.prom': 'text/plain', '.map': 'application/json' };
+const TYPES = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.prom': 'text/plain',
+  '.map': 'application/json',
+};
 
 let server;
 let baseUrl;
@@ -52,11 +67,22 @@ function serve() {
     res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' });
     res.end(readFileSync(file));
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${server.address().port}`)));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${server.address().port}`))
+  );
 }
 
 /** Opens the host page with the given panel options and waits until the panel has rendered. */
-async function openPanel({ options, theme = 'dark', width = 720, height = 380, data = 'fixture', variables = {}, fieldConfig = { defaults: {}, overrides: [] }, pluginVersion }) {
+async function openPanel({
+  options,
+  theme = 'dark',
+  width = 720,
+  height = 380,
+  data = 'fixture',
+  variables = {},
+  fieldConfig = { defaults: {}, overrides: [] },
+  pluginVersion,
+}) {
   const page = await browser.newPage();
   await page.setViewportSize({ width: width + 40, height: height + 40 });
   const errors = [];
@@ -107,7 +133,10 @@ async function screenshot(page, name) {
 
 before(async () => {
   assert.ok(existsSync(MODULE_JS), 'dist/module.js is missing: run `npm run build` first');
-  assert.ok(existsSync(CHROMIUM), `no browser at ${CHROMIUM}: install Debian's chromium (apt-get install -y chromium) or set CHROMIUM_PATH`);
+  assert.ok(
+    existsSync(CHROMIUM),
+    `no browser at ${CHROMIUM}: install Debian's chromium (apt-get install -y chromium) or set CHROMIUM_PATH`
+  );
   mkdirSync(ARTIFACTS, { recursive: true });
   const started = Date.now();
   await build({
@@ -122,7 +151,14 @@ before(async () => {
     sourcemap: false,
     logLevel: 'error',
     define: { 'process.env.NODE_ENV': '"production"', global: 'window' },
-    loader: { '.ttf': 'dataurl', '.woff': 'dataurl', '.woff2': 'dataurl', '.svg': 'dataurl', '.png': 'dataurl', '.gif': 'dataurl' },
+    loader: {
+      '.ttf': 'dataurl',
+      '.woff': 'dataurl',
+      '.woff2': 'dataurl',
+      '.svg': 'dataurl',
+      '.png': 'dataurl',
+      '.gif': 'dataurl',
+    },
   });
   figures.hostBundleSeconds = (Date.now() - started) / 1000;
   baseUrl = await serve();
@@ -164,7 +200,9 @@ after(async () => {
  */
 const FIXTURE = readFileSync(path.join(ROOT, 'tests/fixtures/exporter-scrape.prom'), 'utf8');
 function decisionTime(trigger) {
-  const line = FIXTURE.split('\n').find((l) => l.startsWith('headroom_scaler_last_decision_timestamp_seconds{') && l.includes(`trigger="${trigger}"`));
+  const line = FIXTURE.split('\n').find(
+    (l) => l.startsWith('headroom_scaler_last_decision_timestamp_seconds{') && l.includes(`trigger="${trigger}"`)
+  );
   assert.ok(line, `no ${trigger} decision in the fixture`);
   // The panel's time zone is UTC in the host page.
   return new Date(Number(line.split(' ').pop()) * 1000).toISOString().replace('T', ' ').slice(0, 19);
@@ -179,14 +217,37 @@ function recordedPct(metric, resource) {
 
 /** The link the provisioned dashboard puts on the Headroom panel: a service to its decisions. */
 const DECISIONS_LINK = {
-  defaults: { links: [{ title: 'Decisions of ${__field.labels.service}', url: '/d/headroom-overview/?var-service=${__field.labels.service}&viewPanel=3&${__url_time_range}' }] },
+  defaults: {
+    links: [
+      {
+        title: 'Decisions of ${__field.labels.service}',
+        url: '/d/headroom-overview/?var-service=${__field.labels.service}&viewPanel=3&${__url_time_range}',
+      },
+    ],
+  },
   overrides: [],
 };
 
 const VIEWS = {
   plan: {
-    text: ['conservative', 'moderate', 'aggressive', 'hockey stick', '(planning)', '6 months: 9–60 instances', '12 months: 20–1,006 instances', 'Planning scenario conservative: 9 at 6 mo, 20 at 12 mo', 'max 12', 'min 3', 'Budget $3,000/month'],
-    drawn: [['[data-testid^="plan-line-"] path', 4], ['[data-testid="plan-max-line"] line', 1], ['[data-testid="plan-current"] circle', 1]],
+    text: [
+      'conservative',
+      'moderate',
+      'aggressive',
+      'hockey stick',
+      '(planning)',
+      '6 months: 9–60 instances',
+      '12 months: 20–1,006 instances',
+      'Planning scenario conservative: 9 at 6 mo, 20 at 12 mo',
+      'max 12',
+      'min 3',
+      'Budget $3,000/month',
+    ],
+    drawn: [
+      ['[data-testid^="plan-line-"] path', 4],
+      ['[data-testid="plan-max-line"] line', 1],
+      ['[data-testid="plan-current"] circle', 1],
+    ],
   },
   headroom: {
     text: [
@@ -204,11 +265,34 @@ const VIEWS = {
       'thresholds from the policy · % are of the per-instance limit · to warning = warning − used',
       ' mo',
     ],
-    drawn: [['[data-testid^="headroom-bar-"] rect', 12], ['[data-testid^="headroom-history-"] polyline', 4]],
+    drawn: [
+      ['[data-testid^="headroom-bar-"] rect', 12],
+      ['[data-testid^="headroom-history-"] polyline', 4],
+    ],
   },
   decisions: {
-    text: ['4 → 7', '6 → 5', 'stays 7 (wanted 9)', '5 → 7', 'cpu_high', 'memory_high', 'blocked scale out', 'blocked by cooldown', 'scale_in', 'errors_high', 'scale out', 'scale in', 'blocked', 'instances', 'api: 6 running', decisionTime('errors_high').slice(11)],
-    drawn: [['[data-testid^="decision-marker-"] path, [data-testid^="decision-marker-"] rect', 4], ['[data-testid="fleet-instances"]', 2]],
+    text: [
+      '4 → 7',
+      '6 → 5',
+      'stays 7 (wanted 9)',
+      '5 → 7',
+      'cpu_high',
+      'memory_high',
+      'blocked scale out',
+      'blocked by cooldown',
+      'scale_in',
+      'errors_high',
+      'scale out',
+      'scale in',
+      'blocked',
+      'instances',
+      'api: 6 running',
+      decisionTime('errors_high').slice(11),
+    ],
+    drawn: [
+      ['[data-testid^="decision-marker-"] path, [data-testid^="decision-marker-"] rect', 4],
+      ['[data-testid="fleet-instances"]', 2],
+    ],
   },
 };
 
@@ -238,7 +322,11 @@ describe('the built panel in Chromium', () => {
     }
   }
 
-  for (const [view, width, height] of [['plan', 320, 200], ['headroom', 300, 170], ['decisions', 340, 190]]) {
+  for (const [view, width, height] of [
+    ['plan', 320, 200],
+    ['headroom', 300, 170],
+    ['decisions', 340, 190],
+  ]) {
     it(`renders the ${view} view in a small ${width}×${height} panel`, async () => {
       const { page, errors } = await openPanel({ options: { view }, theme: 'light', width, height });
       try {
@@ -288,7 +376,10 @@ describe('the built panel in Chromium', () => {
   });
 
   it('shows the chosen service of multi-service data through a dashboard variable', async () => {
-    const { page } = await openPanel({ options: { view: 'plan', service: '$service' }, variables: { service: 'terminal' } });
+    const { page } = await openPanel({
+      options: { view: 'plan', service: '$service' },
+      variables: { service: 'terminal' },
+    });
     try {
       const text = await page.locator('[data-testid="headroom-panel"]').innerText();
       assert.ok(text.includes('Planning scenario moderate: 15 at 6 mo, 52 at 12 mo'), text);
@@ -303,7 +394,10 @@ describe('the built panel in Chromium', () => {
     try {
       const link = page.getByTestId('headroom-service').locator('xpath=ancestor::a');
       assert.equal(await link.getAttribute('title'), 'Decisions of api');
-      assert.match(await link.getAttribute('href'), /^\/d\/headroom-overview\/\?var-service=api&viewPanel=3&from=\d+&to=\d+$/);
+      assert.match(
+        await link.getAttribute('href'),
+        /^\/d\/headroom-overview\/\?var-service=api&viewPanel=3&from=\d+&to=\d+$/
+      );
       assert.deepEqual(errors, []);
     } finally {
       await page.close();
@@ -311,7 +405,10 @@ describe('the built panel in Chromium', () => {
   });
 
   it('draws costs in euros for a 0.1.0 panel saved with the old custom currency option, after its migration', async () => {
-    const { page } = await openPanel({ options: { view: 'plan', planMetric: 'cost', currency: 'EUR' }, pluginVersion: '0.1.0' });
+    const { page } = await openPanel({
+      options: { view: 'plan', planMetric: 'cost', currency: 'EUR' },
+      pluginVersion: '0.1.0',
+    });
     try {
       const text = await page.locator('[data-testid="headroom-panel"]').innerText();
       assert.ok(text.includes('budget €3K'), text);

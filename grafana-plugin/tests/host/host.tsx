@@ -24,7 +24,6 @@ import { fixtureWindow, timeRangeOf } from '../../src/testing/times';
 const { createTheme, getPanelOptionsWithDefaults, LoadingState, ThemeContext, EventBusSrv } = grafanaData;
 const { GlobalStyles, PanelChrome } = grafanaUi;
 
-
 const shared: Record<string, unknown> = {
   react: React,
   'react-dom': ReactDOM,
@@ -99,7 +98,13 @@ async function main() {
   // A panel saved by an older plugin version (`pluginVersion` given): Grafana runs the plugin's
   // migration on the saved panel model before it applies the option defaults.
   const pluginVersion = params.get('pluginVersion');
-  const saved = { id: 1, type: 'headroom-capacity-panel', pluginVersion: pluginVersion ?? undefined, options: optionsParam, fieldConfig: fieldConfigParam };
+  const saved = {
+    id: 1,
+    type: 'headroom-capacity-panel',
+    pluginVersion: pluginVersion ?? undefined,
+    options: optionsParam,
+    fieldConfig: fieldConfigParam,
+  };
   if (pluginVersion && plugin.onPanelMigration) {
     saved.options = await plugin.onPanelMigration(saved);
   }
@@ -116,12 +121,22 @@ async function main() {
   // 4 scenarios × 12 monthly horizons: the render-time figure in the README.
   const samples =
     data === 'synthetic'
-      ? syntheticPlan('api', ['conservative', 'moderate', 'aggressive', 'hockey_stick'], Array.from({ length: 12 }, (_, i) => i + 1))
+      ? syntheticPlan(
+          'api',
+          ['conservative', 'moderate', 'aggressive', 'hockey_stick'],
+          Array.from({ length: 12 }, (_, i) => i + 1)
+        )
       : recorded;
   // The recording is one scrape: it is held over the window (the e2e test feeds real range queries instead).
   const variables: Record<string, string> = JSON.parse(params.get('variables') ?? '{}');
   const replaceVariables = interpolator(variables, range);
-  const frames = withFieldConfig(plugin, toPrometheusFrames(samples, sampleTimes(range, scrapeTime)), fieldConfig, replaceVariables, theme);
+  const frames = withFieldConfig(
+    plugin,
+    toPrometheusFrames(samples, sampleTimes(range, scrapeTime)),
+    fieldConfig,
+    replaceVariables,
+    theme
+  );
   const timeRange = timeRangeOf(range);
   const Panel = plugin.panel!;
 

@@ -28,7 +28,8 @@ const SCHEDULE_PREFIX = 'schedule_';
 /** The trigger of a schedule: `schedule_<name>`. */
 export const scheduleTrigger = (schedule: string): string => `${SCHEDULE_PREFIX}${schedule}`;
 /** The schedule a trigger names, or null when it is not a schedule's trigger. */
-export const scheduleOf = (trigger: string): string | null => (trigger.startsWith(SCHEDULE_PREFIX) ? trigger.slice(SCHEDULE_PREFIX.length) : null);
+export const scheduleOf = (trigger: string): string | null =>
+  trigger.startsWith(SCHEDULE_PREFIX) ? trigger.slice(SCHEDULE_PREFIX.length) : null;
 
 /** The labels that class an alert, for a rule's `labels`. */
 export const classLabels = (c: AlertClass): { [CLASS_LABEL]: AlertClass } => ({ [CLASS_LABEL]: c });

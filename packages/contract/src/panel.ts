@@ -49,7 +49,8 @@ export const DATASOURCE_VARIABLE = 'datasource';
 export const PROMETHEUS_DATASOURCE = { type: 'prometheus', uid: `\${${DATASOURCE_VARIABLE}}` } as const;
 
 /** `metric{service=~"$service"}`, optionally with more matchers. */
-export const serviceSelector = (metric: MetricName, ...matchers: string[]): string => `${metric}{${[SERVICE_MATCHER, ...matchers].join(',')}}`;
+export const serviceSelector = (metric: MetricName, ...matchers: string[]): string =>
+  `${metric}{${[SERVICE_MATCHER, ...matchers].join(',')}}`;
 
 function q(refId: string, metric: PanelMetricName, range = false, ...matchers: string[]): PanelQuery {
   return { refId, expr: serviceSelector(metric, ...matchers), instant: !range, range };
@@ -58,9 +59,32 @@ function q(refId: string, metric: PanelMetricName, range = false, ...matchers: s
 const M = PANEL_METRICS;
 export const QUERIES: Record<PanelView, PanelQuery[]> = {
   // A range query for instances: its last sample is the count now, the samples before it the history the plan view draws.
-  plan: [q('A', M.instances, true), q('B', M.limitInstances), q('C', M.projectedInstances), q('D', M.projectedMonthlyCost), q('E', M.planningScenario), q('F', M.budgetMonthly), q('G', M.budgetUsage), q('H', M.budgetForecast), q('I', M.forecastInstances), q('J', M.forecastLearning)],
-  headroom: [q('A', M.utilization, true), q('B', M.threshold), q('C', M.headroom), q('D', M.exhaustion), q('E', M.resourceLimit)],
-  decisions: [q('A', M.decisionTimestamp, true), q('B', M.decisionCurrent, true), q('C', M.decisionTarget, true), q('D', M.instances, true), q('E', M.recommendedInstances, true, 'basis="final"')],
+  plan: [
+    q('A', M.instances, true),
+    q('B', M.limitInstances),
+    q('C', M.projectedInstances),
+    q('D', M.projectedMonthlyCost),
+    q('E', M.planningScenario),
+    q('F', M.budgetMonthly),
+    q('G', M.budgetUsage),
+    q('H', M.budgetForecast),
+    q('I', M.forecastInstances),
+    q('J', M.forecastLearning),
+  ],
+  headroom: [
+    q('A', M.utilization, true),
+    q('B', M.threshold),
+    q('C', M.headroom),
+    q('D', M.exhaustion),
+    q('E', M.resourceLimit),
+  ],
+  decisions: [
+    q('A', M.decisionTimestamp, true),
+    q('B', M.decisionCurrent, true),
+    q('C', M.decisionTarget, true),
+    q('D', M.instances, true),
+    q('E', M.recommendedInstances, true, 'basis="final"'),
+  ],
 };
 
 /** The metric a query reads (the selector's name). */

@@ -48,7 +48,8 @@ function wrap(make: () => Model, y: number[], horizon: number): ReturnType<Fitte
   }
 }
 
-export const fitEts: Fitter = (y, ctx) => (y.length < 8 ? 'needs at least 8 points' : wrap(() => new ets.AutoETS(1, 'ZZN'), y, ctx.horizon));
+export const fitEts: Fitter = (y, ctx) =>
+  y.length < 8 ? 'needs at least 8 points' : wrap(() => new ets.AutoETS(1, 'ZZN'), y, ctx.horizon);
 
 export const fitMstl: Fitter = (y, ctx) => {
   const periods = ctx.seasons.filter((s) => y.length >= 2 * s + 2);

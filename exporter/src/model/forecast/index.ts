@@ -95,7 +95,13 @@ interface Scored {
   path: number[];
 }
 
-function score(model: ModelName, y: number[], seasons: number[], horizon: number, plan: ReturnType<typeof crossValidationPlan>): Scored | string {
+function score(
+  model: ModelName,
+  y: number[],
+  seasons: number[],
+  horizon: number,
+  plan: ReturnType<typeof crossValidationPlan>
+): Scored | string {
   const fitter = FITTERS[model];
   const full = fitter(y, { seasons, horizon });
   if (typeof full === 'string') return full;
@@ -111,9 +117,18 @@ function score(model: ModelName, y: number[], seasons: number[], horizon: number
 /** The mean of the best few: its held-out errors are the mean of theirs, so it is scored like any candidate. */
 function combination(best: Scored[]): Scored {
   const avg = (rows: number[][]) => rows[0].map((_, k) => rows.reduce((a, r) => a + r[k], 0) / rows.length);
-  const cv: Errors = { errors: best[0].cv.errors.map((_, j) => avg(best.map((b) => b.cv.errors[j]))), scales: best[0].cv.scales };
+  const cv: Errors = {
+    errors: best[0].cv.errors.map((_, j) => avg(best.map((b) => b.cv.errors[j]))),
+    scales: best[0].cv.scales,
+  };
   const mase = maseByStep(cv);
-  return { model: best[0].model, cv, mase, mean: mase.reduce((a, v) => a + v, 0) / mase.length, path: avg(best.map((b) => b.path)) };
+  return {
+    model: best[0].model,
+    cv,
+    mase,
+    mean: mase.reduce((a, v) => a + v, 0) / mase.length,
+    path: avg(best.map((b) => b.path)),
+  };
 }
 
 export function forecast(values: number[], opts: ForecastOptions): ForecastResult {
@@ -127,9 +142,22 @@ export function forecast(values: number[], opts: ForecastOptions): ForecastResul
     const s = score(model, y, seasons, horizon, plan);
     if (typeof s === 'string') return { model, ok: false, reason: s, cvMase: null, cvMaseByStep: [], path: [] };
     scored.push(s);
-    return { model, ok: true, cvMase: s.mean, cvMaseByStep: s.mase, path: withBands(s.path, bandWidths(s.cv, horizon), opts.pathAt) };
+    return {
+      model,
+      ok: true,
+      cvMase: s.mean,
+      cvMaseByStep: s.mase,
+      path: withBands(s.path, bandWidths(s.cv, horizon), opts.pathAt),
+    };
   });
-  const base = { stepSeconds: opts.stepSeconds, seasons, horizon, origins: plan.origins, cvHorizon: plan.horizon, candidates };
+  const base = {
+    stepSeconds: opts.stepSeconds,
+    seasons,
+    horizon,
+    origins: plan.origins,
+    cvHorizon: plan.horizon,
+    candidates,
+  };
   if (scored.length === 0) return { ...base, chosen: null, members: [], cvMase: null, cvMaseByStep: [], path: [] };
   // Ties go to the earlier (simpler) model in MODEL_NAMES order: sort is stable.
   const ranked = [...scored].sort((a, b) => a.mean - b.mean);
@@ -145,13 +173,27 @@ export function forecast(values: number[], opts: ForecastOptions): ForecastResul
       members = top.map((t) => t.model);
     }
   }
-  return { ...base, chosen, members, cvMase: pick.mean, cvMaseByStep: pick.mase, path: withBands(pick.path, widest([pick, ...ranked.slice(0, FORECAST_DEFAULTS.combine)].map((r) => bandWidths(r.cv, horizon))), opts.pathAt) };
+  return {
+    ...base,
+    chosen,
+    members,
+    cvMase: pick.mean,
+    cvMaseByStep: pick.mase,
+    path: withBands(
+      pick.path,
+      widest([pick, ...ranked.slice(0, FORECAST_DEFAULTS.combine)].map((r) => bandWidths(r.cv, horizon))),
+      opts.pathAt
+    ),
+  };
 }
 
 /** Median spacing of a series, in seconds (its sampling interval). */
 export function samplingInterval(points: Point[]): number {
   if (points.length < 2) return 0;
-  const d = points.slice(1).map((p, i) => p.t - points[i].t).sort((a, b) => a - b);
+  const d = points
+    .slice(1)
+    .map((p, i) => p.t - points[i].t)
+    .sort((a, b) => a - b);
   return d[Math.floor(d.length / 2)];
 }
 
@@ -160,5 +202,8 @@ export function samplingInterval(points: Point[]): number {
  * errors are the smallest by selection, so alone they understate the error to come (bench: forecast).
  */
 function widest(ws: { w80: number[]; w95: number[] }[]): { w80: number[]; w95: number[] } {
-  return { w80: ws[0].w80.map((_, k) => Math.max(...ws.map((w) => w.w80[k]))), w95: ws[0].w95.map((_, k) => Math.max(...ws.map((w) => w.w95[k]))) };
+  return {
+    w80: ws[0].w80.map((_, k) => Math.max(...ws.map((w) => w.w80[k]))),
+    w95: ws[0].w95.map((_, k) => Math.max(...ws.map((w) => w.w95[k]))),
+  };
 }

@@ -71,7 +71,7 @@ export const fitPolynomial: Fitter = (y) => {
       [S[1], S[2], S[3]],
       [S[2], S[3], S[4]],
     ],
-    T,
+    T
   );
   if (!c) return 'singular system';
   return (h) =>

@@ -58,7 +58,10 @@ export function crossValidate(fitter: Fitter, y: number[], plan: Plan, ctx: FitC
 /** Mean absolute scaled error per horizon step over the origins. */
 export function maseByStep(cv: Errors): number[] {
   const h = cv.errors[0]?.length ?? 0;
-  return Array.from({ length: h }, (_, k) => cv.errors.reduce((a, e, j) => a + Math.abs(e[k]) / cv.scales[j], 0) / cv.errors.length);
+  return Array.from(
+    { length: h },
+    (_, k) => cv.errors.reduce((a, e, j) => a + Math.abs(e[k]) / cv.scales[j], 0) / cv.errors.length
+  );
 }
 
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
@@ -66,7 +69,9 @@ const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length 
 /** Half-widths of the 80 % and 95 % bands for steps 1..h, from the held-out errors. */
 export function bandWidths(cv: Errors, h: number): { w80: number[]; w95: number[] } {
   const steps = cv.errors[0].length;
-  const rms = Array.from({ length: steps }, (_, k) => Math.sqrt(cv.errors.reduce((a, e) => a + e[k] * e[k], 0) / cv.errors.length));
+  const rms = Array.from({ length: steps }, (_, k) =>
+    Math.sqrt(cv.errors.reduce((a, e) => a + e[k] * e[k], 0) / cv.errors.length)
+  );
   // Spread grows as s·k^p (log-log least squares), p within [0, 1.5]; one step alone gives p = 0.5 (a random walk).
   const pts = rms.map((r, k) => [Math.log(k + 1), Math.log(Math.max(r, 1e-12))]);
   const p = steps >= 3 ? Math.min(1.5, Math.max(0, slope(pts))) : 0.5;
@@ -75,7 +80,10 @@ export function bandWidths(cv: Errors, h: number): { w80: number[]; w95: number[
   const scaled = cv.errors.flatMap((e) => e.map((v, k) => Math.abs(v) / sigma(k + 1))).sort((a, b) => a - b);
   const q80 = quantile(scaled, 0.8);
   const q95 = quantile(scaled, 0.95);
-  return { w80: Array.from({ length: h }, (_, k) => q80 * sigma(k + 1)), w95: Array.from({ length: h }, (_, k) => q95 * sigma(k + 1)) };
+  return {
+    w80: Array.from({ length: h }, (_, k) => q80 * sigma(k + 1)),
+    w95: Array.from({ length: h }, (_, k) => q95 * sigma(k + 1)),
+  };
 }
 
 function slope(pts: number[][]): number {
@@ -92,7 +100,11 @@ function slope(pts: number[][]): number {
 }
 
 /** The path with its bands at `steps` (1-based; default every step). */
-export function withBands(points: number[], w: { w80: number[]; w95: number[] }, steps?: readonly number[]): PathPoint[] {
+export function withBands(
+  points: number[],
+  w: { w80: number[]; w95: number[] },
+  steps?: readonly number[]
+): PathPoint[] {
   const at = (k: number): PathPoint => {
     const v = points[k];
     return { point: v, lower80: v - w.w80[k], upper80: v + w.w80[k], lower95: v - w.w95[k], upper95: v + w.w95[k] };

@@ -56,7 +56,12 @@ interface Params {
 /** Maps unconstrained values to the usual admissible region: beta < alpha, gamma < 1 - alpha, phi in [0.8, 0.98]. */
 function params(x: number[], seasonal: boolean): Params {
   const alpha = within(0.01, 0.99, x[0]);
-  return { alpha, beta: alpha * within(0.001, 0.999, x[1]), phi: within(0.8, 0.98, x[2]), gamma: seasonal ? (1 - alpha) * within(0.001, 0.999, x[3]) : 0 };
+  return {
+    alpha,
+    beta: alpha * within(0.001, 0.999, x[1]),
+    phi: within(0.8, 0.98, x[2]),
+    gamma: seasonal ? (1 - alpha) * within(0.001, 0.999, x[3]) : 0,
+  };
 }
 
 interface State {
@@ -109,7 +114,10 @@ export const fitDamped: Fitter = (y) => (y.length < 6 ? 'needs at least 6 points
 /** Seasonal on the shortest season that the history covers at least twice (plus two points). */
 export const fitHoltWinters: Fitter = (y, ctx) => {
   const m = ctx.seasons.find((s) => y.length >= 2 * s + 2);
-  if (m === undefined) return ctx.seasons.length ? `needs at least ${2 * ctx.seasons[0] + 2} points for a season of ${ctx.seasons[0]}` : 'no season at this spacing';
+  if (m === undefined)
+    return ctx.seasons.length
+      ? `needs at least ${2 * ctx.seasons[0] + 2} points for a season of ${ctx.seasons[0]}`
+      : 'no season at this spacing';
   return smoothing(y, m);
 };
 
