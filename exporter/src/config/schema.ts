@@ -23,11 +23,9 @@ const duration = z
   })
   .transform((v) => parseDuration(v) as number);
 
-const name = z
-  .string()
-  .regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, {
-    error: 'expected a name of letters, digits and underscores (a Prometheus label value)',
-  });
+const name = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, {
+  error: 'expected a name of letters, digits and underscores (a Prometheus label value)',
+});
 const positive = z.number().positive();
 const nonneg = z.number().nonnegative();
 const ratio = z.number().min(0).max(1);

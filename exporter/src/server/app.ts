@@ -111,12 +111,10 @@ export function createApp(d: AppDeps): Express {
     if (q.limit !== undefined) {
       limit = Number(q.limit);
       if (typeof q.limit !== 'string' || !Number.isInteger(limit) || limit < 1 || limit > MAX_DECISIONS_LIMIT) {
-        res
-          .status(400)
-          .json({
-            status: 'error',
-            error: `limit: expected a whole number from 1 to ${MAX_DECISIONS_LIMIT}, got ${JSON.stringify(q.limit)}`,
-          });
+        res.status(400).json({
+          status: 'error',
+          error: `limit: expected a whole number from 1 to ${MAX_DECISIONS_LIMIT}, got ${JSON.stringify(q.limit)}`,
+        });
         return;
       }
     }
