@@ -110,9 +110,9 @@ describe('provisioning/', () => {
     }
   }, 60_000);
 
-  it('shows the Headroom panel in its three views with exactly the panel queries', () => {
+  it('shows the Headroom panel in its four views with exactly the panel queries', () => {
     const panels = dashboard().panels.filter((p) => p.type === PROVISIONING.panelType);
-    expect(panels.map((p) => p.options.view)).toEqual(['plan', 'headroom', 'decisions']);
+    expect(panels.map((p) => p.options.view)).toEqual(['fleet', 'plan', 'headroom', 'decisions']);
     for (const p of panels) {
       const view = p.options.view as PanelView;
       expect(p.targets.map((t: any) => ({ refId: t.refId, expr: t.expr, instant: t.instant, range: t.range }))).toEqual(
@@ -173,7 +173,7 @@ describe('provisioning/', () => {
         .find((p) => p.title === title)
         ?.targets.map((t: any) => t.expr)
         .join(' ');
-    expect(exprs('Budget used')).toContain('headroom_budget_usage_ratio');
+    expect(exprs('Budget used')).toContain('headroom_budget_month_to_date_spend');
     expect(exprs('Input health')).toContain('headroom_input_up');
     expect(exprs('Scaling actions')).toContain('increase(headroom_scaler_actions_total');
     expect(exprs('Last decisions')).toContain('headroom_scaler_last_decision_target_instances');
@@ -204,10 +204,32 @@ describe('provisioning/', () => {
     }
   });
 
-  it('has a service variable from label_values(headroom_instances, service)', () => {
+  it('has a multi-value service variable with All, from label_values(headroom_input_up, service)', () => {
     const v = dashboard().templating.list.find((x) => x.name === 'service');
-    expect(v.type).toBe('query');
-    expect(v.query.query).toBe('label_values(headroom_instances, service)');
+    expect(v).toMatchObject({ type: 'query', multi: true, includeAll: true, allValue: '.+' });
+    // input_up is published for every service, also one whose inputs are all missing (headroom_instances is not).
+    expect(v.query.query).toBe('label_values(headroom_input_up, service)');
+  });
+
+  it('links each row of the fleet panel to this dashboard on that service, and keeps the older panel ids', () => {
+    const panels = dashboard().panels;
+    const fleet = panels.find((p) => p.type === PROVISIONING.panelType && p.options.view === 'fleet');
+    expect(fleet.options).toMatchObject({
+      service: '$service',
+      fleetSort: 'headroom',
+      fleetTopN: 20,
+      fleetLink: '/d/headroom-overview/?var-service={service}&${__url_time_range}',
+    });
+    expect(fleet.gridPos).toMatchObject({ x: 0, y: 0, w: 24 });
+    expect(panels.find((p) => p.options?.view === 'decisions').id).toBe(7);
+  });
+
+  it('sums the stat panels over the selected services, so a fleet of 1,000 is one figure each', () => {
+    const stats = dashboard().panels.filter((p) => ['Instances', 'Budget used', 'Monthly cost'].includes(p.title));
+    expect(stats).toHaveLength(3);
+    for (const p of stats) for (const t of p.targets) expect(t.expr, p.title).toMatch(/^sum\(/);
+    const health = dashboard().panels.find((p) => p.title === 'Input health');
+    expect(health.targets[0].expr).toBe('min by (signal) (headroom_input_up{service=~"$service"})');
   });
 
   it('queries through its $datasource variable (a Prometheus data source, asked for on import) and the alert rules through the provisioned uids', () => {

@@ -1,7 +1,10 @@
 /** Display helpers shared by the views. */
 
+/** One formatter for every count: toLocaleString builds a new one per call (40 calls per fleet render). */
+const COUNT = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+
 export function formatCount(value: number | undefined): string {
-  return value === undefined ? '—' : Math.round(value).toLocaleString('en-US');
+  return value === undefined ? '—' : COUNT.format(Math.round(value));
 }
 
 export function formatPercent(ratio: number | undefined): string {

@@ -32,13 +32,15 @@ export const plugin = new PanelPlugin<PanelOptions>(HeadroomPanel)
       .addRadio({
         path: 'view',
         name: 'View',
-        description: 'Capacity plan, per-resource headroom, or the timeline of scaling decisions.',
+        description:
+          'Capacity plan, per-resource headroom, the timeline of scaling decisions, or every service ranked (fleet).',
         defaultValue: defaultOptions.view,
         settings: {
           options: [
             { value: 'plan', label: 'Plan' },
             { value: 'headroom', label: 'Headroom' },
             { value: 'decisions', label: 'Decisions' },
+            { value: 'fleet', label: 'Fleet' },
           ],
         },
       })
@@ -91,5 +93,36 @@ export const plugin = new PanelPlugin<PanelOptions>(HeadroomPanel)
         description: 'List every decision under the timeline.',
         defaultValue: defaultOptions.showEventList,
         showIf: (o) => o.view === 'decisions',
+      })
+      .addRadio({
+        path: 'fleetSort',
+        name: 'Rank by',
+        description:
+          'Least headroom first, or soonest time until the instances needed pass limits.max or the cost passes the budget (planning scenario). Missing services always come first.',
+        defaultValue: defaultOptions.fleetSort,
+        settings: {
+          options: [
+            { value: 'headroom', label: 'Headroom' },
+            { value: 'exhaustion', label: 'Time left' },
+            { value: 'name', label: 'Name' },
+          ],
+        },
+        showIf: (o) => o.view === 'fleet',
+      })
+      .addNumberInput({
+        path: 'fleetTopN',
+        name: 'Rows',
+        description: 'Services listed; the others are counted below the list.',
+        defaultValue: defaultOptions.fleetTopN,
+        settings: { min: 1, max: 500, integer: true },
+        showIf: (o) => o.view === 'fleet',
+      })
+      .addTextInput({
+        path: 'fleetLink',
+        name: 'Service link',
+        description:
+          "Link of each row; {service} is the service's name. Default: this dashboard with var-service set to it.",
+        defaultValue: defaultOptions.fleetLink,
+        showIf: (o) => o.view === 'fleet',
       })
   );

@@ -1,25 +1,30 @@
 /**
- * performance.mark/measure around the plan view render, so the browser test (and anyone with the
- * devtools Performance tab) can read how long a render takes.
+ * performance.mark/measure around a view's render, so the browser test, the benchmark (and anyone
+ * with the devtools Performance tab) can read how long a render takes. The plan measure covers the
+ * plan view's render; the fleet measure covers the whole panel render in the fleet view, from the
+ * data frames to the committed DOM (frames → series → rows → ranking → table), which is what grows
+ * with the number of services.
  */
 export const PLAN_RENDER_MEASURE = 'headroom-plan-render';
-const START = `${PLAN_RENDER_MEASURE}:start`;
-const END = `${PLAN_RENDER_MEASURE}:end`;
+export const FLEET_RENDER_MEASURE = 'headroom-fleet-render';
 
 const canMeasure = () =>
   typeof performance !== 'undefined' &&
   typeof performance.mark === 'function' &&
   typeof performance.measure === 'function';
 
-export function markPlanRenderStart() {
+export function markRenderStart(measure: string) {
   if (canMeasure()) {
-    performance.mark(START);
+    performance.mark(`${measure}:start`);
   }
 }
 
-export function markPlanRenderEnd() {
+export function markRenderEnd(measure: string) {
   if (canMeasure()) {
-    performance.mark(END);
-    performance.measure(PLAN_RENDER_MEASURE, START, END);
+    performance.mark(`${measure}:end`);
+    performance.measure(measure, `${measure}:start`, `${measure}:end`);
   }
 }
+
+export const markPlanRenderStart = () => markRenderStart(PLAN_RENDER_MEASURE);
+export const markPlanRenderEnd = () => markRenderEnd(PLAN_RENDER_MEASURE);

@@ -1,4 +1,6 @@
-export type PanelView = 'plan' | 'headroom' | 'decisions';
+export type PanelView = 'plan' | 'headroom' | 'decisions' | 'fleet';
+/** Fleet view order: least headroom, soonest exhaustion (capacity or budget), or by name. */
+export type FleetSort = 'headroom' | 'exhaustion' | 'name';
 export type PlanMetric = 'instances' | 'cost';
 export type PlanScale = 'auto' | 'linear' | 'log';
 
@@ -18,6 +20,15 @@ export interface PanelOptions {
   showSummary: boolean;
   /** Decisions view: list the decisions below the timeline. */
   showEventList: boolean;
+  /** Fleet view: the order of the rows (the reader can re-sort from the column headers). */
+  fleetSort: FleetSort;
+  /** Fleet view: rows shown; the rest are counted ("and K more"). */
+  fleetTopN: number;
+  /**
+   * Fleet view: the link of each row, `{service}` standing for the service's name (URL-encoded).
+   * Dashboard variables are resolved, e.g. `${__url_time_range}`. The default opens this dashboard on the service.
+   */
+  fleetLink: string;
 }
 
 /** The one place option defaults are declared; module.ts and the components read them from here. */
@@ -28,6 +39,9 @@ export const defaultOptions: PanelOptions = {
   planScale: 'auto',
   showSummary: true,
   showEventList: true,
+  fleetSort: 'headroom',
+  fleetTopN: 20,
+  fleetLink: '?var-service={service}&${__url_time_range}',
 };
 
 /**

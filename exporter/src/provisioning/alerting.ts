@@ -59,7 +59,8 @@ const BUDGET_RULES: BudgetRule[] = [
     evaluator: 'gte',
     above: (s) => s.cost.budget.warning_ratio,
     severity: 'warning',
-    summary: (s) => `${s.name}: spend so far is at or above ${pct(s.cost.budget.warning_ratio)} of the monthly budget of ${s.cost.budget.monthly} ${s.cost.currency}`,
+    summary: (s) =>
+      `${s.name}: spend so far is at or above ${pct(s.cost.budget.warning_ratio)} of the monthly budget of ${s.cost.budget.monthly} ${s.cost.currency}`,
   },
   {
     key: 'forecast-overrun',
@@ -69,7 +70,8 @@ const BUDGET_RULES: BudgetRule[] = [
     evaluator: 'gt',
     above: () => 1,
     severity: 'warning',
-    summary: (s) => `${s.name}: the forecast month-end spend passes the monthly budget of ${s.cost.budget.monthly} ${s.cost.currency}`,
+    summary: (s) =>
+      `${s.name}: the forecast month-end spend passes the monthly budget of ${s.cost.budget.monthly} ${s.cost.currency}`,
   },
 ];
 
@@ -92,10 +94,22 @@ function budgetRule(policy: Policy, svc: Service, r: BudgetRule): Json {
         refId: 'A',
         relativeTimeRange: { from: 600, to: 0 },
         datasourceUid: PROVISIONING.prometheusUid,
-        model: { refId: 'A', datasource: provisionedPrometheus, expr: r.expr(svc), instant: true, range: false, intervalMs: 1000, maxDataPoints: 43200 },
+        model: {
+          refId: 'A',
+          datasource: provisionedPrometheus,
+          expr: r.expr(svc),
+          instant: true,
+          range: false,
+          intervalMs: 1000,
+          maxDataPoints: 43200,
+        },
       },
       expr('B', { type: 'reduce', expression: 'A', reducer: 'last', settings: { mode: 'dropNN' } }),
-      expr('C', { type: 'threshold', expression: 'B', conditions: [{ evaluator: { type: r.evaluator, params: [threshold] } }] }),
+      expr('C', {
+        type: 'threshold',
+        expression: 'B',
+        conditions: [{ evaluator: { type: r.evaluator, params: [threshold] } }],
+      }),
     ],
     dashboardUid: PROVISIONING.dashboardUid,
     panelId: BUDGET_PANEL_ID,
@@ -139,7 +153,12 @@ export function buildContactPoints(o: AlertingOptions): Json {
           {
             uid: 'headroom-scaler',
             type: 'webhook',
-            settings: { url: o.scalerUrl, httpMethod: 'POST', authorization_scheme: 'Bearer', authorization_credentials: `$${o.tokenEnv}` },
+            settings: {
+              url: o.scalerUrl,
+              httpMethod: 'POST',
+              authorization_scheme: 'Bearer',
+              authorization_credentials: `$${o.tokenEnv}`,
+            },
             disableResolveMessage: false,
           },
         ],
@@ -149,15 +168,28 @@ export function buildContactPoints(o: AlertingOptions): Json {
         name: CONTACT_POINTS.people,
         receivers: [
           o.people.type === 'email'
-            ? { uid: 'headroom-people', type: 'email', settings: { addresses: o.people.addresses, singleEmail: true }, disableResolveMessage: false }
-            : { uid: 'headroom-people', type: 'webhook', settings: { url: o.people.url, httpMethod: 'POST' }, disableResolveMessage: false },
+            ? {
+                uid: 'headroom-people',
+                type: 'email',
+                settings: { addresses: o.people.addresses, singleEmail: true },
+                disableResolveMessage: false,
+              }
+            : {
+                uid: 'headroom-people',
+                type: 'webhook',
+                settings: { url: o.people.url, httpMethod: 'POST' },
+                disableResolveMessage: false,
+              },
         ],
       },
     ],
   };
 }
 
-const CONTACT_POINT_OF: Record<string, string> = { [RECEIVERS.scaler]: CONTACT_POINTS.scaler, [RECEIVERS.people]: CONTACT_POINTS.people };
+const CONTACT_POINT_OF: Record<string, string> = {
+  [RECEIVERS.scaler]: CONTACT_POINTS.scaler,
+  [RECEIVERS.people]: CONTACT_POINTS.people,
+};
 
 /** `label="value"` (an Alertmanager matcher) as a Grafana object matcher. */
 function objectMatcher(m: string): [string, string, string] {
@@ -170,7 +202,8 @@ function grafanaRoute(r: AlertmanagerRoute): Json {
   const out: Json = {};
   if (r.receiver) out.receiver = CONTACT_POINT_OF[r.receiver];
   if (r.matchers) out.object_matchers = r.matchers.map(objectMatcher);
-  for (const k of ['group_by', 'group_wait', 'group_interval', 'repeat_interval', 'continue'] as const) if (r[k] !== undefined) out[k] = r[k];
+  for (const k of ['group_by', 'group_wait', 'group_interval', 'repeat_interval', 'continue'] as const)
+    if (r[k] !== undefined) out[k] = r[k];
   if (r.routes) out.routes = r.routes.map(grafanaRoute);
   return out;
 }

@@ -4,7 +4,13 @@
  * receivers and the currency come from the policy (or the flags of `headroom dashboards`).
  */
 import type { Policy } from '../config/schema.js';
-import { buildAlertRules, buildContactPoints, buildNotificationPolicies, type AlertingOptions, type PeopleReceiver } from './alerting.js';
+import {
+  buildAlertRules,
+  buildContactPoints,
+  buildNotificationPolicies,
+  type AlertingOptions,
+  type PeopleReceiver,
+} from './alerting.js';
 import { generatedNote, PROVISIONING } from './common.js';
 import { buildOverviewDashboard } from './dashboard.js';
 import { toJson, toYaml as dumpYaml, yamlHeader } from '../generated.js';
@@ -50,9 +56,14 @@ export class ProvisioningError extends Error {}
 export function provisioningOptions(policy: Policy, flags: ProvisioningFlags = {}): ProvisioningOptions {
   const currencies = [...new Set(policy.services.map((s) => s.cost.currency))];
   if (flags.currency === undefined && currencies.length > 1) {
-    throw new ProvisioningError(`the services price in different currencies (${currencies.join(', ')}); pass --currency <code> for the dashboard`);
+    throw new ProvisioningError(
+      `the services price in different currencies (${currencies.join(', ')}); pass --currency <code> for the dashboard`
+    );
   }
-  const people: PeopleReceiver = flags.peopleEmail !== undefined ? { type: 'email', addresses: flags.peopleEmail } : { type: 'webhook', url: policy.alerts.people_webhook_url };
+  const people: PeopleReceiver =
+    flags.peopleEmail !== undefined
+      ? { type: 'email', addresses: flags.peopleEmail }
+      : { type: 'webhook', url: policy.alerts.people_webhook_url };
   return {
     prometheusUrl: flags.prometheusUrl ?? policy.prometheus?.url ?? PROVISIONING_FALLBACKS.prometheusUrl,
     alertmanagerUrl: flags.alertmanagerUrl ?? PROVISIONING_FALLBACKS.alertmanagerUrl,
@@ -66,27 +77,74 @@ export function provisioningOptions(policy: Policy, flags: ProvisioningFlags = {
 }
 
 /** Relative path → file contents. */
-export function buildProvisioning(policy: Policy, o: ProvisioningOptions = provisioningOptions(policy)): Record<string, string> {
+export function buildProvisioning(
+  policy: Policy,
+  o: ProvisioningOptions = provisioningOptions(policy)
+): Record<string, string> {
   const toYaml = (what: string, doc: unknown) => yamlHeader(what, generatedNote(o.configName)) + dumpYaml(doc);
   const datasources = {
     apiVersion: 1,
     datasources: [
-      { name: 'Prometheus', type: 'prometheus', uid: PROVISIONING.prometheusUid, access: 'proxy', url: o.prometheusUrl, isDefault: true, editable: false, jsonData: { httpMethod: 'POST', manageAlerts: true, alertmanagerUid: PROVISIONING.alertmanagerUid } },
-      { name: 'Alertmanager', type: 'alertmanager', uid: PROVISIONING.alertmanagerUid, access: 'proxy', url: o.alertmanagerUrl, editable: false, jsonData: { implementation: 'prometheus', handleGrafanaManagedAlerts: false } },
+      {
+        name: 'Prometheus',
+        type: 'prometheus',
+        uid: PROVISIONING.prometheusUid,
+        access: 'proxy',
+        url: o.prometheusUrl,
+        isDefault: true,
+        editable: false,
+        jsonData: { httpMethod: 'POST', manageAlerts: true, alertmanagerUid: PROVISIONING.alertmanagerUid },
+      },
+      {
+        name: 'Alertmanager',
+        type: 'alertmanager',
+        uid: PROVISIONING.alertmanagerUid,
+        access: 'proxy',
+        url: o.alertmanagerUrl,
+        editable: false,
+        jsonData: { implementation: 'prometheus', handleGrafanaManagedAlerts: false },
+      },
     ],
   };
   const provider = {
     apiVersion: 1,
     providers: [
-      { name: 'headroom', orgId: 1, folder: PROVISIONING.folder, folderUid: PROVISIONING.folderUid, type: 'file', disableDeletion: false, allowUiUpdates: false, updateIntervalSeconds: 30, options: { path: o.dashboardsPath, foldersFromFilesStructure: false } },
+      {
+        name: 'headroom',
+        orgId: 1,
+        folder: PROVISIONING.folder,
+        folderUid: PROVISIONING.folderUid,
+        type: 'file',
+        disableDeletion: false,
+        allowUiUpdates: false,
+        updateIntervalSeconds: 30,
+        options: { path: o.dashboardsPath, foldersFromFilesStructure: false },
+      },
     ],
   };
   return {
-    'datasources/datasources.yml': toYaml('Grafana data sources: Prometheus and Alertmanager with fixed uids (the alert rules refer to them; the dashboard to its datasource variable).', datasources),
-    'dashboards/provider.yml': toYaml('Dashboard provider: loads the JSON dashboards of this directory into the Headroom folder.', provider),
-    'dashboards/headroom-overview.json': toJson(buildOverviewDashboard(policy, { currency: o.currency, configName: o.configName })),
-    'alerting/budget-rules.yml': toYaml('Grafana-managed budget alerts of the policy (for setups without Alertmanager).', buildAlertRules(policy)),
-    'alerting/contact-points.yml': toYaml('Contact points: the Headroom scaler webhook (bearer token from the environment) and the people who get budget alerts.', buildContactPoints(o)),
-    'alerting/policies.yml': toYaml("Notification policy: the routing of `headroom rules`' alertmanager.yml (scaling to the scaler, budget and health to people). Replaces the org policy tree.", buildNotificationPolicies(policy, o)),
+    'datasources/datasources.yml': toYaml(
+      'Grafana data sources: Prometheus and Alertmanager with fixed uids (the alert rules refer to them; the dashboard to its datasource variable).',
+      datasources
+    ),
+    'dashboards/provider.yml': toYaml(
+      'Dashboard provider: loads the JSON dashboards of this directory into the Headroom folder.',
+      provider
+    ),
+    'dashboards/headroom-overview.json': toJson(
+      buildOverviewDashboard(policy, { currency: o.currency, configName: o.configName })
+    ),
+    'alerting/budget-rules.yml': toYaml(
+      'Grafana-managed budget alerts of the policy (for setups without Alertmanager).',
+      buildAlertRules(policy)
+    ),
+    'alerting/contact-points.yml': toYaml(
+      'Contact points: the Headroom scaler webhook (bearer token from the environment) and the people who get budget alerts.',
+      buildContactPoints(o)
+    ),
+    'alerting/policies.yml': toYaml(
+      "Notification policy: the routing of `headroom rules`' alertmanager.yml (scaling to the scaler, budget and health to people). Replaces the org policy tree.",
+      buildNotificationPolicies(policy, o)
+    ),
   };
 }

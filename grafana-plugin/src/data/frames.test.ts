@@ -2,7 +2,7 @@ import { FieldType, toDataFrame } from '@grafana/data';
 
 import { fixtureSamples, SCRAPE_TIME } from '../testing/fixture';
 import { toPrometheusFrames, toTableFrame } from '../testing/promText';
-import { framesToSeries, lastValue, toNumber } from './frames';
+import { framesToSeries, lastValue, latestSamples, toNumber } from './frames';
 
 describe('framesToSeries', () => {
   it('reads one series per Prometheus frame, taking the metric name from __name__ and dropping it from the labels', () => {
@@ -125,5 +125,34 @@ describe('toNumber', () => {
     ['', undefined],
   ])('reads %p as %p', (input, expected) => {
     expect(toNumber(input)).toBe(expected);
+  });
+});
+
+describe('latestSamples', () => {
+  it.each([
+    { name: 'instant frames of the recorded scrape', times: [SCRAPE_TIME] },
+    {
+      name: 'range frames of the recorded scrape (the latest sample of each)',
+      times: [SCRAPE_TIME - 60000, SCRAPE_TIME],
+    },
+  ])('reads the same metrics, labels and latest values as framesToSeries from $name', ({ times }) => {
+    const frames = toPrometheusFrames(fixtureSamples(), times);
+    const view = (series: ReturnType<typeof framesToSeries>) =>
+      series
+        .map((s) => [s.metric, s.labels, lastValue(s)])
+        .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+    expect(view(latestSamples(frames))).toEqual(view(framesToSeries(frames)));
+  });
+
+  it('skips a field whose samples are all gaps, and takes the general path for table frames', () => {
+    const gap = toDataFrame({
+      fields: [
+        { name: 'Time', type: FieldType.time, values: [1, 2] },
+        { name: 'headroom_instances', type: FieldType.number, labels: { service: 'a' }, values: [null, null] },
+      ],
+    });
+    expect(latestSamples([gap])).toEqual([]);
+    const table = toTableFrame([{ metric: 'headroom_instances', labels: { service: 'b' }, value: 3 }], SCRAPE_TIME);
+    expect(latestSamples([table])).toEqual(framesToSeries([table]));
   });
 });

@@ -16,7 +16,9 @@ import * as ReactDOM from 'react-dom';
 import { createRoot } from 'react-dom/client';
 import * as rxjs from 'rxjs';
 
-import { PLAN_RENDER_MEASURE } from '../../src/perf';
+import { FLEET_RENDER_MEASURE, PLAN_RENDER_MEASURE } from '../../src/perf';
+import { fleetFrames, FleetFixture } from '../../src/testing/promAnswers';
+import { FloorTable, FLOOR_RENDER_MEASURE } from './floor';
 import { interpolator, registerStubEditors, withFieldConfig } from '../../src/testing/grafana';
 import { parsePromText, syntheticPlan, toPrometheusFrames } from '../../src/testing/promText';
 import { fixtureWindow, timeRangeOf } from '../../src/testing/times';
@@ -117,7 +119,15 @@ async function main() {
 
   // The recorded scrape also gives the time range: a 5-minute window around its real decisions.
   const recorded = parsePromText(await (await fetch('/tests/fixtures/exporter-scrape.prom')).text());
-  const { scrapeTime, range } = fixtureWindow(recorded);
+  const decisionWindow = fixtureWindow(recorded);
+  // A fleet recording (`fleet=<path of a scripts/record-fleet.mjs file>`): a real Prometheus's
+  // answers to the fleet queries, at its own time.
+  const fleetPath = params.get('fleet');
+  const fleet: FleetFixture | undefined = fleetPath ? await (await fetch(fleetPath)).json() : undefined;
+  const fleetTime = fleet ? Date.parse(fleet.recorded) : 0;
+  const { scrapeTime, range } = fleet
+    ? { scrapeTime: fleetTime, range: { from: fleetTime - 5 * 60_000, to: fleetTime } }
+    : decisionWindow;
   // 4 scenarios × 12 monthly horizons: the render-time figure in the README.
   const samples =
     data === 'synthetic'
@@ -132,7 +142,7 @@ async function main() {
   const replaceVariables = interpolator(variables, range);
   const frames = withFieldConfig(
     plugin,
-    toPrometheusFrames(samples, sampleTimes(range, scrapeTime)),
+    fleet ? fleetFrames(fleet, fleetTime) : toPrometheusFrames(samples, sampleTimes(range, scrapeTime)),
     fieldConfig,
     replaceVariables,
     theme
@@ -140,54 +150,66 @@ async function main() {
   const timeRange = timeRangeOf(range);
   const Panel = plugin.panel!;
 
-  const App = ({ renderKey }: { renderKey: number }) => (
+  const App = ({ renderKey, floor = false }: { renderKey: number; floor?: boolean }) => (
     <ThemeContext.Provider value={theme}>
       <GlobalStyles />
       <div id="panel" style={{ width, height, padding: 8 }}>
         <PanelChrome width={width - 16} height={height - 16} title={`Headroom — ${options.view}`}>
-          {(innerWidth, innerHeight) => (
-            <Panel
-              key={renderKey}
-              id={1}
-              data={{ series: frames, state: LoadingState.Done, timeRange }}
-              timeRange={timeRange}
-              timeZone="utc"
-              options={options}
-              fieldConfig={fieldConfig}
-              transparent={false}
-              width={innerWidth}
-              height={innerHeight}
-              renderCounter={renderKey}
-              title="Headroom"
-              eventBus={new EventBusSrv()}
-              onOptionsChange={() => {}}
-              onFieldConfigChange={() => {}}
-              onChangeTimeRange={() => {}}
-              replaceVariables={replaceVariables}
-            />
-          )}
+          {(innerWidth, innerHeight) =>
+            floor ? (
+              <FloorTable key={renderKey} frames={frames} rows={Number(options.fleetTopN)} />
+            ) : (
+              <Panel
+                key={renderKey}
+                id={1}
+                data={{ series: frames, state: LoadingState.Done, timeRange }}
+                timeRange={timeRange}
+                timeZone="utc"
+                options={options}
+                fieldConfig={fieldConfig}
+                transparent={false}
+                width={innerWidth}
+                height={innerHeight}
+                renderCounter={renderKey}
+                title="Headroom"
+                eventBus={new EventBusSrv()}
+                onOptionsChange={() => {}}
+                onFieldConfigChange={() => {}}
+                onChangeTimeRange={() => {}}
+                replaceVariables={replaceVariables}
+              />
+            )
+          }
         </PanelChrome>
       </div>
     </ThemeContext.Provider>
   );
 
   const root = createRoot(document.getElementById('root')!);
-  const renderOnce = (renderKey: number) =>
+  const renderOnce = (renderKey: number, floor = false) =>
     new Promise<void>((resolve) => {
-      root.render(<App renderKey={renderKey} />);
+      root.render(<App renderKey={renderKey} floor={floor} />);
       requestAnimationFrame(() => requestAnimationFrame(() => resolve()));
     });
   await renderOnce(0);
+  const measure = options.view === 'fleet' ? FLEET_RENDER_MEASURE : PLAN_RENDER_MEASURE;
+  const remount = async (count: number, name: string, floor: boolean) => {
+    performance.clearMeasures(name);
+    for (let i = 1; i <= count; i++) {
+      await renderOnce(i, floor);
+    }
+    const durations = performance.getEntriesByName(name).map((entry) => entry.duration);
+    if (floor) {
+      await renderOnce(count + 1);
+    }
+    return durations;
+  };
   Object.assign(window, {
-    /** Remounts the panel `count` times and returns the plan render durations (ms) performance.measure recorded. */
-    headroomRemount: async (count: number) => {
-      performance.clearMeasures(PLAN_RENDER_MEASURE);
-      for (let i = 1; i <= count; i++) {
-        await renderOnce(i);
-      }
-      return performance.getEntriesByName(PLAN_RENDER_MEASURE).map((entry) => entry.duration);
-    },
-    headroomFirstRender: performance.getEntriesByName(PLAN_RENDER_MEASURE).map((entry) => entry.duration),
+    /** Remounts the panel `count` times and returns the render durations (ms) performance.measure recorded (plan or fleet view). */
+    headroomRemount: (count: number) => remount(count, measure, false),
+    /** The floor of the fleet render: the same rows as a bare table from the same frames, `count` times (ms each). */
+    headroomFloor: (count: number) => remount(count, FLOOR_RENDER_MEASURE, true),
+    headroomFirstRender: performance.getEntriesByName(measure).map((entry) => entry.duration),
     headroomReady: true,
   });
 }

@@ -5,7 +5,7 @@
  */
 import { METRIC, type MetricName } from './metrics.js';
 
-export type PanelView = 'plan' | 'headroom' | 'decisions';
+export type PanelView = 'plan' | 'headroom' | 'decisions' | 'fleet';
 
 /** The panel's metrics by role (a subset of the catalogue). */
 export const PANEL_METRICS = {
@@ -28,6 +28,9 @@ export const PANEL_METRICS = {
   decisionTimestamp: METRIC.scalerLastDecisionTimestampSeconds,
   decisionCurrent: METRIC.scalerLastDecisionCurrentInstances,
   decisionTarget: METRIC.scalerLastDecisionTargetInstances,
+  capacityExhaustion: METRIC.capacityExhaustionSeconds,
+  budgetExhaustion: METRIC.budgetExhaustionSeconds,
+  inputUp: METRIC.inputUp,
 } as const satisfies Record<string, MetricName>;
 
 export type PanelMetricName = (typeof PANEL_METRICS)[keyof typeof PANEL_METRICS];
@@ -57,6 +60,13 @@ function q(refId: string, metric: PanelMetricName, range = false, ...matchers: s
 }
 
 const M = PANEL_METRICS;
+
+/** The series of `metric` for the planning scenario of each service only. */
+function planningScenarioOnly(refId: string, metric: PanelMetricName): PanelQuery {
+  const expr = `${serviceSelector(metric)} and on (service, scenario) ${serviceSelector(M.planningScenario)}`;
+  return { refId, expr, instant: true, range: false };
+}
+
 export const QUERIES: Record<PanelView, PanelQuery[]> = {
   // A range query for instances: its last sample is the count now, the samples before it the history the plan view draws.
   plan: [
@@ -85,6 +95,19 @@ export const QUERIES: Record<PanelView, PanelQuery[]> = {
     q('D', M.instances, true),
     q('E', M.recommendedInstances, true, 'basis="final"'),
   ],
+  // Instant queries only, so 1,000 services stay one sample per series. The two exhaustion times are
+  // those of the planning scenario (`and on` keeps the left side's name and labels); the inputs only
+  // where one is missing (== 0), which is what the fleet view marks a service missing by.
+  fleet: [
+    q('A', M.instances),
+    q('B', M.limitInstances, false, 'limit="max"'),
+    q('C', M.headroom),
+    planningScenarioOnly('D', M.capacityExhaustion),
+    planningScenarioOnly('E', M.budgetExhaustion),
+    q('F', M.budgetMonthly),
+    q('G', M.budgetForecast),
+    { refId: 'H', expr: `${serviceSelector(M.inputUp)} == 0`, instant: true, range: false },
+  ],
 };
 
 /** The metric a query reads (the selector's name). */
@@ -95,6 +118,7 @@ export const EXPECTED_METRICS: Record<PanelView, PanelMetricName[]> = {
   plan: QUERIES.plan.map(metricOf),
   headroom: QUERIES.headroom.map(metricOf),
   decisions: QUERIES.decisions.map(metricOf),
+  fleet: QUERIES.fleet.map(metricOf),
 };
 
 /** Dashboard-JSON targets for a view, e.g. for provisioned dashboards. */
