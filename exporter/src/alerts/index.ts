@@ -5,7 +5,7 @@ import type { Policy } from '../config/schema.js';
 import { alertmanagerConfig, alertmanagerHeader } from './alertmanager.js';
 import { promDuration } from './format.js';
 import { RULE_FILE_KINDS, ruleGroups, type RuleGroup } from './rules.js';
-import { daylightTestFiles, testFiles } from './tests.js';
+import { daylightTestFiles, testFiles } from './promtool-tests.js';
 import { toYaml as dumpYaml } from '../generated.js';
 
 export type RulesFormat = 'prometheus' | 'prometheus-operator';

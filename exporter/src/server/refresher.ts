@@ -136,7 +136,10 @@ export class Refresher {
     const failures = results.flatMap((r) => ('error' in r ? [r] : []));
     this.snapshots = snapshots;
     this.failures = failures;
-    metrics.publish(snapshots, failures);
+    metrics.publish(snapshots, failures, {
+      onTrim: (message, trim) =>
+        logger.info({ dropped: trim.dropped, budget: trim.budget }, `series budget: ${message}`),
+    });
     const signalsSeconds = (performance.now() - t0) / 1000;
     const completedAt = clock();
     metrics.setRefresh('signals', signalsSeconds, completedAt);
