@@ -28,7 +28,8 @@ import {
   type RuleFileKind,
 } from './rules.js';
 import { offsetByRule, transitionIn, type ZoneRule } from './zone.js';
-import { ALERT_CLASS, METRIC, scheduleTrigger } from '@headroom/contract';
+import { fleetRules } from './fleet.js';
+import { ALERT_CLASS, FLEET_LABEL, METRIC, scheduleTrigger } from '@headroom/contract';
 
 /** Step of every test: the evaluation interval and the input series' interval. */
 export const TEST_INTERVAL_SECONDS = 60;
@@ -103,8 +104,8 @@ export function seriesValues(values: (number | undefined)[]): string {
 }
 
 const at = (step: number) => promDuration(step * I);
-const steps = (seconds: number) => Math.ceil(seconds / I);
-const repeat = (v: number | undefined, n: number) => Array.from({ length: n }, () => v);
+export const steps = (seconds: number) => Math.ceil(seconds / I);
+export const repeat = (v: number | undefined, n: number) => Array.from({ length: n }, () => v);
 
 /**
  * Reference semantics of a service's scaling rules on per-step values of the recorded signals
@@ -456,14 +457,14 @@ export function daylightTestFiles(policy: Policy): Map<string, TestFile> {
   return new Map([...byStep].map(([step, f]) => [`tests/schedules-${step}.test.yml`, f]));
 }
 
-interface Simple {
+export interface Simple {
   name: string;
   series: { series: string; values: (number | undefined)[] | string }[];
   evalStep: number;
   alertname: string;
   exp: ExpAlert[];
 }
-const simple = (c: Simple): TestCase => ({
+export const simple = (c: Simple): TestCase => ({
   name: c.name,
   interval: promDuration(I),
   input_series: c.series.map((s) => ({
@@ -716,8 +717,17 @@ function exporterTests(policy: Policy, each: EachService): TestCase[] {
  */
 export function healthTests(policy: Policy): TestCase[] {
   const groups = policy.services.map((svc) => ({ svc, rules: healthGroup(policy, svc).rules.filter(isAlert) }));
+  // Each fleet has its own copy too (labelled with the fleet).
+  const fleetCopies = policy.fleets.map((f) =>
+    fleetRules(policy, f)
+      .health.flat()
+      .map((r) => r.rule)
+      .filter((r) => r.labels[FLEET_LABEL] !== undefined)
+  );
   const each: EachService = (alert, value, seriesLabels = {}, i = 0) =>
-    groups.map((g) => expected(rule(g.rules, alert, i), value, seriesLabels));
+    [...groups.map((g) => g.rules), ...fleetCopies].map((rules) =>
+      expected(rule(rules, alert, i), value, seriesLabels)
+    );
   return [
     ...groups.flatMap(({ svc, rules }) => serviceHealthTests(policy, svc, rules)),
     ...staleTests(policy, each),

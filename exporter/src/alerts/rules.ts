@@ -46,6 +46,8 @@ export const isAlert = (r: Rule): r is AlertingRule => 'alert' in r;
 
 export interface RuleGroup {
   name: string;
+  /** Only on fleet groups: contract fleetRuleIntervalSeconds (explicit groups use Prometheus' global interval). */
+  interval?: string;
   rules: Rule[];
 }
 

@@ -120,11 +120,8 @@ export function expectedCount(
     ...extra.map((e) => ({ name: e.name, count: countSeries(expectedSeries(e.svc)), times: e.count })),
   ];
   const all = counts.flatMap((c) => Array.from({ length: c.times }, () => c.count));
-  const trim = decideTrim(all, PROCESS_SERIES, budgetOf(seriesBudgetOf(policy), all.length, PROCESS_SERIES));
+  const trim = decideTrim(all, PROCESS_SERIES, budgetOf(policy.series_budget, all.length, PROCESS_SERIES));
   const dropped = new Set<string>(trim.dropped.map((d) => d.detail));
   const kept = (c: SeriesCount) => c.core + [...c.details].reduce((n, [d, k]) => n + (dropped.has(d) ? 0 : k), 0);
   return { services: counts.map((c) => ({ name: c.name, series: kept(c.count) })), trim };
 }
-
-/** The policy's series_budget, when its schema has one. */
-const seriesBudgetOf = (policy: Policy): number | undefined => (policy as { series_budget?: number }).series_budget;

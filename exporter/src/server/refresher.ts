@@ -137,6 +137,7 @@ export class Refresher {
     this.snapshots = snapshots;
     this.failures = failures;
     metrics.publish(snapshots, failures, {
+      seriesBudget: policy.series_budget,
       onTrim: (message, trim) =>
         logger.info({ dropped: trim.dropped, budget: trim.budget }, `series budget: ${message}`),
     });
@@ -174,6 +175,7 @@ export class Refresher {
         inputs: health,
         limits: { min: svc.scaling.limits.min, max: svc.scaling.limits.max },
         triggers: svc.scaling.scale_out.map((t) => ({ name: t.name, ok: read.scaleOut[t.name]?.ok === true })),
+        fleet: svc.fleet?.name,
         resources: svc.capacity.resources.flatMap((r) => {
           const unit = svc.signals.find((s) => s.name === r.signal)?.unit;
           return unit ? [{ name: r.name, limit: r.limit, unit }] : [];
@@ -186,7 +188,8 @@ export class Refresher {
         `refresh of ${svc.name} failed (${error}); its plan is withdrawn until a refresh succeeds, its input health stays published`
       );
       this.opts.metrics.countPlanError(svc.name);
-      return { service: svc.name, at: now, error, inputs: health ?? this.unread(svc, hist, error, now) };
+      const inputs = health ?? this.unread(svc, hist, error, now);
+      return { service: svc.name, at: now, error, inputs, fleet: svc.fleet?.name };
     }
   }
 
