@@ -1,5 +1,4 @@
 import type { Policy, Service } from './config/schema.js';
-import type { DecisionState } from './model/decision.js';
 import { emptyState } from './model/decision.js';
 import { planService, type ServiceInputs, type ServicePlan } from './model/plan.js';
 import { analyzeLoadTest } from './model/loadtest.js';

@@ -174,12 +174,12 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
 
   const factory = opts.scalerFactory === undefined ? defaultScalerFactory : opts.scalerFactory;
   // The scaler resolves a webhook's service through the refresher's fleet catalogs (made below).
-  let refresher: Refresher | undefined;
-  const lookup: ServiceLookup = (name) => refresher?.lookup(name) ?? { kind: 'unknown' };
+  const late: { refresher?: Refresher } = {};
+  const lookup: ServiceLookup = (name) => late.refresher?.lookup(name) ?? { kind: 'unknown' };
   const scaler = factory ? await startScaler(opts, factory, policy, source, clock, metrics, lookup) : null;
   if (!factory) logger.warn('running without the webhook scaler; /webhook is not served');
 
-  refresher = new Refresher({
+  const refresher = new Refresher({
     policy,
     source,
     metrics,
@@ -187,6 +187,7 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
     clock,
     state: scaler ? (s) => scaler!.state(s) : undefined,
   });
+  late.refresher = refresher;
 
   const live = { policy, source };
   const reload = reloader(opts, live, { scaler, refresher, metrics, clock });
