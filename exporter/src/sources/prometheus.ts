@@ -1,11 +1,11 @@
-import type { PrometheusConfig, Service } from '../config/schema.js';
+import type { Fleet, PrometheusConfig, Service } from '../config/schema.js';
 import { DAY_SECONDS, DEFAULTS } from '../config/defaults.js';
 import type { Observation } from '../model/decision.js';
 import type { Reading, ServiceInputs } from '../model/plan.js';
 import { hourlyRate, monthBounds } from '../model/cost.js';
 import { clientOptions, PrometheusClient, type ScalarResult } from './prometheus-client.js';
 import { vectorSelectors } from './selectors.js';
-import type { HistoryReading, HistoryStep, Source } from './source.js';
+import { eachService, type Discovery, type HistoryReading, type HistoryStep, type Source } from './source.js';
 
 /**
  * Resolution of the subqueries that check a trigger's window: about this many evaluations per
@@ -65,6 +65,33 @@ export function rawCoverageQuery(
 
 /** How long a fetched Prometheus start time is reused (one refresh reads it once, not once per service). */
 const START_TIME_TTL_SECONDS = 5;
+
+/**
+ * A fleet service's vector query narrowed to its own series: `and on(<label>)` a one-series vector
+ * carrying the label value (the names are checked by fleet/expand.ts, so nothing needs escaping).
+ */
+export function narrowQuery(query: string, label: string, value: string): string {
+  return `(${query}) and on(${label}) label_replace(vector(1), "${label}", "${value}", "", "")`;
+}
+
+const narrowed = new WeakMap<Service, Service>();
+
+/** A fleet service with every query narrowed to its series (the same object per service); an explicit service as is. */
+export function narrowService(svc: Service): Service {
+  if (!svc.fleet) return svc;
+  const hit = narrowed.get(svc);
+  if (hit) return hit;
+  const n = (q: string) => narrowQuery(q, svc.fleet!.label, svc.name);
+  const out: Service = {
+    ...svc,
+    instances: svc.instances.query !== undefined ? { query: n(svc.instances.query) } : svc.instances,
+    signals: svc.signals.map((s) => ({ ...s, query: n(s.query) })),
+    growth: svc.growth.history_query ? { ...svc.growth, history_query: n(svc.growth.history_query) } : svc.growth,
+    cost: svc.cost.spend_query ? { ...svc.cost, spend_query: n(svc.cost.spend_query) } : svc.cost,
+  };
+  narrowed.set(svc, out);
+  return out;
+}
 
 const fromScalar = (r: ScalarResult): Reading =>
   r.ok ? { ok: true, value: r.value } : { ok: false, reason: r.reason };
@@ -185,7 +212,26 @@ export class PrometheusSource implements Source {
     return { ok: true, value: value.value, sustained: window.sustained };
   }
 
-  async readInputs(svc: Service, now: number): Promise<ServiceInputs> {
+  /** One service at a time (fleet services narrowed to their series); sources/ batches this (FLEET.md §2). */
+  readInputsMany(services: Service[], now: number): Promise<Map<string, ServiceInputs>> {
+    return eachService(services, (s) => this.readInputs(s, now));
+  }
+
+  readHistoryMany(services: Service[], now: number, step?: HistoryStep): Promise<Map<string, HistoryReading>> {
+    return eachService(services, (s) => this.readHistory(s, now, step));
+  }
+
+  /** The values of the fleet's label in its instances query's result at `now` (a one-point range query keeps every series' labels). */
+  async discover(fleet: Fleet, now: number): Promise<Discovery> {
+    const q = fleet.template.instances.query!;
+    const r = await this.client.range(q, now, now, 1);
+    if (!r.ok) return { ok: false, reason: `discovery (${q}): ${r.reason}` };
+    const names = r.series.flatMap((s) => (s.labels[fleet.label] !== undefined ? [s.labels[fleet.label]] : []));
+    return { ok: true, names: [...new Set(names)] };
+  }
+
+  async readInputs(service: Service, now: number): Promise<ServiceInputs> {
+    const svc = narrowService(service);
     const queryOf = new Map(svc.signals.map((s) => [s.name, s.query]));
     const signalReads = Promise.all(
       svc.signals.map(async (s) => [s.name, await this.readSignal(s.query, now)] as const)
@@ -253,7 +299,8 @@ export class PrometheusSource implements Source {
    * (the last one today's), as one series; with `step`, every step.stepSeconds instead (a young
    * history). More than one series or fewer than two points is missing.
    */
-  async readHistory(svc: Service, now: number, step?: HistoryStep): Promise<HistoryReading> {
+  async readHistory(service: Service, now: number, step?: HistoryStep): Promise<HistoryReading> {
+    const svc = narrowService(service);
     const every = step?.stepSeconds ?? DAY_SECONDS;
     const end = Math.floor(now / every) * every;
     const start = end - (step ? step.seconds - every : (svc.growth.history_days - 1) * DAY_SECONDS);
