@@ -20,3 +20,17 @@ export interface Source {
 }
 
 export const missing = (reason: string): Reading => ({ ok: false, reason });
+
+/** A fleet's answer to discovery: the label values its instances query returns now, or why it failed. */
+export type Discovery = { ok: true; names: string[] } | { ok: false; reason: string };
+
+/** What the sources read of a fleet (FLEET.md §1): its name, label and template's instances and signals. */
+export interface FleetLike {
+  name: string;
+  label: string;
+  template: { instances: { query?: string }; signals: { name: string; unit: string; query: string }[] };
+}
+
+/** The fleet a service was built from (its queries are vectors by `label`), or undefined for an explicit service. */
+export const fleetOf = (svc: Service): { name: string; label: string } | undefined =>
+  (svc as Service & { fleet?: { name: string; label: string } }).fleet;
