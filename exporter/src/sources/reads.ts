@@ -57,7 +57,12 @@ export function pickSeries(r: InstantResult, label: string, name: string, shared
       ok: false,
       reason: `no series with ${label}="${name}" (of ${r.series.length}${without.length ? `, ${without.length} without ${label}` : ''})`,
     };
-  return toScalar({ ...r, series: own }, `aggregate by (${label})`);
+  if (own.length > 1)
+    return {
+      ok: false,
+      reason: `${own.length} series with ${label}="${name}", expected exactly one (aggregate by (${label}))`,
+    };
+  return toScalar({ ...r, series: own });
 }
 
 /** The distinct values of `label` in a vector (a fleet's discovery); series without it are counted apart. */
