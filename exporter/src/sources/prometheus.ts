@@ -130,8 +130,12 @@ export class PrometheusSource implements Source {
     return this.started.value;
   }
 
-  /** One service on its own: each query sent alone (the scaler's re-read of a service). */
+  /**
+   * One service on its own (the scaler's re-read of a service): an explicit service's queries sent
+   * alone, a fleet service's read as its fleet's vectors split, so it reads what a refresh reads.
+   */
   async readInputs(svc: Service, now: number): Promise<ServiceInputs> {
+    if (fleetOf(svc)) return (await this.readInputsMany([svc], now)).get(svc.name)!;
     return this.inputs(svc, now, directReads(this.client, now));
   }
 
@@ -353,6 +357,7 @@ export class PrometheusSource implements Source {
    * history). More than one series or fewer than two points is missing.
    */
   async readHistory(svc: Service, now: number, step?: HistoryStep): Promise<HistoryReading> {
+    if (fleetOf(svc)) return (await this.readHistoryMany([svc], now, step)).get(svc.name)!;
     if (!svc.growth.history_query) return { ok: false, reason: 'no growth.history_query' };
     const { start, end, every } = this.historyRange(svc, now, step);
     const r = await this.historyClient(svc).range(svc.growth.history_query, start, end, every);
