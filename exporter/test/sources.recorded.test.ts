@@ -5,19 +5,19 @@
  * recorded history is missing, never held.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Policy, Service } from '../src/config/schema.js';
+import type { Fleet, Policy, Service } from '../src/config/schema.js';
 import { PrometheusSource } from '../src/sources/prometheus.js';
-import type { FleetLike } from '../src/sources/source.js';
 import { signalRecord } from '@headroom/contract';
 import { startPrometheus, startTarget, waitFor, waitForTargets, type Running } from './support/processes.js';
-import { basePolicy, FLEET_SIGNALS, fleetMember, INSTANCES_METRIC, recordingFetch } from './support/fleet-data.js';
+import { fleetService } from '../src/fleet/expand.js';
+import { basePolicy, FLEET_SIGNALS, INSTANCES_METRIC, recordingFetch, shopFleet } from './support/fleet-data.js';
 
 /** Three services of the fleet: s5 runs hot (cpu 80), s0 is quiet (memory 35). */
 const KS = [0, 2, 5];
 let target: Awaited<ReturnType<typeof startTarget>>;
 let prom: Running;
 let policy: Policy;
-let fleet: FleetLike;
+let fleet: Fleet;
 let members: Service[];
 
 const body = () =>
@@ -32,9 +32,9 @@ beforeAll(async () => {
     for (const t of s.scaling.scale_out) t.for = t.name === 'memory_high' ? '10m' : '4s';
     s.scaling.scale_in.for = '4s';
   }));
-  members = KS.map((k) => fleetMember(policy.services[0], k));
-  const signals = members[0].signals;
-  fleet = { name: 'shop', label: 'service', template: { instances: members[0].instances, signals } };
+  fleet = shopFleet(policy.services[0]);
+  members = KS.map((k) => fleetService(fleet, `s${k}`));
+  const signals = fleet.template.signals;
   const rules = `groups:
   - name: headroom-fleet-shop
     interval: 1s

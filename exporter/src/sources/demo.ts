@@ -1,10 +1,10 @@
-import type { Service } from '../config/schema.js';
+import type { Fleet, Service } from '../config/schema.js';
 import { DAY_SECONDS } from '../config/defaults.js';
 import type { Observation } from '../model/decision.js';
 import type { Point } from '../model/forecast.js';
 import type { Reading, ServiceInputs } from '../model/plan.js';
 import { monthBounds, hourlyRate } from '../model/cost.js';
-import type { HistoryReading, Source } from './source.js';
+import { eachService, type Discovery, type HistoryReading, type HistoryStep, type Source } from './source.js';
 
 /** mulberry32: a small, fast, seeded PRNG, so the demo is the same on every run. */
 export function prng(seed: number): () => number {
@@ -145,7 +145,20 @@ export class DemoSource implements Source {
     };
   }
 
-  async readHistory(svc: Service, now: number): Promise<HistoryReading> {
+  readInputsMany(services: Service[], now: number): Promise<Map<string, ServiceInputs>> {
+    return eachService(services, (s) => this.readInputs(s, now));
+  }
+
+  readHistoryMany(services: Service[], now: number, step?: HistoryStep): Promise<Map<string, HistoryReading>> {
+    return eachService(services, (s) => this.readHistory(s, now, step));
+  }
+
+  /** The demo has no label values to read: a fleet's services are its overrides' exact `match` names. */
+  async discover(fleet: Fleet): Promise<Discovery> {
+    return { ok: true, names: [...new Set(fleet.overrides.flatMap((o) => (o.match !== undefined ? [o.match] : [])))] };
+  }
+
+  async readHistory(svc: Service, now: number, _step?: HistoryStep): Promise<HistoryReading> {
     const points: Point[] = [];
     const today = Math.floor(now / DAY_SECONDS);
     for (let i = svc.growth.history_days - 1; i >= 0; i--) {

@@ -1,4 +1,4 @@
-import type { PrometheusConfig, Service } from '../config/schema.js';
+import type { Fleet, PrometheusConfig, Service } from '../config/schema.js';
 import { DAY_SECONDS, DEFAULTS } from '../config/defaults.js';
 import type { Observation } from '../model/decision.js';
 import type { Reading, ServiceInputs } from '../model/plan.js';
@@ -9,8 +9,7 @@ import { batchedReads, directReads, fleetReads, labelValues, type Reads } from '
 import { RECORDED_SERVICE_LABEL, RecordedRules, recordedWindow, type RecordedSeries } from './recorded.js';
 import { vectorSelectors } from './selectors.js';
 import { SpendLedger } from './spend.js';
-import type { Discovery, FleetLike, HistoryReading, HistoryStep, Source } from './source.js';
-import { fleetOf } from './source.js';
+import type { Discovery, HistoryReading, HistoryStep, Source } from './source.js';
 
 /**
  * Resolution of the subqueries that check a trigger's window: about this many evaluations per
@@ -98,7 +97,7 @@ export class PrometheusSource implements Source {
   private readonly ledger = new SpendLedger();
   private readonly recorded: RecordedRules;
   /** The fleets discover() was asked about, by name: their templates tell which windows the rules record. */
-  private readonly fleets = new Map<string, FleetLike>();
+  private readonly fleets = new Map<string, Fleet>();
   /** discover()'s answer at its time, reused by readInputsMany at the same time (the same instances query). */
   private discovered = new Map<string, ReturnType<PrometheusClient['instant']>>();
 
@@ -135,7 +134,7 @@ export class PrometheusSource implements Source {
    * alone, a fleet service's read as its fleet's vectors split, so it reads what a refresh reads.
    */
   async readInputs(svc: Service, now: number): Promise<ServiceInputs> {
-    if (fleetOf(svc)) return (await this.readInputsMany([svc], now)).get(svc.name)!;
+    if (svc.fleet) return (await this.readInputsMany([svc], now)).get(svc.name)!;
     return this.inputs(svc, now, directReads(this.client, now));
   }
 
@@ -154,7 +153,7 @@ export class PrometheusSource implements Source {
     const out = new Map<string, ServiceInputs>();
     await Promise.all(
       services.map(async (svc) => {
-        const f = fleetOf(svc);
+        const f = svc.fleet;
         const reads = f ? fleetReads(batcher, now, f.label, svc.name) : batchedReads(batcher, now);
         out.set(svc.name, await this.inputs(svc, now, reads));
       })
@@ -164,7 +163,7 @@ export class PrometheusSource implements Source {
   }
 
   /** The label values the fleet's instances query returns now (its services), or why it failed. */
-  async discover(fleet: FleetLike, now: number): Promise<Discovery> {
+  async discover(fleet: Fleet, now: number): Promise<Discovery> {
     this.fleets.set(fleet.name, fleet);
     const query = fleet.template.instances.query;
     if (query === undefined) return { ok: false, reason: `fleet ${fleet.name}: the template has no instances.query` };
@@ -226,7 +225,7 @@ export class PrometheusSource implements Source {
    * service's query is the template's (an override that replaces the query is not what the rule records).
    */
   private async recordOf(svc: Service, sig: Service['signals'][number]): Promise<RecordedSeries | null> {
-    const f = fleetOf(svc);
+    const f = svc.fleet;
     const tpl = f && this.fleets.get(f.name)?.template.signals.find((s) => s.name === sig.name);
     if (!f || !tpl || tpl.query !== sig.query || tpl.unit !== sig.unit) return null;
     return this.recorded.record(f.name, sig.name, sig.unit);
@@ -357,7 +356,7 @@ export class PrometheusSource implements Source {
    * history). More than one series or fewer than two points is missing.
    */
   async readHistory(svc: Service, now: number, step?: HistoryStep): Promise<HistoryReading> {
-    if (fleetOf(svc)) return (await this.readHistoryMany([svc], now, step)).get(svc.name)!;
+    if (svc.fleet) return (await this.readHistoryMany([svc], now, step)).get(svc.name)!;
     if (!svc.growth.history_query) return { ok: false, reason: 'no growth.history_query' };
     const { start, end, every } = this.historyRange(svc, now, step);
     const r = await this.historyClient(svc).range(svc.growth.history_query, start, end, every);
@@ -378,7 +377,7 @@ export class PrometheusSource implements Source {
         const key = JSON.stringify([svc.growth.history_source ?? null, svc.growth.history_query, start, end, every]);
         let r = ranges.get(key);
         if (!r) ranges.set(key, (r = this.historyClient(svc).range(svc.growth.history_query, start, end, every)));
-        const f = fleetOf(svc);
+        const f = svc.fleet;
         const res = await r;
         const own = f && res.ok ? { ...res, series: res.series.filter((s) => s.labels[f.label] === svc.name) } : res;
         out.set(svc.name, historyOf(svc, own, step, f?.label));

@@ -9,7 +9,8 @@ import { createWriteStream } from 'node:fs';
 import yaml from 'js-yaml';
 import { readFileSync } from 'node:fs';
 import { validatePolicy } from '../../src/config/load.js';
-import type { Policy, Service } from '../../src/config/schema.js';
+import type { Fleet, Policy, Service } from '../../src/config/schema.js';
+import { fleetService } from '../../src/fleet/expand.js';
 import { EXAMPLE_POLICY } from '../helpers.js';
 
 const DAY = 86_400;
@@ -118,20 +119,32 @@ export function explicitService(template: Service, k: number): Service {
   };
 }
 
-/** Service k as a fleet member: the fleet's vector queries `by (service)`, and its fleet ref. */
-export function fleetMember(template: Service, k: number, fleet = 'shop'): Service {
-  const sel = '{job="shop"}';
+/** The fleet of these services: the template's queries as vectors `by (service)`. */
+export function shopFleet(template: Service, name = 'shop', selector = '{job="shop"}'): Fleet {
+  const { name: _, fleet: __, ...rest } = template;
   return {
-    ...template,
-    name: `s${k}`,
-    instances: { query: `sum by (service) (${INSTANCES_METRIC}${sel})` },
-    signals: FLEET_SIGNALS.map((s) => ({
-      ...template.signals.find((x) => x.name === s.name)!,
-      query: `${s.agg} by (service) (${s.metric}${sel})`,
-    })),
-    growth: { ...template.growth, history_query: `sum by (service) (${HISTORY_METRIC}${sel})` },
-    fleet: { name: fleet, label: 'service' },
-  } as Service;
+    name,
+    label: 'service',
+    retire_after: 3600,
+    overrides: [],
+    template: {
+      ...rest,
+      instances: { query: `sum by (service) (${INSTANCES_METRIC}${selector})` },
+      signals: FLEET_SIGNALS.map((s) => ({
+        ...template.signals.find((x) => x.name === s.name)!,
+        query: `${s.agg} by (service) (${s.metric}${selector})`,
+      })),
+      growth: { ...template.growth, history_query: `sum by (service) (${HISTORY_METRIC}${selector})` },
+    },
+  };
+}
+
+const fleets = new WeakMap<Service, Fleet>();
+/** Service k as a member of the template's fleet (fleet/expand.ts fleetService). */
+export function fleetMember(template: Service, k: number): Service {
+  let f = fleets.get(template);
+  if (!f) fleets.set(template, (f = shopFleet(template)));
+  return fleetService(f, `s${k}`);
 }
 
 /** A fetch that records every request to Prometheus: its endpoint and, for queries, the PromQL. */
