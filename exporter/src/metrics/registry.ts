@@ -6,6 +6,7 @@ import type { ForecastProjection, ModelProjection } from '../model/projection.js
 import { CATALOGUE, METRIC, type MetricName } from '@headroom/contract';
 import { OPENMETRICS_CONTENT_TYPE, toOpenMetrics } from './openmetrics.js';
 import type { FleetStatus } from '../fleet/directory.js';
+import { QUERIES_SENT } from '../sources/prometheus-client.js';
 
 /** Health of one input of one service this refresh (signals, plus instances, history, spend). */
 export interface InputHealth {
@@ -75,6 +76,11 @@ const PROCESS_METRICS = new Set<MetricName>([
   METRIC.configLastReloadSuccessTimestampSeconds,
 ]);
 
+function readQueriesSent(this: Counter<string>): void {
+  this.reset();
+  for (const [endpoint, n] of QUERIES_SENT) this.inc({ endpoint }, n);
+}
+
 /**
  * The catalogue as prom-client gauges without collect callbacks: a refresh resets and sets every
  * per-service series at once (so series of removed services, resources or models disappear), and a
@@ -93,7 +99,14 @@ export class HeadroomMetrics {
     this.registry = registry;
     collectDefaultMetrics({ register: this.runtime });
     for (const spec of CATALOGUE) {
-      const opts = { name: spec.name, help: spec.help, labelNames: [...spec.labels], registers: [registry] };
+      const opts = {
+        name: spec.name,
+        help: spec.help,
+        labelNames: [...spec.labels],
+        registers: [registry],
+        // The Prometheus client counts its requests process-wide; a scrape reads the count.
+        collect: spec.name === METRIC.prometheusQueriesTotal ? readQueriesSent : undefined,
+      };
       if (spec.type === 'counter') this.counters.set(spec.name, new Counter(opts));
       else this.gauges.set(spec.name, new Gauge(opts));
     }

@@ -76,6 +76,12 @@ export const EXPORTER_METRICS = {
     'refreshes',
     'Refreshes of the service that failed with an error (a bug, not missing data); the error is logged and in /api/v1/plan, and the input health stays published.'
   ),
+  prometheusQueriesTotal: c(
+    'headroom_prometheus_queries_total',
+    ['endpoint'],
+    'requests',
+    'HTTP requests sent to Prometheus (and history stores) by endpoint: query, query_range, rules, runtimeinfo. Its increase over one refresh interval is the cost of a refresh; it grows with the signals and triggers of the policy, not with the number of services.'
+  ),
   configLastReloadSuccessful: g(
     'headroom_config_last_reload_successful',
     [],
