@@ -12,6 +12,8 @@ import {
   type TrimDecision,
 } from './budget.js';
 
+import { QUERIES_SENT } from '../sources/prometheus-client.js';
+
 export type { InputHealth, ServiceSnapshot } from './series.js';
 
 /** A service whose refresh threw (a bug, not missing data): its input health stays published. */
@@ -43,6 +45,11 @@ const PROCESS_METRICS = new Set<MetricName>([
   METRIC.configLastReloadSuccessTimestampSeconds,
 ]);
 
+function readQueriesSent(this: Counter<string>): void {
+  this.reset();
+  for (const [endpoint, n] of QUERIES_SENT) this.inc({ endpoint }, n);
+}
+
 /**
  * The catalogue as prom-client gauges without collect callbacks: a refresh resets and sets every
  * per-service series at once (so series of removed services, resources or models disappear), and a
@@ -63,7 +70,14 @@ export class HeadroomMetrics {
     this.registry = registry;
     collectDefaultMetrics({ register: this.runtime });
     for (const spec of CATALOGUE) {
-      const opts = { name: spec.name, help: spec.help, labelNames: labelNames(spec.labels), registers: [registry] };
+      const opts = {
+        name: spec.name,
+        help: spec.help,
+        labelNames: labelNames(spec.labels),
+        registers: [registry],
+        // The Prometheus client counts its requests process-wide; a scrape reads the count.
+        collect: spec.name === METRIC.prometheusQueriesTotal ? readQueriesSent : undefined,
+      };
       if (spec.type === 'counter') this.counters.set(spec.name, new Counter(opts));
       else this.gauges.set(spec.name, new Gauge(opts));
     }
@@ -136,7 +150,7 @@ export class HeadroomMetrics {
 
 /** Per-service metrics also carry the fleet label (set only for fleet services). */
 const labelNames = (labels: readonly string[]): string[] =>
-  labels.includes('service') ? [...labels, FLEET_LABEL] : [...labels];
+  labels.includes('service') && !labels.includes(FLEET_LABEL) ? [...labels, FLEET_LABEL] : [...labels];
 
 /** The service (and fleet) labels of a series: those of its headroom_series gauge. */
 function ownLabels(s: Series): Record<string, string | number> {

@@ -6,6 +6,7 @@ import { BASES, type ServicePlan } from '../model/plan.js';
 import { BLOCK_REASONS } from '../model/decision.js';
 import { PRICINGS } from '../model/cost.js';
 import type { ForecastProjection, ModelProjection } from '../model/projection.js';
+import type { FleetStatus } from '../fleet/directory.js';
 import { FLEET_LABEL, METRIC, type MetricName } from '@headroom/contract';
 
 /** Health of one input of one service this refresh (signals, plus instances, history, spend). */
@@ -26,8 +27,8 @@ export interface ServiceSnapshot {
   triggers: { name: string; ok: boolean }[];
   /** Per-instance limit and unit of each resource, so the panel can show absolute values beside the ratios. */
   resources?: { name: string; limit: number; unit: string }[];
-  /** The fleet the service was discovered in (its series carry the fleet label); none for an explicit service. */
-  fleet?: string;
+  /** A fleet service's fleet and state (fleet/directory.ts; its series carry the fleet label); explicit services have none. */
+  fleet?: FleetStatus;
 }
 
 /** One sample of /metrics: metric, labels (service included) and a finite value. */
@@ -99,7 +100,7 @@ function addInputs(add: Add, inputs: readonly InputHealth[]): void {
 
 /** Every series of a service's snapshot, in catalogue order. */
 export function serviceSeries(s: ServiceSnapshot): Series[] {
-  const { out, add } = collector(s.plan.service, s.fleet);
+  const { out, add } = collector(s.plan.service, s.fleet?.name);
   addInputs(add, s.inputs);
   addCapacity(add, s);
   addProjections(add, s.plan);

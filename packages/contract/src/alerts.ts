@@ -64,3 +64,9 @@ export const fleetRuleIntervalSeconds = (refreshSeconds: number): number =>
  * override (another threshold, limit or budget in the text), so no two rules carry the same labels.
  */
 export const OVERRIDE_LABEL = 'override';
+
+/**
+ * The label the exporter's batched queries tag each member's series with (`label_replace(q_i, …, "<i>", "", "")
+ * or …`), so one answer splits back into the members' (exporter/src/sources/batch.ts). Never stored.
+ */
+export const QUERY_BATCH_LABEL = 'headroom_batch';
