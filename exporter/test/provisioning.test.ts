@@ -172,7 +172,7 @@ describe('provisioning/', () => {
         .find((p) => p.title === title)
         ?.targets.map((t: any) => t.expr)
         .join(' ');
-    expect(exprs('Budget used')).toContain('headroom_budget_month_to_date_spend');
+    expect(exprs('Budget used')).toContain('headroom_budget_usage_ratio');
     expect(exprs('Input health')).toContain('headroom_input_up');
     expect(exprs('Scaling actions')).toContain('increase(headroom_scaler_actions_total');
     expect(exprs('Last decisions')).toContain('headroom_scaler_last_decision_target_instances');

@@ -90,15 +90,17 @@ export interface DashboardOptions {
 
 type Panel = (p: Json) => Json;
 
+/** Stat and gauge panels show the last value of each query. */
+const REDUCE = { reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false } };
+const sum = (metric: MetricName) => `sum(${serviceSelector(metric)})`;
+
 /**
  * Stock panels at the top: sums over the selected services, so they read the same for one service
  * and for a fleet of 1,000 (one number, not one per service).
  */
 function summaryPanels(policy: Policy, currency: string, panel: Panel, y: number): Json[] {
-  const reduce = { reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false } };
-  const stat = { ...reduce, justifyMode: 'auto', orientation: 'auto', textMode: 'value_and_name' };
+  const stat = { ...REDUCE, justifyMode: 'auto', orientation: 'auto', textMode: 'value_and_name' };
   const thresholds = (steps: Json[]) => ({ mode: 'absolute', steps });
-  const sum = (metric: MetricName) => `sum(${serviceSelector(metric)})`;
   return [
     panel({
       type: 'stat',
@@ -120,34 +122,7 @@ function summaryPanels(policy: Policy, currency: string, panel: Panel, y: number
         target('B', sum(METRIC.decisionTargetInstances), { legendFormat: 'target' }),
       ],
     }),
-    panel({
-      type: 'gauge',
-      title: 'Budget used',
-      description: `Share of the monthly budgets spent so far (${METRIC.budgetMonthToDateSpend} / ${METRIC.budgetMonthly}) and the forecast month-end spend as a share of them (${METRIC.budgetForecastMonthEndSpend}: spend so far plus the current hourly rate to the end of the month), over the selected services. Orange from the warning ratio, red at the budget. Budgets from headroom.yml: ${describeBudgets(policy)}.`,
-      gridPos: { h: 5, w: 6, x: 6, y },
-      options: { ...reduce, showThresholdMarkers: true, showThresholdLabels: false, orientation: 'auto' },
-      fieldConfig: {
-        defaults: {
-          unit: 'percentunit',
-          min: 0,
-          max: 1.5,
-          decimals: 0,
-          color: { mode: 'thresholds' },
-          thresholds: thresholds([
-            { color: 'green', value: null },
-            { color: 'orange', value: budgetWarning(policy) },
-            { color: 'red', value: 1 },
-          ]),
-        },
-        overrides: [],
-      },
-      targets: [
-        target('A', `${sum(METRIC.budgetMonthToDateSpend)} / ${sum(METRIC.budgetMonthly)}`, { legendFormat: 'spent' }),
-        target('B', `${sum(METRIC.budgetForecastMonthEndSpend)} / ${sum(METRIC.budgetMonthly)}`, {
-          legendFormat: 'forecast',
-        }),
-      ],
-    }),
+    budgetGaugePanel(policy, panel, y),
     panel({
       type: 'stat',
       title: 'Monthly cost',
@@ -170,6 +145,44 @@ function summaryPanels(policy: Policy, currency: string, panel: Panel, y: number
     }),
     inputHealthPanel(panel, y),
   ];
+}
+
+function budgetGaugePanel(policy: Policy, panel: Panel, y: number): Json {
+  return panel({
+    type: 'gauge',
+    title: 'Budget used',
+    description: `Share of the monthly budgets spent so far (${METRIC.budgetUsageRatio}, weighted by ${METRIC.budgetMonthly}) and the forecast month-end spend as a share of them (${METRIC.budgetForecastMonthEndSpend}: spend so far plus the current hourly rate to the end of the month), over the selected services. Orange from the warning ratio, red at the budget. Budgets from headroom.yml: ${describeBudgets(policy)}.`,
+    gridPos: { h: 5, w: 6, x: 6, y },
+    options: { ...REDUCE, showThresholdMarkers: true, showThresholdLabels: false, orientation: 'auto' },
+    fieldConfig: {
+      defaults: {
+        unit: 'percentunit',
+        min: 0,
+        max: 1.5,
+        decimals: 0,
+        color: { mode: 'thresholds' },
+        thresholds: {
+          mode: 'absolute',
+          steps: [
+            { color: 'green', value: null },
+            { color: 'orange', value: budgetWarning(policy) },
+            { color: 'red', value: 1 },
+          ],
+        },
+      },
+      overrides: [],
+    },
+    targets: [
+      target(
+        'A',
+        `sum(${serviceSelector(METRIC.budgetUsageRatio)} * ${serviceSelector(METRIC.budgetMonthly)}) / ${sum(METRIC.budgetMonthly)}`,
+        { legendFormat: 'spent' }
+      ),
+      target('B', `${sum(METRIC.budgetForecastMonthEndSpend)} / ${sum(METRIC.budgetMonthly)}`, {
+        legendFormat: 'forecast',
+      }),
+    ],
+  });
 }
 
 function inputHealthPanel(panel: Panel, y: number): Json {

@@ -489,7 +489,6 @@ export const SERIES_DETAILS = [
   { detail: 'scenario_users', slices: [{ metric: METRIC.projectedUsers }] },
   { detail: 'input_values', slices: [{ metric: METRIC.inputValue }] },
   { detail: 'loadtest', slices: [{ metric: METRIC.loadtestUsers }] },
-  { detail: 'scenario_exhaustion', slices: [{ metric: METRIC.budgetExhaustionSeconds }] },
   {
     detail: 'forecast_exhaustion',
     slices: [{ metric: METRIC.forecastCapacityExhaustionSeconds }, { metric: METRIC.forecastBudgetExhaustionSeconds }],
