@@ -25,6 +25,8 @@ const threshold = (m: Map<string, number>) =>
   m.get(seriesKey('headroom_resource_threshold_ratio', { service: 'terminal', resource: 'cpu', level: 'warning' }));
 const withCpuWarning = (warning: number) => (doc: any) => {
   doc.scaler.store = { type: 'sqlite', path: path.join(tempDir('serve-state'), 'state.db') };
+  // The decision's detail (cooldowns) is what the default series budget trims first among decisions.
+  doc.series_budget = 1_000_000;
   doc.services[0].capacity.resources[0].warning = warning;
 };
 
