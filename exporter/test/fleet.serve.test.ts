@@ -29,22 +29,33 @@ function writeFleetPolicy(file: string, mutate: (doc: any) => void = () => {}): 
   writeFileSync(file, yaml.dump(doc));
 }
 
+/** Writes the fleet policy (changed by `mutate`) and starts `headroom serve` on it, one refresh done; returns the file and the server. */
+async function serveFleet(
+  name: string,
+  mutate?: (doc: any) => void,
+  log: ReturnType<typeof captureLogger> = captureLogger()
+): Promise<{ file: string; srv: ServeHandle }> {
+  const file = path.join(tempDir(name), 'headroom.yml');
+  writeFleetPolicy(file, mutate);
+  const srv = await startServe({
+    configFile: file,
+    listen: '127.0.0.1:0',
+    logger: log.logger,
+    version: 'test',
+    env: {},
+  });
+  serve = srv;
+  await srv.refresher.refresh();
+  return { file, srv };
+}
+
 const names = async (url: string) =>
   ((await getJson(`${url}/api/v1/plan`)).services as any[]).map((s) => s.service).sort();
 
 describe('headroom serve with fleets', () => {
   it('plans fleet services beside explicit ones, with their fleet and state', async () => {
-    const file = path.join(tempDir('fleet-serve'), 'headroom.yml');
-    writeFleetPolicy(file);
-    serve = await startServe({
-      configFile: file,
-      listen: '127.0.0.1:0',
-      logger: captureLogger().logger,
-      version: 'test',
-      env: {},
-    });
-    await serve.refresher.refresh();
-    const plan = await getJson(`${serve.url}/api/v1/plan`);
+    const { srv } = await serveFleet('fleet-serve');
+    const plan = await getJson(`${srv.url}/api/v1/plan`);
     expect(plan.services.map((s: any) => [s.service, s.fleet?.state ?? null])).toEqual([
       ['billing', null],
       ['checkout', 'present'],
@@ -53,34 +64,25 @@ describe('headroom serve with fleets', () => {
     ]);
     const checkout = plan.services.find((s: any) => s.service === 'checkout');
     expect(checkout.fleet).toEqual({ name: 'shop', label: 'service', state: 'present' });
-    expect((await getJson(`${serve.url}/api/v1/plan?service=cart`)).services).toHaveLength(1);
-    const m = await scrape(serve.url);
+    expect((await getJson(`${srv.url}/api/v1/plan?service=cart`)).services).toHaveLength(1);
+    const m = await scrape(srv.url);
     expect(m.get(seriesKey(METRIC.fleetServices, { fleet: 'shop', state: 'present' }))).toBe(3);
     expect(m.get(seriesKey(METRIC.fleetDiscoveryUp, { fleet: 'shop' }))).toBe(1);
     expect(m.get(seriesKey(METRIC.inputUp, { service: 'checkout', signal: 'cpu' }))).toBe(1);
   });
 
   it('adds a fleet on reload, and removes it and its series on the next', async () => {
-    const file = path.join(tempDir('fleet-reload'), 'headroom.yml');
-    writeFleetPolicy(file, (d) => delete d.fleets);
-    serve = await startServe({
-      configFile: file,
-      listen: '127.0.0.1:0',
-      logger: captureLogger().logger,
-      version: 'test',
-      env: {},
-    });
-    await serve.refresher.refresh();
-    expect(await names(serve.url)).toEqual(['billing']);
+    const { file, srv } = await serveFleet('fleet-reload', (d) => delete d.fleets);
+    expect(await names(srv.url)).toEqual(['billing']);
 
     writeFleetPolicy(file);
-    expect(await serve.reload()).toEqual({ ok: true });
-    expect(await names(serve.url)).toEqual(['billing', 'cart', 'checkout', 'search']);
+    expect(await srv.reload()).toEqual({ ok: true });
+    expect(await names(srv.url)).toEqual(['billing', 'cart', 'checkout', 'search']);
 
     writeFleetPolicy(file, (d) => delete d.fleets);
-    expect(await serve.reload()).toEqual({ ok: true });
-    expect(await names(serve.url)).toEqual(['billing']);
-    const m = await scrape(serve.url);
+    expect(await srv.reload()).toEqual({ ok: true });
+    expect(await names(srv.url)).toEqual(['billing']);
+    const m = await scrape(srv.url);
     expect(
       [...m.keys()].filter((k) => /service="(cart|checkout|search)"/.test(k) && !k.startsWith('headroom_scaler_'))
     ).toEqual([]);
@@ -88,12 +90,9 @@ describe('headroom serve with fleets', () => {
   });
 
   it('lets an explicit service win over a discovered name', async () => {
-    const file = path.join(tempDir('fleet-clash'), 'headroom.yml');
     const log = captureLogger();
-    writeFleetPolicy(file, (d) => (d.services[0].name = 'cart'));
-    serve = await startServe({ configFile: file, listen: '127.0.0.1:0', logger: log.logger, version: 'test', env: {} });
-    await serve.refresher.refresh();
-    const plan = await getJson(`${serve.url}/api/v1/plan`);
+    const { srv } = await serveFleet('fleet-clash', (d) => (d.services[0].name = 'cart'), log);
+    const plan = await getJson(`${srv.url}/api/v1/plan`);
     expect(plan.services.map((s: any) => [s.service, s.fleet?.state ?? null])).toEqual([
       ['cart', null],
       ['checkout', 'present'],
@@ -102,22 +101,13 @@ describe('headroom serve with fleets', () => {
     expect(log.text()).toContain(
       'fleet shop: label value rejected, not planned: "cart" is an explicit service of the policy, which wins over fleet shop'
     );
-    expect((await scrape(serve.url)).get(seriesKey(METRIC.fleetRejectedLabelValues, { fleet: 'shop' }))).toBe(1);
+    expect((await scrape(srv.url)).get(seriesKey(METRIC.fleetRejectedLabelValues, { fleet: 'shop' }))).toBe(1);
   });
 
   it('acts for a fleet service through the actuator of its override, and for the others through the shared one', async () => {
-    const file = path.join(tempDir('fleet-actuator'), 'headroom.yml');
-    writeFleetPolicy(file);
-    serve = await startServe({
-      configFile: file,
-      listen: '127.0.0.1:0',
-      logger: captureLogger().logger,
-      version: 'test',
-      env: {},
-    });
-    await serve.refresher.refresh();
+    const { srv } = await serveFleet('fleet-actuator');
     const post = (service: string) =>
-      fetch(`${serve!.url}/webhook`, {
+      fetch(`${srv.url}/webhook`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(
