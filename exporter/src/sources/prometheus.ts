@@ -5,7 +5,7 @@ import type { Reading, ServiceInputs } from '../model/plan.js';
 import { hourlyRate, monthBounds } from '../model/cost.js';
 import { QueryBatcher } from './batch.js';
 import { clientOptions, PrometheusClient, type RangeResult, type ScalarResult } from './prometheus-client.js';
-import { batchedReads, directReads, fleetReads, labelValues, type Reads } from './reads.js';
+import { batchedReads, directReads, fleetReads, indexBy, labelValues, type Reads } from './reads.js';
 import { RECORDED_SERVICE_LABEL, RecordedRules, recordedWindow, type RecordedSeries } from './recorded.js';
 import { vectorSelectors } from './selectors.js';
 import { SpendLedger } from './spend.js';
@@ -379,7 +379,7 @@ export class PrometheusSource implements Source {
         if (!r) ranges.set(key, (r = this.historyClient(svc).range(svc.growth.history_query, start, end, every)));
         const f = svc.fleet;
         const res = await r;
-        const own = f && res.ok ? { ...res, series: res.series.filter((s) => s.labels[f.label] === svc.name) } : res;
+        const own = f && res.ok ? { ...res, series: indexBy(res.series, f.label).get(svc.name) ?? [] } : res;
         out.set(svc.name, historyOf(svc, own, step, f?.label));
       })
     );
