@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import yaml from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadPolicy, validatePolicy } from '../src/config/load.js';
@@ -7,7 +6,7 @@ import { DEFAULTS } from '../src/config/defaults.js';
 import { checkDiscoveredName, fleetActuator, fleetService, overridesFor } from '../src/fleet/expand.js';
 import { mergeDocs } from '../src/fleet/merge.js';
 
-export const FLEET_POLICY = path.join(import.meta.dirname, 'fixtures', 'fleet.yml');
+import { FLEET_POLICY } from './helpers.js';
 const fleetDoc = () => yaml.load(readFileSync(FLEET_POLICY, 'utf8')) as Record<string, any>;
 
 function problems(mutate: (doc: Record<string, any>) => void): string[] {

@@ -5,6 +5,7 @@ import { PRICINGS } from '../model/cost.js';
 import type { ForecastProjection, ModelProjection } from '../model/projection.js';
 import { CATALOGUE, METRIC, type MetricName } from '@headroom/contract';
 import { OPENMETRICS_CONTENT_TYPE, toOpenMetrics } from './openmetrics.js';
+import type { FleetStatus } from '../fleet/directory.js';
 import { QUERIES_SENT } from '../sources/prometheus-client.js';
 
 /** Health of one input of one service this refresh (signals, plus instances, history, spend). */
@@ -25,6 +26,8 @@ export interface ServiceSnapshot {
   triggers: { name: string; ok: boolean }[];
   /** Per-instance limit and unit of each resource, so the panel can show absolute values beside the ratios. */
   resources?: { name: string; limit: number; unit: string }[];
+  /** A fleet service's fleet and state (fleet/directory.ts); explicit services have none. */
+  fleet?: FleetStatus;
 }
 
 /** A service whose refresh threw (a bug, not missing data): its input health stays published. */
