@@ -98,7 +98,7 @@ function oddServices(): Service[] {
 
 describe('queries of many services on a real Prometheus', () => {
   it('batching changes no input: every service reads exactly what it reads alone, failures included', async () => {
-    const services = [...explicit(SERVICES), ...oddServices()];
+    const services = [...explicit(10), ...oddServices()];
     const alone = await readAlone(source().src, services, NOW);
     const { src, requests } = source();
     const batched = await src.readInputsMany(services, NOW);
@@ -128,7 +128,7 @@ describe('queries of many services on a real Prometheus', () => {
     const second = requests.slice(before);
     expect(second.filter((r) => r.query?.includes('shop_cpu_percent{service="s3"}')).length).toBeGreaterThan(0);
     expect(second.length).toBeLessThan(before);
-  });
+  }, 60_000);
 
   it("explicit services in today's shape cost at least 5× fewer queries batched than one by one", async () => {
     const services = explicit(SERVICES);
@@ -139,7 +139,7 @@ describe('queries of many services on a real Prometheus', () => {
     expect(one.requests.length / many.requests.length).toBeGreaterThanOrEqual(5);
     // 38 queries per service alone (6 signals and their selectors' timestamps, 8 windows of 3); 17 batches for all 30.
     expect({ alone: one.requests.length, batched: many.requests.length }).toEqual({ alone: 30 * 38, batched: 17 });
-  });
+  }, 60_000);
 
   it('a fleet costs the same queries at 3 and 30 services, at most 40, and reads what its explicit services read', async () => {
     const counts: number[] = [];
