@@ -37,6 +37,8 @@ const CONCURRENCY = 4;
 /** Steady refreshes measured per run (after the first, which also reads the history). */
 const STEADY = 3;
 
+// A YAML document of the policy, edited as loaded (its schema checks it when headroom serve loads it).
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Doc = Record<string, any>;
 
 /** The example policy's service (schedules off: they are not queries) with the fleet's queries on `sel`. */
