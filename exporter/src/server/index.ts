@@ -10,7 +10,7 @@ import { createApp } from './app.js';
 import { Refresher } from './refresher.js';
 import { assertSafeListen, resolveWebhookToken, TokenSourceError } from '../scaler/index.js';
 import type { Source } from '../sources/source.js';
-import { defaultScalerFactory, type ScalerApi, type ScalerFactory } from './scaler.js';
+import { defaultScalerFactory, type ScalerApi, type ScalerFactory } from './scaler-api.js';
 import type { ServiceLookup } from '../scaler/route.js';
 import { loadWebConfig } from './webconfig.js';
 
@@ -229,7 +229,6 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
   );
   refresher.start();
 
-  let closing: Promise<void> | null = null;
   return {
     url,
     port: bound,
@@ -237,17 +236,27 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
     metrics,
     policy: () => live.policy,
     reload,
-    close: () =>
-      (closing ??= (async () => {
-        await refresher.stop();
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeIdleConnections();
-          // In-flight requests get a few seconds, then their connections are cut.
-          setTimeout(() => server.closeAllConnections(), 5000).unref();
-        });
-        await scaler?.close();
-        logger.info('headroom serve stopped');
-      })()),
+    close: closer(refresher, server, scaler, logger),
   };
+}
+
+/** Stops the refresh loop, the HTTP server (in-flight requests get a few seconds) and the scaler, once. */
+function closer(
+  refresher: Refresher,
+  server: http.Server | https.Server,
+  scaler: ScalerApi | null,
+  logger: Logger
+): () => Promise<void> {
+  let closing: Promise<void> | null = null;
+  return () =>
+    (closing ??= (async () => {
+      await refresher.stop();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        setTimeout(() => server.closeAllConnections(), 5000).unref();
+      });
+      await scaler?.close();
+      logger.info('headroom serve stopped');
+    })());
 }
