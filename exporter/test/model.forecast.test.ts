@@ -163,4 +163,22 @@ describe('scenario projections', () => {
     for (const x of f.horizons)
       expect(x.instances.lower80 <= x.instances.point && x.instances.point <= x.instances.upper80).toBe(true);
   });
+
+  it('reuse the fit of an unchanged history (the hourly refit of daily points) and refit a changed one', async () => {
+    const now = Date.UTC(2026, 10, 27, 12) / 1000;
+    const h = await new DemoSource().readHistory(svc, now);
+    if (!h.ok) throw new Error(h.reason);
+    const first = fitHistory(svc, h.points)!;
+    expect(
+      fitHistory(
+        svc,
+        h.points.map((p) => ({ ...p }))
+      )
+    ).toBe(first);
+    const changed = h.points.map((p, i) => (i === h.points.length - 1 ? { ...p, v: p.v + 100 } : p));
+    const refit = fitHistory(svc, changed)!;
+    expect(refit).not.toBe(first);
+    expect(refit.lastValue).toBe(changed[changed.length - 1].v);
+    expect(JSON.stringify(refit)).toBe(JSON.stringify(fitHistory({ ...svc }, changed)));
+  });
 });

@@ -78,24 +78,29 @@ function initial(y: number[], f: Form): { level: number; trend: number; season: 
   return { level: y[0], trend: f.trend === 'N' ? 0 : (y[k] - y[0]) / k, season: [] };
 }
 
+type Init = ReturnType<typeof initial>;
+
 /** Runs the recursions from the initial states; one-step errors from the point after the first season. */
-export function run(y: number[], f: Form, p: Params, unit: number): State {
+export function run(y: number[], f: Form, p: Params, unit: number, init: Init = initial(y, f)): State {
   const { m } = f;
-  const init = initial(y, f);
   let level = init.level + p.dl * unit;
   let trend = init.trend + p.db * unit;
-  const season = init.season;
   if (m > 0) level += ((m - 1) / 2) * trend;
+  const season = init.season.slice();
+  const beta = f.trend === 'N' ? 0 : p.beta;
   let sse = 0;
   const from = m > 0 ? m : 1;
-  for (let i = from; i < y.length; i++) {
-    const s = m > 0 ? season[i % m] : 0;
+  // The season index wraps without a modulo (i % m is j); hot loop of every fit.
+  for (let i = from, j = 0; i < y.length; i++) {
+    const s = m > 0 ? season[j] : 0;
     const err = y[i] - (level + p.phi * trend + s);
     sse += err * err;
-    const prev = level;
-    level = prev + p.phi * trend + p.alpha * err;
-    if (f.trend !== 'N') trend = p.phi * trend + p.beta * err;
-    if (m > 0) season[i % m] = s + p.gamma * err;
+    level += p.phi * trend + p.alpha * err;
+    trend = p.phi * trend + beta * err;
+    if (m > 0) {
+      season[j] = s + p.gamma * err;
+      if (++j === m) j = 0;
+    }
   }
   return { level, trend, season, sse, count: y.length - from };
 }
@@ -116,9 +121,10 @@ export interface Fit {
 /** Fits one form (smoothing parameters, initial level and trend); AICc counts them and the initial seasons. */
 export function fitForm(y: number[], f: Form): Fit {
   const unit = naiveStep(y);
-  const x = nelderMead((v) => run(y, f, params(v, f), unit).sse, start(f), 30 * start(f).length);
+  const init = initial(y, f);
+  const x = nelderMead((v) => run(y, f, params(v, f), unit, init).sse, start(f), 30 * start(f).length);
   const p = params(x, f);
-  const st = run(y, f, p, unit);
+  const st = run(y, f, p, unit, init);
   const k = start(f).length + f.m;
   const n = st.count;
   const aicc =
