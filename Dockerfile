@@ -1,5 +1,6 @@
-# The Headroom exporter (headroom serve: metrics, API, webhook scaler) and the demo fleet.
-# Build context: the repository root. `docker-compose up` builds it as the `exporter` and `fleet` services.
+# The Headroom exporter (headroom serve: metrics, API, webhook scaler); the `fleet` stage is the demo fleet.
+# Build context: the repository root. `docker-compose up` builds the last stage as the `exporter` service
+# and the `fleet` stage (target: fleet) as the `fleet` service.
 # The image holds compiled JavaScript and production dependencies only: no TypeScript, no tsx.
 # (exporter/test/image.test.ts builds the same file tree and runs the CLI from it.)
 
@@ -13,6 +14,7 @@ RUN apt-get update \
 COPY package.json package-lock.json ./
 COPY packages/contract/package.json packages/contract/
 COPY exporter/package.json exporter/
+COPY demo/package.json demo/
 COPY grafana-plugin/package.json grafana-plugin/
 RUN npm ci --workspace exporter --omit=dev --ignore-scripts --no-audit --no-fund \
  && npm rebuild better-sqlite3
@@ -23,12 +25,24 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 COPY packages/contract/package.json packages/contract/
 COPY exporter/package.json exporter/
+COPY demo/package.json demo/
 COPY grafana-plugin/package.json grafana-plugin/
 RUN npm ci --workspace exporter --ignore-scripts --no-audit --no-fund
 COPY packages/contract packages/contract
 COPY exporter/scripts exporter/scripts
 COPY exporter/src exporter/src
 RUN npm run build -w exporter
+COPY demo/build.mjs demo/
+COPY demo/src demo/src
+RUN npm run build -w @headroom/demo
+
+# The demo fleet (demo/): one bundled file, no dependency outside Node. Not part of the product image.
+FROM node:20-slim AS fleet
+WORKDIR /app
+COPY --from=compile /app/demo/dist/fleet.js ./
+USER node
+EXPOSE 9779
+ENTRYPOINT ["node", "fleet.js"]
 
 FROM node:20-slim
 WORKDIR /app

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run stack`: the full Headroom stack on loopback without Docker (see exporter/src/demo-fleet/stack.ts).
+// `npm run stack`: the full Headroom stack on loopback without Docker (demo/src/stack/run.ts).
 // The launcher is a development tool and runs through tsx; the exporter it starts is the compiled
 // bin/headroom.js, built first.
 import { execFileSync, spawn } from 'node:child_process';
@@ -10,10 +10,10 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 execFileSync(process.execPath, [path.join(root, 'exporter/scripts/build.mjs')], { stdio: 'inherit' });
 const child = spawn(
   process.execPath,
-  ['--import', 'tsx', path.join(root, 'exporter/src/demo-fleet/stack.ts'), ...process.argv.slice(2)],
+  ['--import', 'tsx', path.join(root, 'demo/src/bin/stack.ts'), ...process.argv.slice(2)],
   {
     stdio: 'inherit',
-    cwd: path.join(root, 'exporter'),
+    cwd: path.join(root, 'demo'),
   }
 );
 // Ctrl-C reaches the child through the terminal's process group; a signal sent to this process only is passed on.

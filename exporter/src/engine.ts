@@ -1,10 +1,10 @@
 import type { Policy, Service } from './config/schema.js';
-import type { DecisionState } from './model/decision.js';
 import { emptyState } from './model/decision.js';
-import { planService, type ServicePlan } from './model/plan.js';
+import { planService, type ServiceInputs, type ServicePlan } from './model/plan.js';
 import { analyzeLoadTest } from './model/loadtest.js';
 import { fitHistory, projectForecast, projectModels, type HistoryFit } from './model/projection.js';
 import type { HistoryReading, HistoryStep, Source } from './sources/source.js';
+import { checkDiscoveredName, fleetService, FleetServiceError } from './fleet/expand.js';
 
 export interface HistoryEntry {
   fit: HistoryFit | null;
@@ -23,24 +23,39 @@ const YOUNG: readonly (HistoryStep & { enough: number })[] = [
 ];
 
 /**
- * The history at the finest useful step: daily once there are four weeks of it, else hourly, else
- * every minute (projections from the first hour). The forecast marks anything shorter than
- * history_days as learning. When nothing is enough, the daily read's reason stands.
+ * Histories of many services at the finest useful step: daily once there are four weeks of it,
+ * else hourly, else every minute (projections from the first hour); one readHistoryMany per step
+ * for the services that still need it. The forecast marks anything shorter than history_days as
+ * learning. When nothing is enough, the daily read's reason stands.
  */
-export async function readHistory(source: Source, svc: Service, now: number): Promise<HistoryReading> {
-  if (svc.growth.history_query === undefined) return { ok: false, reason: 'no growth.history_query' };
-  const daily = await source.readHistory(svc, now);
-  if (daily.ok && daily.points.length >= DAILY_ENOUGH) return daily;
+export async function readHistories(
+  source: Source,
+  services: readonly Service[],
+  now: number
+): Promise<Map<string, HistoryReading>> {
+  const out = new Map<string, HistoryReading>();
+  for (const s of services)
+    if (s.growth.history_query === undefined) out.set(s.name, { ok: false, reason: 'no growth.history_query' });
+  let pending = services.filter((s) => s.growth.history_query !== undefined);
+  const daily = await source.readHistoryMany(pending, now);
+  /** Keeps in `out` the readings with at least `n` points; returns whether the service still needs a finer one. */
+  const stillShort = (read: Map<string, HistoryReading>, n: number) => (s: Service) => {
+    const h = read.get(s.name);
+    if (h?.ok && h.points.length >= n) out.set(s.name, h);
+    return !out.has(s.name);
+  };
+  pending = pending.filter(stillShort(daily, DAILY_ENOUGH));
   for (const step of YOUNG) {
-    const h = await source.readHistory(svc, now, step);
-    if (h.ok && h.points.length >= step.enough) return h;
+    if (pending.length === 0) break;
+    const finer = await source.readHistoryMany(pending, now, step);
+    pending = pending.filter(stillShort(finer, step.enough));
   }
-  return daily;
+  for (const s of pending) out.set(s.name, daily.get(s.name) ?? { ok: false, reason: 'not read' });
+  return out;
 }
 
-/** Fetch a service's history and fit the growth models (the slow cadence). */
-export async function refreshHistory(source: Source, svc: Service, now: number): Promise<HistoryEntry> {
-  const h = await readHistory(source, svc, now);
+/** The fit of one history reading (and its projections, cached on this slow cadence). */
+function historyEntry(svc: Service, h: HistoryReading, now: number): HistoryEntry {
   if (!h.ok) return { fit: null, reason: h.reason, fetchedAt: now };
   const fit = fitHistory(svc, h.points);
   if (fit && svc.capacity.loadtest) {
@@ -54,25 +69,77 @@ export async function refreshHistory(source: Source, svc: Service, now: number):
     : { fit: null, reason: `history has ${h.points.length} points, need at least 2`, fetchedAt: now };
 }
 
-/** Read a service's current inputs and compute its plan (the fast cadence). */
-export async function refreshPlan(
-  policy: Policy,
+/** Fetch many services' histories and fit the growth models (the slow cadence); a failed read fails them all, with the error. */
+export async function refreshHistories(
   source: Source,
-  svc: Service,
-  now: number,
-  history: HistoryEntry | undefined,
-  state: DecisionState = emptyState()
-): Promise<ServicePlan> {
-  const inputs = await source.readInputs(svc, now);
-  return planService(svc, inputs, history?.fit ?? null, state, {
-    budgetGuard: policy.scaler.budget_guard,
-    historyReason: history?.reason,
-  });
+  services: readonly Service[],
+  now: number
+): Promise<Map<string, HistoryEntry>> {
+  try {
+    const read = await readHistories(source, services, now);
+    return new Map(services.map((s) => [s.name, historyEntry(s, read.get(s.name)!, now)]));
+  } catch (e) {
+    const reason = `history refresh failed: ${(e as Error).message}`;
+    return new Map(services.map((s) => [s.name, { fit: null, reason, fetchedAt: now }]));
+  }
 }
 
-/** One-shot plans of every service (CLI `plan`). */
+/** Fetch a service's history and fit the growth models. */
+export async function refreshHistory(source: Source, svc: Service, now: number): Promise<HistoryEntry> {
+  return (await refreshHistories(source, [svc], now)).get(svc.name)!;
+}
+
+/**
+ * The inputs of a service that is missing from its fleet's discovery: every input missing with
+ * the reason, never read or invented, so nothing can hold (no trigger, no scale-in).
+ */
+export function missingInputs(svc: Service, reason: string, now: number): ServiceInputs {
+  const missing = { ok: false as const, reason };
+  return {
+    now,
+    current: missing,
+    signals: Object.fromEntries(svc.signals.map((s) => [s.name, missing])),
+    scaleOut: Object.fromEntries(svc.scaling.scale_out.map((t) => [t.name, missing])),
+    scaleIn: svc.scaling.scale_in?.conditions.map(() => missing),
+    spendToDate: missing,
+  };
+}
+
+/**
+ * The services of every fleet that one discovery finds now (valid, unclaimed names; a failed
+ * discovery finds none). The one-shot form of fleet/directory.ts, for the CLI.
+ */
+export async function discoverServices(policy: Policy, source: Source, now: number): Promise<Service[]> {
+  const explicit = new Set(policy.services.map((s) => s.name));
+  const owner = new Map<string, string>();
+  const out: Service[] = [];
+  for (const fleet of policy.fleets) {
+    const found = await source.discover(fleet, now);
+    for (const name of found.ok ? found.names : []) {
+      if (!checkDiscoveredName(name, { explicit, owner }, fleet.name).ok || owner.has(name)) continue;
+      try {
+        out.push(fleetService(fleet, name));
+        owner.set(name, fleet.name);
+      } catch (e) {
+        if (!(e instanceof FleetServiceError)) throw e;
+      }
+    }
+  }
+  return out;
+}
+
+/** One-shot plans of every service, explicit and discovered (CLI `plan`). */
 export async function computePlans(policy: Policy, source: Source, now: number): Promise<ServicePlan[]> {
-  return Promise.all(
-    policy.services.map(async (svc) => refreshPlan(policy, source, svc, now, await refreshHistory(source, svc, now)))
-  );
+  const services = [...policy.services, ...(await discoverServices(policy, source, now))];
+  const [histories, inputs] = await Promise.all([
+    refreshHistories(source, services, now),
+    source.readInputsMany(services, now),
+  ]);
+  return services.map((svc) => {
+    const history = histories.get(svc.name);
+    return planService(svc, inputs.get(svc.name)!, history?.fit ?? null, emptyState(), {
+      budgetGuard: policy.scaler.budget_guard,
+      historyReason: history?.reason,
+    });
+  });
 }

@@ -27,3 +27,6 @@ export async function runCli(args: string[], clock = () => Date.UTC(2026, 10, 27
   );
   return { code, stdout, stderr };
 }
+
+/** The fleet policy of the tests (test/fixtures/fleet.yml): fleet "shop" with overrides, and one explicit service. */
+export const FLEET_POLICY = path.join(ROOT, 'exporter', 'test', 'fixtures', 'fleet.yml');

@@ -13,7 +13,6 @@ import { loadPolicy } from '../src/config/load.js';
 import { staleGenerated } from '../src/generated.js';
 import { buildProvisioning, PROVISIONING, provisioningOptions } from '../src/provisioning/index.js';
 import { SCALING_ANNOTATION_FIELDS } from '../src/provisioning/dashboard.js';
-import { buildDeployFiles } from '../src/demo-fleet/deploy.js';
 import { alertmanagerConfig } from '../src/alerts/alertmanager.js';
 import { promDuration } from '../src/alerts/format.js';
 import { ALERTS, isAlert, ruleGroups } from '../src/alerts/rules.js';
@@ -309,49 +308,6 @@ describe('provisioning/', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
-});
-
-describe('deploy/ (the docker-compose stack)', () => {
-  it('is what deploy.ts generates from headroom.yml (regenerate and diff)', () => {
-    for (const [rel, text] of Object.entries(buildDeployFiles(readFileSync(path.join(ROOT, 'headroom.yml'), 'utf8')))) {
-      expect(readFileSync(path.join(ROOT, rel), 'utf8'), rel).toBe(text);
-    }
-  });
-
-  it('has a valid compose policy and Prometheus config (headroom check, promtool check config)', async () => {
-    const r = await runCli(['check', path.join(ROOT, 'deploy/headroom.compose.yml')]);
-    expect(r.stderr).toBe('');
-    expect(r.code).toBe(0);
-    // promtool resolves rule_files globs; an empty glob is fine.
-    const { stdout } = await exec('promtool', [
-      'check',
-      'config',
-      '--syntax-only',
-      path.join(ROOT, 'deploy/prometheus.yml'),
-    ]);
-    expect(stdout).toContain('SUCCESS');
-  });
-
-  it('has the rules and alertmanager.yml `headroom rules` generates from the compose policy, and they pass promtool and amtool', async () => {
-    const r = await runCli([
-      'rules',
-      '--check',
-      '--config',
-      path.join(ROOT, 'deploy/headroom.compose.yml'),
-      '--out',
-      path.join(ROOT, 'deploy/alerts'),
-    ]);
-    expect(r.stderr).toBe('');
-    expect(r.code).toBe(0);
-    const tests = path.join(ROOT, 'deploy/alerts/tests');
-    const { stdout } = await exec(
-      'promtool',
-      ['test', 'rules', 'scaling.test.yml', 'budget.test.yml', 'health.test.yml'],
-      { cwd: tests }
-    );
-    expect(stdout).toContain('SUCCESS');
-    await exec('amtool', ['check-config', path.join(ROOT, 'deploy/alerts/alertmanager.yml')]);
   });
 });
 

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CommandActuator, DryRunActuator, KubernetesActuator, kubeConnection } from '../src/scaler/actuators.js';
 import { assertSafeListen, resolveWebhookToken } from '../src/scaler/auth.js';
 import { startScalerServer } from './scaler-fixtures/app.js';
-import type { Source } from '../src/sources/source.js';
+import { singleServiceSource, type Source } from '../src/sources/source.js';
 import { tempDir } from './support/processes.js';
 import { amPayload, post, scalerPolicy, sqlite, TOKEN } from './scaler-fixtures/support.js';
 
@@ -207,17 +207,18 @@ describe('command actuator', () => {
 });
 
 describe('dry-run actuator and budget guard', () => {
-  const inputs = (spend: number): Source => ({
-    kind: 'demo',
-    readHistory: async () => ({ ok: false, reason: 'unused' }),
-    readInputs: async (_svc, now) => ({
-      now,
-      current: { ok: true, value: 4 },
-      signals: {},
-      scaleOut: {},
-      spendToDate: { ok: true, value: spend },
-    }),
-  });
+  const inputs = (spend: number): Source =>
+    singleServiceSource({
+      kind: 'demo',
+      readHistory: async () => ({ ok: false, reason: 'unused' }),
+      readInputs: async (_svc, now) => ({
+        now,
+        current: { ok: true, value: 4 },
+        signals: {},
+        scaleOut: {},
+        spendToDate: { ok: true, value: spend },
+      }),
+    });
 
   it('records what it would do and keeps a simulated count, so a retry is harmless', async () => {
     const srv = await startScalerServer({

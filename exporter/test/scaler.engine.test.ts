@@ -11,7 +11,7 @@ import { IntentEngine } from '../src/scaler/engine.js';
 import { createObserver } from '../src/scaler/observer.js';
 import { parsePayload } from '../src/scaler/payload.js';
 import { SqliteStore } from '../src/scaler/store-sqlite.js';
-import type { Source } from '../src/sources/source.js';
+import { singleServiceSource, type Source } from '../src/sources/source.js';
 import { amPayload, FIXTURE_EPOCH, scalerPolicy } from './scaler-fixtures/support.js';
 
 const NOW = FIXTURE_EPOCH;
@@ -31,11 +31,11 @@ const inputs = (spend: number): ServiceInputs => ({
 
 async function scalerBlocksOnBudget(spend: number): Promise<boolean> {
   const store = new SqliteStore(':memory:');
-  const source: Source = {
+  const source: Source = singleServiceSource({
     kind: 'demo',
     readHistory: async () => ({ ok: false, reason: 'unused' }),
     readInputs: async () => inputs(spend),
-  };
+  });
   const engine = new IntentEngine({
     policy: () => policy,
     store,

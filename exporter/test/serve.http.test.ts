@@ -297,7 +297,7 @@ describe('headroom serve options', () => {
     }
     expect(await exited).toBe(0);
     expect(stderr).toContain('"msg":"configuration reloaded"');
-    expect(stderr).toContain('services: expected array to have >=1 items');
+    expect(stderr).toContain('services: expected at least one service in');
     expect(stderr).toContain('"msg":"headroom serve stopped"');
   }, 30_000);
 });

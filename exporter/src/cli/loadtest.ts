@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { isMap, isSeq, parseDocument, type Pair, type YAMLMap } from 'yaml';
 import { ConfigError, loadPolicy } from '../config/load.js';
 import type { LoadTestCurve, Policy, Service } from '../config/schema.js';
-import { policySchema } from '../config/schema.js';
+import { serviceSchema } from '../config/schema.js';
 import { analyzeLoadTest } from '../model/loadtest.js';
 import {
   curveOfSteps,
@@ -89,7 +89,7 @@ function pickService(policy: Policy | undefined, name: string | undefined): Serv
 }
 
 const defaultCriteria = (): LoadTestCurve['criteria'] =>
-  policySchema.shape.services.element.shape.capacity.shape.loadtest
+  serviceSchema.shape.capacity.shape.loadtest
     .unwrap()
     .parse({ users: [1, 2], response_time_ms: [0, 0], error_percent: [0, 0], throughput_rps: [0, 0] }).criteria;
 

@@ -94,6 +94,10 @@ export const DEFAULTS = {
     /** Prometheus job name that scrapes the exporter (alert HeadroomExporterDown). */
     exporterJob: 'headroom',
   },
+  fleet: {
+    /** A discovered service missing this long is retired (an hour: longer than a deploy or a scrape outage). */
+    retireAfterSeconds: 3600,
+  },
   scaler: {
     bodyLimitBytes: 256 * 1024,
     actuatorTimeoutSeconds: 10,

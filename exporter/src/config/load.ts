@@ -3,6 +3,10 @@ import yaml from 'js-yaml';
 import { z } from 'zod';
 import { policySchema, type Policy } from './schema.js';
 import { semanticProblems, type Problem } from './semantic.js';
+import { fleetIssues, fleetProblems } from './fleet.js';
+import { formatPath } from './paths.js';
+
+export { formatPath };
 
 /** A policy that cannot be used. `problems` are one line each: `file: path: expected …, got …`. */
 export class ConfigError extends Error {
@@ -16,16 +20,6 @@ export class ConfigError extends Error {
     super(problems.join('\n'));
     this.name = 'ConfigError';
   }
-}
-
-/** `services[0].scaling.scale_out[1].above` */
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const p of path) {
-    if (typeof p === 'number') out += `[${p}]`;
-    else out += out ? `.${String(p)}` : String(p);
-  }
-  return out || '(root)';
 }
 
 function describe(v: unknown): string {
@@ -94,9 +88,11 @@ export interface Validated {
  */
 export function validatePolicyWithWarnings(doc: unknown, file = 'headroom.yml'): Validated {
   const r = policySchema.safeParse(doc, { reportInput: true });
-  const found = semanticProblems(doc);
+  const found = [...semanticProblems(doc), ...fleetProblems(doc)];
+  const fleet = fleetIssues(doc);
   const errors = [
     ...(r.success ? [] : r.error.issues.map((i) => formatIssue(file, i))),
+    ...fleet.map((i) => formatIssue(file, i)),
     ...found.filter((p) => p.severity === 'error').map((p) => formatProblem(file, p)),
   ];
   const warnings = found.filter((p) => p.severity === 'warning').map((p) => formatProblem(file, p));

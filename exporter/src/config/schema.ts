@@ -286,7 +286,7 @@ const cost = z.strictObject({
 });
 
 /** Cross-field rules (signal references, unique names, threshold order) are in semantic.ts. */
-const service = z.strictObject({
+export const serviceSchema = z.strictObject({
   name,
   description: z.string().optional(),
   instances,
@@ -296,6 +296,7 @@ const service = z.strictObject({
   growth,
   cost,
 });
+const service = serviceSchema;
 
 const store = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('sqlite'), path: z.string().default(DEFAULTS.scaler.storePath) }),
@@ -354,6 +355,49 @@ const actuator = z.discriminatedUnion('type', [
   }),
 ]);
 
+/** A Prometheus label name (https://prometheus.io/docs/concepts/data_model/); `__` names are Prometheus' own. */
+const labelName = z
+  .string()
+  .regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, { error: 'expected a Prometheus label name (letters, digits, underscores)' })
+  .refine((v) => !v.startsWith('__'), { error: 'expected a label name not starting with "__" (reserved)' });
+
+/** A fleet's template: a service without a name, whose queries are vectors by the fleet's label. */
+export const templateSchema = serviceSchema.omit({ name: true }).refine((t) => t.instances.query !== undefined, {
+  error: 'expected instances.query (a vector by the fleet label: discovery reads it), not instances.static',
+  path: ['instances'],
+});
+
+/** A partial block of a service, merged into the template (validated once merged: config/fleet.ts). */
+const partial = (what: string) =>
+  z.record(z.string(), z.unknown(), { error: `expected a mapping (a partial ${what}, merged into the template)` });
+
+const fleetOverride = z
+  .strictObject({
+    /** One label value (a service name). */
+    match: z.string().min(1).optional(),
+    /** A regular expression over label values, anchored like Prometheus' =~. */
+    match_regex: z.string().min(1).optional(),
+    scaling: partial('scaling').optional(),
+    cost: partial('cost').optional(),
+    capacity: partial('capacity').optional(),
+    actuator: actuator.optional(),
+  })
+  .refine((o) => (o.match === undefined) !== (o.match_regex === undefined), {
+    error: 'expected exactly one of "match" or "match_regex"',
+  });
+
+const fleet = z.strictObject({
+  /** Label fleet="<name>" on the fleet's recorded series and alerts. */
+  name,
+  /** The label whose values name the services (service, deployment, job, namespace…). */
+  label: labelName,
+  /** A service missing this long is retired: dropped from plans and metrics, logged, counted. */
+  retire_after: duration.default(DEFAULTS.fleet.retireAfterSeconds),
+  template: templateSchema,
+  /** Applied in order (later wins) to the services they match: README "Fleets". */
+  overrides: z.array(fleetOverride).default([]),
+});
+
 const scaler = z.strictObject({
   store: store.default({ type: 'sqlite', path: DEFAULTS.scaler.storePath }),
   /** One actuator for all services, or per service name. */
@@ -395,12 +439,24 @@ export const policySchema = z.strictObject({
     })
     .prefault({}),
   scaler: scaler.prefault({}),
-  services: z.array(service).min(1),
+  /** At most this many headroom_* series on /metrics: detail is trimmed past it, saying what. */
+  series_budget: z.number().int().positive().optional(),
+  /** Explicit services; may be empty when fleets exist (semantic.ts requires one of them). */
+  services: z.array(service).default([]),
+  fleets: z.array(fleet).default([]),
 });
 
 export type Policy = z.output<typeof policySchema>;
 export type PolicyInput = z.input<typeof policySchema>;
-export type Service = Policy['services'][number];
+/** A service: explicit, or built from a fleet (then `fleet` is set and its queries are vectors by `fleet.label`). */
+export type Service = Policy['services'][number] & { fleet?: FleetRef };
+export interface FleetRef {
+  name: string;
+  label: string;
+}
+export type Fleet = Policy['fleets'][number];
+export type FleetOverride = Fleet['overrides'][number];
+export type FleetTemplate = Fleet['template'];
 export type Signal = Service['signals'][number];
 export type ScalingPolicy = Service['scaling'];
 export type ScaleOutTrigger = ScalingPolicy['scale_out'][number];

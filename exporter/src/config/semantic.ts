@@ -17,16 +17,16 @@ export interface Problem {
   input: unknown;
 }
 
-type Raw = Record<string, unknown>;
-const obj = (v: unknown): Raw | undefined =>
+export type Raw = Record<string, unknown>;
+export const obj = (v: unknown): Raw | undefined =>
   v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Raw) : undefined;
-const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+export const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const names = (v: unknown): string[] =>
   list(v).flatMap((x) => (str(obj(x)?.name) !== undefined ? [str(obj(x)?.name)!] : []));
 
-class Collector {
+export class Collector {
   readonly problems: Problem[] = [];
   error(path: (string | number)[], message: string, input: unknown) {
     this.problems.push({ severity: 'error', path, message, input });
@@ -51,6 +51,12 @@ export function semanticProblems(doc: unknown): Problem[] {
   const root = obj(doc);
   if (!root) return [];
   c.dupes(root.services, ['services']);
+  if (list(root.services).length === 0 && list(root.fleets).length === 0 && obj(root))
+    c.error(
+      ['services'],
+      'expected at least one service in "services" or one fleet in "fleets" (a policy plans something)',
+      root.services
+    );
   const services = list(root.services);
   services.forEach((s, i) => {
     const svc = obj(s);
@@ -59,12 +65,16 @@ export function semanticProblems(doc: unknown): Problem[] {
   const serviceNames = new Set(names(root.services));
   for (const key of Object.keys(obj(obj(root.scaler)?.actuators) ?? {})) {
     if (Array.isArray(root.services) && !serviceNames.has(key))
-      c.error(['scaler', 'actuators', key], 'expected the name of a service', key);
+      c.error(
+        ['scaler', 'actuators', key],
+        'expected the name of an explicit service (a fleet service takes its actuator from fleets[].overrides[].actuator)',
+        key
+      );
   }
   return c.problems;
 }
 
-function checkService(c: Collector, svc: Raw, at: (string | number)[]) {
+export function checkService(c: Collector, svc: Raw, at: (string | number)[]) {
   const signals = names(svc.signals);
   const known = new Set(signals);
   const ref = (path: (string | number)[], sig: unknown) => {

@@ -5,6 +5,8 @@ import { PRICINGS } from '../model/cost.js';
 import type { ForecastProjection, ModelProjection } from '../model/projection.js';
 import { CATALOGUE, METRIC, type MetricName } from '@headroom/contract';
 import { OPENMETRICS_CONTENT_TYPE, toOpenMetrics } from './openmetrics.js';
+import type { FleetStatus } from '../fleet/directory.js';
+import { QUERIES_SENT } from '../sources/prometheus-client.js';
 
 /** Health of one input of one service this refresh (signals, plus instances, history, spend). */
 export interface InputHealth {
@@ -24,6 +26,8 @@ export interface ServiceSnapshot {
   triggers: { name: string; ok: boolean }[];
   /** Per-instance limit and unit of each resource, so the panel can show absolute values beside the ratios. */
   resources?: { name: string; limit: number; unit: string }[];
+  /** A fleet service's fleet and state (fleet/directory.ts); explicit services have none. */
+  fleet?: FleetStatus;
 }
 
 /** A service whose refresh threw (a bug, not missing data): its input health stays published. */
@@ -72,6 +76,11 @@ const PROCESS_METRICS = new Set<MetricName>([
   METRIC.configLastReloadSuccessTimestampSeconds,
 ]);
 
+function readQueriesSent(this: Counter<string>): void {
+  this.reset();
+  for (const [endpoint, n] of QUERIES_SENT) this.inc({ endpoint }, n);
+}
+
 /**
  * The catalogue as prom-client gauges without collect callbacks: a refresh resets and sets every
  * per-service series at once (so series of removed services, resources or models disappear), and a
@@ -90,7 +99,14 @@ export class HeadroomMetrics {
     this.registry = registry;
     collectDefaultMetrics({ register: this.runtime });
     for (const spec of CATALOGUE) {
-      const opts = { name: spec.name, help: spec.help, labelNames: [...spec.labels], registers: [registry] };
+      const opts = {
+        name: spec.name,
+        help: spec.help,
+        labelNames: [...spec.labels],
+        registers: [registry],
+        // The Prometheus client counts its requests process-wide; a scrape reads the count.
+        collect: spec.name === METRIC.prometheusQueriesTotal ? readQueriesSent : undefined,
+      };
       if (spec.type === 'counter') this.counters.set(spec.name, new Counter(opts));
       else this.gauges.set(spec.name, new Gauge(opts));
     }

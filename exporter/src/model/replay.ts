@@ -191,205 +191,341 @@ interface WindowedInput {
   extreme: MonotonicWindow;
 }
 
-/** Replays `svc`'s scaling policy over `input`. Pure and deterministic. */
-export function replay(svc: Service, input: ReplayInput, options: ReplayOptions): ReplayResult {
-  const { start, step } = input;
+/**
+ * Stage 1, simulate: the policy's signals on the simulated fleet, one step at a time (a step's samples
+ * depend on the count the previous steps' actions set), and what decide() observes of them.
+ * Owns the simulated series; nothing else writes them.
+ */
+class Simulation {
+  /** Simulated value per used signal per step, NaN where missing. */
+  readonly values = new Map<string, Float64Array>();
+  private readonly missingPrefix = new Map<string, Int32Array>();
+  private readonly kindOf: Map<string, string>;
+  private readonly outWindows: WindowedInput[];
+  private readonly inWindows: WindowedInput[];
+
+  constructor(
+    private readonly svc: Service,
+    private readonly input: ReplayInput,
+    private readonly used: readonly string[]
+  ) {
+    const n = input.instances.length;
+    const policy = svc.scaling;
+    this.kindOf = new Map(svc.signals.map((s) => [s.name, s.kind]));
+    for (const name of used) {
+      this.values.set(name, new Float64Array(n).fill(NaN));
+      this.missingPrefix.set(name, new Int32Array(n + 1));
+    }
+    this.outWindows = policy.scale_out.map((t) => this.windowed(t.signal, t.for, 'min'));
+    this.inWindows = policy.scale_in?.conditions.map((c) => this.windowed(c.signal, policy.scale_in!.for, 'max')) ?? [];
+  }
+
+  private windowed(signal: string, seconds: number, kind: 'min' | 'max'): WindowedInput {
+    const n = this.input.instances.length;
+    const window = Math.floor(seconds / this.input.step + 1e-9) + 1;
+    const values = this.values.get(signal)!;
+    return {
+      signal,
+      values,
+      missingPrefix: this.missingPrefix.get(signal)!,
+      window,
+      extreme: new MonotonicWindow(n, window, values, kind),
+    };
+  }
+
+  /** Simulated samples at step k, on the fleet of `current` instances (before this step's action). */
+  private sample(k: number, recorded: number | null, current: number | null): void {
+    for (const name of this.used) {
+      const raw = this.input.signals[name]?.[k];
+      let v = NaN;
+      if (raw !== undefined && Number.isFinite(raw)) {
+        if (this.kindOf.get(name) === 'count') v = raw;
+        else if (recorded !== null && current !== null && current > 0) v = (raw * recorded) / current;
+      }
+      this.values.get(name)![k] = v;
+      const mp = this.missingPrefix.get(name)!;
+      mp[k + 1] = mp[k] + (Number.isFinite(v) ? 0 : 1);
+    }
+  }
+
+  private observe(w: WindowedInput, k: number, holds: (extreme: number) => boolean): Observation {
+    const v = w.values[k];
+    if (!Number.isFinite(v)) {
+      const why = Number.isFinite(this.input.signals[w.signal]?.[k] ?? NaN)
+        ? 'no recorded instance count to scale it by'
+        : 'no sample';
+      return { ok: false, reason: `${w.signal}: ${why} at ${iso(this.input.start + k * this.input.step)}` };
+    }
+    w.extreme.push(k);
+    const full = k + 1 >= w.window && w.missingPrefix[k + 1] - w.missingPrefix[k + 1 - w.window] === 0;
+    return { ok: true, value: v, sustained: full && holds(w.extreme.extreme(k)) };
+  }
+
+  /** Samples step k and returns what decide() reads of it, and whether any of it is missing. */
+  step(
+    k: number,
+    recorded: number | null,
+    current: number | null
+  ): Pick<DecisionInput, 'scaleOut' | 'scaleIn'> & { missing: boolean } {
+    this.sample(k, recorded, current);
+    const policy = this.svc.scaling;
+    const scaleOut: Record<string, Observation> = {};
+    policy.scale_out.forEach(
+      (t, i) => (scaleOut[t.name] = this.observe(this.outWindows[i], k, (min) => min > t.above))
+    );
+    const scaleIn = policy.scale_in?.conditions.map((c, i) =>
+      this.observe(this.inWindows[i], k, (max) => max < c.below)
+    );
+    const missing = [...Object.values(scaleOut), ...(scaleIn ?? [])].some((o) => !o.ok);
+    return { scaleOut, scaleIn, missing };
+  }
+}
+
+/** What the decide stage did at one step: the action taken, or what blocked one. */
+interface DecideOutcome {
+  decision: Omit<ReplayDecision, 'flap' | 'recorded'> | null;
+  blockedBy: readonly BlockReason[];
+}
+
+/**
+ * Stage 2, decide: the same decide() as the exporter and the scaler, with the state it carries from
+ * step to step (actions for cooldowns and rate limits, applied schedules). Steps the shared quiet-step
+ * predicate proves idle are skipped (same result, see ReplayOptions.skipQuietSteps).
+ */
+class DecideStage {
+  private state: DecisionState = emptyState();
+  private readonly schedules: ScheduleClock;
+
+  constructor(
+    private readonly policy: Service['scaling'],
+    private readonly skipQuiet: boolean
+  ) {
+    this.schedules = new ScheduleClock(policy.schedules);
+  }
+
+  step(input: DecisionInput): DecideOutcome {
+    if (this.skipQuiet && isQuietStep(this.policy, input, this.state, this.schedules.at(input.now)))
+      return { decision: null, blockedBy: [] };
+    const d = decide(this.policy, input, this.state);
+    this.state = recordAction(this.state, d);
+    if (d.action === 'none' || d.current === null || d.target === null)
+      return { decision: null, blockedBy: d.action === 'none' ? d.blockedBy : [] };
+    const { action, current: from, target: to, trigger, firing, reasons, warnings } = d;
+    const at = input.now;
+    return {
+      decision: { at, time: iso(at), action, from, to, trigger: trigger ?? '', firing, reasons, warnings },
+      blockedBy: [],
+    };
+  }
+}
+
+/** Simulate and decide, step by step: the replayed fleet, as columns the tally reads. */
+interface Trace {
+  /** Recorded count per step, null where missing. */
+  recorded: (number | null)[];
+  /** Simulated count per step after that step's action, null until a count is known. */
+  simulated: (number | null)[];
+  /** The simulated signals per step, before that step's action. */
+  signals: ReadonlyMap<string, Float64Array>;
+  /** Steps where an input was missing (or no count was known yet). */
+  missing: Uint8Array;
+  /** Block reasons of the steps where the policy wanted to act and did not. */
+  blocked: (readonly BlockReason[])[];
+  decisions: Omit<ReplayDecision, 'flap'>[];
+}
+
+function simulateAndDecide(svc: Service, input: ReplayInput, options: ReplayOptions, used: readonly string[]): Trace {
   const n = input.instances.length;
-  const policy = svc.scaling;
-  const skipQuiet = options.skipQuietSteps ?? true;
-  if (!(step > 0)) throw new Error(`replay: step must be positive, got ${step}`);
+  const simulation = new Simulation(svc, input, used);
+  const decider = new DecideStage(svc.scaling, options.skipQuietSteps ?? true);
+  const trace: Trace = {
+    recorded: [],
+    simulated: [],
+    signals: simulation.values,
+    missing: new Uint8Array(n),
+    blocked: [],
+    decisions: [],
+  };
+  let current: number | null = null;
+  for (let k = 0; k < n; k++) {
+    const now = input.start + k * input.step;
+    const recorded = Number.isFinite(input.instances[k]) ? input.instances[k] : null;
+    if (current === null && recorded !== null) current = Math.round(recorded);
+    const { scaleOut, scaleIn, missing } = simulation.step(k, recorded, current);
+    trace.missing[k] = missing || current === null ? 1 : 0;
+    const { decision, blockedBy } = decider.step({ now, current, scaleOut, scaleIn });
+    trace.blocked.push(blockedBy);
+    if (decision) {
+      trace.decisions.push({ ...decision, recorded });
+      current = decision.to;
+    }
+    trace.recorded.push(recorded);
+    trace.simulated.push(current);
+  }
+  return trace;
+}
+
+/** Marks each decision that reverses the previous one within the flap window. */
+function markFlaps(decisions: Omit<ReplayDecision, 'flap'>[], flapWindow: number): ReplayDecision[] {
+  return decisions.map(({ at, time, action, from, to, trigger, recorded, firing, reasons, warnings }, i) => {
+    const last = decisions[i - 1];
+    const flap = last !== undefined && last.action !== action && at - last.at <= flapWindow;
+    return { at, time, action, from, to, trigger, recorded, flap, firing, reasons, warnings };
+  });
+}
+
+const newDay = (date: string): DaySummary => ({
+  date,
+  scaleOuts: 0,
+  scaleIns: 0,
+  flaps: 0,
+  minInstances: null,
+  maxInstances: null,
+  instanceHours: { simulated: 0, recorded: 0 },
+  cost: { simulated: 0, recorded: 0 },
+  riskMinutes: 0,
+  minutesAtMax: 0,
+});
+
+const minOf = (a: number | null, b: number) => (a === null ? b : Math.min(a, b));
+const maxOf = (a: number | null, b: number) => (a === null ? b : Math.max(a, b));
+
+/** Instance-seconds and cost of the simulated and recorded fleets, per day and in total. */
+interface FleetTotals {
+  days: DaySummary[];
+  simSeconds: number;
+  recSeconds: number;
+  simCost: number;
+  recCost: number;
+  minutesAtMax: number;
+  min: number | null;
+  max: number | null;
+}
+
+/** Stage 3, tally (fleet): sums the simulated and recorded fleets' size and cost, step by step. */
+function tallyFleet(svc: Service, input: ReplayInput, trace: Trace, decisions: ReplayDecision[]): FleetTotals {
+  const { step } = input;
+  const rate = memoRate(svc);
+  const [hours, minutes] = [step / 3600, step / 60];
+  const t: FleetTotals = {
+    days: [],
+    simSeconds: 0,
+    recSeconds: 0,
+    simCost: 0,
+    recCost: 0,
+    minutesAtMax: 0,
+    min: null,
+    max: null,
+  };
+  const byDay = new Map<string, DaySummary>();
+  trace.simulated.forEach((current, k) => {
+    const date = day(input.start + k * step);
+    let today = byDay.get(date);
+    if (!today) {
+      today = newDay(date);
+      byDay.set(date, today);
+      t.days.push(today);
+    }
+    if (scaleOutRisk(svc, trace, k)) today.riskMinutes += minutes;
+    if (current !== null) {
+      // Instance-seconds, summed exactly for whole counts and turned into hours at the end.
+      t.simSeconds += current * step;
+      today.instanceHours.simulated += current * step;
+      const c = rate(current) * hours;
+      t.simCost += c;
+      today.cost.simulated += c;
+      if (current >= svc.scaling.limits.max) {
+        t.minutesAtMax += minutes;
+        today.minutesAtMax += minutes;
+      }
+      [t.min, t.max] = [minOf(t.min, current), maxOf(t.max, current)];
+      [today.minInstances, today.maxInstances] = [
+        minOf(today.minInstances, current),
+        maxOf(today.maxInstances, current),
+      ];
+    }
+    const recorded = trace.recorded[k];
+    if (recorded !== null) {
+      t.recSeconds += recorded * step;
+      today.instanceHours.recorded += recorded * step;
+      const c = rate(recorded) * hours;
+      t.recCost += c;
+      today.cost.recorded += c;
+    }
+  });
+  for (const d of decisions) {
+    const today = byDay.get(day(d.at))!;
+    if (d.action === 'scale_out') today.scaleOuts++;
+    else today.scaleIns++;
+    if (d.flap) today.flaps++;
+  }
+  return t;
+}
+
+/** Hourly price of a count, computed once per count. */
+function memoRate(svc: Service): (count: number) => number {
+  const cache = new Map<number, number>();
+  return (count) => {
+    let r = cache.get(count);
+    if (r === undefined) cache.set(count, (r = hourlyRate(svc.capacity, svc.cost, count)));
+    return r;
+  };
+}
+
+/** Whether any scale-out trigger's simulated signal was above its threshold at step k. */
+const scaleOutRisk = (svc: Service, trace: Trace, k: number) =>
+  svc.scaling.scale_out.some((t) => trace.signals.get(t.signal)![k] > t.above);
+
+/** Stage 3, tally (triggers): minutes each scale-out trigger's signal spent above its threshold. */
+function tallyRisk(svc: Service, input: ReplayInput, trace: Trace): TriggerRisk[] {
+  const minutes = input.step / 60;
+  return svc.scaling.scale_out.map((t) => {
+    const simulated = trace.signals.get(t.signal)!;
+    const recorded = input.signals[t.signal];
+    let [simulatedMinutes, recordedMinutes] = [0, 0];
+    for (let k = 0; k < simulated.length; k++) {
+      if (simulated[k] > t.above) simulatedMinutes += minutes;
+      if (recorded !== undefined && recorded[k] > t.above) recordedMinutes += minutes;
+    }
+    return { trigger: t.name, signal: t.signal, above: t.above, simulatedMinutes, recordedMinutes };
+  });
+}
+
+/** Block reasons counted per step, in BLOCK_REASONS order (JSON keys independent of which came first). */
+function tallyBlocked(trace: Trace): Partial<Record<BlockReason, number>> {
+  const counts: Partial<Record<BlockReason, number>> = {};
+  for (const reasons of trace.blocked)
+    for (const b of reasons) if (b !== 'missing_data') counts[b] = (counts[b] ?? 0) + 1;
+  return Object.fromEntries(BLOCK_REASONS.filter((b) => counts[b] !== undefined).map((b) => [b, counts[b]]));
+}
+
+/** Share of steps with a finite value. */
+function coverage(values: ArrayLike<number> | undefined, n: number): number {
+  if (!n || values === undefined) return 0;
+  let present = 0;
+  for (let k = 0; k < n; k++) if (Number.isFinite(values[k])) present++;
+  return present / n;
+}
+
+function checkInput(input: ReplayInput): void {
+  const n = input.instances.length;
+  if (!(input.step > 0)) throw new Error(`replay: step must be positive, got ${input.step}`);
   for (const [name, s] of Object.entries(input.signals)) {
     if (s.length !== n) throw new Error(`replay: signal ${name} has ${s.length} samples, expected ${n} (one per step)`);
   }
+}
 
-  // Signals the policy reads, each simulated once per step.
-  const used = usedSignals(policy);
-  const kindOf = new Map(svc.signals.map((s) => [s.name, s.kind]));
-  const sim = new Map<string, Float64Array>();
-  const missingPrefix = new Map<string, Int32Array>();
-  for (const name of used) {
-    sim.set(name, new Float64Array(n).fill(NaN));
-    missingPrefix.set(name, new Int32Array(n + 1));
-  }
-  const windowed = (signal: string, seconds: number, kind: 'min' | 'max'): WindowedInput => {
-    const window = Math.floor(seconds / step + 1e-9) + 1;
-    return {
-      signal,
-      values: sim.get(signal)!,
-      missingPrefix: missingPrefix.get(signal)!,
-      window,
-      extreme: new MonotonicWindow(n, window, sim.get(signal)!, kind),
-    };
-  };
-  const outWindows = policy.scale_out.map((t) => windowed(t.signal, t.for, 'min'));
-  const inWindows = policy.scale_in?.conditions.map((c) => windowed(c.signal, policy.scale_in!.for, 'max')) ?? [];
-
-  const schedules = new ScheduleClock(policy.schedules);
-  const limits = policy.limits;
-  const rateCache = new Map<number, number>();
-  const rate = (count: number) => {
-    let r = rateCache.get(count);
-    if (r === undefined) {
-      r = hourlyRate(svc.capacity, svc.cost, count);
-      rateCache.set(count, r);
-    }
-    return r;
-  };
-  const hours = step / 3600;
-  const minutes = step / 60;
-
-  let state: DecisionState = emptyState();
-  let current: number | null = null;
-  const decisions: ReplayDecision[] = [];
-  const blocked: Partial<Record<BlockReason, number>> = {};
-  const risk: TriggerRisk[] = policy.scale_out.map((t) => ({
-    trigger: t.name,
-    signal: t.signal,
-    above: t.above,
-    simulatedMinutes: 0,
-    recordedMinutes: 0,
-  }));
-  const present: Record<string, number> = Object.fromEntries(used.map((s) => [s, 0]));
-  let instancesPresent = 0;
-  let missingSteps = 0;
-  let minutesAtMax = 0;
-  let simSeconds = 0;
-  let recSeconds = 0;
-  let simCost = 0;
-  let recCost = 0;
-  let startCount: number | null = null;
-  let minCount: number | null = null;
-  let maxCount: number | null = null;
-  const days: DaySummary[] = [];
-  let today: DaySummary | null = null;
-  let last: { at: number; action: 'scale_out' | 'scale_in' } | null = null;
-
-  for (let k = 0; k < n; k++) {
-    const now = start + k * step;
-    const date = day(now);
-    if (!today || today.date !== date) {
-      today = {
-        date,
-        scaleOuts: 0,
-        scaleIns: 0,
-        flaps: 0,
-        minInstances: null,
-        maxInstances: null,
-        instanceHours: { simulated: 0, recorded: 0 },
-        cost: { simulated: 0, recorded: 0 },
-        riskMinutes: 0,
-        minutesAtMax: 0,
-      };
-      days.push(today);
-    }
-    const recorded = Number.isFinite(input.instances[k]) ? input.instances[k] : null;
-    if (recorded !== null) instancesPresent++;
-    if (current === null && recorded !== null) current = Math.round(recorded);
-    if (startCount === null) startCount = current;
-
-    // Simulated samples at this step, on the fleet before this step's action.
-    for (const name of used) {
-      const raw = input.signals[name]?.[k];
-      let v = NaN;
-      if (raw !== undefined && Number.isFinite(raw)) {
-        present[name]++;
-        if (kindOf.get(name) === 'count') v = raw;
-        else if (recorded !== null && current !== null && current > 0) v = (raw * recorded) / current;
-      }
-      sim.get(name)![k] = v;
-      const mp = missingPrefix.get(name)!;
-      mp[k + 1] = mp[k] + (Number.isFinite(v) ? 0 : 1);
-    }
-
-    const observe = (w: WindowedInput, holds: (extreme: number) => boolean): Observation => {
-      const v = w.values[k];
-      if (Number.isFinite(v)) w.extreme.push(k);
-      if (!Number.isFinite(v)) {
-        const why = Number.isFinite(input.signals[w.signal]?.[k] ?? NaN)
-          ? 'no recorded instance count to scale it by'
-          : 'no sample';
-        return { ok: false, reason: `${w.signal}: ${why} at ${iso(now)}` };
-      }
-      const full = k + 1 >= w.window && w.missingPrefix[k + 1] - w.missingPrefix[k + 1 - w.window] === 0;
-      return { ok: true, value: v, sustained: full && holds(w.extreme.extreme(k)) };
-    };
-    const scaleOut: Record<string, Observation> = {};
-    let anyMissing = false;
-    let anyAbove = false;
-    policy.scale_out.forEach((t, i) => {
-      const o = observe(outWindows[i], (min) => min > t.above);
-      scaleOut[t.name] = o;
-      if (!o.ok) anyMissing = true;
-      else if (o.value > t.above) {
-        risk[i].simulatedMinutes += minutes;
-        anyAbove = true;
-      }
-      const raw = input.signals[t.signal]?.[k];
-      if (raw !== undefined && raw > t.above) risk[i].recordedMinutes += minutes;
-    });
-    const scaleIn = policy.scale_in
-      ? policy.scale_in.conditions.map((c, i) => observe(inWindows[i], (max) => max < c.below))
-      : undefined;
-    if (scaleIn?.some((o) => !o.ok)) anyMissing = true;
-    if (anyMissing || current === null) missingSteps++;
-    if (anyAbove) today.riskMinutes += minutes;
-
-    const decisionInput: DecisionInput = { now, current, scaleOut, scaleIn };
-    const quiet = skipQuiet && isQuietStep(policy, decisionInput, state, schedules.at(now));
-    if (!quiet) {
-      const d = decide(policy, decisionInput, state);
-      if (d.action === 'none')
-        for (const b of d.blockedBy) if (b !== 'missing_data') blocked[b] = (blocked[b] ?? 0) + 1;
-      state = recordAction(state, d);
-      if (d.action !== 'none' && d.current !== null && d.target !== null) {
-        const flap = last !== null && last.action !== d.action && d.at - last.at <= options.flapWindow;
-        decisions.push({
-          at: now,
-          time: iso(now),
-          action: d.action,
-          from: d.current,
-          to: d.target,
-          trigger: d.trigger ?? '',
-          recorded,
-          flap,
-          firing: d.firing,
-          reasons: d.reasons,
-          warnings: d.warnings,
-        });
-        last = { at: now, action: d.action };
-        if (d.action === 'scale_out') today.scaleOuts++;
-        else today.scaleIns++;
-        if (flap) today.flaps++;
-        current = d.target;
-      }
-    }
-
-    if (current !== null) {
-      // Instance-seconds, summed exactly for whole counts and turned into hours at the end.
-      simSeconds += current * step;
-      today.instanceHours.simulated += current * step;
-      const c = rate(current) * hours;
-      simCost += c;
-      today.cost.simulated += c;
-      if (current >= limits.max) {
-        minutesAtMax += minutes;
-        today.minutesAtMax += minutes;
-      }
-      minCount = minCount === null ? current : Math.min(minCount, current);
-      maxCount = maxCount === null ? current : Math.max(maxCount, current);
-      today.minInstances = today.minInstances === null ? current : Math.min(today.minInstances, current);
-      today.maxInstances = today.maxInstances === null ? current : Math.max(today.maxInstances, current);
-    }
-    if (recorded !== null) {
-      recSeconds += recorded * step;
-      today.instanceHours.recorded += recorded * step;
-      const c = rate(recorded) * hours;
-      recCost += c;
-      today.cost.recorded += c;
-    }
-  }
-
+/** Replays `svc`'s scaling policy over `input`: simulate → decide per step, then tally. Pure and deterministic. */
+export function replay(svc: Service, input: ReplayInput, options: ReplayOptions): ReplayResult {
+  checkInput(input);
+  const { start, step } = input;
+  const n = input.instances.length;
+  const used = usedSignals(svc.scaling);
+  const trace = simulateAndDecide(svc, input, options, used);
+  const decisions = markFlaps(trace.decisions, options.flapWindow);
+  const fleet = tallyFleet(svc, input, trace, decisions);
   const scaleOuts = decisions.filter((d) => d.action === 'scale_out').length;
+  const firstRecorded = trace.recorded.find((r) => r !== null);
   return {
     service: svc.name,
     from: start,
@@ -398,28 +534,32 @@ export function replay(svc: Service, input: ReplayInput, options: ReplayOptions)
     steps: n,
     flapWindow: options.flapWindow,
     coverage: {
-      instances: n ? instancesPresent / n : 0,
-      signals: Object.fromEntries(used.map((s) => [s, n ? present[s] / n : 0])),
+      instances: coverage(input.instances, n),
+      signals: Object.fromEntries(used.map((s) => [s, coverage(input.signals[s], n)])),
     },
     summary: {
       scaleOuts,
       scaleIns: decisions.length - scaleOuts,
       flaps: decisions.filter((d) => d.flap).length,
-      minutesAtMax,
-      instances: { start: startCount, end: current, min: minCount, max: maxCount },
-      instanceHours: { simulated: simSeconds / 3600, recorded: recSeconds / 3600 },
+      minutesAtMax: fleet.minutesAtMax,
+      instances: {
+        start: firstRecorded == null ? null : Math.round(firstRecorded),
+        end: n ? trace.simulated[n - 1] : null,
+        min: fleet.min,
+        max: fleet.max,
+      },
+      instanceHours: { simulated: fleet.simSeconds / 3600, recorded: fleet.recSeconds / 3600 },
       cost: {
         pricing: svc.cost.projection_pricing,
         currency: svc.cost.currency,
-        simulated: simCost,
-        recorded: recCost,
+        simulated: fleet.simCost,
+        recorded: fleet.recCost,
       },
-      risk,
-      // In BLOCK_REASONS order, so the JSON keys do not depend on which block came first.
-      blocked: Object.fromEntries(BLOCK_REASONS.filter((b) => blocked[b] !== undefined).map((b) => [b, blocked[b]])),
-      missingSteps,
+      risk: tallyRisk(svc, input, trace),
+      blocked: tallyBlocked(trace),
+      missingSteps: trace.missing.reduce((a, b) => a + b, 0),
     },
-    days: days.map((d) => ({
+    days: fleet.days.map((d) => ({
       ...d,
       instanceHours: { simulated: d.instanceHours.simulated / 3600, recorded: d.instanceHours.recorded / 3600 },
     })),

@@ -21,7 +21,7 @@ import { DryRunActuator, safeText, withTimeout, type Actuator, type SetResult } 
 import { decisionPolicy, type ScalePlan } from './decide.js';
 import type { Observer } from './observer.js';
 import type { ParsedNotification } from './payload.js';
-import { planAlerts, type AlertPlan } from './route.js';
+import { planAlerts, type AlertPlan, type ServiceLookup } from './route.js';
 import { HttpError } from './router.js';
 import type { StateStore } from './store.js';
 import {
@@ -42,6 +42,8 @@ export interface EngineDeps {
   /** Unix seconds. */
   clock: () => number;
   source?: Source;
+  /** Resolves service names through the fleets' catalogs (`headroom serve`); explicit services only without it. */
+  lookup?: ServiceLookup;
   observer: Observer;
   /** Test-only: `crash` kills the process with SIGKILL right after an intent is committed. */
   testHook?: string;
@@ -94,7 +96,7 @@ export class IntentEngine {
 
   /** Plans every alert first (one bad alert rejects the notification), then handles them in order. */
   async handle(n: ParsedNotification): Promise<AlertOutcome[]> {
-    const plans = planAlerts(this.d.policy(), n, this.d.clock());
+    const plans = planAlerts(this.d.policy(), n, this.d.clock(), this.d.lookup);
     const results: AlertOutcome[] = [];
     for (const plan of plans) {
       if (plan.kind === 'ignore') results.push({ alert: plan.alert.index, outcome: 'ignored', message: plan.reason });
@@ -447,10 +449,17 @@ export class IntentEngine {
     }
   }
 
+  /** An explicit service, or a fleet service that is present or missing (reconciling only reads its count). */
+  private serviceNamed(name: string): Service | undefined {
+    const found = this.d.lookup?.(name);
+    if (found?.kind === 'service' || found?.kind === 'missing') return found.service;
+    return this.d.policy().services.find((s) => s.name === name);
+  }
+
   /** Settles an intent whose actuator call was interrupted: compares the actuator's count, never re-sends. */
   async reconcileOne(rec: RecordedDecision, now: number): Promise<boolean> {
     if (rec.status !== 'pending' || (rec.leaseUntil ?? 0) > now) return false;
-    const svc = this.d.policy().services.find((s) => s.name === rec.service);
+    const svc = this.serviceNamed(rec.service);
     const cur = svc
       ? await this.readCurrent(svc, { action: 'scale_in' } as ScalePlan, now, null)
       : { count: null, from: 'none', error: 'service no longer in the policy' };

@@ -17,6 +17,8 @@ import { resolveWebhookToken } from './auth.js';
 import { IntentEngine } from './engine.js';
 import { createObserver } from './observer.js';
 import { webhookRouter } from './router.js';
+import type { ServiceLookup } from './route.js';
+import { fleetActuator } from '../fleet/expand.js';
 import type { ListPage, ListQuery, StateStore } from './store.js';
 
 export { assertSafeListen, resolveWebhookToken, InsecureListenError, TokenSourceError } from './auth.js';
@@ -34,6 +36,8 @@ export interface ScalerOptions {
   env?: NodeJS.ProcessEnv;
   /** Per service name, replaces the configured actuator (tests). */
   actuators?: Record<string, Actuator>;
+  /** Resolves a webhook's service through the fleets' catalogs (`headroom serve`); explicit services only without it. */
+  lookup?: ServiceLookup;
 }
 
 export interface Scaler {
@@ -64,14 +68,34 @@ async function openStore(policy: Policy): Promise<StateStore> {
   return new SqliteStore(s.path);
 }
 
-function actuatorsOf(policy: Policy, overrides: Record<string, Actuator> | undefined): Map<string, Actuator> {
+/**
+ * The actuator of each service: a test's override, else scaler.actuators[name], else (a fleet
+ * service) the last of its overrides that names one, else the shared scaler.actuator. Fleet
+ * services' actuators are made when first asked for, once per policy.
+ */
+function actuatorsOf(
+  policy: Policy,
+  overrides: Record<string, Actuator> | undefined,
+  lookup: ServiceLookup | undefined
+): (service: string) => Actuator {
   const m = new Map<string, Actuator>();
   const shared = createActuator(policy.scaler.actuator);
   for (const svc of policy.services) {
     const cfg = policy.scaler.actuators[svc.name];
     m.set(svc.name, overrides?.[svc.name] ?? (cfg ? createActuator(cfg) : shared));
   }
-  return m;
+  return (service) => {
+    let a = m.get(service);
+    if (a) return a;
+    const found = lookup?.(service);
+    const ref = found?.kind === 'service' || found?.kind === 'missing' ? found.service.fleet : undefined;
+    const fleet = ref && policy.fleets.find((f) => f.name === ref.name);
+    if (!fleet) return overrides?.[service] ?? shared;
+    const cfg = fleetActuator(fleet, service);
+    a = overrides?.[service] ?? (cfg ? createActuator(cfg) : shared);
+    m.set(service, a);
+    return a;
+  };
 }
 
 export async function createScaler(opts: ScalerOptions): Promise<Scaler> {
@@ -81,12 +105,13 @@ export async function createScaler(opts: ScalerOptions): Promise<Scaler> {
   let token = resolveWebhookToken(policy.scaler, env);
   const store = await openStore(policy);
   const observer = createObserver(opts.registry, opts.logger);
-  let actuators = actuatorsOf(policy, opts.actuators);
+  let actuators = actuatorsOf(policy, opts.actuators, opts.lookup);
   let source = opts.source;
   const engine = new IntentEngine({
     policy: () => policy,
     store,
-    actuatorFor: (service) => actuators.get(service)!,
+    actuatorFor: (service) => actuators(service),
+    lookup: opts.lookup,
     clock: opts.clock ?? (() => Date.now() / 1000),
     get source() {
       return source;
@@ -121,7 +146,7 @@ export async function createScaler(opts: ScalerOptions): Promise<Scaler> {
       const prevStore = JSON.stringify(policy.scaler.store);
       policy = next;
       token = nextToken;
-      actuators = actuatorsOf(policy, opts.actuators);
+      actuators = actuatorsOf(policy, opts.actuators, opts.lookup);
       if (JSON.stringify(next.scaler.store) !== prevStore)
         opts.logger.warn('scaler: scaler.store changed; the new store is used after a restart');
     },

@@ -5,6 +5,7 @@
  */
 import { DEFAULTS } from '../config/defaults.js';
 import type { Policy, Service } from '../config/schema.js';
+import type { Lookup } from '../fleet/directory.js';
 import { describe, PayloadError, type ParsedAlert, type ParsedNotification } from './payload.js';
 import { ALERT_CLASS, CLASS_LABEL, SCALING_LABELS, TRIGGER, matcher, scheduleTrigger } from '@headroom/contract';
 
@@ -96,7 +97,50 @@ function checkCrossing(svc: Service, trigger: string, value: number | null, path
   );
 }
 
-export function planAlerts(policy: Policy, n: ParsedNotification, now: number): AlertPlan[] {
+/** Resolves a service name: explicit services, else (in `headroom serve`) the fleets' catalogs. */
+export type ServiceLookup = (name: string) => Lookup;
+
+const when = (t: number) => new Date(t * 1000).toISOString();
+
+/**
+ * The service an alert names, or a 422 saying why nothing is done for it: unknown, a label value
+ * the discovery rejected, retired, or missing (a firing alert for a missing service is refused: its
+ * series are gone, so nothing may move it; a resolved one is recorded as usual).
+ */
+function serviceOf(policy: Policy, lookup: ServiceLookup | undefined, alert: ParsedAlert, path: string): Service {
+  const name = alert.labels.service;
+  const found: Lookup = lookup
+    ? lookup(name)
+    : (() => {
+        const svc = policy.services.find((s) => s.name === name);
+        return svc ? { kind: 'service' as const, service: svc } : { kind: 'unknown' as const };
+      })();
+  const quoted = describe(name);
+  switch (found.kind) {
+    case 'service':
+      return found.service;
+    case 'missing':
+      if (alert.status === 'resolved') return found.service;
+      throw unprocessable(
+        path,
+        `service ${quoted} of fleet ${found.service.fleet?.name} is missing since ${when(found.since)} (${found.reason}); no scaling action is taken for a missing service`
+      );
+    case 'retired':
+      throw unprocessable(
+        path,
+        `service ${quoted} of fleet ${found.fleet} was retired at ${when(found.retiredAt)} (missing since ${when(found.since)}); no scaling action is taken for it`
+      );
+    case 'rejected':
+      throw unprocessable(path, `label value ${quoted} of fleet ${found.fleet} was rejected: ${found.reason}`);
+    case 'unknown': {
+      const fleets = policy.fleets.map((f) => `a discovered service of fleet ${f.name}`);
+      const known = [policy.services.map((s) => s.name).join(', '), ...fleets].filter((x) => x !== '').join('; or ');
+      throw unprocessable(path, `expected a service of the policy (${known}), got ${quoted}`);
+    }
+  }
+}
+
+export function planAlerts(policy: Policy, n: ParsedNotification, now: number, lookup?: ServiceLookup): AlertPlan[] {
   return n.alerts.map((alert) => {
     const p = `alerts[${alert.index}]`;
     const L = alert.labels;
@@ -110,12 +154,7 @@ export function planAlerts(policy: Policy, n: ParsedNotification, now: number): 
           'missing (a scaling alert carries the labels service, trigger and action)'
         );
     }
-    const svc = policy.services.find((s) => s.name === L.service);
-    if (!svc)
-      throw unprocessable(
-        `${p}.labels.service`,
-        `expected a service of the policy (${policy.services.map((s) => s.name).join(', ')}), got ${describe(L.service)}`
-      );
+    const svc = serviceOf(policy, lookup, alert, `${p}.labels.service`);
     const triggers = triggersOf(svc);
     if (!triggers.has(L.trigger)) {
       throw unprocessable(

@@ -92,7 +92,7 @@ export function createApp(d: AppDeps): Express {
       ready: d.refresher.ready,
       source: d.refresher.sourceKind,
       refreshedAt: d.refresher.stats ? new Date(d.refresher.stats.completedAt * 1000).toISOString() : null,
-      services: snaps.map((s) => ({ ...s.plan, inputHealth: s.inputs })),
+      services: snaps.map((s) => ({ ...s.plan, ...(s.fleet ? { fleet: s.fleet } : {}), inputHealth: s.inputs })),
       // Services whose refresh threw: their error and input health, never silently absent.
       failed: d.refresher.failures
         .filter((f) => service === undefined || f.service === service)

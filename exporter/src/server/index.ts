@@ -11,6 +11,7 @@ import { Refresher } from './refresher.js';
 import { assertSafeListen, resolveWebhookToken, TokenSourceError } from '../scaler/index.js';
 import type { Source } from '../sources/source.js';
 import { defaultScalerFactory, type ScalerApi, type ScalerFactory } from './scaler.js';
+import type { ServiceLookup } from '../scaler/route.js';
 import { loadWebConfig } from './webconfig.js';
 
 export interface ServeOptions {
@@ -84,7 +85,8 @@ async function startScaler(
   policy: Policy,
   source: Source,
   clock: () => number,
-  metrics: HeadroomMetrics
+  metrics: HeadroomMetrics,
+  lookup: ServiceLookup
 ): Promise<ScalerApi> {
   tokenOf(opts, policy);
   const scaler = await factory({
@@ -94,6 +96,7 @@ async function startScaler(
     clock,
     source,
     env: opts.env,
+    lookup,
   });
   try {
     assertSafeListen(opts.listen, scaler.authEnabled, opts.allowInsecureWebhook ?? false);
@@ -144,7 +147,12 @@ function reloader(
     d.refresher.setPolicy(live.policy, live.source);
     d.metrics.setReload(true, d.clock());
     logger.info(
-      { file: opts.configFile, services: live.policy.services.length, source: live.source.kind },
+      {
+        file: opts.configFile,
+        services: live.policy.services.length,
+        fleets: live.policy.fleets.map((f) => f.name),
+        source: live.source.kind,
+      },
       'configuration reloaded'
     );
     await d.refresher.refresh();
@@ -165,7 +173,10 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
   const source = opts.source ?? (await createSource(policy));
 
   const factory = opts.scalerFactory === undefined ? defaultScalerFactory : opts.scalerFactory;
-  const scaler = factory ? await startScaler(opts, factory, policy, source, clock, metrics) : null;
+  // The scaler resolves a webhook's service through the refresher's fleet catalogs (made below).
+  const late: { refresher?: Refresher } = {};
+  const lookup: ServiceLookup = (name) => late.refresher?.lookup(name) ?? { kind: 'unknown' };
+  const scaler = factory ? await startScaler(opts, factory, policy, source, clock, metrics, lookup) : null;
   if (!factory) logger.warn('running without the webhook scaler; /webhook is not served');
 
   const refresher = new Refresher({
@@ -176,6 +187,7 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
     clock,
     state: scaler ? (s) => scaler!.state(s) : undefined,
   });
+  late.refresher = refresher;
 
   const live = { policy, source };
   const reload = reloader(opts, live, { scaler, refresher, metrics, clock });
@@ -185,7 +197,7 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
     metrics,
     logger,
     scaler,
-    services: () => live.policy.services.map((s) => s.name),
+    services: () => refresher.serviceNames(),
     reload,
     enableLifecycle: opts.enableLifecycle ?? false,
     users: web.users,
@@ -208,6 +220,7 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
       config: opts.configFile,
       source: live.source.kind,
       services: live.policy.services.length,
+      fleets: live.policy.fleets.map((f) => f.name),
       tls: !!web.tls,
       basicAuth: !!web.users,
       lifecycle: !!opts.enableLifecycle,

@@ -1,7 +1,10 @@
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { Policy, Service } from '../config/schema.js';
-import { refreshHistory, type HistoryEntry } from '../engine.js';
+import type { Counter } from 'prom-client';
+import { METRIC } from '@headroom/contract';
+import { missingInputs, refreshHistories, type HistoryEntry } from '../engine.js';
+import { FleetDirectory, fleetStatus, type FleetMember, type Lookup } from '../fleet/directory.js';
 import { emptyState, type DecisionState } from '../model/decision.js';
 import { planService, type Reading, type ServiceInputs } from '../model/plan.js';
 import type { HeadroomMetrics, InputHealth, ServiceFailure, ServiceSnapshot } from '../metrics/registry.js';
@@ -47,10 +50,23 @@ export class Refresher {
   /** Services whose last refresh threw, with the error and their input health. */
   failures: ServiceFailure[] = [];
   stats: RefreshStats | null = null;
+  /** The fleets' discovered services (catalogs), updated once per refresh. */
+  readonly fleets: FleetDirectory;
 
   constructor(private readonly opts: RefresherOptions) {
     this.policy = opts.policy;
     this.source = opts.source;
+    this.fleets = new FleetDirectory(opts.policy, opts.logger);
+  }
+
+  /** What a service name is now (the scaler resolves webhooks through this). */
+  lookup(name: string): Lookup {
+    return this.fleets.lookup(name);
+  }
+
+  /** Explicit services and the fleets' present and missing ones. */
+  serviceNames(): string[] {
+    return [...this.policy.services.map((s) => s.name), ...this.fleets.members().map((m) => m.service.name)];
   }
 
   get ready(): boolean {
@@ -65,12 +81,22 @@ export class Refresher {
   setPolicy(policy: Policy, source: Source): void {
     const key = (p: Policy, s: Service) =>
       JSON.stringify([p.prometheus ?? null, s.growth, s.capacity, s.scaling.limits, s.cost]);
-    const old = new Map(this.policy.services.map((s) => [s.name, key(this.policy, s)]));
-    for (const s of policy.services) if (old.get(s.name) !== key(policy, s)) this.history.delete(s.name);
-    const names = new Set(policy.services.map((s) => s.name));
-    for (const name of [...this.history.keys()]) if (!names.has(name)) this.history.delete(name);
+    const before = [...this.policy.services, ...this.fleets.members().map((m) => m.service)];
+    const old = new Map(before.map((s) => [s.name, key(this.policy, s)]));
+    this.fleets.setPolicy(policy);
+    const after = [...policy.services, ...this.fleets.members().map((m) => m.service)];
+    for (const s of after) if (old.get(s.name) !== key(policy, s)) this.history.delete(s.name);
+    const names = new Set(after.map((s) => s.name));
+    for (const name of [...this.history.keys()]) if (!names.has(name)) this.forget(name);
     this.policy = policy;
     this.source = source;
+  }
+
+  /** Drops what is remembered of a service that left (retired, or its fleet removed). */
+  private forget(name: string): void {
+    this.history.delete(name);
+    for (const m of [this.lastSuccess, this.lastReason])
+      for (const k of [...m.keys()]) if (k.startsWith(`${name}\0`)) m.delete(k);
   }
 
   start(): void {
@@ -106,43 +132,81 @@ export class Refresher {
     const source = this.source;
     const t0 = performance.now();
     const now = clock();
-    let historySeconds: number | null = null;
 
-    const due = policy.services.filter((s) => {
-      if (s.growth.history_query === undefined) return false;
-      const h = this.history.get(s.name);
-      return !h || h.fit === null || now - h.fetchedAt >= policy.refresh.history_interval;
-    });
-    if (due.length > 0) {
-      const h0 = performance.now();
-      await Promise.all(
-        due.map(async (s) => {
-          try {
-            this.history.set(s.name, await refreshHistory(source, s, now));
-          } catch (e) {
-            this.history.set(s.name, {
-              fit: null,
-              reason: `history refresh failed: ${(e as Error).message}`,
-              fetchedAt: now,
-            });
-          }
-        })
-      );
-      historySeconds = (performance.now() - h0) / 1000;
-    }
-
-    const results = await Promise.all(policy.services.map((s) => this.refreshService(policy, source, s, now)));
-    const snapshots = results.flatMap((r) => ('plan' in r ? [r] : []));
+    const retirements = metrics.registry.getSingleMetric(METRIC.fleetRetirementsTotal) as Counter<string> | undefined;
+    for (const name of await this.fleets.discover(source, now, retirements)) this.forget(name);
+    const members = this.fleets.members();
+    const missing = new Map(
+      members.flatMap((m) => (m.entry.state === 'missing' ? [[m.service.name, m.entry.reason] as const] : []))
+    );
+    const planned = [...policy.services, ...members.map((m) => m.service)];
+    const historySeconds = await this.refreshHistory(
+      policy,
+      planned.filter((s) => !missing.has(s.name)),
+      now
+    );
+    const results = await this.refreshServices(policy, source, planned, missing, now);
+    const fleetOf = new Map(members.map((m) => [m.service.name, m]));
+    const snapshots = results.flatMap((r) => ('plan' in r ? [withFleet(r, fleetOf.get(r.plan.service))] : []));
     const failures = results.flatMap((r) => ('error' in r ? [r] : []));
     this.snapshots = snapshots;
     this.failures = failures;
     metrics.publish(snapshots, failures);
+    this.fleets.publish(metrics.registry);
     const signalsSeconds = (performance.now() - t0) / 1000;
     const completedAt = clock();
     metrics.setRefresh('signals', signalsSeconds, completedAt);
     if (historySeconds !== null) metrics.setRefresh('history', historySeconds, completedAt);
     this.stats = { signalsSeconds, historySeconds: historySeconds ?? this.stats?.historySeconds ?? null, completedAt };
     logger.debug({ services: snapshots.length, seconds: signalsSeconds, historySeconds }, 'refresh complete');
+  }
+
+  /** Refits the histories that are due (none yet, failed, or older than refresh.history_interval), all in one batch; seconds taken or null. */
+  private async refreshHistory(policy: Policy, services: Service[], now: number): Promise<number | null> {
+    const source = this.source;
+    const due = services.filter((s) => {
+      if (s.growth.history_query === undefined) return false;
+      const h = this.history.get(s.name);
+      return !h || h.fit === null || now - h.fetchedAt >= policy.refresh.history_interval;
+    });
+    if (due.length === 0) return null;
+    const h0 = performance.now();
+    for (const [name, entry] of await refreshHistories(source, due, now)) this.history.set(name, entry);
+    return (performance.now() - h0) / 1000;
+  }
+
+  /**
+   * Every service's inputs in one readInputsMany (missing fleet services are not read: their
+   * inputs are missing with the reason), then each service's plan.
+   */
+  private async refreshServices(
+    policy: Policy,
+    source: Source,
+    services: Service[],
+    /** Missing fleet services → why. */
+    missing: ReadonlyMap<string, string>,
+    now: number
+  ): Promise<(ServiceSnapshot | ServiceFailure)[]> {
+    let read: Map<string, ServiceInputs> | Error;
+    try {
+      read = await source.readInputsMany(
+        services.filter((s) => !missing.has(s.name)),
+        now
+      );
+    } catch (e) {
+      read = e instanceof Error ? e : new Error(String(e));
+    }
+    return Promise.all(
+      services.map((s) => {
+        const why = missing.get(s.name);
+        const inputs = why
+          ? missingInputs(s, `service missing from fleet ${s.fleet!.name}: ${why}`, now)
+          : read instanceof Error
+            ? read
+            : (read.get(s.name) ?? new Error(`the source returned no inputs for ${s.name}`));
+        return this.refreshService(policy, s, inputs, now);
+      })
+    );
   }
 
   /**
@@ -153,14 +217,16 @@ export class Refresher {
    */
   private async refreshService(
     policy: Policy,
-    source: Source,
     svc: Service,
+    inputs: ServiceInputs | Error,
     now: number
   ): Promise<ServiceSnapshot | ServiceFailure> {
     const hist = this.history.get(svc.name);
     let health: InputHealth[] | null = null;
     try {
-      const [read, state] = await Promise.all([source.readInputs(svc, now), this.readState(svc.name)]);
+      if (inputs instanceof Error) throw inputs;
+      const read = inputs;
+      const state = await this.readState(svc.name);
       health = this.health(svc, read, hist, now);
       const plan = planService(svc, read, hist?.fit ?? null, state, {
         budgetGuard: policy.scaler.budget_guard,
@@ -270,4 +336,9 @@ export class Refresher {
     }
     return out;
   }
+}
+
+/** A fleet service's snapshot carries its fleet and state (for /api/v1/plan). */
+function withFleet(s: ServiceSnapshot, m: FleetMember | undefined): ServiceSnapshot {
+  return m ? { ...s, fleet: fleetStatus(m) } : s;
 }

@@ -1,10 +1,11 @@
-import type { Service } from '../config/schema.js';
+import type { Fleet, Service } from '../config/schema.js';
 import { DAY_SECONDS } from '../config/defaults.js';
 import type { Observation } from '../model/decision.js';
 import type { Point } from '../model/forecast.js';
 import type { Reading, ServiceInputs } from '../model/plan.js';
 import { monthBounds, hourlyRate } from '../model/cost.js';
-import type { HistoryReading, Source } from './source.js';
+import { interpolate } from './load-curve.js';
+import { eachService, type Discovery, type HistoryReading, type HistoryStep, type Source } from './source.js';
 
 /** mulberry32: a small, fast, seeded PRNG, so the demo is the same on every run. */
 export function prng(seed: number): () => number {
@@ -28,15 +29,6 @@ function hash(s: string): number {
 function normal(rand: () => number): number {
   const u = Math.max(rand(), 1e-12);
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
-}
-
-function interpolate(xs: readonly number[], ys: readonly number[] | undefined, x: number): number | null {
-  if (!ys) return null;
-  if (x <= xs[0]) return ys[0] * (x / xs[0]);
-  for (let i = 1; i < xs.length; i++) {
-    if (x <= xs[i]) return ys[i - 1] + ((ys[i] - ys[i - 1]) * (x - xs[i - 1])) / (xs[i] - xs[i - 1]);
-  }
-  return ys[ys.length - 1];
 }
 
 export interface DemoOptions {
@@ -93,7 +85,7 @@ export class DemoSource implements Source {
     const perInstance = concurrent / this.instances(svc);
     const lt = svc.capacity.loadtest;
     const jitter = 1 + 0.02 * Math.sin(t / 37 + hash(name));
-    const fromCurve = (ys: readonly number[] | undefined) => (lt ? interpolate(lt.users, ys, perInstance) : null);
+    const fromCurve = (ys: readonly number[] | undefined) => (lt && ys ? interpolate(lt.users, ys, perInstance) : null);
     const res = svc.capacity.resources.find((r) => r.signal === name);
     let v: number | null = null;
     if (name === svc.capacity.users_signal) v = concurrent;
@@ -145,7 +137,20 @@ export class DemoSource implements Source {
     };
   }
 
-  async readHistory(svc: Service, now: number): Promise<HistoryReading> {
+  readInputsMany(services: Service[], now: number): Promise<Map<string, ServiceInputs>> {
+    return eachService(services, (s) => this.readInputs(s, now));
+  }
+
+  readHistoryMany(services: Service[], now: number, step?: HistoryStep): Promise<Map<string, HistoryReading>> {
+    return eachService(services, (s) => this.readHistory(s, now, step));
+  }
+
+  /** The demo has no label values to read: a fleet's services are its overrides' exact `match` names. */
+  async discover(fleet: Fleet): Promise<Discovery> {
+    return { ok: true, names: [...new Set(fleet.overrides.flatMap((o) => (o.match !== undefined ? [o.match] : [])))] };
+  }
+
+  async readHistory(svc: Service, now: number, _step?: HistoryStep): Promise<HistoryReading> {
     const points: Point[] = [];
     const today = Math.floor(now / DAY_SECONDS);
     for (let i = svc.growth.history_days - 1; i >= 0; i--) {

@@ -5,6 +5,18 @@ import type { Point } from '../model/forecast.js';
 
 /** A scalar from an instant query, or why there is none. Never a substituted default. */
 export type ScalarResult = { ok: true; value: number; labels: Record<string, string> } | { ok: false; reason: string };
+/** One series of an instant result: its labels and the sample's value as Prometheus wrote it ("NaN", "+Inf"…). */
+export interface InstantSample {
+  labels: Record<string, string>;
+  value: string;
+}
+export type InstantResult = { ok: true; scalar: boolean; series: InstantSample[] } | { ok: false; reason: string };
+/** A loaded recording rule: the series it records, its labels, and how often its group evaluates (seconds). */
+export interface LoadedRule {
+  name: string;
+  labels: Record<string, string>;
+  intervalSeconds: number;
+}
 export type RangeResult =
   { ok: true; series: { labels: Record<string, string>; points: Point[] }[] } | { ok: false; reason: string };
 
@@ -88,6 +100,23 @@ export function authHeader(auth: AuthConfig | undefined): string | undefined {
   return `Basic ${Buffer.from(`${auth.username}:${password}`).toString('base64')}`;
 }
 
+/**
+ * Exactly one finite sample of an instant result, or why not (no series, several, NaN or Inf): the
+ * one reading of "a value" that a single query and a member of a batch share.
+ */
+export function toScalar(r: InstantResult, several = 'aggregate the query, e.g. with sum or avg'): ScalarResult {
+  if (!r.ok) return r;
+  if (r.series.length === 0) return { ok: false, reason: 'no series (empty result)' };
+  if (r.series.length > 1) return { ok: false, reason: `${r.series.length} series, expected exactly one (${several})` };
+  const { value: raw, labels } = r.series[0];
+  const value = Number(raw);
+  if (!Number.isFinite(value)) return { ok: false, reason: `value is ${raw}` };
+  return { ok: true, value, labels };
+}
+
+/** HTTP requests this process sent to Prometheus-compatible APIs, by endpoint (headroom_prometheus_queries_total). */
+export const QUERIES_SENT = new Map<string, number>();
+
 interface ApiResponse {
   status: 'success' | 'error';
   errorType?: string;
@@ -116,12 +145,31 @@ export class PrometheusClient {
     return Number.isFinite(t) ? t / 1000 : null;
   }
 
+  /** The recording rules loaded now (GET /api/v1/rules?type=record): name, labels and its group's evaluation interval. */
+  async recordingRules(): Promise<{ ok: true; rules: LoadedRule[] } | { ok: false; reason: string }> {
+    const r = await this.call('/api/v1/rules', { type: 'record' }, 'GET');
+    if (!r.ok) return r;
+    type Group = { interval?: unknown; rules?: { name?: unknown; labels?: unknown }[] };
+    const groups = (r.data as unknown as { groups?: Group[] }).groups;
+    if (!Array.isArray(groups)) return { ok: false, reason: 'rules response without groups' };
+    const rules = groups.flatMap((g) =>
+      (Array.isArray(g.rules) ? g.rules : []).flatMap((x) =>
+        typeof x.name === 'string' && typeof g.interval === 'number' && g.interval > 0
+          ? [{ name: x.name, labels: (x.labels ?? {}) as Record<string, string>, intervalSeconds: g.interval }]
+          : []
+      )
+    );
+    return { ok: true, rules };
+  }
+
   private async call(
     path: string,
     params: Record<string, string>,
     method: 'GET' | 'POST' = 'POST'
   ): Promise<{ ok: true; data: NonNullable<ApiResponse['data']> } | { ok: false; reason: string }> {
     return this.limiter.run(async () => {
+      const endpoint = path.slice(path.lastIndexOf('/') + 1);
+      QUERIES_SENT.set(endpoint, (QUERIES_SENT.get(endpoint) ?? 0) + 1);
       const headers: Record<string, string> = {
         ...this.opts.headers,
         'content-type': 'application/x-www-form-urlencoded',
@@ -130,7 +178,8 @@ export class PrometheusClient {
       if (this.authorization) headers.authorization = this.authorization;
       let res: Response;
       try {
-        res = await this.fetchImpl(`${this.base}${path}`, {
+        const query = method === 'GET' && Object.keys(params).length ? `?${new URLSearchParams(params)}` : '';
+        res = await this.fetchImpl(`${this.base}${path}${query}`, {
           method,
           headers,
           body: method === 'POST' ? new URLSearchParams(params).toString() : undefined,
@@ -160,28 +209,21 @@ export class PrometheusClient {
 
   /** An instant query that must yield exactly one finite sample. */
   async scalar(query: string, time?: number): Promise<ScalarResult> {
+    return toScalar(await this.instant(query, time));
+  }
+
+  /** An instant query's result as returned: a vector's series, or a scalar (as one series without labels). */
+  async instant(query: string, time?: number): Promise<InstantResult> {
     const params: Record<string, string> = { query };
     if (time !== undefined) params.time = String(time);
     const r = await this.call('/api/v1/query', params);
     if (!r.ok) return r;
     const { resultType, result } = r.data;
-    let raw: string;
-    let labels: Record<string, string> = {};
-    if (resultType === 'scalar') raw = (result as [number, string])[1];
-    else if (resultType === 'vector') {
-      const v = result as { metric: Record<string, string>; value: [number, string] }[];
-      if (v.length === 0) return { ok: false, reason: 'no series (empty result)' };
-      if (v.length > 1)
-        return {
-          ok: false,
-          reason: `${v.length} series, expected exactly one (aggregate the query, e.g. with sum or avg)`,
-        };
-      raw = v[0].value[1];
-      labels = v[0].metric;
-    } else return { ok: false, reason: `result type ${resultType}, expected a vector or scalar` };
-    const value = Number(raw);
-    if (!Number.isFinite(value)) return { ok: false, reason: `value is ${raw}` };
-    return { ok: true, value, labels };
+    if (resultType === 'scalar')
+      return { ok: true, scalar: true, series: [{ labels: {}, value: (result as [number, string])[1] }] };
+    if (resultType !== 'vector') return { ok: false, reason: `result type ${resultType}, expected a vector or scalar` };
+    const v = result as { metric: Record<string, string>; value: [number, string] }[];
+    return { ok: true, scalar: false, series: v.map((x) => ({ labels: x.metric, value: x.value[1] })) };
   }
 
   /** A range query; series and points as returned (NaN and Inf samples dropped). */

@@ -1,11 +1,15 @@
-import type { PrometheusConfig, Service } from '../config/schema.js';
+import type { Fleet, PrometheusConfig, Service } from '../config/schema.js';
 import { DAY_SECONDS, DEFAULTS } from '../config/defaults.js';
 import type { Observation } from '../model/decision.js';
 import type { Reading, ServiceInputs } from '../model/plan.js';
 import { hourlyRate, monthBounds } from '../model/cost.js';
-import { clientOptions, PrometheusClient, type ScalarResult } from './prometheus-client.js';
+import { QueryBatcher } from './batch.js';
+import { clientOptions, PrometheusClient, type RangeResult, type ScalarResult } from './prometheus-client.js';
+import { batchedReads, directReads, fleetReads, labelValues, type Reads } from './reads.js';
+import { RECORDED_SERVICE_LABEL, RecordedRules, recordedWindow, type RecordedSeries } from './recorded.js';
 import { vectorSelectors } from './selectors.js';
-import type { HistoryReading, HistoryStep, Source } from './source.js';
+import { SpendLedger } from './spend.js';
+import type { Discovery, HistoryReading, HistoryStep, Source } from './source.js';
 
 /**
  * Resolution of the subqueries that check a trigger's window: about this many evaluations per
@@ -14,8 +18,6 @@ import type { HistoryReading, HistoryStep, Source } from './source.js';
  */
 export const WINDOW_EVALUATIONS = 20;
 const MAX_WINDOW_STEP_SECONDS = 15;
-/** Step of the month-to-date instance-hours estimate (one point per 5 minutes of the month). */
-export const SPEND_STEP_SECONDS = 300;
 
 export function windowStep(windowSeconds: number): number {
   return Math.max(1, Math.min(MAX_WINDOW_STEP_SECONDS, Math.floor(windowSeconds / WINDOW_EVALUATIONS)));
@@ -45,20 +47,22 @@ export function windowQueries(
 
 /**
  * Raw-sample coverage of a window for one selector: the window cut into buckets of `bucket`
- * seconds, the number of buckets in which some series of the selector has a raw sample. Unlike
+ * seconds, the number of buckets in which some series of the selector has a raw sample (per value of
+ * a fleet's label with `agg` = `max by (label)`). Unlike
  * the subquery's points (each of which the 5-minute lookback fills from the last sample, however
  * old, e.g. across a Prometheus restart), this sees gaps.
  */
 export function rawCoverageQuery(
   selector: string,
   windowSeconds: number,
-  bucketSeconds: number
+  bucketSeconds: number,
+  agg = 'max'
 ): { query: string; expected: number } {
   const w = Math.max(1, Math.round(windowSeconds));
   // At least one bucket: a bucket longer than the window would leave the subquery without points.
   const bucket = Math.max(1, Math.min(w, Math.round(bucketSeconds)));
   return {
-    query: `count_over_time((max(count_over_time(${selector}[${bucket}s])))[${w}s:${bucket}s])`,
+    query: `count_over_time((${agg}(count_over_time(${selector}[${bucket}s])))[${w}s:${bucket}s])`,
     expected: Math.floor(w / bucket),
   };
 }
@@ -69,10 +73,15 @@ const START_TIME_TTL_SECONDS = 5;
 const fromScalar = (r: ScalarResult): Reading =>
   r.ok ? { ok: true, value: r.value } : { ok: false, reason: r.reason };
 
+type Window = { ok: true; sustained: boolean } | { ok: false; reason: string };
+type Extreme = 'min_over_time' | 'max_over_time';
+
 /**
- * Reads a service's inputs from Prometheus's HTTP API. Every failure (HTTP error, timeout, no
+ * Reads services' inputs from Prometheus's HTTP API. Every failure (HTTP error, timeout, no
  * series, several series, NaN or Inf) makes that one input missing with its reason; nothing is
- * ever replaced by a default. Concurrency, timeout and auth are the client's.
+ * ever replaced by a default. Concurrency, timeout and auth are the client's. Many services read
+ * together share their queries (readInputsMany): the cost of a refresh grows with the signals and
+ * triggers, not with the services.
  */
 export class PrometheusSource implements Source {
   readonly kind = 'prometheus' as const;
@@ -83,6 +92,14 @@ export class PrometheusSource implements Source {
   /** refresh.max_sample_age: an input whose newest raw sample is older is missing. */
   readonly maxSampleAge: number;
   private started: { fetchedAt: number; value: Promise<number | null> } | null = null;
+  /** Queries that cannot join a batch (they failed alone, or answer a scalar): sent alone. */
+  private readonly solo = new Set<string>();
+  private readonly ledger = new SpendLedger();
+  private readonly recorded: RecordedRules;
+  /** The fleets discover() was asked about, by name: their templates tell which windows the rules record. */
+  private readonly fleets = new Map<string, Fleet>();
+  /** discover()'s answer at its time, reused by readInputsMany at the same time (the same instances query). */
+  private discovered = new Map<string, ReturnType<PrometheusClient['instant']>>();
 
   constructor(
     readonly config: PrometheusConfig,
@@ -91,6 +108,7 @@ export class PrometheusSource implements Source {
   ) {
     this.client = new PrometheusClient(clientOptions(config, fetchImpl));
     this.maxSampleAge = opts.maxSampleAge ?? DEFAULTS.refresh.maxSampleAgeSeconds;
+    this.recorded = new RecordedRules(this.client);
   }
 
   /** The client for a service's history: its own long-term store when it names one, else the live Prometheus. */
@@ -112,6 +130,130 @@ export class PrometheusSource implements Source {
   }
 
   /**
+   * One service on its own (the scaler's re-read of a service): an explicit service's queries sent
+   * alone, a fleet service's read as its fleet's vectors split, so it reads what a refresh reads.
+   */
+  async readInputs(svc: Service, now: number): Promise<ServiceInputs> {
+    if (svc.fleet) return (await this.readInputsMany([svc], now)).get(svc.name)!;
+    return this.inputs(svc, now, directReads(this.client, now));
+  }
+
+  /**
+   * Many services in one refresh, with exactly the answers each would get alone: the same query
+   * text is sent once, explicit services' queries of one role are batched (sources/batch.ts), a
+   * fleet's vector queries are sent once and split by the fleet's label.
+   */
+  async readInputsMany(services: Service[], now: number): Promise<Map<string, ServiceInputs>> {
+    const batcher = new QueryBatcher(this.client, this.solo);
+    for (const [key, r] of this.discovered) {
+      const [time, query] = key.split('\0', 2);
+      if (Number(time) === now) batcher.seed(query, now, r);
+    }
+    this.discovered = new Map();
+    const out = new Map<string, ServiceInputs>();
+    await Promise.all(
+      services.map(async (svc) => {
+        const f = svc.fleet;
+        const reads = f ? fleetReads(batcher, now, f.label, svc.name) : batchedReads(batcher, now);
+        out.set(svc.name, await this.inputs(svc, now, reads));
+      })
+    );
+    this.ledger.dropBefore(now);
+    return out;
+  }
+
+  /** The label values the fleet's instances query returns now (its services), or why it failed. */
+  async discover(fleet: Fleet, now: number): Promise<Discovery> {
+    this.fleets.set(fleet.name, fleet);
+    const query = fleet.template.instances.query;
+    if (query === undefined) return { ok: false, reason: `fleet ${fleet.name}: the template has no instances.query` };
+    const pending = this.client.instant(query, now);
+    this.discovered.set(`${now}\0${query}`, pending);
+    const r = await pending;
+    if (!r.ok) return { ok: false, reason: `instances query (${query}): ${r.reason}` };
+    return { ok: true, names: labelValues(r, fleet.label).names };
+  }
+
+  private async inputs(svc: Service, now: number, reads: Reads): Promise<ServiceInputs> {
+    const signalReads = Promise.all(
+      svc.signals.map(async (s) => [s.name, await this.readSignal(s.query, now, reads)] as const)
+    );
+    const window = (signal: string, fn: Extreme, seconds: number, held: (v: number) => boolean) =>
+      this.window(svc, signal, fn, seconds, now, held, reads);
+    const outWindows = Promise.all(
+      svc.scaling.scale_out.map((t) => window(t.signal, 'min_over_time', t.for, (v) => v > t.above))
+    );
+    const scaleIn = svc.scaling.scale_in;
+    const inWindows = scaleIn
+      ? Promise.all(scaleIn.conditions.map((c) => window(c.signal, 'max_over_time', scaleIn.for, (v) => v < c.below)))
+      : Promise.resolve(undefined);
+    const current = this.readInstances(svc, reads);
+    const [signalList, outs, ins, cur] = await Promise.all([signalReads, outWindows, inWindows, current]);
+    const signals: Record<string, Reading> = Object.fromEntries(signalList);
+
+    const scaleOut: Record<string, Observation> = {};
+    svc.scaling.scale_out.forEach((t, i) => (scaleOut[t.name] = observe(signals[t.signal], outs[i])));
+    return {
+      now,
+      current: cur,
+      signals,
+      scaleOut,
+      scaleIn: scaleIn && ins ? scaleIn.conditions.map((c, i) => observe(signals[c.signal], ins[i])) : undefined,
+      spendToDate: await this.readSpend(svc, now, cur, reads),
+    };
+  }
+
+  /** A trigger's window: on the fleet's recorded series when Prometheus records it, else by subqueries. */
+  private async window(
+    svc: Service,
+    signal: string,
+    fn: Extreme,
+    seconds: number,
+    now: number,
+    held: (v: number) => boolean,
+    reads: Reads
+  ): Promise<Window> {
+    const sig = svc.signals.find((s) => s.name === signal)!;
+    const rec = await this.recordOf(svc, sig);
+    return rec
+      ? this.recordedSustained(rec, fn, seconds, held, reads)
+      : this.sustained(sig.query, fn, seconds, now, held, reads);
+  }
+
+  /**
+   * The recorded series of a fleet service's signal, when the fleet's rules record it and the
+   * service's query is the template's (an override that replaces the query is not what the rule records).
+   */
+  private async recordOf(svc: Service, sig: Service['signals'][number]): Promise<RecordedSeries | null> {
+    const f = svc.fleet;
+    const tpl = f && this.fleets.get(f.name)?.template.signals.find((s) => s.name === sig.name);
+    if (!f || !tpl || tpl.query !== sig.query || tpl.unit !== sig.unit) return null;
+    return this.recorded.record(f.name, sig.name, sig.unit);
+  }
+
+  private async recordedSustained(
+    rec: RecordedSeries,
+    fn: Extreme,
+    window: number,
+    held: (v: number) => boolean,
+    reads: Reads
+  ): Promise<Window> {
+    const q = recordedWindow(rec, fn, window);
+    const [extreme, count] = await Promise.all([
+      reads.value('extreme', q.extreme, RECORDED_SERVICE_LABEL),
+      reads.value('count', q.count, RECORDED_SERVICE_LABEL),
+    ]);
+    if (!extreme.ok) return { ok: false, reason: `${window}s window (${q.extreme}): ${extreme.reason}` };
+    if (!count.ok) return { ok: false, reason: `${window}s window (${q.count}): ${count.reason}` };
+    if (count.value < q.expected)
+      return {
+        ok: false,
+        reason: `${window}s window: ${count.value} rule evaluations of ${rec.selector}, expected at least ${q.expected} (every ${rec.intervalSeconds}s)`,
+      };
+    return { ok: true, sustained: held(extreme.value) };
+  }
+
+  /**
    * Whether `query` held over the whole window. Sustained needs, besides the extreme value: every
    * subquery point present (no gap in the series), and raw samples across the window: for each
    * vector selector of the query, a raw sample in every bucket of the window; for a query whose
@@ -121,19 +263,21 @@ export class PrometheusSource implements Source {
    */
   private async sustained(
     query: string,
-    fn: 'min_over_time' | 'max_over_time',
+    fn: Extreme,
     window: number,
     now: number,
-    held: (v: number) => boolean
-  ): Promise<{ ok: true; sustained: boolean } | { ok: false; reason: string }> {
+    held: (v: number) => boolean,
+    reads: Reads
+  ): Promise<Window> {
     const q = windowQueries(query, fn, window);
     const selectors = vectorSelectors(query) ?? [];
-    const raw = selectors.map((sel) => rawCoverageQuery(sel, window, Math.max(windowStep(window), this.maxSampleAge)));
+    const bucket = Math.max(windowStep(window), this.maxSampleAge);
+    const raw = selectors.map((sel) => rawCoverageQuery(sel, window, bucket, reads.agg));
     const [extreme, count, started, ...covered] = await Promise.all([
-      this.client.scalar(q.extreme, now),
-      this.client.scalar(q.count, now),
+      reads.value('extreme', q.extreme),
+      reads.value('count', q.count),
       selectors.length ? Promise.resolve(null) : this.startTime(),
-      ...raw.map((r) => this.client.scalar(r.query, now)),
+      ...raw.map((r) => reads.check('coverage', r.query)),
     ]);
     if (!extreme.ok) return { ok: false, reason: `${window}s window (${q.extreme}): ${extreme.reason}` };
     if (!count.ok) return { ok: false, reason: `${window}s window (${q.count}): ${count.reason}` };
@@ -155,11 +299,11 @@ export class PrometheusSource implements Source {
   }
 
   /** The latest value of a signal; missing when the newest raw sample of one of its selectors is older than refresh.max_sample_age. */
-  private async readSignal(query: string, now: number): Promise<Reading> {
+  private async readSignal(query: string, now: number, reads: Reads): Promise<Reading> {
     const selectors = vectorSelectors(query) ?? [];
     const [value, ...stamps] = await Promise.all([
-      this.client.scalar(query, now),
-      ...selectors.map((sel) => this.client.scalar(`max(timestamp(${sel}))`, now)),
+      reads.value('signal', query),
+      ...selectors.map((sel) => reads.check('stamp', `${reads.agg}(timestamp(${sel}))`)),
     ]);
     const r = fromScalar(value);
     if (!r.ok) return r;
@@ -176,52 +320,9 @@ export class PrometheusSource implements Source {
     return r;
   }
 
-  private observe(
-    value: Reading,
-    window: { ok: true; sustained: boolean } | { ok: false; reason: string }
-  ): Observation {
-    if (!value.ok) return value;
-    if (!window.ok) return window;
-    return { ok: true, value: value.value, sustained: window.sustained };
-  }
-
-  async readInputs(svc: Service, now: number): Promise<ServiceInputs> {
-    const queryOf = new Map(svc.signals.map((s) => [s.name, s.query]));
-    const signalReads = Promise.all(
-      svc.signals.map(async (s) => [s.name, await this.readSignal(s.query, now)] as const)
-    );
-    const outWindows = Promise.all(
-      svc.scaling.scale_out.map((t) =>
-        this.sustained(queryOf.get(t.signal)!, 'min_over_time', t.for, now, (v) => v > t.above)
-      )
-    );
-    const scaleIn = svc.scaling.scale_in;
-    const inWindows = scaleIn
-      ? Promise.all(
-          scaleIn.conditions.map((c) =>
-            this.sustained(queryOf.get(c.signal)!, 'max_over_time', scaleIn.for, now, (v) => v < c.below)
-          )
-        )
-      : Promise.resolve(undefined);
-    const current = this.readInstances(svc, now);
-    const [signalList, outs, ins, cur] = await Promise.all([signalReads, outWindows, inWindows, current]);
-    const signals: Record<string, Reading> = Object.fromEntries(signalList);
-
-    const scaleOut: Record<string, Observation> = {};
-    svc.scaling.scale_out.forEach((t, i) => (scaleOut[t.name] = this.observe(signals[t.signal], outs[i])));
-    return {
-      now,
-      current: cur,
-      signals,
-      scaleOut,
-      scaleIn: scaleIn && ins ? scaleIn.conditions.map((c, i) => this.observe(signals[c.signal], ins[i])) : undefined,
-      spendToDate: await this.readSpend(svc, now, cur),
-    };
-  }
-
-  private async readInstances(svc: Service, now: number): Promise<Reading> {
+  private async readInstances(svc: Service, reads: Reads): Promise<Reading> {
     if (svc.instances.static !== undefined) return { ok: true, value: svc.instances.static };
-    const r = fromScalar(await this.client.scalar(svc.instances.query!, now));
+    const r = fromScalar(await reads.value('instances', svc.instances.query!));
     if (r.ok && !(Number.isInteger(r.value) && r.value >= 0))
       return { ok: false, reason: `instances query returned ${r.value}, expected a whole number >= 0` };
     return r;
@@ -229,23 +330,24 @@ export class PrometheusSource implements Source {
 
   /**
    * Month-to-date spend: `cost.spend_query` when the policy has one. Otherwise an estimate from
-   * instance-hours: the average instance count since the start of the month (UTC), sampled every
-   * 5 minutes, times the hours elapsed, at the projection pricing. With a static count it is exact
-   * up to the count having changed. When the count cannot be read, the spend is missing.
+   * instance-hours integrated between refreshes (sources/spend.ts) at the projection pricing; with
+   * a static count it is exact up to the count having changed. Missing while the count is missing.
    */
-  private async readSpend(svc: Service, now: number, current: Reading): Promise<Reading> {
-    if (svc.cost.spend_query) return fromScalar(await this.client.scalar(svc.cost.spend_query, now));
-    const elapsed = Math.floor(now - monthBounds(now).start);
-    const hours = elapsed / 3600;
-    if (svc.instances.static !== undefined)
+  private async readSpend(svc: Service, now: number, current: Reading, reads: Reads): Promise<Reading> {
+    if (svc.cost.spend_query) return fromScalar(await reads.value('spend', svc.cost.spend_query));
+    if (svc.instances.static !== undefined) {
+      const hours = Math.floor(now - monthBounds(now).start) / 3600;
       return { ok: true, value: hourlyRate(svc.capacity, svc.cost, svc.instances.static) * hours };
-    if (elapsed < 1)
-      return current.ok ? { ok: true, value: 0 } : { ok: false, reason: `no instance count (${current.reason})` };
-    const step = Math.min(SPEND_STEP_SECONDS, elapsed);
-    const q = `avg_over_time((${svc.instances.query})[${elapsed}s:${step}s])`;
-    const avg = await this.client.scalar(q, now);
-    if (!avg.ok) return { ok: false, reason: `estimate from instance-hours (${q}): ${avg.reason}` };
-    return { ok: true, value: hourlyRate(svc.capacity, svc.cost, avg.value) * hours };
+    }
+    return this.ledger.spend(svc, now, current, reads);
+  }
+
+  /** The span and step of a history read: daily points over history_days, or `step` while young. */
+  private historyRange(svc: Service, now: number, step?: HistoryStep): { start: number; end: number; every: number } {
+    const every = step?.stepSeconds ?? DAY_SECONDS;
+    const end = Math.floor(now / every) * every;
+    const start = end - (step ? step.seconds - every : (svc.growth.history_days - 1) * DAY_SECONDS);
+    return { start, end, every };
   }
 
   /**
@@ -254,25 +356,59 @@ export class PrometheusSource implements Source {
    * history). More than one series or fewer than two points is missing.
    */
   async readHistory(svc: Service, now: number, step?: HistoryStep): Promise<HistoryReading> {
-    const every = step?.stepSeconds ?? DAY_SECONDS;
-    const end = Math.floor(now / every) * every;
-    const start = end - (step ? step.seconds - every : (svc.growth.history_days - 1) * DAY_SECONDS);
+    if (svc.fleet) return (await this.readHistoryMany([svc], now, step)).get(svc.name)!;
     if (!svc.growth.history_query) return { ok: false, reason: 'no growth.history_query' };
+    const { start, end, every } = this.historyRange(svc, now, step);
     const r = await this.historyClient(svc).range(svc.growth.history_query, start, end, every);
-    if (!r.ok)
-      return svc.growth.history_source
-        ? { ok: false, reason: `history_source ${svc.growth.history_source.url}: ${r.reason}` }
-        : r;
-    if (r.series.length === 0) return { ok: false, reason: 'no series (empty result)' };
-    if (r.series.length > 1)
-      return {
-        ok: false,
-        reason: `${r.series.length} series, expected exactly one (aggregate the query, e.g. with sum)`,
-      };
-    const points = r.series[0].points;
-    const unit = step ? ` every ${every}s` : ' daily';
-    if (points.length < 2)
-      return { ok: false, reason: `${points.length}${unit} point${points.length === 1 ? '' : 's'}, need at least 2` };
-    return { ok: true, points };
+    return historyOf(svc, r, step);
   }
+
+  /**
+   * Histories of many services: one range query per distinct history query, store and span (a
+   * fleet's is one for all its services), each service's series picked out by the fleet's label.
+   */
+  async readHistoryMany(services: Service[], now: number, step?: HistoryStep): Promise<Map<string, HistoryReading>> {
+    const ranges = new Map<string, Promise<RangeResult>>();
+    const out = new Map<string, HistoryReading>();
+    await Promise.all(
+      services.map(async (svc) => {
+        if (!svc.growth.history_query) return out.set(svc.name, { ok: false, reason: 'no growth.history_query' });
+        const { start, end, every } = this.historyRange(svc, now, step);
+        const key = JSON.stringify([svc.growth.history_source ?? null, svc.growth.history_query, start, end, every]);
+        let r = ranges.get(key);
+        if (!r) ranges.set(key, (r = this.historyClient(svc).range(svc.growth.history_query, start, end, every)));
+        const f = svc.fleet;
+        const res = await r;
+        const own = f && res.ok ? { ...res, series: res.series.filter((s) => s.labels[f.label] === svc.name) } : res;
+        out.set(svc.name, historyOf(svc, own, step, f?.label));
+      })
+    );
+    return out;
+  }
+}
+
+function observe(value: Reading, window: Window): Observation {
+  if (!value.ok) return value;
+  if (!window.ok) return window;
+  return { ok: true, value: value.value, sustained: window.sustained };
+}
+
+/** One service's history from a range result: exactly one series (of its label value, for a fleet) of at least two points. */
+function historyOf(svc: Service, r: RangeResult, step: HistoryStep | undefined, label?: string): HistoryReading {
+  if (!r.ok)
+    return svc.growth.history_source
+      ? { ok: false, reason: `history_source ${svc.growth.history_source.url}: ${r.reason}` }
+      : r;
+  const of = label ? ` with ${label}="${svc.name}"` : '';
+  if (r.series.length === 0) return { ok: false, reason: `no series${of} (empty result)` };
+  if (r.series.length > 1)
+    return {
+      ok: false,
+      reason: `${r.series.length} series${of}, expected exactly one (aggregate the query, e.g. with sum${label ? ` by (${label})` : ''})`,
+    };
+  const points = r.series[0].points;
+  const unit = step ? ` every ${step.stepSeconds}s` : ' daily';
+  if (points.length < 2)
+    return { ok: false, reason: `${points.length}${unit} point${points.length === 1 ? '' : 's'}, need at least 2` };
+  return { ok: true, points };
 }

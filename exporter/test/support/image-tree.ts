@@ -43,6 +43,7 @@ const PACKAGE_FILES = [
   'package-lock.json',
   'packages/contract/package.json',
   'exporter/package.json',
+  'demo/package.json',
   'grafana-plugin/package.json',
 ];
 /** Workspace packages npm links into node_modules (`npm ci --workspace exporter` links the exporter's). */

@@ -45,3 +45,9 @@ export const signalRecord = (signal: string, unit: string): string => `${SIGNAL_
 
 /** The recording rule of the local minute of the day per time zone (schedules in any zone): `timezone:<metric>:minutes`. */
 export const LOCAL_MINUTE_RECORD = 'timezone:headroom_local_minute_of_day:minutes';
+
+/**
+ * The label the exporter's batched queries tag each member's series with (`label_replace(q_i, …, "<i>", "", "")
+ * or …`), so one answer splits back into the members' (exporter/src/sources/batch.ts). Never stored.
+ */
+export const QUERY_BATCH_LABEL = 'headroom_batch';

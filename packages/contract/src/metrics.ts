@@ -76,6 +76,12 @@ export const EXPORTER_METRICS = {
     'refreshes',
     'Refreshes of the service that failed with an error (a bug, not missing data); the error is logged and in /api/v1/plan, and the input health stays published.'
   ),
+  prometheusQueriesTotal: c(
+    'headroom_prometheus_queries_total',
+    ['endpoint'],
+    'requests',
+    'HTTP requests sent to Prometheus (and history stores) by endpoint: query, query_range, rules, runtimeinfo. Its increase over one refresh interval is the cost of a refresh; it grows with the signals and triggers of the policy, not with the number of services.'
+  ),
   configLastReloadSuccessful: g(
     'headroom_config_last_reload_successful',
     [],
@@ -331,6 +337,31 @@ export const EXPORTER_METRICS = {
     ['service', 'trigger'],
     'seconds',
     'Cooldown left per scale-out trigger and for scale_in (0 when not cooling down).'
+  ),
+  // Fleets (README "Fleets")
+  fleetServices: g(
+    'headroom_fleet_services',
+    ['fleet', 'state'],
+    'services',
+    'Services of the fleet by state: present (in the last discovery), missing (absent from it, or the discovery failed; planned with missing inputs, never scaled), retired (missing longer than retire_after, out of the plans; remembered a day).'
+  ),
+  fleetDiscoveryUp: g(
+    'headroom_fleet_discovery_up',
+    ['fleet'],
+    'boolean',
+    "Whether the fleet's last discovery (its instances query) succeeded (1) or failed (0: every service of the fleet is missing, none is dropped)."
+  ),
+  fleetRejectedLabelValues: g(
+    'headroom_fleet_rejected_label_values',
+    ['fleet'],
+    'label values',
+    "Label values of the last discovery that cannot name a service (not a valid name, an explicit service, or another fleet's service); each is logged with the reason, none is planned."
+  ),
+  fleetRetirementsTotal: c(
+    'headroom_fleet_retirements_total',
+    ['fleet'],
+    'services',
+    'Services retired since the exporter started: missing for retire_after, then dropped from the plans and /metrics (logged).'
   ),
 } as const satisfies Record<string, MetricSpec>;
 

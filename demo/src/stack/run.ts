@@ -18,12 +18,11 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import yaml from 'js-yaml';
-import { generateAlerts } from '../alerts/index.js';
-import { validatePolicy } from '../config/load.js';
-import { startFleet, type Fleet } from './server.js';
-import { fleetPolicy, prometheusConfig } from './stack-config.js';
+import { generateAlerts } from '@headroom/exporter/alerts';
+import { validatePolicy } from '@headroom/exporter/config';
+import { startFleet, type Fleet } from '../fleet/server.js';
+import { fleetPolicy, prometheusConfig } from './config.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const PACKAGES: Record<string, string> = {
@@ -267,28 +266,5 @@ export async function runStack(o: StackOptions): Promise<number> {
     process.once('SIGTERM', () => done(0));
     for (const { proc } of children) proc.once('exit', () => !stopping && done(1));
     if (o.durationSeconds !== undefined) setTimeout(() => done(0), o.durationSeconds * 1000);
-  });
-}
-
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const { values } = parseArgs({
-    options: {
-      fast: { type: 'boolean', default: false },
-      duration: { type: 'string' },
-      keep: { type: 'boolean', default: false },
-    },
-  });
-  const duration = values.duration === undefined ? undefined : Number(values.duration);
-  if (duration !== undefined && !(duration > 0)) {
-    process.stderr.write(
-      `headroom stack: --duration: expected a positive number of seconds, got "${values.duration}"\n`
-    );
-    process.exit(2);
-  }
-  process.exitCode = await runStack({
-    fast: values.fast!,
-    durationSeconds: duration,
-    keep: values.keep!,
-    log: (s) => process.stdout.write(s),
   });
 }

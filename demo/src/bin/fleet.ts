@@ -1,9 +1,9 @@
 /**
- * `tsx exporter/src/demo-fleet/main.ts [--listen host:port] [--instances n] [--users n] [--max n]
+ * `node demo/dist/fleet.js (or tsx demo/src/bin/fleet.ts) [--listen host:port] [--instances n] [--users n] [--max n]
  * [--spend-offset x] [--token-env NAME]`: runs the demo fleet until SIGINT/SIGTERM.
  */
 import { parseArgs } from 'node:util';
-import { startFleet } from './server.js';
+import { startFleet } from '../fleet/server.js';
 
 const { values } = parseArgs({
   options: {

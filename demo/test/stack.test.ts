@@ -6,8 +6,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { expect, it } from 'vitest';
-import { ROOT } from './helpers.js';
-import { waitFor } from './support/processes.js';
+import { ROOT, waitFor } from './support.js';
 
 it('starts the stack, prints the URLs, and stops everything it started on Ctrl-C', async () => {
   const child = spawn(process.execPath, [path.join(ROOT, 'scripts/stack.mjs'), '--fast'], {

@@ -3,8 +3,6 @@
  * and committed), `npm run stack` (generated into a temp dir) and the end-to-end test (with short
  * timings): the example policy pointed at Prometheus and the fleet, and Prometheus' own config.
  */
-import yaml from 'js-yaml';
-
 /** Prometheus job names; the alert rules and the policy's queries refer to them. */
 export const JOBS = { exporter: 'headroom', fleet: 'fleet', node: 'node', prometheus: 'prometheus' } as const;
 
@@ -93,9 +91,3 @@ export function prometheusConfig(o: PrometheusConfigOptions): Doc {
     ],
   };
 }
-
-export const dumpYaml = (header: string, doc: unknown) =>
-  `${header
-    .split('\n')
-    .map((l) => `# ${l}`.trimEnd())
-    .join('\n')}\n${yaml.dump(doc, { lineWidth: -1, noRefs: true })}`;

@@ -1,7 +1,8 @@
 /** The demo fleet: its load model and its HTTP contract (metrics, instances, scale, demand, inbox). */
 import { afterEach, describe, expect, it } from 'vitest';
-import { FLEET_DEFAULTS, fleetSignals, interpolate, parseScaleRequest } from '../src/demo-fleet/model.js';
-import { startFleet, type Fleet } from '../src/demo-fleet/server.js';
+import { interpolate } from '@headroom/exporter/load-curve';
+import { FLEET_DEFAULTS, fleetSignals, parseScaleRequest } from '../src/fleet/model.js';
+import { startFleet, type Fleet } from '../src/fleet/server.js';
 
 describe('the demo fleet model', () => {
   it.each([

@@ -28,15 +28,16 @@ import { build, type Plugin } from 'esbuild';
 import yaml from 'js-yaml';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { generateAlerts } from '../src/alerts/index.js';
-import { validatePolicy } from '../src/config/load.js';
-import type { Policy } from '../src/config/schema.js';
-import { fleetSignals, FLEET_DEFAULTS } from '../src/demo-fleet/model.js';
-import { startFleet, type Fleet } from '../src/demo-fleet/server.js';
-import { fleetPolicy, prometheusConfig } from '../src/demo-fleet/stack-config.js';
-import { proportionalTarget } from '../src/model/capacity.js';
-import { EXAMPLE_POLICY, ROOT } from './helpers.js';
+import { generateAlerts } from '@headroom/exporter/alerts';
+import { validatePolicy } from '@headroom/exporter/config';
+import type { Policy } from '@headroom/exporter/config/schema';
+import { proportionalTarget } from '@headroom/exporter/model/capacity';
+import { fleetSignals, FLEET_DEFAULTS } from '../src/fleet/model.js';
+import { startFleet, type Fleet } from '../src/fleet/server.js';
+import { fleetPolicy, prometheusConfig } from '../src/stack/config.js';
 import {
+  EXAMPLE_POLICY,
+  ROOT,
   exec,
   freePort,
   startAlertmanager,
@@ -45,7 +46,7 @@ import {
   waitFor,
   waitForTargets,
   type Running,
-} from './support/processes.js';
+} from './support.js';
 
 const SERVICE = 'terminal';
 const MIN = 3;

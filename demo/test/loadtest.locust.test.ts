@@ -1,6 +1,6 @@
 /**
  * `headroom loadtest import` on a real Locust run: Debian's `locust` drives a stepped LoadTestShape
- * (exporter/test/fixtures/loadtest/stepped.py) headless against the demo fleet on loopback, a real
+ * (demo/test/fixtures/stepped.py) headless against the demo fleet on loopback, a real
  * Prometheus scrapes the fleet, and the import reads Locust's CSV stats history plus CPU and memory
  * from Prometheus over each step. The fleet serves the response times and error rates of a curve it
  * was configured with, so the thresholds the import derives must be the thresholds of that curve.
@@ -9,12 +9,22 @@
 import { copyFileSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadPolicy } from '../src/config/load.js';
-import { FLEET_DEFAULTS, type LoadCurve } from '../src/demo-fleet/model.js';
-import { startFleet, type Fleet } from '../src/demo-fleet/server.js';
-import { analyzeLoadTest } from '../src/model/loadtest.js';
-import { EXAMPLE_POLICY, ROOT, examplePolicy, runCli } from './helpers.js';
-import { exec, startPrometheus, tempDir, waitForTargets, type Running } from './support/processes.js';
+import { loadPolicy } from '@headroom/exporter/config';
+import type { LoadCurve } from '@headroom/exporter/load-curve';
+import { analyzeLoadTest } from '@headroom/exporter/model/loadtest';
+import { FLEET_DEFAULTS } from '../src/fleet/model.js';
+import { startFleet, type Fleet } from '../src/fleet/server.js';
+import {
+  EXAMPLE_POLICY,
+  ROOT,
+  examplePolicy,
+  exec,
+  runCli,
+  startPrometheus,
+  tempDir,
+  waitForTargets,
+  type Running,
+} from './support.js';
 
 /** The fleet's configured capacity per instance (one instance, so per-instance users = Locust users). */
 const CURVE: LoadCurve = {
@@ -47,7 +57,7 @@ beforeAll(async () => {
     'locust',
     [
       '-f',
-      path.join(ROOT, 'exporter/test/fixtures/loadtest/stepped.py'),
+      path.join(ROOT, 'demo/test/fixtures/stepped.py'),
       '--headless',
       '--host',
       fleet.url,

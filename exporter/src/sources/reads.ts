@@ -1,0 +1,78 @@
+import type { QueryBatcher } from './batch.js';
+import { toScalar, type InstantResult, type PrometheusClient, type ScalarResult } from './prometheus-client.js';
+
+/** What a query is for: queries of one role (and time) may be sent as one batch. */
+export type Role = 'signal' | 'stamp' | 'extreme' | 'count' | 'coverage' | 'instances' | 'spend';
+
+/**
+ * How one service's instant queries are sent and its own answer picked out: alone (today's path),
+ * batched with other explicit services' (same answer, fewer requests), or as its fleet's vector
+ * split by the fleet's label.
+ */
+export interface Reads {
+  /** Aggregation of the per-selector checks (staleness, raw coverage): `max`, or `max by (label)` for a fleet. */
+  readonly agg: string;
+  /** The service's value of `query`: exactly one series (for a fleet: of its label value; `by` names another label). */
+  value(role: Role, query: string, by?: string): Promise<ScalarResult>;
+  /** The service's value of a per-selector check: for a fleet its own series, else one without the label (shared by all). */
+  check(role: Role, query: string): Promise<ScalarResult>;
+}
+
+/** Each query sent alone, as today (one service read on its own, e.g. the scaler's re-read). */
+export function directReads(client: PrometheusClient, now: number): Reads {
+  const one = (_: Role, q: string) => client.scalar(q, now);
+  return { agg: 'max', value: one, check: one };
+}
+
+/** An explicit service's queries joined to the batch of their role; its own answer is its member's. */
+export function batchedReads(batcher: QueryBatcher, now: number): Reads {
+  const one = async (role: Role, q: string) => toScalar(await batcher.instant(q, now, role));
+  return { agg: 'max', value: one, check: one };
+}
+
+/**
+ * A fleet service: its vector queries are sent once for the fleet (the batcher keeps one request
+ * per query text) and split by `label`; the per-selector checks are batched by role.
+ */
+export function fleetReads(batcher: QueryBatcher, now: number, label: string, name: string): Reads {
+  return {
+    agg: `max by (${label})`,
+    value: async (_, q, by = label) => pickSeries(await batcher.instant(q, now), by, name),
+    check: async (role, q) => pickSeries(await batcher.instant(q, now, role), label, name, true),
+  };
+}
+
+/**
+ * The one series of a vector whose `label` is `name`, as a value. None, or several (the query does
+ * not aggregate by the label), leave the service missing with the reason. With `shared`, a series
+ * without the label stands for every service (a check on a selector whose series lack the label).
+ */
+export function pickSeries(r: InstantResult, label: string, name: string, shared = false): ScalarResult {
+  if (!r.ok) return r;
+  const own = r.series.filter((s) => s.labels[label] === name);
+  const without = r.series.filter((s) => s.labels[label] === undefined);
+  if (own.length === 0 && shared && without.length > 0) return toScalar({ ...r, series: without });
+  if (own.length === 0)
+    return {
+      ok: false,
+      reason: `no series with ${label}="${name}" (of ${r.series.length}${without.length ? `, ${without.length} without ${label}` : ''})`,
+    };
+  if (own.length > 1)
+    return {
+      ok: false,
+      reason: `${own.length} series with ${label}="${name}", expected exactly one (aggregate by (${label}))`,
+    };
+  return toScalar({ ...r, series: own });
+}
+
+/** The distinct values of `label` in a vector (a fleet's discovery); series without it are counted apart. */
+export function labelValues(r: InstantResult & { ok: true }, label: string): { names: string[]; without: number } {
+  const names = new Set<string>();
+  let without = 0;
+  for (const s of r.series) {
+    const v = s.labels[label];
+    if (v === undefined || v === '') without++;
+    else names.add(v);
+  }
+  return { names: [...names].sort(), without };
+}

@@ -1,0 +1,203 @@
+/**
+ * Query cost against a real Prometheus (Debian package) holding 25 minutes of 15 s data for 30
+ * services, backfilled with promtool: batching explicit services' queries changes no input, a
+ * fleet's refresh costs the same number of queries at 3 and 30 services, a bad query in a batch
+ * lands on its own service, and the month's spend is not re-scanned on every refresh.
+ */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Policy, Service } from '../src/config/schema.js';
+import { hourlyRate, monthBounds } from '../src/model/cost.js';
+import { PrometheusSource } from '../src/sources/prometheus.js';
+import { exec, startPrometheus, tempDir, type Running } from './support/processes.js';
+import {
+  basePolicy,
+  explicitService,
+  fleetMember,
+  instancesOf,
+  recordingFetch,
+  writeFleetOpenMetrics,
+} from './support/fleet-data.js';
+
+const SERVICES = 30;
+const STEP = 15;
+// The newest sample a minute ago: well inside refresh.max_sample_age (60 s) when read at END + 30.
+const END = Math.floor(Date.now() / 1000 / STEP) * STEP - 30;
+const NOW = END + 15;
+
+let prom: Running;
+let policy: Policy;
+let template: Service;
+
+beforeAll(async () => {
+  const dir = tempDir('batch');
+  const input = path.join(dir, 'fleet.om');
+  await writeFleetOpenMetrics(input, {
+    services: SERVICES,
+    end: END,
+    rawSeconds: 25 * 60,
+    step: STEP,
+    historyDays: 30,
+  });
+  // Two series for one service (replicas not aggregated), one without the label, one ended 2 minutes ago.
+  const extra = [
+    '# TYPE shop_replica_cpu gauge',
+    ...[`service="s1",replica="a"`, `service="s1",replica="b"`, `replica="c"`, `service="s0",replica="a"`].map(
+      (l) => `shop_replica_cpu{job="shop",${l}} 50 ${END}`
+    ),
+    '# TYPE shop_old gauge',
+    `shop_old{job="shop",service="s2"} 1 ${END - 120}`,
+    '# EOF',
+  ].join('\n');
+  writeFileSync(path.join(dir, 'extra.om'), `${extra}\n`);
+  const storage = path.join(dir, 'data');
+  for (const f of [input, path.join(dir, 'extra.om')])
+    await exec('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', '--max-block-duration=744h', f, storage]);
+  prom = await startPrometheus({ config: 'global: { scrape_interval: 1m }\n', storage });
+  ({ policy } = basePolicy(prom.url));
+  template = policy.services[0];
+}, 60_000);
+
+afterAll(async () => {
+  await prom?.stop();
+});
+
+/** A source whose requests are recorded. */
+function source() {
+  const rec = recordingFetch();
+  return { src: new PrometheusSource(policy.prometheus!, rec.fetchImpl), requests: rec.requests };
+}
+
+/** Every service read alone, one after the other's queries (today's per-service path). */
+async function readAlone(src: PrometheusSource, services: Service[], now: number) {
+  return new Map(await Promise.all(services.map(async (s) => [s.name, await src.readInputs(s, now)] as const)));
+}
+
+const explicit = (n: number) => Array.from({ length: n }, (_, k) => explicitService(template, k));
+const fleet = (n: number) => Array.from({ length: n }, (_, k) => fleetMember(template, k));
+
+/** Explicit services whose queries fail in each of the ways a batch member can. */
+function oddServices(): Service[] {
+  const withCpu = (name: string, query: string): Service => {
+    const s = explicitService(template, 3);
+    return { ...s, name, signals: s.signals.map((x) => (x.name === 'cpu' ? { ...x, query } : x)) };
+  };
+  return [
+    withCpu('no_series', 'avg(shop_nothing{service="s3"})'),
+    withCpu('two_series', 'shop_replica_cpu{service="s1"}'),
+    withCpu('nan', 'avg(shop_cpu_percent{service="s3"}) * 0 / 0'),
+    withCpu('stale', 'avg(shop_old{service="s2"})'),
+    withCpu('bad_promql', 'avg(shop_cpu_percent{service="s3"}'),
+    withCpu('scalar', 'scalar(avg(shop_cpu_percent{service="s3"}))'),
+  ];
+}
+
+describe('queries of many services on a real Prometheus', () => {
+  it('batching changes no input: every service reads exactly what it reads alone, failures included', async () => {
+    const services = [...explicit(SERVICES), ...oddServices()];
+    const alone = await readAlone(source().src, services, NOW);
+    const { src, requests } = source();
+    const batched = await src.readInputsMany(services, NOW);
+    for (const s of services)
+      expect({ service: s.name, inputs: batched.get(s.name) }).toEqual({ service: s.name, inputs: alone.get(s.name) });
+    expect(alone.get('s5')!.signals.cpu).toEqual({ ok: true, value: 80 });
+    expect(alone.get('s5')!.scaleOut.cpu_high).toEqual({ ok: true, value: 80, sustained: true });
+    const reasons = Object.fromEntries(
+      oddServices().map((s) => [s.name, (alone.get(s.name)!.signals.cpu as { reason?: string }).reason])
+    );
+    expect(reasons).toMatchObject({
+      no_series: 'no series (empty result)',
+      two_series: '2 series, expected exactly one (aggregate the query, e.g. with sum or avg)',
+      nan: 'value is NaN',
+      scalar: undefined,
+    });
+    expect(reasons.stale).toMatch(/^stale: the newest raw sample of shop_old\{service="s2"\} is 1\d\ds old/);
+    expect(reasons.bad_promql).toMatch(/^HTTP 400: bad_data: .*parse error/);
+
+    // The members that broke their batch are sent alone from then on: the next refresh's batches all succeed.
+    const before = requests.length;
+    const again = await src.readInputsMany(services, NOW);
+    for (const s of services) expect(again.get(s.name)).toEqual(alone.get(s.name));
+    const second = requests.slice(before);
+    expect(second.filter((r) => r.query?.includes('shop_cpu_percent{service="s3"}')).length).toBeGreaterThan(0);
+    expect(second.length).toBeLessThan(before);
+  });
+
+  it("explicit services in today's shape cost at least 5× fewer queries batched than one by one", async () => {
+    const services = explicit(SERVICES);
+    const one = source();
+    await readAlone(one.src, services, NOW);
+    const many = source();
+    await many.src.readInputsMany(services, NOW);
+    expect(one.requests.length / many.requests.length).toBeGreaterThanOrEqual(5);
+    // 38 queries per service alone (6 signals and their selectors' timestamps, 8 windows of 3); 17 batches for all 30.
+    expect({ alone: one.requests.length, batched: many.requests.length }).toEqual({ alone: 30 * 38, batched: 17 });
+  });
+
+  it('a fleet costs the same queries at 3 and 30 services, at most 40, and reads what its explicit services read', async () => {
+    const counts: number[] = [];
+    for (const n of [3, SERVICES]) {
+      const { src, requests } = source();
+      const inputs = await src.readInputsMany(fleet(n), NOW);
+      counts.push(requests.length);
+      const same = await source().src.readInputsMany(explicit(n), NOW);
+      for (let k = 0; k < n; k++) expect(inputs.get(`s${k}`)).toEqual(same.get(`s${k}`));
+    }
+    expect(counts[0]).toBe(counts[1]);
+    expect(counts[1]).toBeLessThanOrEqual(40);
+  });
+
+  it.each([
+    ['s0', { ok: true, value: 50 }],
+    ['s1', { ok: false, reason: '2 series with service="s1", expected exactly one (aggregate by (service))' }],
+    ['s2', { ok: false, reason: 'no series with service="s2" (of 4, 1 without service)' }],
+  ])('splits a fleet vector by its label: %s reads %j', async (name, expected) => {
+    const k = Number(name.slice(1));
+    const svc = fleetMember(template, k);
+    svc.signals = svc.signals.map((s) => (s.name === 'cpu' ? { ...s, query: 'shop_replica_cpu{job="shop"}' } : s));
+    const inputs = await source().src.readInputsMany([svc], NOW);
+    expect(inputs.get(name)!.signals.cpu).toEqual(expected);
+  });
+
+  it("reads the month's spend once, then integrates the instance count between refreshes", async () => {
+    const services = fleet(SERVICES);
+    const { src, requests } = source();
+    const month = monthBounds(NOW).start;
+    const spendQueries = () => requests.filter((r) => r.query?.startsWith('avg_over_time(')).map((r) => r.query);
+    const reads = [NOW - 330, NOW - 320, NOW - 310];
+    const refreshes = [];
+    for (const at of reads) refreshes.push(await src.readInputsMany(services, at));
+    // The first refresh reads the month so far, the next ones send no query for the spend.
+    expect(spendQueries()).toEqual([
+      `avg_over_time((sum by (service) (shop_instances{job="shop"}))[${NOW - 330 - month}s:300s])`,
+    ]);
+    for (const [i, refresh] of refreshes.entries())
+      services.forEach((s, k) =>
+        expect(refresh.get(s.name)!.spendToDate).toEqual({
+          ok: true,
+          value: (hourlyRate(s.capacity, s.cost, instancesOf(k)) * (reads[i] - month)) / 3600,
+        })
+      );
+    // A gap longer than the hold (a restart, an outage) is caught up with one query over the gap.
+    await src.readInputsMany(services, NOW);
+    expect(spendQueries().slice(1)).toEqual([
+      `avg_over_time((sum by (service) (shop_instances{job="shop"}))[310s:300s])`,
+    ]);
+  });
+
+  it('leaves the spend missing, never 0, while the instance count is missing', async () => {
+    const svc = { ...explicitService(template, 0), instances: { query: 'sum(shop_nothing)' } };
+    const inputs = (await source().src.readInputsMany([svc], NOW)).get('s0')!;
+    expect(inputs.spendToDate).toEqual({ ok: false, reason: 'no instance count (no series (empty result))' });
+  });
+
+  it("reads a fleet's histories with one range query, each service its own series", async () => {
+    const { src, requests } = source();
+    const many = await src.readHistoryMany(fleet(SERVICES), NOW);
+    expect(requests.map((r) => r.endpoint)).toEqual(['query_range']);
+    const alone = source().src;
+    for (const s of explicit(SERVICES)) expect(many.get(s.name)).toEqual(await alone.readHistory(s, NOW));
+    expect((many.get('s3') as { points: unknown[] }).points).toHaveLength(28);
+  });
+});
