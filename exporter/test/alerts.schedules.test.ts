@@ -11,7 +11,7 @@ import { EXAMPLE_POLICY, runCli } from './helpers.js';
 import { exec, tempDir } from './support/processes.js';
 import { parsePolicy } from '../src/config/load.js';
 import { unsupportedSchedules } from '../src/alerts/rules.js';
-import type { TestFile } from '../src/alerts/tests.js';
+import type { TestFile } from '../src/alerts/promtool-tests.js';
 import { offsetAt, offsetByRule, zoneRule, type ZoneRule } from '../src/alerts/zone.js';
 
 const tmp = tempDir('alerts-zones');

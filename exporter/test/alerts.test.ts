@@ -10,7 +10,7 @@ import { EXAMPLE_POLICY, ROOT, examplePolicy, runCli } from './helpers.js';
 import { exec, tempDir } from './support/processes.js';
 import { generateAlerts } from '../src/alerts/index.js';
 import { isAlert, ruleGroups, type AlertingRule } from '../src/alerts/rules.js';
-import type { TestFile } from '../src/alerts/tests.js';
+import type { TestFile } from '../src/alerts/promtool-tests.js';
 
 const ALERTS_DIR = path.join(ROOT, 'alerts');
 const tmp = tempDir('alerts');

@@ -28,6 +28,8 @@ beforeAll(async () => {
   const file = writePolicy(dir, (doc) => {
     doc.prometheus = { url: prom.url, timeout: '2s', concurrency: 4 };
     doc.refresh = { interval: '1h', history_interval: '1h' };
+    // The forecast's band is per-service detail the default series budget trims.
+    doc.series_budget = 1_000_000;
     doc.scaler.store = { type: 'sqlite', path: `${dir}/state.db` };
     const s = doc.services[0];
     s.growth.history_query = 'sum(test_daily_active_users)';

@@ -28,6 +28,8 @@ beforeAll(async () => {
   const dir = tempDir('serve-fail');
   const file = writePolicy(dir, (doc) => {
     doc.prometheus = { url: prom.url, timeout: '2s' };
+    // input_value is detail the default series budget trims: keep it, so its absence means missing.
+    doc.series_budget = 1_000_000;
     doc.scaler.store = { type: 'sqlite', path: path.join(dir, 'state.db') };
     const s = doc.services[0];
     s.instances = { static: 4 };

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULTS } from '../src/config/defaults.js';
 import type { DecisionState } from '../src/model/decision.js';
 import { startServe, type ServeHandle } from '../src/server/index.js';
-import type { ScalerApi, ScalerOptions } from '../src/server/scaler.js';
+import type { ScalerApi, ScalerOptions } from '../src/server/scaler-api.js';
 import { ROOT, runCli } from './helpers.js';
 import { exec, freePort, tempDir, waitFor } from './support/processes.js';
 import { captureLogger, getJson, scrape, seriesKey, writePolicy } from './support/serve.js';
@@ -25,6 +25,8 @@ const threshold = (m: Map<string, number>) =>
   m.get(seriesKey('headroom_resource_threshold_ratio', { service: 'terminal', resource: 'cpu', level: 'warning' }));
 const withCpuWarning = (warning: number) => (doc: any) => {
   doc.scaler.store = { type: 'sqlite', path: path.join(tempDir('serve-state'), 'state.db') };
+  // The decision's detail (cooldowns) is what the default series budget trims first among decisions.
+  doc.series_budget = 1_000_000;
   doc.services[0].capacity.resources[0].warning = warning;
 };
 

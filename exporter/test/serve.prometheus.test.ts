@@ -89,6 +89,8 @@ beforeAll(async () => {
   const file = writePolicy(dir, (doc) => {
     doc.prometheus = { url: prom.url, timeout: '2s', concurrency: 4 };
     doc.refresh = { interval: '500ms', history_interval: '1h' };
+    // Every series the model computes is compared: no detail trimmed (README "Metrics").
+    doc.series_budget = 1_000_000;
     doc.scaler.store = { type: 'sqlite', path: path.join(dir, 'state.db') };
     const s = doc.services[0];
     s.instances = { query: 'sum(test_instances)' };

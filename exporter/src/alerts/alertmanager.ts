@@ -4,6 +4,7 @@
  */
 import type { Policy } from '../config/schema.js';
 import { promDuration } from './format.js';
+import { fleetRoutes } from './fleet.js';
 import { ALERT_CLASS, classMatcher, matcher } from '@headroom/contract';
 
 export const RECEIVERS = { scaler: 'headroom-scaler', people: 'headroom-people' } as const;
@@ -53,12 +54,25 @@ export function alertmanagerConfig(policy: Policy, webhookUrl: string): Record<s
   for (const svc of policy.services) {
     for (const t of svc.scaling.scale_out) {
       cooldowns.push(t.cooldown);
-      triggerRoutes.push({ matchers: [`service="${svc.name}"`, `trigger="${t.name}"`], repeat_interval: promDuration(scalingRepeatSeconds(t.cooldown)) });
+      triggerRoutes.push({
+        matchers: [`service="${svc.name}"`, `trigger="${t.name}"`],
+        repeat_interval: promDuration(scalingRepeatSeconds(t.cooldown)),
+      });
     }
     if (svc.scaling.scale_in) {
       cooldowns.push(svc.scaling.scale_in.cooldown);
-      triggerRoutes.push({ matchers: [`service="${svc.name}"`, 'trigger="scale_in"'], repeat_interval: promDuration(scalingRepeatSeconds(svc.scaling.scale_in.cooldown)) });
+      triggerRoutes.push({
+        matchers: [`service="${svc.name}"`, 'trigger="scale_in"'],
+        repeat_interval: promDuration(scalingRepeatSeconds(svc.scaling.scale_in.cooldown)),
+      });
     }
+  }
+  for (const route of policy.fleets.flatMap(fleetRoutes)) {
+    cooldowns.push(route.cooldown);
+    triggerRoutes.push({
+      matchers: route.matchers,
+      repeat_interval: promDuration(scalingRepeatSeconds(route.cooldown)),
+    });
   }
   return {
     route: {
@@ -78,7 +92,11 @@ export function alertmanagerConfig(policy: Policy, webhookUrl: string): Record<s
           repeat_interval: promDuration(scalingRepeatSeconds(Math.min(...cooldowns))),
           routes: triggerRoutes,
         },
-        { receiver: RECEIVERS.people, matchers: [classMatcher(ALERT_CLASS.budget)], repeat_interval: promDuration(ROUTING.budgetRepeatSeconds) },
+        {
+          receiver: RECEIVERS.people,
+          matchers: [classMatcher(ALERT_CLASS.budget)],
+          repeat_interval: promDuration(ROUTING.budgetRepeatSeconds),
+        },
         { receiver: RECEIVERS.people, matchers: [classMatcher(ALERT_CLASS.health)] },
       ],
     },
@@ -113,13 +131,13 @@ export function alertmanagerHeader(policy: Policy, webhookUrl: string): string {
     'Routing:',
     `- ${classMatcher(ALERT_CLASS.scaling)} -> ${RECEIVERS.scaler}: Headroom's webhook ${webhookUrl} (alerts.webhook_url or --webhook-url),`,
     `  bearer token read from ${policy.alerts.webhook_credentials_file} (alerts.webhook_credentials_file; the same token as`,
-    '  the scaler\'s scaler.token_file / token_env), send_resolved, grouped by service and trigger.',
+    "  the scaler's scaler.token_file / token_env), send_resolved, grouped by service and trigger.",
     `- ${classMatcher(ALERT_CLASS.budget)} and ${classMatcher(ALERT_CLASS.health)} -> ${RECEIVERS.people}: a PLACEHOLDER webhook (${policy.alerts.people_webhook_url},`,
     '  alerts.people_webhook_url). Replace it with your email_configs / slack_configs / pager receiver.',
     '- inhibit: a firing scale-out silences scale-in of the same service (the rule already excludes it;',
     '  this also covers notifications already in flight).',
     '',
-    'repeat_interval of each scaling route = the trigger\'s cooldown + one group_interval',
+    "repeat_interval of each scaling route = the trigger's cooldown + one group_interval",
     `(${promDuration(ROUTING.scalingGroupIntervalSeconds)}). A repeated notification of a still-firing trigger is what asks the scaler for`,
     'the next step; the scaler is idempotent (absolute targets) and enforces cooldowns and rate limits.',
     'Shorter than the cooldown, repeats are only blocked by it; equal, a repeat can arrive just before',

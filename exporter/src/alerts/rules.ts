@@ -15,7 +15,17 @@ import type { Policy, ScaleOutTrigger, Schedule, Service, Signal } from '../conf
 import { usedSignals } from '../model/decision.js';
 import { percent, plain, promDuration, promString, UNIT_SUFFIX } from './format.js';
 import { localMinutePromQL, zoneRule, type ZoneRule } from './zone.js';
-import { ALERT_CLASS, ALERT_CLASSES, type AlertClass, CLASS_LABEL, LOCAL_MINUTE_RECORD, METRIC, scheduleTrigger, signalRecord, TRIGGER } from '@headroom/contract';
+import {
+  ALERT_CLASS,
+  ALERT_CLASSES,
+  type AlertClass,
+  CLASS_LABEL,
+  LOCAL_MINUTE_RECORD,
+  METRIC,
+  scheduleTrigger,
+  signalRecord,
+  TRIGGER,
+} from '@headroom/contract';
 
 export interface RecordingRule {
   record: string;
@@ -36,6 +46,8 @@ export const isAlert = (r: Rule): r is AlertingRule => 'alert' in r;
 
 export interface RuleGroup {
   name: string;
+  /** Only on fleet groups: contract fleetRuleIntervalSeconds (explicit groups use Prometheus' global interval). */
+  interval?: string;
   rules: Rule[];
 }
 
@@ -83,7 +95,6 @@ export const ALERTS = {
   configReload: 'HeadroomConfigReloadFailed',
 } as const;
 
-
 export const recordName = (sig: Signal) => signalRecord(sig.name, sig.unit);
 export const signalOf = (svc: Service, name: string): Signal => svc.signals.find((s) => s.name === name)!;
 const sel = (metric: string, matchers: Record<string, string>) =>
@@ -92,7 +103,8 @@ const sel = (metric: string, matchers: Record<string, string>) =>
     .join(',')}}`;
 export const recordSelector = (svc: Service, sig: Signal) => sel(recordName(sig), { service: svc.name });
 /** `70` with the signal's unit: "70%", "300 ms". */
-export const withUnit = (v: number | string, sig: Signal) => `${typeof v === 'number' ? plain(v) : v}${UNIT_SUFFIX[sig.unit]}`;
+export const withUnit = (v: number | string, sig: Signal) =>
+  `${typeof v === 'number' ? plain(v) : v}${UNIT_SUFFIX[sig.unit]}`;
 
 /** The runbook of an alert: the policy's runbook_url with the alert's anchor (README table rows). */
 export function runbook(policy: Policy, alert: string): string {
@@ -109,7 +121,14 @@ export function scaleOutRule(policy: Policy, svc: Service, t: ScaleOutTrigger): 
     alert: ALERTS.scaleOut,
     expr: `${recordSelector(svc, sig)} > ${plain(t.above)}`,
     for: promDuration(t.for),
-    labels: { [CLASS_LABEL]: ALERT_CLASS.scaling, service: svc.name, trigger: t.name, action: 'scale_out', step: String(t.step), severity: t.severity },
+    labels: {
+      [CLASS_LABEL]: ALERT_CLASS.scaling,
+      service: svc.name,
+      trigger: t.name,
+      action: 'scale_out',
+      step: String(t.step),
+      severity: t.severity,
+    },
     annotations: {
       summary: `${svc.name}: ${t.signal} is {{ $value | humanize }}${UNIT_SUFFIX[sig.unit]}, above ${withUnit(t.above, sig)} for ${promDuration(t.for)}: scale out by ${instancesWord(t.step)}`,
       description:
@@ -131,7 +150,13 @@ export function belowMinimumRule(policy: Policy, svc: Service): AlertingRule {
     alert: ALERTS.belowMinimum,
     expr: `${sel(METRIC.instances, { service: svc.name })} < ${min}`,
     for: promDuration(ALERT_TIMING.belowMinimumForSeconds),
-    labels: { [CLASS_LABEL]: ALERT_CLASS.scaling, service: svc.name, trigger: TRIGGER.minInstances, action: 'scale_out', severity: 'warning' },
+    labels: {
+      [CLASS_LABEL]: ALERT_CLASS.scaling,
+      service: svc.name,
+      trigger: TRIGGER.minInstances,
+      action: 'scale_out',
+      severity: 'warning',
+    },
     annotations: {
       summary: `${svc.name}: {{ $value }} instances running, below limits.min = ${min} for ${promDuration(ALERT_TIMING.belowMinimumForSeconds)}: scale out to ${min}`,
       description: `${svc.name} runs fewer instances than its minimum of ${min} (instances crashed or were removed outside Headroom). Headroom's webhook scales it out to the minimum (or the active schedule's, when higher).`,
@@ -151,10 +176,17 @@ const UTC_ZONES = new Set(['UTC', 'Etc/UTC', 'GMT', 'Etc/GMT', 'Z']);
 export function cronMinutesOfDay(cron: string): number[] | string {
   const f = cron.trim().split(/\s+/);
   if (f.length !== 5) return `cron "${cron}" does not have 5 fields`;
-  const list = (v: string, max: number) => (/^\d+(,\d+)*$/.test(v) ? v.split(',').map(Number).filter((n) => n <= max) : null);
+  const list = (v: string, max: number) =>
+    /^\d+(,\d+)*$/.test(v)
+      ? v
+          .split(',')
+          .map(Number)
+          .filter((n) => n <= max)
+      : null;
   const minutes = list(f[0], 59);
   const hours = f[1] === '*' ? Array.from({ length: 24 }, (_, i) => i) : list(f[1], 23);
-  if (!minutes || !hours || f[2] !== '*' || f[3] !== '*' || f[4] !== '*') return `cron "${cron}" is not of the form "M H * * *" (numbers or lists, every day)`;
+  if (!minutes || !hours || f[2] !== '*' || f[3] !== '*' || f[4] !== '*')
+    return `cron "${cron}" is not of the form "M H * * *" (numbers or lists, every day)`;
   return [...new Set(hours.flatMap((h) => minutes.map((m) => h * 60 + m)))].sort((a, b) => a - b);
 }
 
@@ -165,10 +197,14 @@ export function scheduleZone(timezone: string): ZoneRule | null | string {
 
 /** Recorded local minute of the day (0..1439) of a time zone, per service (labels service, timezone). */
 export { LOCAL_MINUTE_RECORD };
-const localMinuteSelector = (svc: Service, timezone: string) => sel(LOCAL_MINUTE_RECORD, { service: svc.name, timezone });
+const localMinuteSelector = (svc: Service, timezone: string) =>
+  sel(LOCAL_MINUTE_RECORD, { service: svc.name, timezone });
 
 /** A schedule's fires and the PromQL of its local minute of the day, or why it gets no rule. */
-export function schedulePlan(svc: Service, sch: Schedule): { fires: number[]; minute: string; zone: ZoneRule | null } | string {
+export function schedulePlan(
+  svc: Service,
+  sch: Schedule
+): { fires: number[]; minute: string; zone: ZoneRule | null } | string {
   const fires = cronMinutesOfDay(sch.cron);
   if (typeof fires === 'string') return fires;
   const zone = scheduleZone(sch.timezone);
@@ -183,7 +219,11 @@ export function localTimeRules(svc: Service): RecordingRule[] {
     const plan = schedulePlan(svc, sch);
     if (typeof plan !== 'string' && plan.zone) zones.set(sch.timezone, plan.zone);
   }
-  return [...zones].map(([timezone, zone]) => ({ record: LOCAL_MINUTE_RECORD, expr: localMinutePromQL(zone), labels: { service: svc.name, timezone } }));
+  return [...zones].map(([timezone, zone]) => ({
+    record: LOCAL_MINUTE_RECORD,
+    expr: localMinutePromQL(zone),
+    labels: { service: svc.name, timezone },
+  }));
 }
 
 /**
@@ -202,7 +242,13 @@ export function scheduleRules(policy: Policy, svc: Service): AlertingRule[] {
     const rule = (action: 'scale_out' | 'scale_in'): AlertingRule => ({
       alert: ALERTS.schedule,
       expr: `${sel(METRIC.instances, { service: svc.name })} ${action === 'scale_out' ? '<' : '>'} ${sch.desired}\nand on () (${inWindow})`,
-      labels: { [CLASS_LABEL]: ALERT_CLASS.scaling, service: svc.name, trigger: scheduleTrigger(sch.name), action, severity: 'info' },
+      labels: {
+        [CLASS_LABEL]: ALERT_CLASS.scaling,
+        service: svc.name,
+        trigger: scheduleTrigger(sch.name),
+        action,
+        severity: 'info',
+      },
       annotations: {
         summary: `${svc.name}: schedule ${sch.name} (${sch.cron} ${sch.timezone}) wants ${sch.desired} instances, {{ $value }} running: scale ${action === 'scale_out' ? 'out' : 'in'} to ${sch.desired}`,
         description: `Schedule ${sch.name} fired at ${sch.cron} (${sch.timezone}); for ${promDuration(ALERT_TIMING.scheduleWindowSeconds)} after each fire this alert asks Headroom's webhook to move ${svc.name} to ${sch.desired} instances (at least ${sch.min} until the next schedule fires), once per fire, within limits ${svc.scaling.limits.min}..${svc.scaling.limits.max}.`,
@@ -219,13 +265,18 @@ export function unsupportedSchedules(policy: Policy): string[] {
   return policy.services.flatMap((svc, si) =>
     svc.scaling.schedules.flatMap((sch, i) => {
       const r = schedulePlan(svc, sch);
-      return typeof r === 'string' ? [`services[${si}].scaling.schedules[${i}] (${sch.name}): no rule generated: ${r}; the exporter's decision still applies it when the scaler is called`] : [];
-    }),
+      return typeof r === 'string'
+        ? [
+            `services[${si}].scaling.schedules[${i}] (${sch.name}): no rule generated: ${r}; the exporter's decision still applies it when the scaler is called`,
+          ]
+        : [];
+    })
   );
 }
 
 /** The selector of the scale-out alerts of a service (triggers, minimum, schedules), pending or firing. */
-export const scaleOutAlertsSelector = (svc: Service) => sel('ALERTS', { [CLASS_LABEL]: ALERT_CLASS.scaling, action: 'scale_out', service: svc.name });
+export const scaleOutAlertsSelector = (svc: Service) =>
+  sel('ALERTS', { [CLASS_LABEL]: ALERT_CLASS.scaling, action: 'scale_out', service: svc.name });
 
 /**
  * Scale-in holds when every condition holds at every evaluation for the window (`for:`), and never
@@ -256,7 +307,14 @@ export function scaleInRule(policy: Policy, svc: Service): AlertingRule | null {
     alert: ALERTS.scaleIn,
     expr,
     for: promDuration(si.for),
-    labels: { [CLASS_LABEL]: ALERT_CLASS.scaling, service: svc.name, trigger: TRIGGER.scaleIn, action: 'scale_in', step: String(si.step), severity: 'info' },
+    labels: {
+      [CLASS_LABEL]: ALERT_CLASS.scaling,
+      service: svc.name,
+      trigger: TRIGGER.scaleIn,
+      action: 'scale_in',
+      step: String(si.step),
+      severity: 'info',
+    },
     annotations: {
       summary: `${svc.name}: idle for ${promDuration(si.for)} (${all}; ${first.c.signal} now {{ $value | humanize }}${UNIT_SUFFIX[first.sig.unit]}): scale in by ${instancesWord(si.step)}`,
       description:
@@ -271,13 +329,22 @@ export function scaleInRule(policy: Policy, svc: Service): AlertingRule | null {
 
 export function scalingGroup(policy: Policy, svc: Service): RuleGroup {
   const used = new Set(usedSignals(svc.scaling));
-  const records: RecordingRule[] = svc.signals.filter((s) => used.has(s.name)).map((s) => ({ record: recordName(s), expr: s.query, labels: { service: svc.name } }));
+  const records: RecordingRule[] = svc.signals
+    .filter((s) => used.has(s.name))
+    .map((s) => ({ record: recordName(s), expr: s.query, labels: { service: svc.name } }));
   const scaleIn = scaleInRule(policy, svc);
   // Order matters: a group evaluates its rules in order, so the alerts read this evaluation's
   // recorded values, and scale-in sees this evaluation's scale-out ALERTS.
   return {
     name: `headroom.${svc.name}.scaling`,
-    rules: [...records, ...localTimeRules(svc), ...svc.scaling.scale_out.map((t) => scaleOutRule(policy, svc, t)), belowMinimumRule(policy, svc), ...scheduleRules(policy, svc), ...(scaleIn ? [scaleIn] : [])],
+    rules: [
+      ...records,
+      ...localTimeRules(svc),
+      ...svc.scaling.scale_out.map((t) => scaleOutRule(policy, svc, t)),
+      belowMinimumRule(policy, svc),
+      ...scheduleRules(policy, svc),
+      ...(scaleIn ? [scaleIn] : []),
+    ],
   };
 }
 
@@ -334,7 +401,7 @@ export function budgetGroup(policy: Policy, svc: Service): RuleGroup {
 /** An input that was read before and has been missing for refresh.stale_after (never one that never existed). */
 export function inputMissingRule(policy: Policy, svc: Service): AlertingRule {
   const staleAfter = policy.refresh.stale_after;
-  const impact = `Headroom's decisions for ${svc.name} are blocked by missing data (never a scale-in on missing data).`;
+  const impact = blockedByMissing(svc);
   return {
     alert: ALERTS.inputMissing,
     // Inputs that were there and stopped: read once since the exporter started, or seen up within the window.
@@ -356,85 +423,106 @@ export function inputMissingRule(policy: Policy, svc: Service): AlertingRule {
   };
 }
 
-export function healthGroup(policy: Policy, svc: Service): RuleGroup {
+const healthLabels = (svc: Service) => (severity: string) => ({
+  [CLASS_LABEL]: ALERT_CLASS.health,
+  service: svc.name,
+  severity,
+});
+const blockedByMissing = (svc: Service) =>
+  `Headroom's decisions for ${svc.name} are blocked by missing data (never a scale-in on missing data).`;
+
+/** The exporter's last signals or history refresh is too old. */
+function staleRules(policy: Policy, svc: Service): AlertingRule[] {
   const staleAfter = policy.refresh.stale_after;
   const historyStale = ALERT_TIMING.historyStaleRefits * policy.refresh.history_interval;
+  const labels = healthLabels(svc);
+  const impact = blockedByMissing(svc);
+  return [
+    {
+      alert: ALERTS.stale,
+      expr: `time() - ${sel(METRIC.lastRefreshSuccessTimestampSeconds, { cadence: 'signals' })} > ${staleAfter}`,
+      labels: { ...labels('warning'), cadence: 'signals' },
+      annotations: {
+        summary: `${svc.name}: the exporter's last successful signals refresh was {{ $value | humanizeDuration }} ago, more than ${promDuration(staleAfter)}`,
+        description: `The refresh loop has not completed for longer than refresh.stale_after (${promDuration(staleAfter)}); every metric of ${svc.name} is stale. ${impact}`,
+        runbook_url: runbook(policy, ALERTS.stale),
+        value: '{{ $value }}',
+      },
+    },
+    {
+      alert: ALERTS.stale,
+      expr: `time() - ${sel(METRIC.lastRefreshSuccessTimestampSeconds, { cadence: 'history' })} > ${historyStale}`,
+      labels: { ...labels('warning'), cadence: 'history' },
+      annotations: {
+        summary: `${svc.name}: the exporter's last successful history refresh was {{ $value | humanizeDuration }} ago, more than ${promDuration(historyStale)}`,
+        description: `The history of ${svc.name} has not been refitted for ${ALERT_TIMING.historyStaleRefits} × refresh.history_interval (${promDuration(historyStale)}); projections, capacity and budget dates are out of date.`,
+        runbook_url: runbook(policy, ALERTS.stale),
+        value: '{{ $value }}',
+      },
+    },
+  ];
+}
+
+/** The exporter is down or not scraped, the scaler's actions fail, or the policy reload failed. */
+function exporterRules(policy: Policy, svc: Service): AlertingRule[] {
+  const staleAfter = policy.refresh.stale_after;
   const job = policy.alerts.exporter_job;
-  const labels = (severity: string) => ({ [CLASS_LABEL]: ALERT_CLASS.health, service: svc.name, severity });
-  const impact = `Headroom's decisions for ${svc.name} are blocked by missing data (never a scale-in on missing data).`;
+  const labels = healthLabels(svc);
+  return [
+    {
+      alert: ALERTS.exporterDown,
+      expr: `${sel('up', { job })} == 0`,
+      for: promDuration(staleAfter),
+      labels: labels('critical'),
+      annotations: {
+        summary: `${svc.name}: the Headroom exporter {{ $labels.instance }} has been down for ${promDuration(staleAfter)}`,
+        description: `Prometheus cannot scrape the Headroom exporter (job ${job}); ${svc.name} is neither measured nor scaled, and the webhook scaler may be unreachable.`,
+        runbook_url: runbook(policy, ALERTS.exporterDown),
+        value: '{{ $value }}',
+      },
+    },
+    {
+      alert: ALERTS.exporterAbsent,
+      expr: `absent(${sel('up', { job })})`,
+      for: promDuration(staleAfter),
+      labels: labels('critical'),
+      annotations: {
+        summary: `${svc.name}: Prometheus has had no target for job ${job} (the Headroom exporter) for ${promDuration(staleAfter)}`,
+        description: `No scrape target with job="${job}" exists: the exporter is not in Prometheus' scrape configuration or its discovery failed, so ${svc.name} is neither measured nor scaled.`,
+        runbook_url: runbook(policy, ALERTS.exporterAbsent),
+        value: '{{ $value }}',
+      },
+    },
+    {
+      alert: ALERTS.scalerFailing,
+      expr: `increase(${sel(METRIC.scalerActionsTotal, { service: svc.name, result: 'failure' })}[${promDuration(ALERT_TIMING.scalerFailureWindowSeconds)}]) > 0`,
+      labels: labels('critical'),
+      annotations: {
+        summary: `${svc.name}: {{ $value | humanize }} {{ $labels.action }} action(s) failed in the last ${promDuration(ALERT_TIMING.scalerFailureWindowSeconds)}`,
+        description: `The scaler's actuator failed to apply {{ $labels.action }} to ${svc.name}. The decision is recorded with the actuator's error; see the scaler's decision history and logs, and the orchestrator the actuator calls.`,
+        runbook_url: runbook(policy, ALERTS.scalerFailing),
+        value: '{{ $value }}',
+      },
+    },
+    {
+      alert: ALERTS.configReload,
+      expr: `${METRIC.configLastReloadSuccessful} == 0`,
+      labels: labels('warning'),
+      annotations: {
+        summary: `${svc.name}: the exporter failed to reload headroom.yml and keeps the previous policy`,
+        description:
+          'The last reload of the policy failed validation; the exporter and the scaler keep using the previous policy. Run `npx headroom check` on the file.',
+        runbook_url: runbook(policy, ALERTS.configReload),
+        value: '{{ $value }}',
+      },
+    },
+  ];
+}
+
+export function healthGroup(policy: Policy, svc: Service): RuleGroup {
   return {
     name: `headroom.${svc.name}.health`,
-    rules: [
-      inputMissingRule(policy, svc),
-      {
-        alert: ALERTS.stale,
-        expr: `time() - ${sel(METRIC.lastRefreshSuccessTimestampSeconds, { cadence: 'signals' })} > ${staleAfter}`,
-        labels: { ...labels('warning'), cadence: 'signals' },
-        annotations: {
-          summary: `${svc.name}: the exporter's last successful signals refresh was {{ $value | humanizeDuration }} ago, more than ${promDuration(staleAfter)}`,
-          description: `The refresh loop has not completed for longer than refresh.stale_after (${promDuration(staleAfter)}); every metric of ${svc.name} is stale. ${impact}`,
-          runbook_url: runbook(policy, ALERTS.stale),
-          value: '{{ $value }}',
-        },
-      },
-      {
-        alert: ALERTS.stale,
-        expr: `time() - ${sel(METRIC.lastRefreshSuccessTimestampSeconds, { cadence: 'history' })} > ${historyStale}`,
-        labels: { ...labels('warning'), cadence: 'history' },
-        annotations: {
-          summary: `${svc.name}: the exporter's last successful history refresh was {{ $value | humanizeDuration }} ago, more than ${promDuration(historyStale)}`,
-          description: `The history of ${svc.name} has not been refitted for ${ALERT_TIMING.historyStaleRefits} × refresh.history_interval (${promDuration(historyStale)}); projections, capacity and budget dates are out of date.`,
-          runbook_url: runbook(policy, ALERTS.stale),
-          value: '{{ $value }}',
-        },
-      },
-      {
-        alert: ALERTS.exporterDown,
-        expr: `${sel('up', { job })} == 0`,
-        for: promDuration(staleAfter),
-        labels: labels('critical'),
-        annotations: {
-          summary: `${svc.name}: the Headroom exporter {{ $labels.instance }} has been down for ${promDuration(staleAfter)}`,
-          description: `Prometheus cannot scrape the Headroom exporter (job ${job}); ${svc.name} is neither measured nor scaled, and the webhook scaler may be unreachable.`,
-          runbook_url: runbook(policy, ALERTS.exporterDown),
-          value: '{{ $value }}',
-        },
-      },
-      {
-        alert: ALERTS.exporterAbsent,
-        expr: `absent(${sel('up', { job })})`,
-        for: promDuration(staleAfter),
-        labels: labels('critical'),
-        annotations: {
-          summary: `${svc.name}: Prometheus has had no target for job ${job} (the Headroom exporter) for ${promDuration(staleAfter)}`,
-          description: `No scrape target with job="${job}" exists: the exporter is not in Prometheus' scrape configuration or its discovery failed, so ${svc.name} is neither measured nor scaled.`,
-          runbook_url: runbook(policy, ALERTS.exporterAbsent),
-          value: '{{ $value }}',
-        },
-      },
-      {
-        alert: ALERTS.scalerFailing,
-        expr: `increase(${sel(METRIC.scalerActionsTotal, { service: svc.name, result: 'failure' })}[${promDuration(ALERT_TIMING.scalerFailureWindowSeconds)}]) > 0`,
-        labels: labels('critical'),
-        annotations: {
-          summary: `${svc.name}: {{ $value | humanize }} {{ $labels.action }} action(s) failed in the last ${promDuration(ALERT_TIMING.scalerFailureWindowSeconds)}`,
-          description: `The scaler's actuator failed to apply {{ $labels.action }} to ${svc.name}. The decision is recorded with the actuator's error; see the scaler's decision history and logs, and the orchestrator the actuator calls.`,
-          runbook_url: runbook(policy, ALERTS.scalerFailing),
-          value: '{{ $value }}',
-        },
-      },
-      {
-        alert: ALERTS.configReload,
-        expr: `${METRIC.configLastReloadSuccessful} == 0`,
-        labels: labels('warning'),
-        annotations: {
-          summary: `${svc.name}: the exporter failed to reload headroom.yml and keeps the previous policy`,
-          description: 'The last reload of the policy failed validation; the exporter and the scaler keep using the previous policy. Run `npx headroom check` on the file.',
-          runbook_url: runbook(policy, ALERTS.configReload),
-          value: '{{ $value }}',
-        },
-      },
-    ],
+    rules: [inputMissingRule(policy, svc), ...staleRules(policy, svc), ...exporterRules(policy, svc)],
   };
 }
 

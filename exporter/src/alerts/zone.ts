@@ -97,7 +97,10 @@ export function zoneRule(zone: string): ZoneRule | string {
 }
 
 function inferZoneRule(zone: string): ZoneRule | string {
-  const years = Array.from({ length: REFERENCE_YEARS.to - REFERENCE_YEARS.from + 1 }, (_, i) => REFERENCE_YEARS.from + i);
+  const years = Array.from(
+    { length: REFERENCE_YEARS.to - REFERENCE_YEARS.from + 1 },
+    (_, i) => REFERENCE_YEARS.from + i
+  );
   const changes = years.map((y) => changesIn(zone, y));
   const jan = (y: number) => offsetAt(zone, Date.UTC(y, 0, 1) / 1000);
   const jul = (y: number) => offsetAt(zone, Date.UTC(y, 6, 1) / 1000);
@@ -106,18 +109,28 @@ function inferZoneRule(zone: string): ZoneRule | string {
     if (offsets.size === 1) return { zone, standard: jan(years[0]) };
     return `time zone ${zone} changes its offset between years`;
   }
-  if (!changes.every((c) => c.length === 2)) return `time zone ${zone} does not change its offset exactly twice every year from ${REFERENCE_YEARS.from} to ${REFERENCE_YEARS.to}`;
+  if (!changes.every((c) => c.length === 2))
+    return `time zone ${zone} does not change its offset exactly twice every year from ${REFERENCE_YEARS.from} to ${REFERENCE_YEARS.to}`;
   const standard = Math.min(jan(years[0]), jul(years[0]));
   const daylight = Math.max(jan(years[0]), jul(years[0]));
-  if (!years.every((y) => Math.min(jan(y), jul(y)) === standard && Math.max(jan(y), jul(y)) === daylight)) return `time zone ${zone} changes its offsets between years`;
+  if (!years.every((y) => Math.min(jan(y), jul(y)) === standard && Math.max(jan(y), jul(y)) === daylight))
+    return `time zone ${zone} changes its offsets between years`;
   // The change into daylight time is the one after which the offset is the larger.
   const [a, b] = changes[0];
   const startsFirst = offsetAt(zone, a) === daylight;
-  const pick = (which: 0 | 1) => candidates(changes[0][which], standard).find((tr) => years.every((y, i) => transitionIn(tr, y, standard) === changes[i][which]));
+  const pick = (which: 0 | 1) =>
+    candidates(changes[0][which], standard).find((tr) =>
+      years.every((y, i) => transitionIn(tr, y, standard) === changes[i][which])
+    );
   const first = pick(0);
   const second = pick(1);
-  if (!first || !second || a >= b) return `time zone ${zone} changes on dates that are not "the n-th or last weekday of a month"`;
-  return { zone, standard, daylight: { offset: daylight, start: startsFirst ? first : second, end: startsFirst ? second : first } };
+  if (!first || !second || a >= b)
+    return `time zone ${zone} changes on dates that are not "the n-th or last weekday of a month"`;
+  return {
+    zone,
+    standard,
+    daylight: { offset: daylight, start: startsFirst ? first : second, end: startsFirst ? second : first },
+  };
 }
 
 /** PromQL, 0 or 1: whether `time()` is at or after the transition in its year; `f(fn)` calls a date function on standard time. */

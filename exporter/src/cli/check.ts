@@ -1,11 +1,28 @@
 import type { Command } from 'commander';
 import { ConfigError, loadPolicyWithWarnings } from '../config/load.js';
+import type { Policy } from '../config/schema.js';
+import { describeTrim } from '../metrics/budget.js';
+import { expectedCount } from '../metrics/expected.js';
 import { DEFAULT_CONFIG, type Io } from './common.js';
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** The series /metrics will carry for the policy: per explicit service exactly, and the trimming. */
+export function seriesReport(policy: Policy): string {
+  const { services, trim } = expectedCount(policy);
+  const per = services.map((s) => `${s.name} ${s.series}`).join(', ');
+  return [
+    `series: at most ${trim.published} on /metrics (${per || 'no explicit service'}; process-wide included):`,
+    `  ${describeTrim(trim)}`,
+  ].join('\n');
+}
 
 export function registerCheck(program: Command, io: Io): void {
   program
     .command('check')
-    .description('validate a policy file; exit 0 when valid (warnings on stderr), 2 with every problem named otherwise')
+    .description(
+      'validate a policy file and print the series /metrics will carry; exit 0 when valid (warnings on stderr), 2 with every problem named otherwise'
+    )
     .argument('[file]', 'policy file', DEFAULT_CONFIG)
     .action((file: string) => {
       let checked;
@@ -20,9 +37,10 @@ export function registerCheck(program: Command, io: Io): void {
       const { policy: p, warnings } = checked;
       for (const w of warnings) io.stderr(`${w}\n`);
       const triggers = p.services.reduce((n, s) => n + s.scaling.scale_out.length, 0);
-      const warned = warnings.length ? `, ${warnings.length} warning${warnings.length === 1 ? '' : 's'}` : '';
+      const warned = warnings.length ? `, ${plural(warnings.length, 'warning')}` : '';
       io.stdout(
-        `${file}: OK (${p.services.length} service${p.services.length === 1 ? '' : 's'}, ${triggers} scale-out triggers, source: ${p.prometheus ? p.prometheus.url : 'built-in demo'}${warned})\n`
+        `${file}: OK (${plural(p.services.length, 'service')}, ${triggers} scale-out triggers, source: ${p.prometheus ? p.prometheus.url : 'built-in demo'}${warned})\n`
       );
+      io.stdout(`${seriesReport(p)}\n`);
     });
 }

@@ -151,7 +151,11 @@ export class Refresher {
     const failures = results.flatMap((r) => ('error' in r ? [r] : []));
     this.snapshots = snapshots;
     this.failures = failures;
-    metrics.publish(snapshots, failures);
+    metrics.publish(snapshots, failures, {
+      seriesBudget: policy.series_budget,
+      onTrim: (message, trim) =>
+        logger.info({ dropped: trim.dropped, budget: trim.budget }, `series budget: ${message}`),
+    });
     this.fleets.publish(metrics.registry);
     const signalsSeconds = (performance.now() - t0) / 1000;
     const completedAt = clock();
@@ -249,7 +253,8 @@ export class Refresher {
         `refresh of ${svc.name} failed (${error}); its plan is withdrawn until a refresh succeeds, its input health stays published`
       );
       this.opts.metrics.countPlanError(svc.name);
-      return { service: svc.name, at: now, error, inputs: health ?? this.unread(svc, hist, error, now) };
+      const inputs = health ?? this.unread(svc, hist, error, now);
+      return { service: svc.name, at: now, error, inputs, fleet: svc.fleet?.name };
     }
   }
 

@@ -47,6 +47,25 @@ export const signalRecord = (signal: string, unit: string): string => `${SIGNAL_
 export const LOCAL_MINUTE_RECORD = 'timezone:headroom_local_minute_of_day:minutes';
 
 /**
+ * Evaluation interval of a fleet's rule groups, seconds, for a policy refreshing every
+ * `refreshSeconds`: FLEET_RULE_INTERVAL_SECONDS, or the refresh interval when shorter, so the
+ * exporter never reads a recorded window whose newest sample is older than one refresh. A window of
+ * W seconds over a recorded series holds W / interval raw evaluations when none is missing (what
+ * the sources count to see a gap). The generated group states it (`interval:`), so Prometheus'
+ * global evaluation_interval does not change it.
+ */
+export const FLEET_RULE_INTERVAL_SECONDS = 30;
+export const fleetRuleIntervalSeconds = (refreshSeconds: number): number =>
+  Math.min(FLEET_RULE_INTERVAL_SECONDS, refreshSeconds);
+
+/**
+ * On a fleet rule that applies to overridden services only: which overrides (their `match`, or
+ * `match_regex`; several joined by `,`). It tells apart the rules of one trigger that differ by an
+ * override (another threshold, limit or budget in the text), so no two rules carry the same labels.
+ */
+export const OVERRIDE_LABEL = 'override';
+
+/**
  * The label the exporter's batched queries tag each member's series with (`label_replace(q_i, …, "<i>", "", "")
  * or …`), so one answer splits back into the members' (exporter/src/sources/batch.ts). Never stored.
  */

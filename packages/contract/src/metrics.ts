@@ -338,6 +338,25 @@ export const EXPORTER_METRICS = {
     'seconds',
     'Cooldown left per scale-out trigger and for scale_in (0 when not cooling down).'
   ),
+  // Cardinality (README "Metrics")
+  series: g(
+    'headroom_series',
+    ['service'],
+    'series',
+    'Series the exporter publishes for the service, this one included, after trimming detail to the series budget (`headroom check` prints the expected count).'
+  ),
+  seriesBudget: g(
+    'headroom_series_budget',
+    [],
+    'series',
+    "Most headroom_* series the exporter may publish: the policy's series_budget (the process-wide series included, the scaler's not), or 120 per service when it sets none."
+  ),
+  seriesDropped: g(
+    'headroom_series_dropped',
+    ['detail'],
+    'series',
+    'Series not published to fit the series budget, per detail group of SERIES_DETAILS (contract), least useful first; 0 for a group kept. A log line says the same when the trimming changes.'
+  ),
   // Fleets (README "Fleets")
   fleetServices: g(
     'headroom_fleet_services',
@@ -434,3 +453,90 @@ export const ALL_METRICS: ReadonlyMap<string, MetricSpec> = new Map(Object.value
 export const METRIC = Object.fromEntries(Object.entries(METRICS).map(([k, v]) => [k, v.name])) as {
   readonly [K in MetricKey]: (typeof METRICS)[K]['name'];
 };
+
+/** The label that names a service's fleet, on the per-service series of fleet services and on fleet rules. */
+export const FLEET_LABEL = 'fleet';
+
+/** A part of a metric family: every series of `metric`, or only those whose `label` is (not) in `values`. */
+export interface SeriesSlice {
+  metric: MetricName;
+  label?: string;
+  only?: readonly string[];
+  except?: readonly string[];
+}
+
+/**
+ * Detail the exporter drops, in this order (least useful first), when the per-service series do not
+ * fit the series budget. Nothing the panel, the dashboards or the alert rules read is here
+ * (test/metrics.cardinality.test.ts derives what they read and checks it); what is dropped from
+ * /metrics stays in /api/v1/plan.
+ */
+export const SERIES_DETAILS = [
+  { detail: 'model_bands', slices: [{ metric: METRIC.modelProjectedUsers, label: 'bound', except: ['point'] }] },
+  {
+    detail: 'model_projections',
+    slices: [{ metric: METRIC.modelProjectedUsers }, { metric: METRIC.modelProjectedInstances }],
+  },
+  { detail: 'model_scores', slices: [{ metric: METRIC.modelCvMase }, { metric: METRIC.modelSelected }] },
+  {
+    detail: 'forecast_95',
+    slices: [
+      { metric: METRIC.forecastUsers, label: 'bound', only: ['lower_95', 'upper_95'] },
+      { metric: METRIC.forecastInstances, label: 'bound', only: ['lower_95', 'upper_95'] },
+    ],
+  },
+  { detail: 'forecast_users', slices: [{ metric: METRIC.forecastUsers }] },
+  { detail: 'scenario_users', slices: [{ metric: METRIC.projectedUsers }] },
+  { detail: 'input_values', slices: [{ metric: METRIC.inputValue }] },
+  { detail: 'loadtest', slices: [{ metric: METRIC.loadtestUsers }] },
+  { detail: 'scenario_exhaustion', slices: [{ metric: METRIC.budgetExhaustionSeconds }] },
+  {
+    detail: 'forecast_exhaustion',
+    slices: [{ metric: METRIC.forecastCapacityExhaustionSeconds }, { metric: METRIC.forecastBudgetExhaustionSeconds }],
+  },
+  {
+    detail: 'forecast_fit',
+    slices: [
+      { metric: METRIC.forecastCvMase },
+      { metric: METRIC.forecastHistorySeconds },
+      { metric: METRIC.forecastHistoryNeededSeconds },
+      { metric: METRIC.forecastModelInfo },
+    ],
+  },
+  {
+    detail: 'decision_detail',
+    slices: [
+      { metric: METRIC.decisionIntendedAction },
+      { metric: METRIC.cooldownRemainingSeconds },
+      { metric: METRIC.decisionBlocked },
+    ],
+  },
+  {
+    detail: 'cost_detail',
+    slices: [
+      { metric: METRIC.monthlySavings },
+      { metric: METRIC.recommendedInstances, label: 'basis', except: ['final'] },
+    ],
+  },
+  {
+    detail: 'decision',
+    slices: [
+      { metric: METRIC.decisionAction },
+      { metric: METRIC.triggerFiring },
+      { metric: METRIC.decisionConfidenceRatio },
+    ],
+  },
+  {
+    detail: 'cost',
+    slices: [
+      { metric: METRIC.monthlyCost },
+      { metric: METRIC.budgetWarningRatio },
+      { metric: METRIC.budgetMonthToDateSpend },
+    ],
+  },
+] as const satisfies readonly { detail: string; slices: readonly SeriesSlice[] }[];
+
+export type SeriesDetail = (typeof SERIES_DETAILS)[number]['detail'];
+
+/** Series per service the exporter publishes for a policy that sets no series_budget. */
+export const DEFAULT_SERIES_PER_SERVICE = 120;

@@ -10,9 +10,26 @@
 import { MONTH_SECONDS } from '../config/defaults.js';
 import type { Policy, ScaleOutTrigger, Schedule, Service } from '../config/schema.js';
 import { goFloat, humanize, humanizeDuration, humanizePercentage, percent, plain, promDuration } from './format.js';
-import { ALERT_TIMING, ALERTS, belowMinimumRule, budgetGroup, healthGroup, isAlert, recordSelector, scaleInRule, scaleOutRule, schedulePlan, scheduleRules, signalOf, withUnit, type AlertingRule, type RuleFileKind } from './rules.js';
+import {
+  ALERT_TIMING,
+  ALERTS,
+  belowMinimumRule,
+  budgetGroup,
+  healthGroup,
+  isAlert,
+  recordSelector,
+  scaleInRule,
+  scaleOutRule,
+  schedulePlan,
+  scheduleRules,
+  signalOf,
+  withUnit,
+  type AlertingRule,
+  type RuleFileKind,
+} from './rules.js';
 import { offsetByRule, transitionIn, type ZoneRule } from './zone.js';
-import { ALERT_CLASS, METRIC, scheduleTrigger } from '@headroom/contract';
+import { fleetRules } from './fleet.js';
+import { ALERT_CLASS, FLEET_LABEL, METRIC, scheduleTrigger } from '@headroom/contract';
 
 /** Step of every test: the evaluation interval and the input series' interval. */
 export const TEST_INTERVAL_SECONDS = 60;
@@ -45,21 +62,24 @@ export interface TestFile {
 
 /** Renders the template forms the generated annotations use, as Prometheus does. */
 export function renderTemplate(tpl: string, value: number, labels: Record<string, string>): string {
-  return tpl.replace(/\{\{\s*(\$value|\$labels\.([a-zA-Z_][a-zA-Z0-9_]*))\s*(?:\|\s*(\w+)\s*)?\}\}/g, (_m, what: string, label: string | undefined, fn: string | undefined) => {
-    if (label !== undefined) return labels[label] ?? '';
-    switch (fn) {
-      case undefined:
-        return goFloat(value);
-      case 'humanize':
-        return humanize(value);
-      case 'humanizePercentage':
-        return humanizePercentage(value);
-      case 'humanizeDuration':
-        return humanizeDuration(value);
-      default:
-        throw new Error(`renderTemplate: unsupported function ${fn} in ${what}`);
+  return tpl.replace(
+    /\{\{\s*(\$value|\$labels\.([a-zA-Z_][a-zA-Z0-9_]*))\s*(?:\|\s*(\w+)\s*)?\}\}/g,
+    (_m, what: string, label: string | undefined, fn: string | undefined) => {
+      if (label !== undefined) return labels[label] ?? '';
+      switch (fn) {
+        case undefined:
+          return goFloat(value);
+        case 'humanize':
+          return humanize(value);
+        case 'humanizePercentage':
+          return humanizePercentage(value);
+        case 'humanizeDuration':
+          return humanizeDuration(value);
+        default:
+          throw new Error(`renderTemplate: unsupported function ${fn} in ${what}`);
+      }
     }
-  });
+  );
 }
 
 /** The alert a rule produces for a series with these labels and value. */
@@ -73,7 +93,7 @@ export function expected(rule: AlertingRule, value: number, seriesLabels: Record
 /** Per-step values as promtool's expanding notation: [71,71,71,69] → "71x2 69". `undefined` → "_". */
 export function seriesValues(values: (number | undefined)[]): string {
   const out: string[] = [];
-  for (let i = 0; i < values.length; ) {
+  for (let i = 0; i < values.length;) {
     let j = i;
     while (j + 1 < values.length && values[j + 1] === values[i]) j++;
     const v = values[i] === undefined ? '_' : goFloat(values[i]!);
@@ -84,14 +104,19 @@ export function seriesValues(values: (number | undefined)[]): string {
 }
 
 const at = (step: number) => promDuration(step * I);
-const steps = (seconds: number) => Math.ceil(seconds / I);
-const repeat = (v: number | undefined, n: number) => Array.from({ length: n }, () => v);
+export const steps = (seconds: number) => Math.ceil(seconds / I);
+export const repeat = (v: number | undefined, n: number) => Array.from({ length: n }, () => v);
 
 /**
  * Reference semantics of a service's scaling rules on per-step values of the recorded signals
  * (undefined = no sample): which scale-out triggers fire at `step`, and whether scale-in fires.
  */
-export function simulateScaling(svc: Service, series: Record<string, (number | undefined)[]>, step: number, fleet: Fleet = {}): { out: ScaleOutTrigger[]; scaleIn: boolean } {
+export function simulateScaling(
+  svc: Service,
+  series: Record<string, (number | undefined)[]>,
+  step: number,
+  fleet: Fleet = {}
+): { out: ScaleOutTrigger[]; scaleIn: boolean } {
   const val = (signal: string, i: number) => series[signal]?.[i];
   const outTrue = (t: ScaleOutTrigger, i: number) => {
     const v = val(t.signal, i);
@@ -116,7 +141,8 @@ export function simulateScaling(svc: Service, series: Record<string, (number | u
     }) && !svc.scaling.scale_out.some((t) => outTrue(t, i));
   // Quiet at the floor: scale-in needs a known count above limits.min and the minimum in force.
   const n = fleet.instances;
-  const aboveFloor = n !== undefined && n > svc.scaling.limits.min && (fleet.effectiveMin === undefined || n > fleet.effectiveMin);
+  const aboveFloor =
+    n !== undefined && n > svc.scaling.limits.min && (fleet.effectiveMin === undefined || n > fleet.effectiveMin);
   return { out, scaleIn: si ? aboveFloor && fires(inTrue, si.for) : false };
 }
 
@@ -129,19 +155,34 @@ export interface Fleet {
 function fleetSeries(svc: Service, fleet: Fleet, length: number): InputSeries[] {
   const out: InputSeries[] = [];
   const name = JSON.stringify(svc.name);
-  if (fleet.instances !== undefined) out.push({ series: `${METRIC.instances}{service=${name}}`, values: seriesValues(repeat(fleet.instances, length)) });
-  if (fleet.effectiveMin !== undefined) out.push({ series: `${METRIC.limitInstances}{limit="effective_min",service=${name}}`, values: seriesValues(repeat(fleet.effectiveMin, length)) });
+  if (fleet.instances !== undefined)
+    out.push({ series: `${METRIC.instances}{service=${name}}`, values: seriesValues(repeat(fleet.instances, length)) });
+  if (fleet.effectiveMin !== undefined)
+    out.push({
+      series: `${METRIC.limitInstances}{limit="effective_min",service=${name}}`,
+      values: seriesValues(repeat(fleet.effectiveMin, length)),
+    });
   return out;
 }
 
-function scalingCase(policy: Policy, svc: Service, name: string, series: Record<string, (number | undefined)[]>, evalSteps: number[], alertnames: string[], fleet: Fleet = {}): TestCase {
+function scalingCase(
+  policy: Policy,
+  svc: Service,
+  name: string,
+  series: Record<string, (number | undefined)[]>,
+  evalSteps: number[],
+  alertnames: string[],
+  fleet: Fleet = {}
+): TestCase {
   const alert_rule_test: AlertRuleTest[] = [];
   for (const step of evalSteps) {
     const sim = simulateScaling(svc, series, step, fleet);
     for (const alertname of alertnames) {
       const exp_alerts: ExpAlert[] = [];
-      if (alertname === ALERTS.scaleOut) for (const t of sim.out) exp_alerts.push(expected(scaleOutRule(policy, svc, t), series[t.signal][step]!));
-      if (alertname === ALERTS.scaleIn && sim.scaleIn) exp_alerts.push(expected(scaleInRule(policy, svc)!, series[svc.scaling.scale_in!.conditions[0].signal][step]!));
+      if (alertname === ALERTS.scaleOut)
+        for (const t of sim.out) exp_alerts.push(expected(scaleOutRule(policy, svc, t), series[t.signal][step]!));
+      if (alertname === ALERTS.scaleIn && sim.scaleIn)
+        exp_alerts.push(expected(scaleInRule(policy, svc)!, series[svc.scaling.scale_in!.conditions[0].signal][step]!));
       alert_rule_test.push({ eval_time: at(step), alertname, exp_alerts });
     }
   }
@@ -164,8 +205,22 @@ export function scalingTests(policy: Policy, svc: Service): TestCase[] {
     const label = `${ALERTS.scaleOut} ${svc.name}/${t.name}`;
     const over = t.above + 1;
     cases.push(
-      scalingCase(policy, svc, `${label}: fires when ${t.signal} stays above ${withUnit(t.above, sig)} for ${promDuration(t.for)}`, { [t.signal]: repeat(over, k + 2) }, [k], [ALERTS.scaleOut]),
-      scalingCase(policy, svc, `${label}: does not fire when ${t.signal} stays at exactly ${withUnit(t.above, sig)}`, { [t.signal]: repeat(t.above, k + 2) }, [k], [ALERTS.scaleOut]),
+      scalingCase(
+        policy,
+        svc,
+        `${label}: fires when ${t.signal} stays above ${withUnit(t.above, sig)} for ${promDuration(t.for)}`,
+        { [t.signal]: repeat(over, k + 2) },
+        [k],
+        [ALERTS.scaleOut]
+      ),
+      scalingCase(
+        policy,
+        svc,
+        `${label}: does not fire when ${t.signal} stays at exactly ${withUnit(t.above, sig)}`,
+        { [t.signal]: repeat(t.above, k + 2) },
+        [k],
+        [ALERTS.scaleOut]
+      )
     );
     if (k >= 1) {
       cases.push(
@@ -175,8 +230,8 @@ export function scalingTests(policy: Policy, svc: Service): TestCase[] {
           `${label}: does not fire when ${t.signal} is above ${withUnit(t.above, sig)} for less than ${promDuration(t.for)}`,
           { [t.signal]: [...repeat(over, k), ...repeat(t.above - 1, 2)] },
           [k - 1, k],
-          [ALERTS.scaleOut],
-        ),
+          [ALERTS.scaleOut]
+        )
       );
     }
   }
@@ -199,7 +254,7 @@ export function scalingTests(policy: Policy, svc: Service): TestCase[] {
         evalStep: kMin,
         alertname: ALERTS.belowMinimum,
         exp: [],
-      }),
+      })
     );
   }
   cases.push(...scheduleTests(policy, svc));
@@ -228,14 +283,31 @@ function scaleInTests(policy: Policy, svc: Service): TestCase[] {
   const conds = si.conditions.map((c) => `${c.signal} < ${withUnit(c.below, signalOf(svc, c.signal))}`).join(', ');
   const last = si.conditions[si.conditions.length - 1];
   const lastSig = signalOf(svc, last.signal);
-  const scaleIn = (name: string, series: Record<string, (number | undefined)[]>, evalSteps: number[], f: Fleet = fleet) => scalingCase(policy, svc, `${label}: ${name}`, series, evalSteps, [ALERTS.scaleIn], f);
+  const scaleIn = (
+    name: string,
+    series: Record<string, (number | undefined)[]>,
+    evalSteps: number[],
+    f: Fleet = fleet
+  ) => scalingCase(policy, svc, `${label}: ${name}`, series, evalSteps, [ALERTS.scaleIn], f);
   const cases = [
     scaleIn(`fires when ${conds} hold for ${promDuration(si.for)} with ${min + 1} instances running`, low(w + 2), [w]),
     scaleIn(`does not fire when the conditions hold for less than ${promDuration(si.for)}`, low(w + 2), [w - 1]),
-    scaleIn(`does not fire when ${last.signal} is at ${withUnit(last.below, lastSig)}, not below`, { ...low(w + 2), [last.signal]: repeat(last.below, w + 2) }, [w]),
+    scaleIn(
+      `does not fire when ${last.signal} is at ${withUnit(last.below, lastSig)}, not below`,
+      { ...low(w + 2), [last.signal]: repeat(last.below, w + 2) },
+      [w]
+    ),
     scaleIn(`does not fire when ${last.signal} is missing`, low(w + 2, last.signal), [w]),
-    scaleIn(`does not fire at the floor: ${min} instances run, limits.min = ${min}`, low(w + 2), [w], { instances: min, effectiveMin: min }),
-    scaleIn(`does not fire at the active schedule's minimum: ${min + 1} instances run, ${min + 1} in force`, low(w + 2), [w], { instances: min + 1, effectiveMin: min + 1 }),
+    scaleIn(`does not fire at the floor: ${min} instances run, limits.min = ${min}`, low(w + 2), [w], {
+      instances: min,
+      effectiveMin: min,
+    }),
+    scaleIn(
+      `does not fire at the active schedule's minimum: ${min + 1} instances run, ${min + 1} in force`,
+      low(w + 2),
+      [w],
+      { instances: min + 1, effectiveMin: min + 1 }
+    ),
     scaleIn('does not fire while the instance count is unknown', low(w + 2), [w], { effectiveMin: min }),
   ];
   const condSignals = new Set(si.conditions.map((c) => c.signal));
@@ -249,8 +321,8 @@ function scaleInTests(policy: Policy, svc: Service): TestCase[] {
         { ...low(w + 2), [blocker.signal]: repeat(blocker.above + 1, w + 2) },
         [w],
         [ALERTS.scaleIn, ALERTS.scaleOut],
-        fleet,
-      ),
+        fleet
+      )
     );
   }
   return cases;
@@ -298,7 +370,7 @@ function scheduleTests(policy: Policy, svc: Service): TestCase[] {
           evalStep: fireStep + windowSteps,
           alertname: ALERTS.schedule,
           exp: [],
-        }),
+        })
       );
     }
     cases.push(
@@ -309,7 +381,7 @@ function scheduleTests(policy: Policy, svc: Service): TestCase[] {
         evalStep: fireStep + 5,
         alertname: ALERTS.schedule,
         exp: [],
-      }),
+      })
     );
   }
   return cases;
@@ -320,7 +392,8 @@ function scheduleTests(policy: Policy, svc: Service): TestCase[] {
  * to the last evaluation (~3 months here), so the step is the coarsest that lands exactly on the
  * fires (an hour for fires on the hour): each evaluation is at a fire, inside its window.
  */
-const daylightStep = (instants: number[]) => [3600, 1800, 900, 300, 60].find((d) => instants.every((t) => t % d === 0))!;
+const daylightStep = (instants: number[]) =>
+  [3600, 1800, 900, 300, 60].find((d) => instants.every((t) => t % d === 0))!;
 const utcText = (t: number) => new Date(t * 1000).toISOString().slice(0, 16).replace('T', ' ');
 const utcOffset = (minutes: number) => `UTC${minutes < 0 ? '-' : '+'}${promDuration(Math.abs(minutes) * 60)}`;
 
@@ -373,31 +446,41 @@ export function daylightTests(policy: Policy, svc: Service): TestCase[] {
 export function daylightTestFiles(policy: Policy): Map<string, TestFile> {
   const byStep = new Map<string, TestFile>();
   for (const t of policy.services.flatMap((s) => daylightTests(policy, s))) {
-    const file = byStep.get(t.interval) ?? { rule_files: ['../scaling.rules.yml'], evaluation_interval: t.interval, tests: [] };
+    const file = byStep.get(t.interval) ?? {
+      rule_files: ['../scaling.rules.yml'],
+      evaluation_interval: t.interval,
+      tests: [],
+    };
     file.tests.push(t);
     byStep.set(t.interval, file);
   }
   return new Map([...byStep].map(([step, f]) => [`tests/schedules-${step}.test.yml`, f]));
 }
 
-interface Simple {
+export interface Simple {
   name: string;
   series: { series: string; values: (number | undefined)[] | string }[];
   evalStep: number;
   alertname: string;
   exp: ExpAlert[];
 }
-const simple = (c: Simple): TestCase => ({
+export const simple = (c: Simple): TestCase => ({
   name: c.name,
   interval: promDuration(I),
-  input_series: c.series.map((s) => ({ series: s.series, values: typeof s.values === 'string' ? s.values : seriesValues(s.values) })),
+  input_series: c.series.map((s) => ({
+    series: s.series,
+    values: typeof s.values === 'string' ? s.values : seriesValues(s.values),
+  })),
   alert_rule_test: [{ eval_time: at(c.evalStep), alertname: c.alertname, exp_alerts: c.exp }],
 });
 const rule = (rules: AlertingRule[], alert: string, i = 0) => rules.filter((r) => r.alert === alert)[i];
 
 export function budgetTests(policy: Policy, svc: Service): TestCase[] {
   const rules = budgetGroup(policy, svc).rules.filter(isAlert);
-  const s = (metric: string, extra: Record<string, string> = {}) => `${metric}{${Object.entries({ service: svc.name, ...extra }).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(',')}}`;
+  const s = (metric: string, extra: Record<string, string> = {}) =>
+    `${metric}{${Object.entries({ service: svc.name, ...extra })
+      .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+      .join(',')}}`;
   const b = svc.cost.budget;
   const warn = rule(rules, ALERTS.budgetWarning);
   const kw = steps(ALERT_TIMING.budgetUsageForSeconds);
@@ -419,7 +502,9 @@ export function budgetTests(policy: Policy, svc: Service): TestCase[] {
     }),
     simple({
       name: `${ALERTS.budgetWarning} ${svc.name}: does not fire just below the warning ratio`,
-      series: [{ series: s(METRIC.budgetUsageRatio), values: repeat(Number((b.warning_ratio - 0.01).toFixed(6)), kw + 2) }],
+      series: [
+        { series: s(METRIC.budgetUsageRatio), values: repeat(Number((b.warning_ratio - 0.01).toFixed(6)), kw + 2) },
+      ],
       evalStep: kw,
       alertname: ALERTS.budgetWarning,
       exp: [],
@@ -447,7 +532,9 @@ export function budgetTests(policy: Policy, svc: Service): TestCase[] {
     }),
     simple({
       name: `${ALERTS.capacity} ${svc.name}: does not fire when limits.max is reached in exactly ${plain(policy.alerts.capacity_warning_months)} months`,
-      series: [{ series: s(METRIC.capacityExhaustionSeconds, { scenario: planning }), values: repeat(horizon, kc + 2) }],
+      series: [
+        { series: s(METRIC.capacityExhaustionSeconds, { scenario: planning }), values: repeat(horizon, kc + 2) },
+      ],
       evalStep: kc,
       alertname: ALERTS.capacity,
       exp: [],
@@ -457,88 +544,90 @@ export function budgetTests(policy: Policy, svc: Service): TestCase[] {
     cases.push(
       simple({
         name: `${ALERTS.capacity} ${svc.name}: does not fire for the ${other.name} scenario, which is not the planning scenario`,
-        series: [{ series: s(METRIC.capacityExhaustionSeconds, { scenario: other.name }), values: repeat(soon, kc + 2) }],
+        series: [
+          { series: s(METRIC.capacityExhaustionSeconds, { scenario: other.name }), values: repeat(soon, kc + 2) },
+        ],
         evalStep: kc,
         alertname: ALERTS.capacity,
         exp: [],
-      }),
+      })
     );
   }
   return cases;
 }
 
-/**
- * Exporter-wide alerts (stale refresh, exporter down or absent, config reload) are copied into
- * every service's group, so they are tested once, expecting one alert per service.
- */
-export function healthTests(policy: Policy): TestCase[] {
-  const groups = policy.services.map((svc) => ({ svc, rules: healthGroup(policy, svc).rules.filter(isAlert) }));
-  const each = (alert: string, value: number, seriesLabels: Record<string, string> = {}, i = 0) => groups.map((g) => expected(rule(g.rules, alert, i), value, seriesLabels));
-  const job = policy.alerts.exporter_job;
+/** The expected alert of every service's copy of an exporter-wide rule. */
+type EachService = (alert: string, value: number, seriesLabels?: Record<string, string>, i?: number) => ExpAlert[];
+
+/** Per service: an input missing after it was read, and failing scaler actions. */
+function serviceHealthTests(policy: Policy, svc: Service, rules: AlertingRule[]): TestCase[] {
   const staleAfter = policy.refresh.stale_after;
   const ks = steps(staleAfter);
+  const signal = svc.signals[0].name;
+  const inputUp = `${METRIC.inputUp}{service=${JSON.stringify(svc.name)},signal=${JSON.stringify(signal)}}`;
+  const lastSuccess = `${METRIC.inputLastSuccessTimestampSeconds}{service=${JSON.stringify(svc.name)},signal=${JSON.stringify(signal)}}`;
+  const history = `${METRIC.inputUp}{service=${JSON.stringify(svc.name)},signal="history"}`;
+  const failures = `${METRIC.scalerActionsTotal}{action="scale_out",result="failure",service=${JSON.stringify(svc.name)}}`;
+  const window = steps(ALERT_TIMING.scalerFailureWindowSeconds);
+  return [
+    simple({
+      name: `${ALERTS.inputMissing} ${svc.name}: fires when input ${signal}, read before, has been missing for ${promDuration(staleAfter)}`,
+      series: [{ series: inputUp, values: [1, ...repeat(0, ks + 2)] }],
+      evalStep: ks + 1,
+      alertname: ALERTS.inputMissing,
+      exp: [expected(rule(rules, ALERTS.inputMissing), 0, { service: svc.name, signal })],
+    }),
+    simple({
+      name: `${ALERTS.inputMissing} ${svc.name}: fires after an exporter restart for input ${signal}, read last before the restart (its last success is still published)`,
+      series: [
+        { series: inputUp, values: repeat(0, ks + 2) },
+        { series: lastSuccess, values: repeat(0, ks + 2) },
+      ],
+      evalStep: ks,
+      alertname: ALERTS.inputMissing,
+      exp: [expected(rule(rules, ALERTS.inputMissing), 0, { service: svc.name, signal })],
+    }),
+    simple({
+      name: `${ALERTS.inputMissing} ${svc.name}: does not fire for an input that was never read (a history on a fresh Prometheus), however long`,
+      series: [{ series: history, values: repeat(0, 3 * ks) }],
+      evalStep: 3 * ks - 1,
+      alertname: ALERTS.inputMissing,
+      exp: [],
+    }),
+    simple({
+      name: `${ALERTS.inputMissing} ${svc.name}: does not fire while input ${signal} is read`,
+      series: [{ series: inputUp, values: repeat(1, ks + 2) }],
+      evalStep: ks,
+      alertname: ALERTS.inputMissing,
+      exp: [],
+    }),
+    simple({
+      name: `${ALERTS.scalerFailing} ${svc.name}: fires when a scale_out action failed in the last ${promDuration(ALERT_TIMING.scalerFailureWindowSeconds)}`,
+      series: [{ series: failures, values: [...repeat(0, window + 1), ...repeat(1, 2)] }],
+      evalStep: window + 1,
+      alertname: ALERTS.scalerFailing,
+      exp: [
+        expected(rule(rules, ALERTS.scalerFailing), 1, { action: 'scale_out', result: 'failure', service: svc.name }),
+      ],
+    }),
+    simple({
+      name: `${ALERTS.scalerFailing} ${svc.name}: does not fire when no action failed in the last ${promDuration(ALERT_TIMING.scalerFailureWindowSeconds)}`,
+      series: [{ series: failures, values: repeat(3, window + 3) }],
+      evalStep: window + 1,
+      alertname: ALERTS.scalerFailing,
+      exp: [],
+    }),
+  ];
+}
+
+/** The exporter's last signals or history refresh is too old. */
+function staleTests(policy: Policy, each: EachService): TestCase[] {
+  const staleAfter = policy.refresh.stale_after;
   const signalsStaleStep = Math.floor(staleAfter / I) + 1;
   const historyStale = ALERT_TIMING.historyStaleRefits * policy.refresh.history_interval;
   const historyStaleStep = Math.floor(historyStale / I) + 1;
-  const up = `up{instance="127.0.0.1:9778",job=${JSON.stringify(job)}}`;
-  const cases: TestCase[] = [];
-  for (const { svc, rules } of groups) {
-    const signal = svc.signals[0].name;
-    const inputUp = `${METRIC.inputUp}{service=${JSON.stringify(svc.name)},signal=${JSON.stringify(signal)}}`;
-    const lastSuccess = `${METRIC.inputLastSuccessTimestampSeconds}{service=${JSON.stringify(svc.name)},signal=${JSON.stringify(signal)}}`;
-    const history = `${METRIC.inputUp}{service=${JSON.stringify(svc.name)},signal="history"}`;
-    const failures = `${METRIC.scalerActionsTotal}{action="scale_out",result="failure",service=${JSON.stringify(svc.name)}}`;
-    const window = steps(ALERT_TIMING.scalerFailureWindowSeconds);
-    cases.push(
-      simple({
-        name: `${ALERTS.inputMissing} ${svc.name}: fires when input ${signal}, read before, has been missing for ${promDuration(staleAfter)}`,
-        series: [{ series: inputUp, values: [1, ...repeat(0, ks + 2)] }],
-        evalStep: ks + 1,
-        alertname: ALERTS.inputMissing,
-        exp: [expected(rule(rules, ALERTS.inputMissing), 0, { service: svc.name, signal })],
-      }),
-      simple({
-        name: `${ALERTS.inputMissing} ${svc.name}: fires after an exporter restart for input ${signal}, read last before the restart (its last success is still published)`,
-        series: [
-          { series: inputUp, values: repeat(0, ks + 2) },
-          { series: lastSuccess, values: repeat(0, ks + 2) },
-        ],
-        evalStep: ks,
-        alertname: ALERTS.inputMissing,
-        exp: [expected(rule(rules, ALERTS.inputMissing), 0, { service: svc.name, signal })],
-      }),
-      simple({
-        name: `${ALERTS.inputMissing} ${svc.name}: does not fire for an input that was never read (a history on a fresh Prometheus), however long`,
-        series: [{ series: history, values: repeat(0, 3 * ks) }],
-        evalStep: 3 * ks - 1,
-        alertname: ALERTS.inputMissing,
-        exp: [],
-      }),
-      simple({
-        name: `${ALERTS.inputMissing} ${svc.name}: does not fire while input ${signal} is read`,
-        series: [{ series: inputUp, values: repeat(1, ks + 2) }],
-        evalStep: ks,
-        alertname: ALERTS.inputMissing,
-        exp: [],
-      }),
-      simple({
-        name: `${ALERTS.scalerFailing} ${svc.name}: fires when a scale_out action failed in the last ${promDuration(ALERT_TIMING.scalerFailureWindowSeconds)}`,
-        series: [{ series: failures, values: [...repeat(0, window + 1), ...repeat(1, 2)] }],
-        evalStep: window + 1,
-        alertname: ALERTS.scalerFailing,
-        exp: [expected(rule(rules, ALERTS.scalerFailing), 1, { action: 'scale_out', result: 'failure', service: svc.name })],
-      }),
-      simple({
-        name: `${ALERTS.scalerFailing} ${svc.name}: does not fire when no action failed in the last ${promDuration(ALERT_TIMING.scalerFailureWindowSeconds)}`,
-        series: [{ series: failures, values: repeat(3, window + 3) }],
-        evalStep: window + 1,
-        alertname: ALERTS.scalerFailing,
-        exp: [],
-      }),
-    );
-  }
   const refreshed = (cadence: string) => `${METRIC.lastRefreshSuccessTimestampSeconds}{cadence="${cadence}"}`;
-  cases.push(
+  return [
     simple({
       name: `${ALERTS.stale}: fires when the last signals refresh is more than ${promDuration(staleAfter)} old`,
       series: [{ series: refreshed('signals'), values: repeat(0, signalsStaleStep + 2) }],
@@ -567,6 +656,16 @@ export function healthTests(policy: Policy): TestCase[] {
       alertname: ALERTS.stale,
       exp: [],
     }),
+  ];
+}
+
+/** The exporter down or absent, and the policy reload failing. */
+function exporterTests(policy: Policy, each: EachService): TestCase[] {
+  const job = policy.alerts.exporter_job;
+  const staleAfter = policy.refresh.stale_after;
+  const ks = steps(staleAfter);
+  const up = `up{instance="127.0.0.1:9778",job=${JSON.stringify(job)}}`;
+  return [
     simple({
       name: `${ALERTS.exporterDown}: fires when the exporter has been down for ${promDuration(staleAfter)}`,
       series: [{ series: up, values: repeat(0, ks + 2) }],
@@ -609,15 +708,48 @@ export function healthTests(policy: Policy): TestCase[] {
       alertname: ALERTS.configReload,
       exp: [],
     }),
+  ];
+}
+
+/**
+ * Exporter-wide alerts (stale refresh, exporter down or absent, config reload) are copied into
+ * every service's group, so they are tested once, expecting one alert per service.
+ */
+export function healthTests(policy: Policy): TestCase[] {
+  const groups = policy.services.map((svc) => ({ svc, rules: healthGroup(policy, svc).rules.filter(isAlert) }));
+  // Each fleet has its own copy too (labelled with the fleet).
+  const fleetCopies = policy.fleets.map((f) =>
+    fleetRules(policy, f)
+      .health.flat()
+      .map((r) => r.rule)
+      .filter((r) => r.labels[FLEET_LABEL] !== undefined)
   );
-  return cases;
+  const each: EachService = (alert, value, seriesLabels = {}, i = 0) =>
+    [...groups.map((g) => g.rules), ...fleetCopies].map((rules) =>
+      expected(rule(rules, alert, i), value, seriesLabels)
+    );
+  return [
+    ...groups.flatMap(({ svc, rules }) => serviceHealthTests(policy, svc, rules)),
+    ...staleTests(policy, each),
+    ...exporterTests(policy, each),
+  ];
 }
 
 export function testFiles(policy: Policy): Record<RuleFileKind, TestFile> {
-  const file = (kind: RuleFileKind, tests: TestCase[]): TestFile => ({ rule_files: [`../${kind}.rules.yml`], evaluation_interval: promDuration(I), tests });
+  const file = (kind: RuleFileKind, tests: TestCase[]): TestFile => ({
+    rule_files: [`../${kind}.rules.yml`],
+    evaluation_interval: promDuration(I),
+    tests,
+  });
   return {
-    scaling: file(ALERT_CLASS.scaling, policy.services.flatMap((s) => scalingTests(policy, s))),
-    budget: file(ALERT_CLASS.budget, policy.services.flatMap((s) => budgetTests(policy, s))),
+    scaling: file(
+      ALERT_CLASS.scaling,
+      policy.services.flatMap((s) => scalingTests(policy, s))
+    ),
+    budget: file(
+      ALERT_CLASS.budget,
+      policy.services.flatMap((s) => budgetTests(policy, s))
+    ),
     health: file(ALERT_CLASS.health, healthTests(policy)),
   };
 }

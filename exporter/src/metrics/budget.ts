@@ -1,0 +1,89 @@
+/**
+ * The series budget (pure): which detail groups to drop, least useful first, so the per-service
+ * series fit. The same function decides for `headroom check` (on expected counts) and for /metrics
+ * (on the series a refresh produced), so both print the same numbers for the same shape.
+ */
+import { DEFAULT_SERIES_PER_SERVICE, SERIES_DETAILS, type SeriesDetail, type SeriesSlice } from '@headroom/contract';
+import type { Series } from './series.js';
+
+/**
+ * The exporter's process-wide series once both refresh cadences have run: build info, the config
+ * reload pair, duration and last success per cadence, the budget and one dropped count per group.
+ */
+export const PROCESS_SERIES = 1 + 2 + 2 * 2 + 1 + SERIES_DETAILS.length;
+
+/** Series counts of one service: per detail group, and the rest (never dropped). */
+export interface SeriesCount {
+  core: number;
+  details: Map<SeriesDetail, number>;
+}
+
+export interface TrimDecision {
+  /** Most series (services' and process-wide ones). */
+  budget: number;
+  /** The detail groups dropped, in order, with the series each drops (all services). */
+  dropped: { detail: SeriesDetail; series: number }[];
+  /** Series published once the groups are dropped (services' and process-wide ones). */
+  published: number;
+  /** Series before trimming. */
+  untrimmed: number;
+}
+
+const inSlice = (s: Series, slice: SeriesSlice): boolean => {
+  if (s.name !== slice.metric) return false;
+  if (!slice.label) return true;
+  const v = String(s.labels[slice.label] ?? '');
+  if ('only' in slice && slice.only) return slice.only.includes(v);
+  if ('except' in slice && slice.except) return !slice.except.includes(v);
+  return true;
+};
+
+/** The first detail group a series belongs to (the order of SERIES_DETAILS), or null: never dropped. */
+export function detailOf(s: Series): SeriesDetail | null {
+  for (const d of SERIES_DETAILS) if (d.slices.some((slice: SeriesSlice) => inSlice(s, slice))) return d.detail;
+  return null;
+}
+
+/** Counts of one service's series; `extra` series (the headroom_series gauge) count as core. */
+export function countSeries(series: readonly Series[], extra = 1): SeriesCount {
+  const details = new Map<SeriesDetail, number>();
+  let core = extra;
+  for (const s of series) {
+    const d = detailOf(s);
+    if (d === null) core++;
+    else details.set(d, (details.get(d) ?? 0) + 1);
+  }
+  return { core, details };
+}
+
+/** The budget of a policy: its series_budget, or DEFAULT_SERIES_PER_SERVICE per service plus the process-wide series. */
+export const budgetOf = (seriesBudget: number | undefined, services: number, processSeries: number): number =>
+  seriesBudget ?? services * DEFAULT_SERIES_PER_SERVICE + processSeries;
+
+/**
+ * Drops whole detail groups (for every service at once, so every service shows the same detail) in
+ * the order of SERIES_DETAILS until the series fit the budget. The core is never dropped: when it
+ * alone does not fit, every group is dropped and `published` stays above the budget.
+ */
+export function decideTrim(counts: readonly SeriesCount[], processSeries: number, budget: number): TrimDecision {
+  const total = (d: SeriesDetail | null) =>
+    counts.reduce((n, c) => n + (d === null ? c.core : (c.details.get(d) ?? 0)), 0);
+  const untrimmed = processSeries + total(null) + SERIES_DETAILS.reduce((n, d) => n + total(d.detail), 0);
+  let published = untrimmed;
+  const dropped: TrimDecision['dropped'] = [];
+  for (const { detail } of SERIES_DETAILS) {
+    if (published <= budget) break;
+    const series = total(detail);
+    dropped.push({ detail, series });
+    published -= series;
+  }
+  return { budget, dropped, published, untrimmed };
+}
+
+/** How a decision reads in a log line and in `headroom check`. */
+export function describeTrim(t: TrimDecision): string {
+  if (t.dropped.length === 0) return `${t.published} series, within the budget of ${t.budget}`;
+  const what = t.dropped.map((d) => `${d.detail} (${d.series})`).join(', ');
+  const over = t.published > t.budget ? `; still over the budget: the rest is what the panel and the alerts read` : '';
+  return `${t.published} series of ${t.untrimmed} to fit the budget of ${t.budget}: dropped ${what}${over}`;
+}
