@@ -22,6 +22,8 @@ export interface ServeChild {
   pid: number;
   /** Refreshes completed so far (counted from the debug log). */
   refreshes: () => number;
+  /** The last few KB of its log (for errors). */
+  tail: () => string;
   stop: () => Promise<void>;
 }
 
@@ -110,6 +112,7 @@ export async function startServeChild(
     url,
     pid: child.pid!,
     refreshes: () => refreshes,
+    tail: () => log,
     stop: async () => {
       const done = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
