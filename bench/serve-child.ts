@@ -105,7 +105,10 @@ export async function startServeChild(
     } catch {
       /* not listening yet */
     }
-    if (Date.now() > deadline) throw new Error(`headroom serve not ready: ${log}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL'); // never leave it running behind a failed bench
+      throw new Error(`headroom serve not ready: ${log}`);
+    }
     await new Promise((r) => setTimeout(r, 200));
   }
   return {
