@@ -5,10 +5,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { METRIC, SCALER_CATALOGUE, SERIES_DETAILS } from '@headroom/contract';
-import { EXAMPLE_POLICY, runCli } from './helpers.js';
+import { EXAMPLE_POLICY, ROOT, runCli } from './helpers.js';
 import { startServe, type ServeHandle } from '../src/server/index.js';
 import { HeadroomMetrics } from '../src/metrics/registry.js';
-import { captureLogger, parseMetrics, seriesKey } from './support/serve.js';
+import { captureLogger, parseMetrics, seriesKey, writePolicy } from './support/serve.js';
+import { tempDir, waitFor } from './support/processes.js';
+import path from 'node:path';
 import { generatedExprs, headroomNames } from './support/generated-exprs.js';
 import { PROCESS_SERIES, type TrimDecision } from '../src/metrics/budget.js';
 
@@ -89,6 +91,33 @@ describe('the default policy on /metrics', () => {
   });
 });
 
+describe('a fleet policy', () => {
+  it('`headroom check` prints the series per fleet service that /metrics serves for each discovered one (demo)', async () => {
+    const file = path.join(ROOT, 'exporter/test/fixtures/fleet.yml');
+    const s = await startServe({
+      configFile: file,
+      listen: '127.0.0.1:0',
+      logger: captureLogger().logger,
+      version: 'test',
+      scalerFactory: null,
+    });
+    try {
+      await waitFor('the fleet services planned', async () => s.refresher.snapshots.length === 4);
+      const m = parseMetrics(await (await fetch(`${s.url}/metrics`)).text());
+      const served = ['checkout', 'cart', 'search'].map((service) =>
+        m.get(seriesKey(METRIC.series, { service, fleet: 'shop' }))
+      );
+      expect(new Set(served).size).toBe(1);
+      expect(served[0]).toBeLessThanOrEqual(120);
+      const r = await runCli(['check', file]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toContain(`fleet shop: at most ${served[0]} per service × services discovered`);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
 describe('a series budget', () => {
   it.each([
     { budget: 1e9, dropped: [] },
@@ -125,5 +154,31 @@ describe('a series budget', () => {
         trim.dropped.find((d) => d.detail === detail)?.series ?? 0
       );
     expect(m.get(seriesKey(METRIC.seriesDropped, { detail: 'model_bands' }))).toBe(144);
+  });
+
+  it('of the policy (series_budget) trims /metrics of a running exporter and says what it dropped in a log line', async () => {
+    const log = captureLogger('info');
+    const file = writePolicy(tempDir('series-budget'), (doc) => {
+      doc.series_budget = 300;
+      doc.scaler.store = { type: 'sqlite', path: path.join(tempDir('series-budget-state'), 'state.db') };
+    });
+    const s = await startServe({
+      configFile: file,
+      listen: '127.0.0.1:0',
+      logger: log.logger,
+      version: 'test',
+      scalerFactory: null,
+    });
+    try {
+      const m = parseMetrics(await (await fetch(`${s.url}/metrics`)).text());
+      expect(m.get(seriesKey(METRIC.seriesBudget))).toBe(300);
+      expect(m.get(seriesKey(METRIC.seriesDropped, { detail: 'model_projections' }))).toBe(72);
+      expect(m.has(seriesKey(METRIC.modelCvMase, { service: 'terminal', model: 'linear' }))).toBe(true);
+      expect(log.text()).toMatch(
+        /^series budget: \d+ series of \d+ to fit the budget of 300: dropped model_bands \(144\), model_projections \(72\)$/m
+      );
+    } finally {
+      await s.close();
+    }
   });
 });
