@@ -44,21 +44,26 @@ export async function startServeChild(
     env?: Record<string, string>;
     logLevel?: string;
     nodeArgs?: string[];
+    /** A whole policy document instead of the example's service copied n times (refresh, scaler and extra still apply). */
+    policy?: Record<string, unknown>;
+    /** How long to wait for /-/ready (the first refresh), default 120 s. */
+    readyTimeoutMs?: number;
   } = {}
 ): Promise<ServeChild> {
   const dir = mkdtempSync(path.join(tmpdir(), 'headroom-bench-'));
   const file = path.join(dir, 'headroom.yml');
+  const common = {
+    refresh: { interval: opts.interval ?? '1h', history_interval: '1h' },
+    scaler: {
+      store: { type: 'sqlite', path: path.join(dir, 'state.db') },
+      actuator: { type: 'dry-run' },
+      token_env: 'HEADROOM_WEBHOOK_TOKEN',
+    },
+    ...opts.extra,
+  };
   writeFileSync(
     file,
-    policyText(n, {
-      refresh: { interval: opts.interval ?? '1h', history_interval: '1h' },
-      scaler: {
-        store: { type: 'sqlite', path: path.join(dir, 'state.db') },
-        actuator: { type: 'dry-run' },
-        token_env: 'HEADROOM_WEBHOOK_TOKEN',
-      },
-      ...opts.extra,
-    })
+    opts.policy ? yaml.dump({ ...opts.policy, ...common }, { lineWidth: -1 }) : policyText(n, common)
   );
   const port = await freePort();
   const child = spawn(
@@ -90,7 +95,7 @@ export async function startServeChild(
   child.stdout!.on('data', onData);
   child.stderr!.on('data', onData);
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 120_000;
+  const deadline = Date.now() + (opts.readyTimeoutMs ?? 120_000);
   for (;;) {
     if (child.exitCode !== null) throw new Error(`headroom serve exited ${child.exitCode}: ${log}`);
     try {

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULTS } from '../src/config/defaults.js';
 import type { DecisionState } from '../src/model/decision.js';
 import { startServe, type ServeHandle } from '../src/server/index.js';
-import type { ScalerApi, ScalerOptions } from '../src/server/scaler.js';
+import type { ScalerApi, ScalerOptions } from '../src/server/scaler-api.js';
 import { ROOT, runCli } from './helpers.js';
 import { exec, freePort, tempDir, waitFor } from './support/processes.js';
 import { captureLogger, getJson, scrape, seriesKey, writePolicy } from './support/serve.js';

@@ -10,6 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Policy, Service } from '../src/config/schema.js';
 import { hourlyRate, monthBounds } from '../src/model/cost.js';
 import { PrometheusSource } from '../src/sources/prometheus.js';
+import { emptyState } from '../src/model/decision.js';
+import { planService, type ServiceInputs } from '../src/model/plan.js';
 import { exec, startPrometheus, tempDir, type Running } from './support/processes.js';
 import {
   basePolicy,
@@ -17,6 +19,7 @@ import {
   fleetMember,
   instancesOf,
   recordingFetch,
+  shopFleet,
   writeFleetOpenMetrics,
 } from './support/fleet-data.js';
 
@@ -95,12 +98,15 @@ function oddServices(): Service[] {
 
 describe('queries of many services on a real Prometheus', () => {
   it('batching changes no input: every service reads exactly what it reads alone, failures included', async () => {
-    const services = [...explicit(SERVICES), ...oddServices()];
+    const services = [...explicit(10), ...oddServices()];
     const alone = await readAlone(source().src, services, NOW);
     const { src, requests } = source();
     const batched = await src.readInputsMany(services, NOW);
-    for (const s of services)
+    for (const s of services) {
       expect({ service: s.name, inputs: batched.get(s.name) }).toEqual({ service: s.name, inputs: alone.get(s.name) });
+      const plan = (i: ServiceInputs) => planService(s, i, null, emptyState());
+      expect(plan(batched.get(s.name)!)).toEqual(plan(alone.get(s.name)!));
+    }
     expect(alone.get('s5')!.signals.cpu).toEqual({ ok: true, value: 80 });
     expect(alone.get('s5')!.scaleOut.cpu_high).toEqual({ ok: true, value: 80, sustained: true });
     const reasons = Object.fromEntries(
@@ -122,7 +128,7 @@ describe('queries of many services on a real Prometheus', () => {
     const second = requests.slice(before);
     expect(second.filter((r) => r.query?.includes('shop_cpu_percent{service="s3"}')).length).toBeGreaterThan(0);
     expect(second.length).toBeLessThan(before);
-  });
+  }, 60_000);
 
   it("explicit services in today's shape cost at least 5× fewer queries batched than one by one", async () => {
     const services = explicit(SERVICES);
@@ -133,14 +139,21 @@ describe('queries of many services on a real Prometheus', () => {
     expect(one.requests.length / many.requests.length).toBeGreaterThanOrEqual(5);
     // 38 queries per service alone (6 signals and their selectors' timestamps, 8 windows of 3); 17 batches for all 30.
     expect({ alone: one.requests.length, batched: many.requests.length }).toEqual({ alone: 30 * 38, batched: 17 });
-  });
+  }, 60_000);
 
   it('a fleet costs the same queries at 3 and 30 services, at most 40, and reads what its explicit services read', async () => {
     const counts: number[] = [];
     for (const n of [3, SERVICES]) {
       const { src, requests } = source();
-      const inputs = await src.readInputsMany(fleet(n), NOW);
+      const members = fleet(n);
+      // Discovery's instances query is the one the refresh reads the counts with: sent once for both.
+      const shop = members[0].fleet!;
+      expect(shop).toEqual({ name: 'shop', label: 'service' });
+      const found = await src.discover(shopFleet(template), NOW);
+      expect(found).toEqual({ ok: true, names: Array.from({ length: SERVICES }, (_, k) => `s${k}`).sort() });
+      const inputs = await src.readInputsMany(members, NOW);
       counts.push(requests.length);
+      expect(requests.filter((r) => r.query === members[0].instances.query)).toHaveLength(1);
       const same = await source().src.readInputsMany(explicit(n), NOW);
       for (let k = 0; k < n; k++) expect(inputs.get(`s${k}`)).toEqual(same.get(`s${k}`));
     }
@@ -184,6 +197,18 @@ describe('queries of many services on a real Prometheus', () => {
     expect(spendQueries().slice(1)).toEqual([
       `avg_over_time((sum by (service) (shop_instances{job="shop"}))[310s:300s])`,
     ]);
+  });
+
+  it('reports a failed discovery with its reason (every service of the fleet is then missing, none dropped)', async () => {
+    const bad = {
+      ...shopFleet(template),
+      template: { ...shopFleet(template).template, instances: { query: 'sum by (service) (' } },
+    };
+    const r = await source().src.discover(bad, NOW);
+    expect(r).toMatchObject({ ok: false });
+    expect((r as { reason: string }).reason).toMatch(
+      /^instances query \(sum by \(service\) \(\): HTTP 400: bad_data: .*parse error/
+    );
   });
 
   it('leaves the spend missing, never 0, while the instance count is missing', async () => {

@@ -88,134 +88,174 @@ function gauge(name: string, help: string, samples: [Record<string, string>, num
   return lines.join('\n');
 }
 
-export async function startFleet(
-  listen: { host: string; port: number },
-  options: Partial<FleetOptions> = {}
-): Promise<Fleet> {
-  const o: FleetOptions = { ...FLEET_OPTION_DEFAULTS, ...options };
-  let instances = o.instances;
-  let users = o.users;
-  let spendOffset = o.spendOffset;
+const INBOX_KEEP = 200;
+
+/** The fleet's state (size, demand, spend, what it was asked) and what each request does to it. */
+class FleetState {
+  instances: number;
+  users: number;
+  private spendOffset: number;
   // Spend accrues with instance-seconds; it is settled whenever the instance count changes.
-  let accrued = 0;
-  let since = o.clock();
-  const received: ReceivedScale[] = [];
-  const inbox: unknown[] = [];
-  const INBOX_KEEP = 200;
-  const scaleCounts = new Map<string, number>();
+  private accrued = 0;
+  private since: number;
+  readonly received: ReceivedScale[] = [];
+  readonly inbox: unknown[] = [];
+  private readonly scaleCounts = new Map<string, number>();
   // GET /work?user=ID: users of a real load generator add to the demand set by POST /demand.
-  const traffic = new TrafficMeter();
-  const demand = () => users + traffic.active(o.clock());
+  readonly traffic = new TrafficMeter();
 
-  const settle = () => {
-    const now = o.clock();
-    accrued += (instances * (now - since) * o.params.instanceHourPrice) / 3600;
-    since = now;
-  };
-  const spend = () => {
-    settle();
-    return spendOffset + accrued;
-  };
+  constructor(private readonly o: FleetOptions) {
+    this.instances = o.instances;
+    this.users = o.users;
+    this.spendOffset = o.spendOffset;
+    this.since = o.clock();
+  }
 
-  const authorized = (req: IncomingMessage) => !o.token || req.headers.authorization === `Bearer ${o.token}`;
+  demand(): number {
+    return this.users + this.traffic.active(this.o.clock());
+  }
 
-  const metrics = (): string => {
-    const s = fleetSignals(o.params, demand(), instances);
-    const replicas = Array.from({ length: instances }, (_, i) => ({ replica: String(i) }));
+  signals() {
+    return fleetSignals(this.o.params, this.demand(), this.instances);
+  }
+
+  private settle(): void {
+    const now = this.o.clock();
+    this.accrued += (this.instances * (now - this.since) * this.o.params.instanceHourPrice) / 3600;
+    this.since = now;
+  }
+
+  spend(): number {
+    this.settle();
+    return this.spendOffset + this.accrued;
+  }
+
+  summary() {
+    return { instances: this.instances, users: this.users, spend: this.spend() };
+  }
+
+  scale(request: ScaleRequest): { previous: number; count: number } {
+    this.settle();
+    const previous = this.instances;
+    this.instances = request.target_instances;
+    this.received.push({ ...request, previous, received_at: this.o.clock() });
+    this.scaleCounts.set(request.action, (this.scaleCounts.get(request.action) ?? 0) + 1);
+    return { previous, count: this.instances };
+  }
+
+  /** POST /demand: new users and spend offset, or the error naming the bad field. */
+  setDemand(b: Record<string, unknown>): string | null {
+    for (const key of ['users', 'spend_offset'] as const) {
+      if (b[key] !== undefined && (typeof b[key] !== 'number' || (b[key] as number) < 0))
+        return `${key}: expected a non-negative number, got ${JSON.stringify(b[key])}`;
+    }
+    if (typeof b.users === 'number') this.users = b.users;
+    if (typeof b.spend_offset === 'number') this.spendOffset = b.spend_offset;
+    return null;
+  }
+
+  receive(notification: unknown): void {
+    this.inbox.push(notification);
+    if (this.inbox.length > INBOX_KEEP) this.inbox.shift();
+  }
+
+  metrics(): string {
+    const s = this.signals();
+    const replicas = Array.from({ length: this.instances }, (_, i) => ({ replica: String(i) }));
     const per = (v: number | undefined): [Record<string, string>, number][] =>
       v === undefined ? [] : replicas.map((r) => [r, v]);
     return (
       [
-        gauge('demo_fleet_instances', 'Running instances of the demo fleet.', [[{}, instances]]),
+        gauge('demo_fleet_instances', 'Running instances of the demo fleet.', [[{}, this.instances]]),
         gauge('demo_fleet_cpu_percent', 'CPU utilization of each instance, percent.', per(s?.cpuPercent)),
         gauge('demo_fleet_memory_percent', 'Memory utilization of each instance, percent.', per(s?.memoryPercent)),
         gauge('demo_fleet_active_sessions', 'Active terminal sessions on each instance.', per(s?.sessionsPerInstance)),
         gauge('demo_fleet_latency_p95_seconds', 'p95 response time of each instance.', per(s?.latencyP95Seconds)),
         gauge('demo_fleet_error_ratio', 'Share of requests that fail (5xx), per instance.', per(s?.errorRatio)),
-        gauge('demo_fleet_connected_users', 'Concurrent users of the whole fleet (the demand).', [[{}, demand()]]),
+        gauge('demo_fleet_connected_users', 'Concurrent users of the whole fleet (the demand).', [[{}, this.demand()]]),
         gauge(
           'demo_fleet_daily_active_users',
           'Daily active users implied by the demand.',
           s ? [[{}, s.dailyActiveUsers]] : []
         ),
         gauge('demo_fleet_month_to_date_spend', 'Spend of the fleet this month, in the policy currency.', [
-          [{}, spend()],
+          [{}, this.spend()],
         ]),
         [
           '# HELP demo_fleet_scale_requests_total POST /scale requests accepted, by action.',
           '# TYPE demo_fleet_scale_requests_total counter',
-          ...[...scaleCounts].map(([a, n]) => `demo_fleet_scale_requests_total{action="${a}"} ${n}`),
+          ...[...this.scaleCounts].map(([a, n]) => `demo_fleet_scale_requests_total{action="${a}"} ${n}`),
         ].join('\n'),
       ].join('\n') + '\n'
     );
-  };
+  }
+}
 
+/** GET /work: one request of a load generator, served at the curve's response time and error rate. */
+async function work(
+  fleet: FleetState,
+  o: FleetOptions,
+  req: IncomingMessage,
+  user: string | null,
+  res: ServerResponse
+) {
+  fleet.traffic.seen(user ?? req.socket.remoteAddress ?? '', o.clock());
+  const w = fleet.signals();
+  if (!w) return send(res, 503, { error: 'no instance running' });
+  await new Promise((r) => setTimeout(r, w.latencyP95Seconds * 1000));
+  return fleet.traffic.fails(w.errorRatio * 100)
+    ? send(res, 503, { error: 'overloaded' })
+    : send(res, 200, { ok: true });
+}
+
+async function route(fleet: FleetState, o: FleetOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://fleet');
+  const authorized = !o.token || req.headers.authorization === `Bearer ${o.token}`;
+  const route = `${req.method} ${url.pathname}`;
+  switch (route) {
+    case 'GET /metrics':
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+      res.end(fleet.metrics());
+      return;
+    case 'GET /work':
+      return work(fleet, o, req, url.searchParams.get('user'), res);
+    case 'GET /instances':
+      return send(res, 200, { count: fleet.instances });
+    case 'GET /':
+    case 'GET /demand':
+      return send(res, 200, { ...fleet.summary(), signals: fleet.signals() });
+    case 'GET /scale/requests':
+      return send(res, 200, { items: fleet.received });
+    case 'POST /scale': {
+      if (!authorized) return send(res, 401, { error: 'missing or wrong bearer token' });
+      const parsed = parseScaleRequest(await readJson(req), o.maxInstances);
+      return parsed.ok ? send(res, 200, fleet.scale(parsed.value)) : send(res, 400, { error: parsed.error });
+    }
+    case 'GET /inbox':
+      return send(res, 200, { items: fleet.inbox });
+    case 'POST /inbox':
+      fleet.receive(await readJson(req));
+      return send(res, 200, { ok: true });
+    case 'POST /demand': {
+      if (!authorized) return send(res, 401, { error: 'missing or wrong bearer token' });
+      const error = fleet.setDemand((await readJson(req)) as Record<string, unknown>);
+      return error ? send(res, 400, { error }) : send(res, 200, fleet.summary());
+    }
+    default:
+      return send(res, 404, {
+        error: `no route ${route}; see GET /metrics, GET /work, GET /instances, POST /scale, POST /demand, POST /inbox`,
+      });
+  }
+}
+
+export async function startFleet(
+  listen: { host: string; port: number },
+  options: Partial<FleetOptions> = {}
+): Promise<Fleet> {
+  const o: FleetOptions = { ...FLEET_OPTION_DEFAULTS, ...options };
+  const fleet = new FleetState(o);
   const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://fleet');
-    const route = `${req.method} ${url.pathname}`;
-    void (async () => {
-      switch (route) {
-        case 'GET /metrics':
-          res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
-          res.end(metrics());
-          return;
-        case 'GET /work': {
-          traffic.seen(url.searchParams.get('user') ?? req.socket.remoteAddress ?? '', o.clock());
-          const w = fleetSignals(o.params, demand(), instances);
-          if (!w) return send(res, 503, { error: 'no instance running' });
-          await new Promise((r) => setTimeout(r, w.latencyP95Seconds * 1000));
-          return traffic.fails(w.errorRatio * 100)
-            ? send(res, 503, { error: 'overloaded' })
-            : send(res, 200, { ok: true });
-        }
-        case 'GET /instances':
-          return send(res, 200, { count: instances });
-        case 'GET /':
-        case 'GET /demand':
-          return send(res, 200, {
-            instances,
-            users,
-            spend: spend(),
-            signals: fleetSignals(o.params, demand(), instances),
-          });
-        case 'GET /scale/requests':
-          return send(res, 200, { items: received });
-        case 'POST /scale': {
-          if (!authorized(req)) return send(res, 401, { error: 'missing or wrong bearer token' });
-          const parsed = parseScaleRequest(await readJson(req), o.maxInstances);
-          if (!parsed.ok) return send(res, 400, { error: parsed.error });
-          settle();
-          const previous = instances;
-          instances = parsed.value.target_instances;
-          received.push({ ...parsed.value, previous, received_at: o.clock() });
-          scaleCounts.set(parsed.value.action, (scaleCounts.get(parsed.value.action) ?? 0) + 1);
-          return send(res, 200, { previous, count: instances });
-        }
-        case 'GET /inbox':
-          return send(res, 200, { items: inbox });
-        case 'POST /inbox': {
-          inbox.push(await readJson(req));
-          if (inbox.length > INBOX_KEEP) inbox.shift();
-          return send(res, 200, { ok: true });
-        }
-        case 'POST /demand': {
-          if (!authorized(req)) return send(res, 401, { error: 'missing or wrong bearer token' });
-          const b = (await readJson(req)) as Record<string, unknown>;
-          for (const key of ['users', 'spend_offset'] as const) {
-            if (b[key] !== undefined && (typeof b[key] !== 'number' || (b[key] as number) < 0)) {
-              return send(res, 400, { error: `${key}: expected a non-negative number, got ${JSON.stringify(b[key])}` });
-            }
-          }
-          if (typeof b.users === 'number') users = b.users;
-          if (typeof b.spend_offset === 'number') spendOffset = b.spend_offset;
-          return send(res, 200, { instances, users, spend: spend() });
-        }
-        default:
-          return send(res, 404, {
-            error: `no route ${route}; see GET /metrics, GET /work, GET /instances, POST /scale, POST /demand, POST /inbox`,
-          });
-      }
-    })().catch((e: Error) => send(res, 400, { error: e.message }));
+    route(fleet, o, req, res).catch((e: Error) => send(res, 400, { error: e.message }));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -225,9 +265,9 @@ export async function startFleet(
   return {
     server,
     url: `http://${listen.host.includes(':') ? `[${listen.host}]` : listen.host}:${port}`,
-    state: () => ({ instances, users, spend: spend() }),
-    requests: () => [...received],
-    inbox: () => [...inbox],
+    state: () => fleet.summary(),
+    requests: () => [...fleet.received],
+    inbox: () => [...fleet.inbox],
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
 }

@@ -93,27 +93,49 @@ export interface StackOptions {
   log: (s: string) => void;
 }
 
-export async function runStack(o: StackOptions): Promise<number> {
-  ensurePackages(o.log);
-  const dir = mkdtempSync(path.join(tmpdir(), 'headroom-stack-'));
-  const ports = {
-    prometheus: await pickPort(PREFERRED.prometheus),
-    alertmanager: await pickPort(PREFERRED.alertmanager),
-    node: await pickPort(PREFERRED.node),
-    exporter: await pickPort(PREFERRED.exporter),
-    fleet: await pickPort(PREFERRED.fleet),
-  };
-  const url = (p: number) => `http://127.0.0.1:${p}`;
-  const children: { name: string; proc: ChildProcess }[] = [];
-  let fleet: Fleet | null = null;
-  let stopping = false;
+type Ports = Record<keyof typeof PREFERRED, number>;
 
-  const stop = async (code: number): Promise<number> => {
-    if (stopping) return code;
-    stopping = true;
-    o.log('\nstopping…\n');
+async function pickPorts(): Promise<Ports> {
+  const ports = {} as Ports;
+  for (const name of Object.keys(PREFERRED) as (keyof Ports)[]) ports[name] = await pickPort(PREFERRED[name]);
+  return ports;
+}
+
+const url = (p: number) => `http://127.0.0.1:${p}`;
+
+/** The child processes of the stack, each logging to `<dir>/<name>.log`, stopped together. */
+class Children {
+  private readonly children: { name: string; proc: ChildProcess }[] = [];
+  stopping = false;
+
+  constructor(
+    private readonly dir: string,
+    private readonly log: (s: string) => void
+  ) {}
+
+  start(name: string, cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): ChildProcess {
+    const logFile = path.join(this.dir, `${name}.log`);
+    const out = createWriteStream(logFile);
+    const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
+    proc.stdout!.pipe(out);
+    proc.stderr!.pipe(out);
+    this.children.push({ name, proc });
+    proc.once('exit', (code, signal) => {
+      if (!this.stopping) this.log(`${name} exited (${signal ?? `code ${code}`}); its log: ${logFile}\n`);
+    });
+    return proc;
+  }
+
+  /** Calls `f` once, when any child exits. */
+  onAnyExit(f: () => void): void {
+    for (const { proc } of this.children) proc.once('exit', f);
+  }
+
+  /** SIGTERM to every child, SIGKILL after 5 s. */
+  async stopAll(): Promise<void> {
+    this.stopping = true;
     await Promise.all(
-      children.map(
+      this.children.map(
         ({ proc }) =>
           new Promise<void>((resolve) => {
             if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
@@ -126,23 +148,136 @@ export async function runStack(o: StackOptions): Promise<number> {
           })
       )
     );
+  }
+}
+
+/** The example policy pointed at this stack, with the --fast timings when asked. */
+function stackPolicy(dir: string, ports: Ports, fleet: Fleet, tokenFile: string, fast: boolean) {
+  const doc = fleetPolicy(yaml.load(readFileSync(path.join(ROOT, 'headroom.yml'), 'utf8')) as Record<string, unknown>, {
+    prometheusUrl: url(ports.prometheus),
+    fleetUrl: fleet.url,
+    webhookUrl: `${url(ports.exporter)}/webhook`,
+    webhookCredentialsFile: tokenFile,
+    peopleWebhookUrl: `${fleet.url}/inbox`,
+    statePath: path.join(dir, 'headroom-state.db'),
+  });
+  if (fast) {
+    doc.refresh = { ...doc.refresh, interval: FAST.refresh };
+    for (const svc of doc.services) {
+      for (const t of svc.scaling.scale_out) Object.assign(t, { for: FAST.for, cooldown: FAST.cooldown });
+      if (svc.scaling.scale_in)
+        Object.assign(svc.scaling.scale_in, { for: FAST.scaleInFor, cooldown: FAST.scaleInCooldown });
+      svc.scaling.warmup = FAST.warmup;
+    }
+  }
+  return doc;
+}
+
+/** Writes the policy, its rules and alertmanager.yml, and Prometheus' config into `dir`; returns the policy file. */
+function writeConfigs(dir: string, ports: Ports, fleet: Fleet, tokenFile: string, fast: boolean): string {
+  const doc = stackPolicy(dir, ports, fleet, tokenFile, fast);
+  const policy = validatePolicy(doc, 'headroom.stack.yml');
+  const policyFile = path.join(dir, 'headroom.stack.yml');
+  writeFileSync(policyFile, yaml.dump(doc, { lineWidth: -1 }));
+  const ruleFiles: string[] = [];
+  for (const [name, text] of generateAlerts(policy, { configName: 'headroom.stack.yml', format: 'prometheus' })) {
+    if (name.endsWith('.rules.yml') || name === 'alertmanager.yml') {
+      writeFileSync(path.join(dir, name), text);
+      if (name.endsWith('.rules.yml')) ruleFiles.push(path.join(dir, name));
+    }
+  }
+  const interval = fast ? '5s' : '15s';
+  const promConfig = prometheusConfig({
+    scrapeInterval: interval,
+    evaluationInterval: interval,
+    ruleFiles,
+    alertmanagers: [`127.0.0.1:${ports.alertmanager}`],
+    targets: {
+      exporter: [`127.0.0.1:${ports.exporter}`],
+      fleet: [`127.0.0.1:${ports.fleet}`],
+      node: [`127.0.0.1:${ports.node}`],
+      prometheus: [`127.0.0.1:${ports.prometheus}`],
+    },
+  });
+  writeFileSync(path.join(dir, 'prometheus.yml'), yaml.dump(promConfig));
+  return policyFile;
+}
+
+/** Starts Prometheus, Alertmanager, node exporter and `headroom serve`, and waits until each is ready. */
+async function startDaemons(children: Children, dir: string, ports: Ports, policyFile: string, token: string) {
+  const prom = children.start('prometheus', 'prometheus', [
+    `--config.file=${path.join(dir, 'prometheus.yml')}`,
+    `--storage.tsdb.path=${path.join(dir, 'prometheus-data')}`,
+    `--web.listen-address=127.0.0.1:${ports.prometheus}`,
+    `--web.external-url=${url(ports.prometheus)}`,
+    '--web.enable-lifecycle',
+  ]);
+  const am = children.start('alertmanager', 'prometheus-alertmanager', [
+    `--config.file=${path.join(dir, 'alertmanager.yml')}`,
+    `--storage.path=${path.join(dir, 'alertmanager-data')}`,
+    `--web.listen-address=127.0.0.1:${ports.alertmanager}`,
+    '--cluster.listen-address=',
+    `--web.external-url=${url(ports.alertmanager)}`,
+  ]);
+  const node = children.start('node-exporter', 'prometheus-node-exporter', [
+    `--web.listen-address=127.0.0.1:${ports.node}`,
+    '--no-collector.systemd',
+  ]);
+  const exporter = children.start(
+    'exporter',
+    process.execPath,
+    [
+      path.join(ROOT, 'exporter/bin/headroom.js'),
+      'serve',
+      '--config',
+      policyFile,
+      '--listen',
+      `127.0.0.1:${ports.exporter}`,
+    ],
+    { ...process.env, HEADROOM_WEBHOOK_TOKEN: token }
+  );
+  await Promise.all([
+    waitReady('Prometheus', `${url(ports.prometheus)}/-/ready`, prom),
+    waitReady('Alertmanager', `${url(ports.alertmanager)}/-/ready`, am),
+    waitReady('node exporter', `${url(ports.node)}/metrics`, node),
+    waitReady('headroom serve', `${url(ports.exporter)}/-/ready`, exporter),
+  ]);
+}
+
+const banner = (ports: Ports, dir: string) =>
+  [
+    '',
+    'Headroom stack on loopback (Ctrl-C stops everything):',
+    `  exporter      ${url(ports.exporter)}/  (/metrics, /api/v1/plan, /api/v1/decisions, POST /webhook)`,
+    `  demo fleet    ${url(ports.fleet)}/  (/metrics, /instances, /scale/requests, /inbox)`,
+    `  Prometheus    ${url(ports.prometheus)}/alerts`,
+    `  Alertmanager  ${url(ports.alertmanager)}/`,
+    `  node exporter ${url(ports.node)}/metrics`,
+    `  configs, logs ${dir}`,
+    '',
+    'Load the fleet and watch it scale out (and back in when the load drops):',
+    `  curl -s -XPOST ${url(ports.fleet)}/demand -H 'content-type: application/json' -d '{"users": 600}'`,
+    `  curl -s ${url(ports.exporter)}/api/v1/decisions | head -c 2000`,
+    `Grafana is not started here: add a Prometheus data source at ${url(ports.prometheus)} (uid headroom-prometheus)`,
+    'and import provisioning/dashboards/headroom-overview.json, or run the docker-compose stack.',
+    '',
+  ].join('\n');
+
+export async function runStack(o: StackOptions): Promise<number> {
+  ensurePackages(o.log);
+  const dir = mkdtempSync(path.join(tmpdir(), 'headroom-stack-'));
+  const ports = await pickPorts();
+  const children = new Children(dir, o.log);
+  let fleet: Fleet | null = null;
+
+  const stop = async (code: number): Promise<number> => {
+    if (children.stopping) return code;
+    o.log('\nstopping…\n');
+    await children.stopAll();
     await fleet?.close();
     if (o.keep) o.log(`kept ${dir}\n`);
     else rmSync(dir, { recursive: true, force: true });
     return code;
-  };
-
-  const start = (name: string, cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env) => {
-    const logFile = path.join(dir, `${name}.log`);
-    const out = createWriteStream(logFile);
-    const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
-    proc.stdout!.pipe(out);
-    proc.stderr!.pipe(out);
-    children.push({ name, proc });
-    proc.once('exit', (code, signal) => {
-      if (!stopping) o.log(`${name} exited (${signal ?? `code ${code}`}); its log: ${logFile}\n`);
-    });
-    return proc;
   };
 
   try {
@@ -150,121 +285,19 @@ export async function runStack(o: StackOptions): Promise<number> {
     const token = randomBytes(16).toString('hex');
     const tokenFile = path.join(dir, 'webhook-token');
     writeFileSync(tokenFile, token, { mode: 0o600 });
-    const doc = fleetPolicy(
-      yaml.load(readFileSync(path.join(ROOT, 'headroom.yml'), 'utf8')) as Record<string, unknown>,
-      {
-        prometheusUrl: url(ports.prometheus),
-        fleetUrl: fleet.url,
-        webhookUrl: `${url(ports.exporter)}/webhook`,
-        webhookCredentialsFile: tokenFile,
-        peopleWebhookUrl: `${fleet.url}/inbox`,
-        statePath: path.join(dir, 'headroom-state.db'),
-      }
-    );
-    if (o.fast) {
-      doc.refresh = { ...doc.refresh, interval: FAST.refresh };
-      for (const svc of doc.services) {
-        for (const t of svc.scaling.scale_out) Object.assign(t, { for: FAST.for, cooldown: FAST.cooldown });
-        if (svc.scaling.scale_in)
-          Object.assign(svc.scaling.scale_in, { for: FAST.scaleInFor, cooldown: FAST.scaleInCooldown });
-        svc.scaling.warmup = FAST.warmup;
-      }
-    }
-    const policy = validatePolicy(doc, 'headroom.stack.yml');
-    const policyFile = path.join(dir, 'headroom.stack.yml');
-    writeFileSync(policyFile, yaml.dump(doc, { lineWidth: -1 }));
-    const ruleFiles: string[] = [];
-    for (const [name, text] of generateAlerts(policy, { configName: 'headroom.stack.yml', format: 'prometheus' })) {
-      if (name.endsWith('.rules.yml') || name === 'alertmanager.yml') {
-        writeFileSync(path.join(dir, name), text);
-        if (name.endsWith('.rules.yml')) ruleFiles.push(path.join(dir, name));
-      }
-    }
-    const interval = o.fast ? '5s' : '15s';
-    const promConfig = prometheusConfig({
-      scrapeInterval: interval,
-      evaluationInterval: interval,
-      ruleFiles,
-      alertmanagers: [`127.0.0.1:${ports.alertmanager}`],
-      targets: {
-        exporter: [`127.0.0.1:${ports.exporter}`],
-        fleet: [`127.0.0.1:${ports.fleet}`],
-        node: [`127.0.0.1:${ports.node}`],
-        prometheus: [`127.0.0.1:${ports.prometheus}`],
-      },
-    });
-    writeFileSync(path.join(dir, 'prometheus.yml'), yaml.dump(promConfig));
-
-    const prom = start('prometheus', 'prometheus', [
-      `--config.file=${path.join(dir, 'prometheus.yml')}`,
-      `--storage.tsdb.path=${path.join(dir, 'prometheus-data')}`,
-      `--web.listen-address=127.0.0.1:${ports.prometheus}`,
-      `--web.external-url=${url(ports.prometheus)}`,
-      '--web.enable-lifecycle',
-    ]);
-    const am = start('alertmanager', 'prometheus-alertmanager', [
-      `--config.file=${path.join(dir, 'alertmanager.yml')}`,
-      `--storage.path=${path.join(dir, 'alertmanager-data')}`,
-      `--web.listen-address=127.0.0.1:${ports.alertmanager}`,
-      '--cluster.listen-address=',
-      `--web.external-url=${url(ports.alertmanager)}`,
-    ]);
-    const node = start('node-exporter', 'prometheus-node-exporter', [
-      `--web.listen-address=127.0.0.1:${ports.node}`,
-      '--no-collector.systemd',
-    ]);
-    const exporter = start(
-      'exporter',
-      process.execPath,
-      [
-        path.join(ROOT, 'exporter/bin/headroom.js'),
-        'serve',
-        '--config',
-        policyFile,
-        '--listen',
-        `127.0.0.1:${ports.exporter}`,
-      ],
-      {
-        ...process.env,
-        HEADROOM_WEBHOOK_TOKEN: token,
-      }
-    );
-    await Promise.all([
-      waitReady('Prometheus', `${url(ports.prometheus)}/-/ready`, prom),
-      waitReady('Alertmanager', `${url(ports.alertmanager)}/-/ready`, am),
-      waitReady('node exporter', `${url(ports.node)}/metrics`, node),
-      waitReady('headroom serve', `${url(ports.exporter)}/-/ready`, exporter),
-    ]);
+    const policyFile = writeConfigs(dir, ports, fleet, tokenFile, o.fast);
+    await startDaemons(children, dir, ports, policyFile, token);
   } catch (e) {
     o.log(`headroom stack: ${(e as Error).message}\n`);
     return stop(1);
   }
-
-  o.log(
-    [
-      '',
-      'Headroom stack on loopback (Ctrl-C stops everything):',
-      `  exporter      ${url(ports.exporter)}/  (/metrics, /api/v1/plan, /api/v1/decisions, POST /webhook)`,
-      `  demo fleet    ${url(ports.fleet)}/  (/metrics, /instances, /scale/requests, /inbox)`,
-      `  Prometheus    ${url(ports.prometheus)}/alerts`,
-      `  Alertmanager  ${url(ports.alertmanager)}/`,
-      `  node exporter ${url(ports.node)}/metrics`,
-      `  configs, logs ${dir}`,
-      '',
-      'Load the fleet and watch it scale out (and back in when the load drops):',
-      `  curl -s -XPOST ${url(ports.fleet)}/demand -H 'content-type: application/json' -d '{"users": 600}'`,
-      `  curl -s ${url(ports.exporter)}/api/v1/decisions | head -c 2000`,
-      `Grafana is not started here: add a Prometheus data source at ${url(ports.prometheus)} (uid headroom-prometheus)`,
-      'and import provisioning/dashboards/headroom-overview.json, or run the docker-compose stack.',
-      '',
-    ].join('\n')
-  );
+  o.log(banner(ports, dir));
 
   return new Promise<number>((resolve) => {
     const done = (code: number) => void stop(code).then(resolve);
     process.once('SIGINT', () => done(0));
     process.once('SIGTERM', () => done(0));
-    for (const { proc } of children) proc.once('exit', () => !stopping && done(1));
+    children.onAnyExit(() => !children.stopping && done(1));
     if (o.durationSeconds !== undefined) setTimeout(() => done(0), o.durationSeconds * 1000);
   });
 }

@@ -6,6 +6,8 @@
  */
 import type { Signal } from '../config/schema.js';
 
+export { percent, plain, promDuration } from '../format.js';
+
 type SignalUnit = Signal['unit'];
 
 /** Go's `fmt.Sprint(float64)` (`{{ $value }}`): shortest representation, %e when the exponent is < -4 or >= 6. */
@@ -75,36 +77,6 @@ export function humanizeDuration(v: number): string {
     return `${sign}${g4(a)}s`;
   }
   return `${sign}${g4(a * 1000)}ms`;
-}
-
-/** Seconds as a Prometheus duration: 300 → "5m", 5400 → "1h30m", 0 → "0s". */
-export function promDuration(seconds: number): string {
-  let ms = Math.round(seconds * 1000);
-  if (ms === 0) return '0s';
-  let out = '';
-  for (const [unit, size] of [
-    ['d', 86_400_000],
-    ['h', 3_600_000],
-    ['m', 60_000],
-    ['s', 1000],
-    ['ms', 1],
-  ] as const) {
-    if (ms >= size) {
-      out += `${Math.floor(ms / size)}${unit}`;
-      ms %= size;
-    }
-  }
-  return out;
-}
-
-/** A number as written in a policy (no float noise): 0.8 → "0.8", 70 → "70". */
-export function plain(v: number): string {
-  return String(Number(v.toPrecision(12)));
-}
-
-/** A ratio as a percentage for prose: 0.8 → "80%". */
-export function percent(v: number): string {
-  return `${plain(v * 100)}%`;
 }
 
 /** A PromQL string literal. */

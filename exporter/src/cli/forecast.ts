@@ -11,6 +11,7 @@ import {
   type Point,
 } from '../model/forecast.js';
 import { parseFormat, parsePositiveInt, UsageError, type Io } from './common.js';
+import { upTo } from '../format.js';
 import { parseTime } from './plan.js';
 
 /**
@@ -133,7 +134,7 @@ function renderCsv(r: ForecastResult, lastT: number): string {
 }
 
 function renderText(file: string, points: Point[], r: ForecastResult): string {
-  const f2 = (v: number) => v.toLocaleString('en-US', { maximumFractionDigits: 2 });
+  const f2 = (v: number) => upTo(v, 2);
   const last = points[points.length - 1];
   const h = r.horizon;
   const at = (p: PathPoint | undefined) =>

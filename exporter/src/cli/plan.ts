@@ -6,6 +6,7 @@ import type { ExhaustionRange } from '../model/projection.js';
 import { MONTH_SECONDS } from '../config/defaults.js';
 import type { Signal } from '../config/schema.js';
 import { UNIT_SUFFIX } from '../alerts/format.js';
+import { fixed, money as formatMoney, ratioPercent, roughDuration } from '../format.js';
 import {
   addConfigOption,
   parseFormat,
@@ -17,13 +18,9 @@ import {
   type Io,
 } from './common.js';
 
-const num = (v: number, digits = 0) =>
-  v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-const money = (v: number | null, cur: string) =>
-  v === null ? 'n/a' : `${cur === 'USD' ? '$' : `${cur} `}${num(v, 2)}`;
-const pct = (v: number | null) => (v === null ? 'n/a' : `${num(v * 100, 1)}%`);
+const money = (v: number | null, cur: string) => (v === null ? 'n/a' : formatMoney(v, cur));
 const months = (s: number | null) =>
-  s === null ? 'not within 10 years' : s === 0 ? 'now' : `${num(s / MONTH_SECONDS, 1)} months`;
+  s === null ? 'not within 10 years' : s === 0 ? 'now' : `${fixed(s / MONTH_SECONDS, 1)} months`;
 const pad = (s: string, n: number) => s.padEnd(n);
 const lpad = (s: string, n: number) => s.padStart(n);
 
@@ -32,8 +29,6 @@ function range(values: number[]): [number, number] {
 }
 
 const day = (at: number, s: number) => new Date((at + s) * 1000).toISOString().slice(0, 10);
-const span = (s: number) =>
-  s >= 2 * 86_400 ? `${num(s / 86_400, 0)} d` : s >= 2 * 3600 ? `${num(s / 3600, 0)} h` : `${num(s / 60, 0)} min`;
 
 /** "between <date> and <date> (80 %)": the upper bound crosses first, the lower bound last. */
 export function exhaustionText(r: ExhaustionRange, at: number, horizonDays: number): string {
@@ -53,18 +48,18 @@ function renderForecast(p: ServicePlan): string[] {
     ];
   const who = f.chosen === 'combination' ? `combination of ${f.members.join(', ')}` : f.chosen;
   const out = [
-    `Forecast from the history (${who}; cross-validated MASE ${num(f.cvMase, 3)} on ${f.origins} rolling origins; seasons ${f.seasons.join(', ') || 'none'})`,
+    `Forecast from the history (${who}; cross-validated MASE ${fixed(f.cvMase, 3)} on ${f.origins} rolling origins; seasons ${f.seasons.join(', ') || 'none'})`,
   ];
   const l = f.learning;
   if (l.active)
     out.push(
-      `  learning: ${span(l.historySeconds)} of history, ${span(l.neededSeconds)} needed for full confidence; fitted every ${span(l.stepSeconds)}, bands widened ×${num(l.widen, 1)}`
+      `  learning: ${roughDuration(l.historySeconds)} of history, ${roughDuration(l.neededSeconds)} needed for full confidence; fitted every ${roughDuration(l.stepSeconds)}, bands widened ×${fixed(l.widen, 1)}`
     );
   for (const h of f.horizons) {
     const u = h.users;
     const i = h.instances;
     out.push(
-      `  ${lpad(`${h.months} mo`, 6)}  ${lpad(num(u.point), 9)} users [${num(u.lower80)}–${num(u.upper80)}] → ${i.point} instances [${i.lower80}–${i.upper80}] (80 %)`
+      `  ${lpad(`${h.months} mo`, 6)}  ${lpad(fixed(u.point), 9)} users [${fixed(u.lower80)}–${fixed(u.upper80)}] → ${i.point} instances [${i.lower80}–${i.upper80}] (80 %)`
     );
   }
   const days = Math.max(...f.horizons.map((h) => h.months)) * 30;
@@ -74,7 +69,7 @@ function renderForecast(p: ServicePlan): string[] {
   for (const m of pr.models)
     out.push(
       m.ok
-        ? `    ${pad(m.model + (m.selected ? ' *' : ''), 16)}${num(m.cvMase!, 3)}`
+        ? `    ${pad(m.model + (m.selected ? ' *' : ''), 16)}${fixed(m.cvMase!, 3)}`
         : `    ${pad(m.model, 16)}not fitted: ${m.reason}`
     );
   return out;
@@ -82,25 +77,22 @@ function renderForecast(p: ServicePlan): string[] {
 
 /** A value in its signal's unit: "70.3%", "300 ms", "160 sessions". */
 const withUnit = (v: number, unit: Signal['unit'] | null) =>
-  `${num(v, Number.isInteger(v) ? 0 : 1)}${unit ? UNIT_SUFFIX[unit] : ''}`;
+  `${fixed(v, Number.isInteger(v) ? 0 : 1)}${unit ? UNIT_SUFFIX[unit] : ''}`;
 
-/** The seed's executive summary, made true: every figure below comes from the model. */
-export function renderPlan(p: ServicePlan, sourceKind: string): string {
-  const cur = p.cost.currency;
-  const out: string[] = [];
-  out.push(
-    `Headroom capacity plan: ${p.service}  (${new Date(p.at * 1000).toISOString().slice(0, 16).replace('T', ' ')} UTC, source: ${sourceKind})`
-  );
-  out.push('');
+function renderThresholds(p: ServicePlan): string[] {
   const lt = p.loadtest;
-  if (lt) {
-    out.push('Load-test thresholds (concurrent users per instance)');
-    out.push(`  optimal ${lt.optimal} · warning ${lt.warning} · critical ${lt.critical} · maximum ${lt.maximum}`);
-    out.push(`  scale out at ${lt.scaleOut} · scale in at ${lt.scaleIn} · emergency at ${lt.emergency}`);
-    out.push('');
-  }
+  if (!lt) return [];
+  return [
+    'Load-test thresholds (concurrent users per instance)',
+    `  optimal ${lt.optimal} · warning ${lt.warning} · critical ${lt.critical} · maximum ${lt.maximum}`,
+    `  scale out at ${lt.scaleOut} · scale in at ${lt.scaleIn} · emergency at ${lt.emergency}`,
+    '',
+  ];
+}
+
+function renderNow(p: ServicePlan): string[] {
   const r = p.recommendation;
-  out.push('Now');
+  const out = ['Now'];
   const bases = Object.entries(r.bases)
     .map(([b, v]) => `${b} ${v ?? 'n/a'}`)
     .join(', ');
@@ -111,52 +103,57 @@ export function renderPlan(p: ServicePlan, sourceKind: string): string {
     out.push(
       h.used === null
         ? `  ${pad(h.resource, 9)} missing (${p.inputs[h.signal]?.reason ?? 'no data'})`
-        : `  ${pad(h.resource, 9)} ${lpad(pct(h.headroom), 6)} headroom (${withUnit(h.used, h.unit)} used, warning ${withUnit(h.warning, h.unit)} / critical ${withUnit(h.critical, h.unit)}, limit ${withUnit(h.limit, h.unit)}) · critical in ${months(h.exhaustionSeconds)}`
+        : `  ${pad(h.resource, 9)} ${lpad(ratioPercent(h.headroom), 6)} headroom (${withUnit(h.used, h.unit)} used, warning ${withUnit(h.warning, h.unit)} / critical ${withUnit(h.critical, h.unit)}, limit ${withUnit(h.limit, h.unit)}) · critical in ${months(h.exhaustionSeconds)}`
     );
   }
   const d = p.decision;
   out.push(
-    `  decision: ${d.action}${d.action !== 'none' ? ` to ${d.target}` : ''}${d.blockedBy.length ? ` (wanted ${d.intended}, blocked by ${d.blockedBy.join(', ')})` : ''}, confidence ${num(d.confidence, 2)}`
+    `  decision: ${d.action}${d.action !== 'none' ? ` to ${d.target}` : ''}${d.blockedBy.length ? ` (wanted ${d.intended}, blocked by ${d.blockedBy.join(', ')})` : ''}, confidence ${fixed(d.confidence, 2)}`
   );
   for (const reason of d.reasons) out.push(`    - ${reason}`);
   out.push('');
+  return out;
+}
 
+function renderScenarios(p: ServicePlan): string[] {
+  const cur = p.cost.currency;
   const pr = p.projections;
-  if (pr.scenarios.length === 0) {
-    out.push(`Projections: unavailable (${pr.reason ?? 'no history'})`);
-  } else {
-    const hs = pr.scenarios[0].horizons.map((h) => h.months);
-    out.push(`Projections (daily active users now: ${num(pr.currentDailyUsers ?? 0)}; instances and monthly cost)`);
+  if (pr.scenarios.length === 0) return [`Projections: unavailable (${pr.reason ?? 'no history'})`];
+  const hs = pr.scenarios[0].horizons.map((h) => h.months);
+  const out = [
+    `Projections (daily active users now: ${fixed(pr.currentDailyUsers ?? 0)}; instances and monthly cost)`,
+    `  ${pad('scenario', 16)}${hs.map((m) => lpad(`${m} mo`, 20)).join('')}   capacity runs out      budget runs out`,
+  ];
+  for (const s of pr.scenarios) {
+    const cells = s.horizons
+      .map((h) => lpad(`${h.instances}${h.exceedsMax ? '!' : ''} (${money(h.monthlyCost, cur)})`, 20))
+      .join('');
     out.push(
-      `  ${pad('scenario', 16)}${hs.map((m) => lpad(`${m} mo`, 20)).join('')}   capacity runs out      budget runs out`
+      `  ${pad(`${s.scenario}${s.planning ? ' *' : ''}`, 16)}${cells}   ${pad(months(s.capacityExhaustionSeconds), 22)} ${months(s.budgetExhaustionSeconds)}`
     );
-    for (const s of pr.scenarios) {
-      const cells = s.horizons
-        .map((h) => lpad(`${h.instances}${h.exceedsMax ? '!' : ''} (${money(h.monthlyCost, cur)})`, 20))
-        .join('');
-      out.push(
-        `  ${pad(`${s.scenario}${s.planning ? ' *' : ''}`, 16)}${cells}   ${pad(months(s.capacityExhaustionSeconds), 22)} ${months(s.budgetExhaustionSeconds)}`
-      );
-    }
-    out.push(`  * planning scenario · ! above the maximum of instances`);
-    for (const m of [6, 12]) {
-      const at = pr.scenarios.map((s) => s.horizons.find((h) => h.months === m)).filter((h) => h !== undefined);
-      if (at.length === 0) continue;
-      const [iMin, iMax] = range(at.map((h) => h.instances));
-      const [cMin, cMax] = range(at.map((h) => h.monthlyCost));
-      const plan = pr.scenarios.find((s) => s.planning)!.horizons.find((h) => h.months === m)!;
-      out.push(
-        `  ${m}-month range: ${iMin}–${iMax} instances, ${money(cMin, cur)}–${money(cMax, cur)} a month; planning (${pr.planningScenario}): ${plan.instances} instances (${money(plan.monthlyCost, cur)} a month)`
-      );
-    }
-    out.push('');
-    out.push(...renderForecast(p));
+  }
+  out.push(`  * planning scenario · ! above the maximum of instances`);
+  for (const m of [6, 12]) {
+    const at = pr.scenarios.map((s) => s.horizons.find((h) => h.months === m)).filter((h) => h !== undefined);
+    if (at.length === 0) continue;
+    const [iMin, iMax] = range(at.map((h) => h.instances));
+    const [cMin, cMax] = range(at.map((h) => h.monthlyCost));
+    const plan = pr.scenarios.find((s) => s.planning)!.horizons.find((h) => h.months === m)!;
+    out.push(
+      `  ${m}-month range: ${iMin}–${iMax} instances, ${money(cMin, cur)}–${money(cMax, cur)} a month; planning (${pr.planningScenario}): ${plan.instances} instances (${money(plan.monthlyCost, cur)} a month)`
+    );
   }
   out.push('');
+  out.push(...renderForecast(p));
+  return out;
+}
+
+function renderCost(p: ServicePlan): string[] {
+  const cur = p.cost.currency;
   const c = p.cost.monthly;
-  out.push(
-    `Cost now (this month, ${num(p.cost.hours)} h): on-demand ${money(c.on_demand, cur)} · reserved ${money(c.reserved, cur)} · spot ${money(c.spot, cur)} · resource prices ${money(c.resources, cur)}`
-  );
+  const out = [
+    `Cost now (this month, ${fixed(p.cost.hours)} h): on-demand ${money(c.on_demand, cur)} · reserved ${money(c.reserved, cur)} · spot ${money(c.spot, cur)} · resource prices ${money(c.resources, cur)}`,
+  ];
   const sv = p.cost.savings;
   if (sv) {
     out.push(
@@ -165,8 +162,16 @@ export function renderPlan(p: ServicePlan, sourceKind: string): string {
   }
   const b = p.budget;
   out.push(
-    `Budget: ${money(b.monthlyBudget, cur)} a month, warning at ${pct(b.warningRatio)}; spent ${money(b.spendToDate, cur)} (${pct(b.usageRatio)}) so far, forecast month-end ${money(b.forecastMonthEnd, cur)} (${pct(b.forecastRatio)}): ${b.status}`
+    `Budget: ${money(b.monthlyBudget, cur)} a month, warning at ${ratioPercent(b.warningRatio)}; spent ${money(b.spendToDate, cur)} (${ratioPercent(b.usageRatio)}) so far, forecast month-end ${money(b.forecastMonthEnd, cur)} (${ratioPercent(b.forecastRatio)}): ${b.status}`
   );
+  return out;
+}
+
+/** The seed's executive summary, made true: every figure below comes from the model. */
+export function renderPlan(p: ServicePlan, sourceKind: string): string {
+  const at = new Date(p.at * 1000).toISOString().slice(0, 16).replace('T', ' ');
+  const out = [`Headroom capacity plan: ${p.service}  (${at} UTC, source: ${sourceKind})`, ''];
+  out.push(...renderThresholds(p), ...renderNow(p), ...renderScenarios(p), '', ...renderCost(p));
   return out.join('\n') + '\n';
 }
 

@@ -2,6 +2,7 @@ import type { ScaleOutTrigger, ScalingPolicy } from '../config/schema.js';
 import { proportionalTarget } from './capacity.js';
 import { activeSchedule, type ActiveSchedule } from './schedule.js';
 import { scheduleTrigger, TRIGGER } from '@headroom/contract';
+import { brief } from '../format.js';
 
 export type Action = 'scale_out' | 'scale_in' | 'none';
 export type BlockReason =
@@ -162,7 +163,6 @@ export function isQuietStep(
   );
 }
 
-const fmt = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(2));
 const iso = (t: number) => new Date(t * 1000).toISOString();
 
 /** Everything decide() reads, gathered once (stage 1). */
@@ -258,7 +258,7 @@ function intendTriggers(c: Context, current: number): Intent {
   const { input, cooldownRemaining, firing } = c;
   const valueOf = (t: ScaleOutTrigger) => (input.scaleOut[t.name] as { value: number }).value;
   for (const t of firing)
-    c.reasons.push(`Trigger ${t.name}: ${t.signal} ${fmt(valueOf(t))} > ${fmt(t.above)} for ${fmt(t.for)}s.`);
+    c.reasons.push(`Trigger ${t.name}: ${t.signal} ${brief(valueOf(t))} > ${brief(t.above)} for ${brief(t.for)}s.`);
   const confidence = evidenceConfidence(firing.length) * c.availability;
   const eligible = firing.filter((t) => cooldownRemaining[t.name] === 0);
   const weighed = eligible.length > 0 ? eligible : firing;
@@ -308,7 +308,7 @@ function intendScaleIn(c: Context, current: number): Intent | null {
     const cond = si.conditions[i];
     c.reasons.push(
       o.ok
-        ? `Scale-in condition ${cond.signal} ${fmt(o.value)} < ${fmt(cond.below)} for ${fmt(si.for)}s.`
+        ? `Scale-in condition ${cond.signal} ${brief(o.value)} < ${brief(cond.below)} for ${brief(si.for)}s.`
         : `Scale-in condition ${cond.signal} has no data (${o.reason}).`
     );
   });
@@ -372,7 +372,7 @@ function blockScaleOut(c: Context, i: Intent, current: number, b: Blocks): void 
   if (i.cooling) {
     b.blockedBy.push('cooldown');
     const wait = Math.min(...c.firing.map((t) => c.cooldownRemaining[t.name]));
-    c.reasons.push(`In cooldown: the last scale-out was at ${iso(c.lastOut!.at)}, ${fmt(wait)}s left.`);
+    c.reasons.push(`In cooldown: the last scale-out was at ${iso(c.lastOut!.at)}, ${brief(wait)}s left.`);
     return;
   }
   if (current >= limits.max) {
@@ -387,7 +387,7 @@ function blockScaleOut(c: Context, i: Intent, current: number, b: Blocks): void 
   if (!budget) return;
   const forecast = budget.forecastMonthEnd + (capped - current) * budget.instanceCostRestOfMonth;
   if (forecast <= budget.monthlyBudget) return;
-  const msg = `Scaling to ${capped} brings the forecast month-end spend to ${fmt(forecast)}, above the budget of ${fmt(budget.monthlyBudget)}.`;
+  const msg = `Scaling to ${capped} brings the forecast month-end spend to ${brief(forecast)}, above the budget of ${brief(budget.monthlyBudget)}.`;
   if (budget.mode === 'block') {
     b.blockedBy.push('budget');
     c.reasons.push(msg);
@@ -407,7 +407,7 @@ function blockScaleIn(c: Context, current: number, b: Blocks): void {
   }
   if (c.policy.scale_in && c.cooldownRemaining.scale_in > 0) {
     b.blockedBy.push('cooldown');
-    c.reasons.push(`Scale-in cooldown: ${fmt(c.cooldownRemaining.scale_in)}s left.`);
+    c.reasons.push(`Scale-in cooldown: ${brief(c.cooldownRemaining.scale_in)}s left.`);
   }
   if (c.lastOut && c.lastOut.at + c.policy.warmup > c.now) {
     b.blockedBy.push('warmup');

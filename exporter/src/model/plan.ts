@@ -153,6 +153,77 @@ export function recommend(svc: Service, lt: LoadTestThresholds | null, inputs: S
   };
 }
 
+/** Headroom per resource, with the time to its critical threshold under the planning scenario. */
+function resourcePlans(svc: Service, inputs: ServiceInputs, monthlyRate: number): ResourcePlan[] {
+  return svc.capacity.resources.map((r) => {
+    const h = resourceHeadroom(r, val(inputs.signals[r.signal]));
+    const unit = svc.signals.find((s) => s.name === r.signal)?.unit ?? null;
+    return {
+      ...h,
+      unit,
+      exhaustionSeconds: h.used === null ? null : secondsUntil(h.used, r.critical, monthlyRate, MONTH_SECONDS),
+    };
+  });
+}
+
+function projections(
+  svc: Service,
+  lt: LoadTestThresholds | null,
+  history: HistoryFit | null,
+  historyReason: string | undefined
+): ServicePlan['projections'] {
+  const currentDailyUsers = history ? history.lastValue : null;
+  const forecast = history && lt ? projectForecast(svc, lt, history) : null;
+  return {
+    currentDailyUsers,
+    planningScenario: svc.growth.planning_scenario,
+    scenarios: currentDailyUsers === null || lt === null ? [] : projectScenarios(svc, lt, currentDailyUsers),
+    forecast,
+    models: history && lt ? projectModels(svc, lt, history) : [],
+    selectedModel: forecast?.chosen ?? null,
+    ...(lt === null
+      ? {
+          reason: `capacity.kind ${svc.capacity.kind} has no users-per-instance curve (capacity.loadtest) to project users onto instances`,
+        }
+      : history
+        ? {}
+        : { reason: historyReason ?? 'no history' }),
+  };
+}
+
+/** Cost of the current fleet over this calendar month, and what right-sizing, reservations and spot would save. */
+function monthCost(svc: Service, inputs: ServiceInputs, current: number | null): ServicePlan['cost'] {
+  // Utilization of a resource against its limit, percent, for right-sizing.
+  const utilization = (name: 'cpu' | 'memory') => {
+    const r = svc.capacity.resources.find((x) => x.name === name);
+    const v = r ? val(inputs.signals[r.signal]) : null;
+    return v === null || !r ? null : (100 * v) / r.limit;
+  };
+  // "Cost now" counts the hours of this calendar month, as the month-end forecast does (744 h in
+  // December, not hours_per_month's 720, which stays the average month of the projections).
+  const { start, end } = monthBounds(inputs.now);
+  const hours = (end - start) / 3600;
+  return {
+    currency: svc.cost.currency,
+    hours,
+    monthly:
+      current === null
+        ? { on_demand: null, reserved: null, spot: null, resources: null }
+        : monthlyCost(svc.capacity, svc.cost, current, hours),
+    savings: current === null ? null : savings(svc.cost, current, utilization('cpu'), utilization('memory'), hours),
+  };
+}
+
+/** The inputs as read: each signal's value, or missing with the reason. */
+function inputsRead(svc: Service, inputs: ServiceInputs): ServicePlan['inputs'] {
+  const out: ServicePlan['inputs'] = {};
+  for (const s of svc.signals) {
+    const r = inputs.signals[s.name];
+    out[s.name] = r?.ok ? { ok: true, value: r.value } : { ok: false, value: null, reason: r ? r.reason : 'not read' };
+  }
+  return out;
+}
+
 /** The whole plan of one service at `inputs.now`. Pure. `history` comes from the slower refit. */
 export function planService(
   svc: Service,
@@ -166,41 +237,8 @@ export function planService(
   const now = inputs.now;
   const current = val(inputs.current);
   const planning = svc.growth.scenarios.find((s) => s.name === svc.growth.planning_scenario)!;
-
-  const headroom: ResourcePlan[] = svc.capacity.resources.map((r) => {
-    const h = resourceHeadroom(r, val(inputs.signals[r.signal]));
-    const unit = svc.signals.find((s) => s.name === r.signal)?.unit ?? null;
-    return {
-      ...h,
-      unit,
-      exhaustionSeconds:
-        h.used === null ? null : secondsUntil(h.used, r.critical, planning.monthly_rate, MONTH_SECONDS),
-    };
-  });
-
-  const currentDailyUsers = history ? history.lastValue : null;
-  const scenarios = currentDailyUsers === null || lt === null ? [] : projectScenarios(svc, lt, currentDailyUsers);
-  const models = history && lt ? projectModels(svc, lt, history) : [];
-  const forecast = history && lt ? projectForecast(svc, lt, history) : null;
-
-  const cpuRes = svc.capacity.resources.find((r) => r.name === 'cpu');
-  const memRes = svc.capacity.resources.find((r) => r.name === 'memory');
-  const pct = (r: typeof cpuRes) => {
-    const v = r ? val(inputs.signals[r.signal]) : null;
-    return v === null || !r ? null : (100 * v) / r.limit;
-  };
-
-  const spend = val(inputs.spendToDate);
-  // "Cost now" counts the hours of this calendar month, as the month-end forecast does (744 h in
-  // December, not hours_per_month's 720, which stays the average month of the projections).
-  const { start: monthStart, end: monthEnd } = monthBounds(now);
-  const monthHours = (monthEnd - monthStart) / 3600;
-  const budget = budgetPosition(
-    svc.cost,
-    now,
-    spend,
-    current === null ? null : hourlyRate(svc.capacity, svc.cost, current)
-  );
+  const rate = current === null ? null : hourlyRate(svc.capacity, svc.cost, current);
+  const budget = budgetPosition(svc.cost, now, val(inputs.spendToDate), rate);
   const decision = limitStepOut(
     svc.scaling.limits,
     decide(
@@ -215,47 +253,16 @@ export function planService(
       state
     )
   );
-
-  const inputsOut: ServicePlan['inputs'] = {};
-  for (const s of svc.signals) {
-    const r = inputs.signals[s.name];
-    inputsOut[s.name] = r?.ok
-      ? { ok: true, value: r.value }
-      : { ok: false, value: null, reason: r ? r.reason : 'not read' };
-  }
-
   return {
     service: svc.name,
     at: now,
     current,
-    inputs: inputsOut,
+    inputs: inputsRead(svc, inputs),
     loadtest: lt,
     recommendation: recommend(svc, lt, inputs),
-    headroom,
-    projections: {
-      currentDailyUsers,
-      planningScenario: planning.name,
-      scenarios,
-      forecast,
-      models,
-      selectedModel: forecast?.chosen ?? null,
-      ...(lt === null
-        ? {
-            reason: `capacity.kind ${svc.capacity.kind} has no users-per-instance curve (capacity.loadtest) to project users onto instances`,
-          }
-        : history
-          ? {}
-          : { reason: opts.historyReason ?? 'no history' }),
-    },
-    cost: {
-      currency: svc.cost.currency,
-      hours: monthHours,
-      monthly:
-        current === null
-          ? { on_demand: null, reserved: null, spot: null, resources: null }
-          : monthlyCost(svc.capacity, svc.cost, current, monthHours),
-      savings: current === null ? null : savings(svc.cost, current, pct(cpuRes), pct(memRes), monthHours),
-    },
+    headroom: resourcePlans(svc, inputs, planning.monthly_rate),
+    projections: projections(svc, lt, history, opts.historyReason),
+    cost: monthCost(svc, inputs, current),
     budget,
     decision,
   };

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { HeadroomMetrics } from '../metrics/registry.js';
 import { MAX_PAGE } from '../scaler/store.js';
 import type { Refresher } from './refresher.js';
-import type { ScalerApi } from './scaler.js';
+import type { ScalerApi } from './scaler-api.js';
 import { basicAuth } from './webconfig.js';
 
 export interface AppDeps {
@@ -37,16 +37,33 @@ const INDEX = (services: string[]) => `<!doctype html>
 </body></html>
 `;
 
-export function createApp(d: AppDeps): Express {
-  const app = express();
-  app.disable('x-powered-by');
-  // The webhook has its own bearer-token authentication: Alertmanager's http_config cannot send basic auth and a bearer token at once.
-  if (d.users) app.use(basicAuth(d.users, ['/webhook']));
+const unknownService = (res: Response, service: string) =>
+  res.status(404).json({ status: 'error', error: `unknown service "${service}"` });
 
+/** The index page, health, readiness and the lifecycle reload (Prometheus' endpoints). */
+function statusRoutes(app: Express, d: AppDeps): void {
   app.get('/', (_req, res) => {
     res.type('html').send(INDEX(d.services()));
   });
+  app.get('/-/healthy', (_req, res) => {
+    res.type('text/plain').send('Headroom is Healthy.\n');
+  });
+  app.get('/-/ready', (_req, res) => {
+    if (d.refresher.ready) res.type('text/plain').send('Headroom is Ready.\n');
+    else res.status(503).type('text/plain').send('Headroom is not ready: the first refresh has not completed.\n');
+  });
+  app.post('/-/reload', async (_req, res) => {
+    if (!d.enableLifecycle) {
+      res.status(403).type('text/plain').send('Lifecycle API is not enabled (start with --web.enable-lifecycle).\n');
+      return;
+    }
+    const r = await d.reload();
+    if (r.ok) res.type('text/plain').send('Configuration reloaded.\n');
+    else res.status(500).type('text/plain').send(`Configuration rejected, the previous policy is kept:\n${r.error}\n`);
+  });
+}
 
+function metricsRoute(app: Express, d: AppDeps): void {
   app.get('/metrics', async (req, res, next) => {
     try {
       // Content negotiation as Prometheus scrapes: OpenMetrics when the Accept header prefers it.
@@ -60,32 +77,12 @@ export function createApp(d: AppDeps): Express {
       next(e);
     }
   });
+}
 
-  app.get('/-/healthy', (_req, res) => {
-    res.type('text/plain').send('Headroom is Healthy.\n');
-  });
-
-  app.get('/-/ready', (_req, res) => {
-    if (d.refresher.ready) res.type('text/plain').send('Headroom is Ready.\n');
-    else res.status(503).type('text/plain').send('Headroom is not ready: the first refresh has not completed.\n');
-  });
-
-  app.post('/-/reload', async (_req, res) => {
-    if (!d.enableLifecycle) {
-      res.status(403).type('text/plain').send('Lifecycle API is not enabled (start with --web.enable-lifecycle).\n');
-      return;
-    }
-    const r = await d.reload();
-    if (r.ok) res.type('text/plain').send('Configuration reloaded.\n');
-    else res.status(500).type('text/plain').send(`Configuration rejected, the previous policy is kept:\n${r.error}\n`);
-  });
-
+function planRoute(app: Express, d: AppDeps): void {
   app.get('/api/v1/plan', (req, res) => {
     const service = typeof req.query.service === 'string' ? req.query.service : undefined;
-    if (service !== undefined && !d.services().includes(service)) {
-      res.status(404).json({ status: 'error', error: `unknown service "${service}"` });
-      return;
-    }
+    if (service !== undefined && !d.services().includes(service)) return void unknownService(res, service);
     const snaps = d.refresher.snapshots.filter((s) => service === undefined || s.plan.service === service);
     res.json({
       version: 1,
@@ -99,57 +96,57 @@ export function createApp(d: AppDeps): Express {
         .map((f) => ({ service: f.service, at: f.at, error: f.error, inputHealth: f.inputs })),
     });
   });
+}
 
+/** The page of recorded decisions asked for, or the 400 message naming the bad parameter. */
+function decisionsQuery(q: Request['query']): { limit: number; before?: string } | { error: string } {
+  let limit = DEFAULT_DECISIONS_LIMIT;
+  if (q.limit !== undefined) {
+    limit = Number(q.limit);
+    if (typeof q.limit !== 'string' || !Number.isInteger(limit) || limit < 1 || limit > MAX_DECISIONS_LIMIT)
+      return {
+        error: `limit: expected a whole number from 1 to ${MAX_DECISIONS_LIMIT}, got ${JSON.stringify(q.limit)}`,
+      };
+  }
+  if (q.before !== undefined && (typeof q.before !== 'string' || q.before === ''))
+    return { error: 'before: expected the "next" cursor of a previous page' };
+  return { limit, before: q.before as string | undefined };
+}
+
+function decisionsRoute(app: Express, d: AppDeps): void {
   app.get('/api/v1/decisions', async (req: Request, res: Response, next: NextFunction) => {
-    const q = req.query;
-    const service = typeof q.service === 'string' && q.service !== '' ? q.service : undefined;
-    if (service !== undefined && !d.services().includes(service)) {
-      res.status(404).json({ status: 'error', error: `unknown service "${service}"` });
-      return;
-    }
-    let limit = DEFAULT_DECISIONS_LIMIT;
-    if (q.limit !== undefined) {
-      limit = Number(q.limit);
-      if (typeof q.limit !== 'string' || !Number.isInteger(limit) || limit < 1 || limit > MAX_DECISIONS_LIMIT) {
-        res.status(400).json({
-          status: 'error',
-          error: `limit: expected a whole number from 1 to ${MAX_DECISIONS_LIMIT}, got ${JSON.stringify(q.limit)}`,
-        });
-        return;
-      }
-    }
-    if (q.before !== undefined && (typeof q.before !== 'string' || q.before === '')) {
-      res.status(400).json({ status: 'error', error: 'before: expected the "next" cursor of a previous page' });
-      return;
-    }
-    const before = q.before as string | undefined;
+    const service = typeof req.query.service === 'string' && req.query.service !== '' ? req.query.service : undefined;
+    if (service !== undefined && !d.services().includes(service)) return void unknownService(res, service);
+    const page = decisionsQuery(req.query);
+    if ('error' in page) return void res.status(400).json({ status: 'error', error: page.error });
     const live = d.refresher.snapshots
       .filter((s) => service === undefined || s.plan.service === service)
       .map((s) => ({ service: s.plan.service, decision: s.plan.decision }));
-    let recorded: { items: unknown[]; next: string | null } | null = null;
-    let recordedError: string | undefined;
-    if (d.scaler) {
-      try {
-        recorded = await d.scaler.listDecisions({ service, limit, before });
-      } catch (e) {
-        // The store throws RangeError on a cursor it did not issue.
-        if (e instanceof RangeError) {
-          res.status(400).json({ status: 'error', error: e.message });
-          return;
-        }
-        return next(e);
-      }
-    } else recordedError = 'the webhook scaler is not running in this exporter';
-    res.json({
-      version: 1,
-      live,
-      recorded: recorded ?? { items: [], next: null },
-      ...(recordedError ? { recordedError } : {}),
-    });
+    if (!d.scaler) {
+      const recordedError = 'the webhook scaler is not running in this exporter';
+      return void res.json({ version: 1, live, recorded: { items: [], next: null }, recordedError });
+    }
+    try {
+      const recorded = await d.scaler.listDecisions({ service, ...page });
+      res.json({ version: 1, live, recorded });
+    } catch (e) {
+      // The store throws RangeError on a cursor it did not issue.
+      if (e instanceof RangeError) return void res.status(400).json({ status: 'error', error: e.message });
+      next(e);
+    }
   });
+}
 
+export function createApp(d: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  // The webhook has its own bearer-token authentication: Alertmanager's http_config cannot send basic auth and a bearer token at once.
+  if (d.users) app.use(basicAuth(d.users, ['/webhook']));
+  statusRoutes(app, d);
+  metricsRoute(app, d);
+  planRoute(app, d);
+  decisionsRoute(app, d);
   if (d.scaler) app.use(d.scaler.router);
-
   app.use((err: Error, _req: Request, res: Response, _next: NextFunction) => {
     d.logger.error({ err }, 'request failed');
     if (!res.headersSent) res.status(500).json({ status: 'error', error: err.message });

@@ -10,7 +10,7 @@ import { createApp } from './app.js';
 import { Refresher } from './refresher.js';
 import { assertSafeListen, resolveWebhookToken, TokenSourceError } from '../scaler/index.js';
 import type { Source } from '../sources/source.js';
-import { defaultScalerFactory, type ScalerApi, type ScalerFactory } from './scaler.js';
+import { defaultScalerFactory, type ScalerApi, type ScalerFactory } from './scaler-api.js';
 import type { ServiceLookup } from '../scaler/route.js';
 import { loadWebConfig } from './webconfig.js';
 

@@ -91,10 +91,10 @@ export class QueryBatcher {
     this.pending = [];
     this.scheduled = false;
     const groups = new Map<string, Pending[]>();
-    const sends: Promise<unknown>[] = [];
+    const alone: Pending[] = [];
     for (const p of batch) {
       if (p.role === null) {
-        sends.push(this.alone(p));
+        alone.push(p);
         continue;
       }
       const key = `${p.role}\0${p.time}`;
@@ -102,8 +102,11 @@ export class QueryBatcher {
       if (g) g.push(p);
       else groups.set(key, [p]);
     }
+    // Batches first: each is the longest query of its turn, so they should not wait behind the rest.
+    const sends: Promise<unknown>[] = [];
     for (const g of groups.values())
       for (let i = 0; i < g.length; i += this.maxMembers) sends.push(this.together(g.slice(i, i + this.maxMembers)));
+    for (const p of alone) sends.push(this.alone(p));
     await Promise.all(sends);
   }
 

@@ -5,9 +5,12 @@ import type { Reading, ServiceInputs } from '../model/plan.js';
 import { hourlyRate, monthBounds } from '../model/cost.js';
 import { QueryBatcher } from './batch.js';
 import { clientOptions, PrometheusClient, type RangeResult, type ScalarResult } from './prometheus-client.js';
-import { batchedReads, directReads, fleetReads, labelValues, type Reads } from './reads.js';
+import { batchedReads, directReads, fleetReads, indexBy, labelValues, type Reads } from './reads.js';
 import { RECORDED_SERVICE_LABEL, RecordedRules, recordedWindow, type RecordedSeries } from './recorded.js';
 import { vectorSelectors } from './selectors.js';
+
+/** Selectors per query text: a fleet's services share their queries, so each is tokenized once, not once per service. */
+const selectorsOf = memo((q: string) => vectorSelectors(q) ?? []);
 import { SpendLedger } from './spend.js';
 import type { Discovery, HistoryReading, HistoryStep, Source } from './source.js';
 
@@ -270,7 +273,7 @@ export class PrometheusSource implements Source {
     reads: Reads
   ): Promise<Window> {
     const q = windowQueries(query, fn, window);
-    const selectors = vectorSelectors(query) ?? [];
+    const selectors = selectorsOf(query);
     const bucket = Math.max(windowStep(window), this.maxSampleAge);
     const raw = selectors.map((sel) => rawCoverageQuery(sel, window, bucket, reads.agg));
     const [extreme, count, started, ...covered] = await Promise.all([
@@ -300,7 +303,7 @@ export class PrometheusSource implements Source {
 
   /** The latest value of a signal; missing when the newest raw sample of one of its selectors is older than refresh.max_sample_age. */
   private async readSignal(query: string, now: number, reads: Reads): Promise<Reading> {
-    const selectors = vectorSelectors(query) ?? [];
+    const selectors = selectorsOf(query);
     const [value, ...stamps] = await Promise.all([
       reads.value('signal', query),
       ...selectors.map((sel) => reads.check('stamp', `${reads.agg}(timestamp(${sel}))`)),
@@ -379,12 +382,25 @@ export class PrometheusSource implements Source {
         if (!r) ranges.set(key, (r = this.historyClient(svc).range(svc.growth.history_query, start, end, every)));
         const f = svc.fleet;
         const res = await r;
-        const own = f && res.ok ? { ...res, series: res.series.filter((s) => s.labels[f.label] === svc.name) } : res;
+        const own = f && res.ok ? { ...res, series: indexBy(res.series, f.label).get(svc.name) ?? [] } : res;
         out.set(svc.name, historyOf(svc, own, step, f?.label));
       })
     );
     return out;
   }
+}
+
+/** `f` remembered per argument (at most `max` of them: queries come from the policy, a reload starts over at worst). */
+function memo<T>(f: (k: string) => T, max = 10_000): (k: string) => T {
+  const seen = new Map<string, T>();
+  return (k) => {
+    let v = seen.get(k);
+    if (v === undefined) {
+      if (seen.size >= max) seen.clear();
+      seen.set(k, (v = f(k)));
+    }
+    return v;
+  };
 }
 
 function observe(value: Reading, window: Window): Observation {

@@ -49,8 +49,9 @@ export function fleetReads(batcher: QueryBatcher, now: number, label: string, na
  */
 export function pickSeries(r: InstantResult, label: string, name: string, shared = false): ScalarResult {
   if (!r.ok) return r;
-  const own = r.series.filter((s) => s.labels[label] === name);
-  const without = r.series.filter((s) => s.labels[label] === undefined);
+  const index = indexBy(r.series, label);
+  const own = index.get(name) ?? [];
+  const without = index.get(undefined) ?? [];
   if (own.length === 0 && shared && without.length > 0) return toScalar({ ...r, series: without });
   if (own.length === 0)
     return {
@@ -63,6 +64,32 @@ export function pickSeries(r: InstantResult, label: string, name: string, shared
       reason: `${own.length} series with ${label}="${name}", expected exactly one (aggregate by (${label}))`,
     };
   return toScalar({ ...r, series: own });
+}
+
+const indexes = new WeakMap<readonly unknown[], Map<string, Map<string | undefined, unknown[]>>>();
+
+/**
+ * The series of a result by their value of `label` (undefined: without it), built once per result
+ * and label: a fleet's vector is shared by all its services, and each picks its own from it.
+ */
+export function indexBy<S extends { labels: Record<string, string> }>(
+  series: readonly S[],
+  label: string
+): Map<string | undefined, S[]> {
+  let byLabel = indexes.get(series);
+  if (!byLabel) indexes.set(series, (byLabel = new Map()));
+  let index = byLabel.get(label) as Map<string | undefined, S[]> | undefined;
+  if (!index) {
+    index = new Map();
+    for (const s of series) {
+      const v = s.labels[label];
+      const list = index.get(v);
+      if (list) list.push(s);
+      else index.set(v, [s]);
+    }
+    byLabel.set(label, index as Map<string | undefined, unknown[]>);
+  }
+  return index;
 }
 
 /** The distinct values of `label` in a vector (a fleet's discovery); series without it are counted apart. */
