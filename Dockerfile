@@ -32,11 +32,11 @@ COPY packages/contract packages/contract
 COPY exporter/scripts exporter/scripts
 COPY exporter/src exporter/src
 RUN npm run build -w exporter
-COPY demo/build.mjs demo/
 COPY demo/src demo/src
 RUN npm run build -w @headroom/demo
 
-# The demo fleet (demo/): one bundled file, no dependency outside Node. Not part of the product image.
+# The demo fleet (demo/): one file bundled by esbuild (`npm run build -w @headroom/demo`, with the exporter's
+# load curve from its TypeScript source), no dependency outside Node. Not part of the product image.
 FROM node:20-slim AS fleet
 WORKDIR /app
 COPY --from=compile /app/demo/dist/fleet.js ./

@@ -35,6 +35,7 @@ import { proportionalTarget } from '@headroom/exporter/model/capacity';
 import { fleetSignals, FLEET_DEFAULTS } from '../src/fleet/model.js';
 import { startFleet, type Fleet } from '../src/fleet/server.js';
 import { fleetPolicy, prometheusConfig } from '../src/stack/config.js';
+import { serveArgs } from '../src/stack/run.js';
 import {
   EXAMPLE_POLICY,
   ROOT,
@@ -207,23 +208,10 @@ beforeAll(async () => {
     startAlertmanager(yaml.dump(amConfig), amPort),
   ]);
 
-  exporter = spawn(
-    process.execPath,
-    [
-      path.join(ROOT, 'exporter/bin/headroom.js'),
-      'serve',
-      '--config',
-      policyFile,
-      '--listen',
-      `127.0.0.1:${exporterPort}`,
-      '--log.level',
-      'info',
-    ],
-    {
-      env: { ...process.env, HEADROOM_WEBHOOK_TOKEN: token },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    }
-  );
+  exporter = spawn(process.execPath, serveArgs(policyFile, `127.0.0.1:${exporterPort}`, '--log.level', 'info'), {
+    env: { ...process.env, HEADROOM_WEBHOOK_TOKEN: token },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   exporter.stdout!.on('data', (d) => (exporterLog += d));
   exporter.stderr!.on('data', (d) => (exporterLog += d));
   await waitFor('the exporter to be ready', async () => (await fetch(`${exporterUrl}/-/ready`)).ok, 30_000, 200);

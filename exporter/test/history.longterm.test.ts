@@ -13,7 +13,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import yaml from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DAY_SECONDS } from '../src/config/defaults.js';
+import { DAY_SECONDS, DEFAULTS } from '../src/config/defaults.js';
 import { EXAMPLE_POLICY, runCli } from './helpers.js';
 import { backfill, exec, freePort, startPrometheus, tempDir, waitFor, type Running } from './support/processes.js';
 
@@ -100,6 +100,8 @@ function policy(promUrl: string, extra: { history_source?: object; prometheus?: 
   for (const s of svc.signals) s.query = `max(live_${s.name}{job="terminal"})`;
   svc.growth.history_query = 'sum(terminal_daily_active_users{job="terminal"})';
   svc.growth.history_days = DAYS;
+  // exponential is not a default candidate any more; the doubling test below reads its path.
+  svc.growth.models = [...DEFAULTS.growth.models, 'exponential'];
   if (extra.history_source) svc.growth.history_source = extra.history_source;
   return yaml.dump(p);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { forecast, seasonsFor } from '../src/model/forecast.js';
+import { forecast, MODEL_NAMES, seasonsFor } from '../src/model/forecast.js';
 import { crossValidationPlan } from '../src/model/forecast/select.js';
 import { projectForecast, projectScenarios } from '../src/model/projection.js';
 import { analyzeLoadTest } from '../src/model/loadtest.js';
@@ -22,13 +22,23 @@ describe('growth forecasts', () => {
     expect(JSON.stringify(a)).toBe(JSON.stringify(b));
   });
 
-  it('choose the seasonal model for a trend with a weekly season, and it beats every trend-only model in cross-validation', () => {
+  it('choose a seasonal model for a trend with a weekly season, and the seasonal ones beat every trend-only model in cross-validation', () => {
     const r = forecast(seasonal, { stepSeconds: DAY, horizon: 28 });
     const mase = Object.fromEntries(r.candidates.map((c) => [c.model, c.cvMase ?? Infinity]));
-    for (const other of ['naive', 'drift', 'linear', 'linear_recent', 'polynomial', 'exponential', 'damped', 'theta'])
-      expect(mase.holt_winters).toBeLessThan(mase[other]);
-    expect(r.members[0]).toBe('holt_winters');
+    const trendOnly = ['naive', 'drift', 'linear_recent', 'damped', 'theta', 'damped_adjusted'];
+    for (const s of ['holt_winters', 'auto_ets'])
+      for (const other of trendOnly) expect(mase[s]).toBeLessThan(mase[other]);
+    expect(['holt_winters', 'auto_ets']).toContain(r.members[0]);
     expect(r.seasons).toEqual([7]);
+  });
+
+  it('choose Holt-Winters among the trend models of the first version (the old property)', () => {
+    // The first version's candidates: every model before holt_winters in MODEL_NAMES.
+    const models = MODEL_NAMES.slice(0, MODEL_NAMES.indexOf('holt_winters'));
+    const r = forecast(seasonal, { stepSeconds: DAY, horizon: 28, models: [...models, 'holt_winters'] });
+    const mase = Object.fromEntries(r.candidates.map((c) => [c.model, c.cvMase ?? Infinity]));
+    for (const other of models) expect(mase.holt_winters).toBeLessThan(mase[other]);
+    expect(r.members[0]).toBe('holt_winters');
   });
 
   it('recovers a pure linear trend exactly', () => {
@@ -101,10 +111,10 @@ describe('growth forecasts', () => {
   });
 
   it.each([
-    { n: 120, h: 12, count: 10, first: 108, spacing: 6 },
+    { n: 120, h: 12, count: 10, first: 108, spacing: 2 },
     { n: 30, h: 100, count: 10, first: 23, spacing: 1 },
   ])(
-    'plan origins half a horizon apart, keeping a third of the history: n=$n h=$h',
+    'plan origins a sixth of a horizon apart, keeping a third of the history: n=$n h=$h',
     ({ n, h, count, first, spacing }) => {
       const p = crossValidationPlan(n, h, count);
       expect(p.origins[0]).toBe(first);
@@ -152,5 +162,23 @@ describe('scenario projections', () => {
     expect(f.horizons.map((x) => x.months)).toEqual([1, 3, 6, 12]);
     for (const x of f.horizons)
       expect(x.instances.lower80 <= x.instances.point && x.instances.point <= x.instances.upper80).toBe(true);
+  });
+
+  it('reuse the fit of an unchanged history (the hourly refit of daily points) and refit a changed one', async () => {
+    const now = Date.UTC(2026, 10, 27, 12) / 1000;
+    const h = await new DemoSource().readHistory(svc, now);
+    if (!h.ok) throw new Error(h.reason);
+    const first = fitHistory(svc, h.points)!;
+    expect(
+      fitHistory(
+        svc,
+        h.points.map((p) => ({ ...p }))
+      )
+    ).toBe(first);
+    const changed = h.points.map((p, i) => (i === h.points.length - 1 ? { ...p, v: p.v + 100 } : p));
+    const refit = fitHistory(svc, changed)!;
+    expect(refit).not.toBe(first);
+    expect(refit.lastValue).toBe(changed[changed.length - 1].v);
+    expect(JSON.stringify(refit)).toBe(JSON.stringify(fitHistory({ ...svc }, changed)));
   });
 });

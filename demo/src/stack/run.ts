@@ -93,6 +93,17 @@ export interface StackOptions {
   log: (s: string) => void;
 }
 
+/** Node's arguments for the compiled `headroom serve` of this checkout on `policyFile`. */
+export const serveArgs = (policyFile: string, listen: string, ...more: string[]): string[] => [
+  path.join(ROOT, 'exporter/bin/headroom.js'),
+  'serve',
+  '--config',
+  policyFile,
+  '--listen',
+  listen,
+  ...more,
+];
+
 type Ports = Record<keyof typeof PREFERRED, number>;
 
 async function pickPorts(): Promise<Ports> {
@@ -223,19 +234,10 @@ async function startDaemons(children: Children, dir: string, ports: Ports, polic
     `--web.listen-address=127.0.0.1:${ports.node}`,
     '--no-collector.systemd',
   ]);
-  const exporter = children.start(
-    'exporter',
-    process.execPath,
-    [
-      path.join(ROOT, 'exporter/bin/headroom.js'),
-      'serve',
-      '--config',
-      policyFile,
-      '--listen',
-      `127.0.0.1:${ports.exporter}`,
-    ],
-    { ...process.env, HEADROOM_WEBHOOK_TOKEN: token }
-  );
+  const exporter = children.start('exporter', process.execPath, serveArgs(policyFile, `127.0.0.1:${ports.exporter}`), {
+    ...process.env,
+    HEADROOM_WEBHOOK_TOKEN: token,
+  });
   await Promise.all([
     waitReady('Prometheus', `${url(ports.prometheus)}/-/ready`, prom),
     waitReady('Alertmanager', `${url(ports.alertmanager)}/-/ready`, am),

@@ -55,17 +55,18 @@ export const DEFAULTS = {
   growth: {
     horizonsMonths: [1, 3, 6, 12],
     historyDays: 365,
-    /** Candidates by default: the fast ones. augurs' ets and mstl cost ~40 ms a fit each (bench: forecast), so they are opt-in. */
+    /** Candidates by default: the fast ones (bench: forecast). augurs' ets and mstl cost ~40 ms a fit each, so they are
+     * opt-in; linear, polynomial and exponential too (whole-window trends: rarely right, they add noise to the choice). */
     models: [
       'naive',
       'drift',
-      'linear',
       'linear_recent',
-      'polynomial',
-      'exponential',
       'damped',
       'theta',
       'holt_winters',
+      'auto_ets',
+      'damped_adjusted',
+      'holt_adjusted',
     ] as const,
     /** Seed: 15 % concurrency (concurrent users / daily active users). */
     concurrencyRatio: 0.15,

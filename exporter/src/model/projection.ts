@@ -206,9 +206,20 @@ function seasonsOf(svc: Service, step: number): number[] | undefined {
   return days === undefined ? undefined : [Math.max(2, Math.round((days * DAY) / step))];
 }
 
+/**
+ * The last fit of each service with the points it came from. Daily points change once a day and the
+ * refit runs hourly: an unchanged history (same service object, same points) reuses its fit, which
+ * is the same value the refit would give (the forecast is deterministic).
+ */
+const lastFits = new WeakMap<Service, { points: Point[]; fit: HistoryFit }>();
+const samePoints = (a: Point[], b: Point[]) =>
+  a.length === b.length && a.every((p, i) => p.t === b[i].t && p.v === b[i].v);
+
 /** Fit the growth models to the daily-users history (any spacing: hourly while learning). Runs on the slow history cadence. */
 export function fitHistory(svc: Service, points: Point[]): HistoryFit | null {
   if (points.length < 2) return null;
+  const last = lastFits.get(svc);
+  if (last && samePoints(last.points, points)) return last.fit;
   const step = samplingInterval(points);
   const maxDays = Math.max(...svc.growth.horizons_months) * 30;
   const perDay = DAY / step;
@@ -223,8 +234,10 @@ export function fitHistory(svc: Service, points: Point[]): HistoryFit | null {
       seasons: seasonsOf(svc, step),
     }
   );
-  const last = points[points.length - 1];
-  return { lastT: last.t, lastValue: last.v, step, result, learning: learningState(svc, points, step) };
+  const end = points[points.length - 1];
+  const fit = { lastT: end.t, lastValue: end.v, step, result, learning: learningState(svc, points, step) };
+  lastFits.set(svc, { points: points.map((p) => ({ t: p.t, v: p.v })), fit });
+  return fit;
 }
 
 function widen(p: PathPoint, f: number): Band {

@@ -390,13 +390,13 @@ const newDay = (date: string): DaySummary => ({
 const minOf = (a: number | null, b: number) => (a === null ? b : Math.min(a, b));
 const maxOf = (a: number | null, b: number) => (a === null ? b : Math.max(a, b));
 
+type Fleet = 'simulated' | 'recorded';
+
 /** Instance-seconds and cost of the simulated and recorded fleets, per day and in total. */
 interface FleetTotals {
   days: DaySummary[];
-  simSeconds: number;
-  recSeconds: number;
-  simCost: number;
-  recCost: number;
+  instanceSeconds: Record<Fleet, number>;
+  cost: Record<Fleet, number>;
   minutesAtMax: number;
   min: number | null;
   max: number | null;
@@ -409,15 +409,21 @@ function tallyFleet(svc: Service, input: ReplayInput, trace: Trace, decisions: R
   const [hours, minutes] = [step / 3600, step / 60];
   const t: FleetTotals = {
     days: [],
-    simSeconds: 0,
-    recSeconds: 0,
-    simCost: 0,
-    recCost: 0,
+    instanceSeconds: { simulated: 0, recorded: 0 },
+    cost: { simulated: 0, recorded: 0 },
     minutesAtMax: 0,
     min: null,
     max: null,
   };
   const byDay = new Map<string, DaySummary>();
+  // Instance-seconds, summed exactly for whole counts and turned into hours at the end.
+  const run = (today: DaySummary, fleet: Fleet, count: number) => {
+    t.instanceSeconds[fleet] += count * step;
+    today.instanceHours[fleet] += count * step;
+    const c = rate(count) * hours;
+    t.cost[fleet] += c;
+    today.cost[fleet] += c;
+  };
   trace.simulated.forEach((current, k) => {
     const date = day(input.start + k * step);
     let today = byDay.get(date);
@@ -428,12 +434,7 @@ function tallyFleet(svc: Service, input: ReplayInput, trace: Trace, decisions: R
     }
     if (scaleOutRisk(svc, trace, k)) today.riskMinutes += minutes;
     if (current !== null) {
-      // Instance-seconds, summed exactly for whole counts and turned into hours at the end.
-      t.simSeconds += current * step;
-      today.instanceHours.simulated += current * step;
-      const c = rate(current) * hours;
-      t.simCost += c;
-      today.cost.simulated += c;
+      run(today, 'simulated', current);
       if (current >= svc.scaling.limits.max) {
         t.minutesAtMax += minutes;
         today.minutesAtMax += minutes;
@@ -445,13 +446,7 @@ function tallyFleet(svc: Service, input: ReplayInput, trace: Trace, decisions: R
       ];
     }
     const recorded = trace.recorded[k];
-    if (recorded !== null) {
-      t.recSeconds += recorded * step;
-      today.instanceHours.recorded += recorded * step;
-      const c = rate(recorded) * hours;
-      t.recCost += c;
-      today.cost.recorded += c;
-    }
+    if (recorded !== null) run(today, 'recorded', recorded);
   });
   for (const d of decisions) {
     const today = byDay.get(day(d.at))!;
@@ -548,12 +543,15 @@ export function replay(svc: Service, input: ReplayInput, options: ReplayOptions)
         min: fleet.min,
         max: fleet.max,
       },
-      instanceHours: { simulated: fleet.simSeconds / 3600, recorded: fleet.recSeconds / 3600 },
+      instanceHours: {
+        simulated: fleet.instanceSeconds.simulated / 3600,
+        recorded: fleet.instanceSeconds.recorded / 3600,
+      },
       cost: {
         pricing: svc.cost.projection_pricing,
         currency: svc.cost.currency,
-        simulated: fleet.simCost,
-        recorded: fleet.recCost,
+        simulated: fleet.cost.simulated,
+        recorded: fleet.cost.recorded,
       },
       risk: tallyRisk(svc, input, trace),
       blocked: tallyBlocked(trace),

@@ -229,7 +229,6 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
   );
   refresher.start();
 
-  let closing: Promise<void> | null = null;
   return {
     url,
     port: bound,
@@ -237,17 +236,27 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
     metrics,
     policy: () => live.policy,
     reload,
-    close: () =>
-      (closing ??= (async () => {
-        await refresher.stop();
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeIdleConnections();
-          // In-flight requests get a few seconds, then their connections are cut.
-          setTimeout(() => server.closeAllConnections(), 5000).unref();
-        });
-        await scaler?.close();
-        logger.info('headroom serve stopped');
-      })()),
+    close: closer(refresher, server, scaler, logger),
   };
+}
+
+/** Stops the refresh loop, the HTTP server (in-flight requests get a few seconds) and the scaler, once. */
+function closer(
+  refresher: Refresher,
+  server: http.Server | https.Server,
+  scaler: ScalerApi | null,
+  logger: Logger
+): () => Promise<void> {
+  let closing: Promise<void> | null = null;
+  return () =>
+    (closing ??= (async () => {
+      await refresher.stop();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        setTimeout(() => server.closeAllConnections(), 5000).unref();
+      });
+      await scaler?.close();
+      logger.info('headroom serve stopped');
+    })());
 }

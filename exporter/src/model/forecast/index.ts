@@ -1,9 +1,12 @@
 /**
  * Growth forecasts: candidate models (augurs' AutoETS and MSTL, own smoothing and trends), chosen by
- * rolling-origin cross-validation on MASE, optionally combined, with bands from the held-out errors.
+ * rolling-origin cross-validation on MASE, or the median of the best few when that cross-validates
+ * lower, with bands from the held-out errors.
  * Pure and deterministic: the same series gives the same forecast, byte for byte.
  */
 import { fitEts, fitMstl } from './augurs.js';
+import { fitAutoEts, fitEtsForm } from './ets.js';
+import { seasonallyAdjusted } from './seasonal.js';
 import { fitDrift, fitExponential, fitLinear, fitLinearRecent, fitNaive, fitPolynomial } from './regression.js';
 import { bandWidths, crossValidate, crossValidationPlan, maseByStep, withBands, type Errors } from './select.js';
 import { fitDamped, fitHoltWinters, fitTheta } from './smoothing.js';
@@ -22,6 +25,9 @@ const FITTERS: Record<ModelName, Fitter> = {
   damped: fitDamped,
   theta: fitTheta,
   holt_winters: fitHoltWinters,
+  auto_ets: fitAutoEts,
+  damped_adjusted: seasonallyAdjusted(fitEtsForm('Ad')),
+  holt_adjusted: seasonallyAdjusted(fitEtsForm('A')),
   ets: fitEts,
   mstl: fitMstl,
 };
@@ -29,8 +35,8 @@ const FITTERS: Record<ModelName, Fitter> = {
 export const FORECAST_DEFAULTS = {
   /** Rolling origins (the issue asks for at least 5). */
   origins: 10,
-  /** The combination averages this many of the best candidates. */
-  combine: 3,
+  /** The combination is the median of the best 2 … this many candidates, when it cross-validates lower. */
+  combine: 5,
 } as const;
 
 export interface ForecastOptions {
@@ -65,7 +71,7 @@ export interface ForecastResult {
   /** Steps scored at each origin (the planning horizon, at most a quarter of the history). */
   cvHorizon: number;
   chosen: ChoiceName | null;
-  /** The models averaged when `chosen` is `combination`, else the chosen model alone. */
+  /** The models combined when `chosen` is `combination`, else the chosen model alone. */
   members: ModelName[];
   cvMase: number | null;
   cvMaseByStep: number[];
@@ -74,6 +80,8 @@ export interface ForecastResult {
 }
 
 const DAY = 86_400;
+/** The chosen forecast's band is the widest of its own and these best candidates'. */
+const BAND_PEERS = 3;
 
 /** Seasons in steps from the spacing: hourly → 24 and 168, daily → 7 (and 365 with two years), weekly → 52, monthly → 12. */
 export function seasonsFor(stepSeconds: number, points: number): number[] {
@@ -108,17 +116,26 @@ function score(
   const path = full(horizon);
   if (!finite(path)) return 'non-finite forecast';
   if (plan.origins.length === 0) return `needs at least ${plan.horizon + 8} points to cross-validate`;
-  const cv = crossValidate(fitter, y, plan, { seasons, horizon: plan.horizon });
+  const cv = crossValidate(full.origins ?? fitter, y, plan, { seasons, horizon: plan.horizon });
   if (typeof cv === 'string') return cv;
   const mase = maseByStep(cv);
   return { model, cv, mase, mean: mase.reduce((a, v) => a + v, 0) / mase.length, path };
 }
 
-/** The mean of the best few: its held-out errors are the mean of theirs, so it is scored like any candidate. */
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+/**
+ * The median of the best few: the median of forecasts misses by the median of their errors, so its
+ * held-out errors are known exactly and it is scored like any candidate.
+ */
 function combination(best: Scored[]): Scored {
-  const avg = (rows: number[][]) => rows[0].map((_, k) => rows.reduce((a, r) => a + r[k], 0) / rows.length);
+  const med = (rows: number[][]) => rows[0].map((_, k) => median(rows.map((r) => r[k])));
   const cv: Errors = {
-    errors: best[0].cv.errors.map((_, j) => avg(best.map((b) => b.cv.errors[j]))),
+    errors: best[0].cv.errors.map((_, j) => med(best.map((b) => b.cv.errors[j]))),
     scales: best[0].cv.scales,
   };
   const mase = maseByStep(cv);
@@ -127,8 +144,22 @@ function combination(best: Scored[]): Scored {
     cv,
     mase,
     mean: mase.reduce((a, v) => a + v, 0) / mase.length,
-    path: avg(best.map((b) => b.path)),
+    path: med(best.map((b) => b.path)),
   };
+}
+
+/** The best single candidate or the median of the best 2…`combine`, whichever cross-validates lower. */
+function choose(ranked: Scored[]): { pick: Scored; members: ModelName[] } {
+  let pick = ranked[0];
+  let members: ModelName[] = [ranked[0].model];
+  for (let k = 2; k <= Math.min(FORECAST_DEFAULTS.combine, ranked.length); k++) {
+    const combo = combination(ranked.slice(0, k));
+    if (combo.mean < pick.mean) {
+      pick = combo;
+      members = ranked.slice(0, k).map((r) => r.model);
+    }
+  }
+  return { pick, members };
 }
 
 export function forecast(values: number[], opts: ForecastOptions): ForecastResult {
@@ -161,27 +192,16 @@ export function forecast(values: number[], opts: ForecastOptions): ForecastResul
   if (scored.length === 0) return { ...base, chosen: null, members: [], cvMase: null, cvMaseByStep: [], path: [] };
   // Ties go to the earlier (simpler) model in MODEL_NAMES order: sort is stable.
   const ranked = [...scored].sort((a, b) => a.mean - b.mean);
-  let chosen: ChoiceName = ranked[0].model;
-  let pick = ranked[0];
-  let members: ModelName[] = [ranked[0].model];
-  if (ranked.length >= FORECAST_DEFAULTS.combine) {
-    const top = ranked.slice(0, FORECAST_DEFAULTS.combine);
-    const combo = combination(top);
-    if (combo.mean < pick.mean) {
-      chosen = 'combination';
-      pick = combo;
-      members = top.map((t) => t.model);
-    }
-  }
+  const { pick, members } = choose(ranked);
   return {
     ...base,
-    chosen,
+    chosen: members.length > 1 ? 'combination' : members[0],
     members,
     cvMase: pick.mean,
     cvMaseByStep: pick.mase,
     path: withBands(
       pick.path,
-      widest([pick, ...ranked.slice(0, FORECAST_DEFAULTS.combine)].map((r) => bandWidths(r.cv, horizon))),
+      widest([pick, ...ranked.slice(0, BAND_PEERS)].map((r) => bandWidths(r.cv, horizon))),
       opts.pathAt
     ),
   };

@@ -20,7 +20,11 @@ export function ols(ys: number[], from = 0): { m: number; b: number } {
   return { m, b: (sy - m * sx) / n };
 }
 
-const path = (h: number, f: (k: number) => number) => Array.from({ length: h }, (_, i) => f(i + 1));
+const path = (h: number, f: (k: number) => number) => {
+  const out = new Array<number>(h);
+  for (let i = 0; i < h; i++) out[i] = f(i + 1);
+  return out;
+};
 
 export const fitNaive: Fitter = (y) => {
   const last = y[y.length - 1];

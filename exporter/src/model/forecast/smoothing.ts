@@ -10,7 +10,7 @@ const logistic = (x: number) => 1 / (1 + Math.exp(-x));
 const within = (lo: number, hi: number, x: number) => lo + (hi - lo) * logistic(x);
 
 /** Nelder-Mead minimisation from x0 with a fixed budget of evaluations. */
-export function nelderMead(f: (x: number[]) => number, x0: number[], maxEvals = 240): number[] {
+export function nelderMead(f: (x: number[]) => number, x0: number[], maxEvals = 100): number[] {
   const d = x0.length;
   let simplex = [x0, ...x0.map((_, i) => x0.map((v, j) => (i === j ? v + 1 : v)))].map((x) => ({ x, fx: f(x) }));
   let evals = simplex.length;
@@ -71,32 +71,42 @@ interface State {
   sse: number;
 }
 
-/** Runs the recursions over y; m = 0 is the non-seasonal (damped Holt) case. */
-function run(y: number[], m: number, p: Params): State {
-  const start = m > 0 ? m : 1;
+/** Initial level, trend and season: the first season's mean and the step to the second's (or the first points). */
+function initialState(y: number[], m: number): { level: number; trend: number; season: number[] } {
   const mean = (a: number, b: number) => y.slice(a, b).reduce((s, v) => s + v, 0) / (b - a);
-  let level = m > 0 ? mean(0, m) : y[0];
+  const level = m > 0 ? mean(0, m) : y[0];
   const k0 = Math.min(y.length - 1, 4);
-  let trend = m > 0 ? (mean(m, 2 * m) - level) / m : (y[k0] - y[0]) / k0;
-  const season = m > 0 ? y.slice(0, m).map((v) => v - level) : [];
+  const trend = m > 0 ? (mean(m, 2 * m) - level) / m : (y[k0] - y[0]) / k0;
+  return { level, trend, season: m > 0 ? y.slice(0, m).map((v) => v - level) : [] };
+}
+
+/** Runs the recursions over y; m = 0 is the non-seasonal (damped Holt) case. */
+function run(y: number[], m: number, p: Params, init = initialState(y, m)): State {
+  let { level, trend } = init;
+  const season = init.season.slice();
   let sse = 0;
-  for (let i = start; i < y.length; i++) {
-    const s = m > 0 ? season[i % m] : 0;
+  // i % m is j, wrapped without a modulo: the hot loop of every fit.
+  for (let i = m > 0 ? m : 1, j = 0; i < y.length; i++) {
+    const s = m > 0 ? season[j] : 0;
     const err = y[i] - (level + p.phi * trend + s);
     sse += err * err;
     const prev = level;
     level = p.alpha * (y[i] - s) + (1 - p.alpha) * (prev + p.phi * trend);
     trend = p.beta * (level - prev) + (1 - p.beta) * p.phi * trend;
-    if (m > 0) season[i % m] = p.gamma * (y[i] - level) + (1 - p.gamma) * s;
+    if (m > 0) {
+      season[j] = p.gamma * (y[i] - level) + (1 - p.gamma) * s;
+      if (++j === m) j = 0;
+    }
   }
   return { level, trend, season, sse };
 }
 
 function smoothing(y: number[], m: number): (h: number) => number[] {
   const seasonal = m > 0;
-  const x = nelderMead((v) => run(y, m, params(v, seasonal)).sse, seasonal ? [-1, -1.5, 1, -1.5] : [-1, -1.5, 1]);
+  const init = initialState(y, m);
+  const x = nelderMead((v) => run(y, m, params(v, seasonal), init).sse, seasonal ? [-1, -1.5, 1, -1.5] : [-1, -1.5, 1]);
   const p = params(x, seasonal);
-  const st = run(y, m, p);
+  const st = run(y, m, p, init);
   const n = y.length;
   return (h) => {
     const out: number[] = [];

@@ -6,7 +6,7 @@ export interface Point {
   v: number;
 }
 
-/** Every model Headroom can fit; `combination` is the mean of the best few by cross-validation. */
+/** Every model Headroom can fit; `combination` is the median of the best few by cross-validation. */
 export const MODEL_NAMES = [
   'naive',
   'drift',
@@ -17,6 +17,9 @@ export const MODEL_NAMES = [
   'damped',
   'theta',
   'holt_winters',
+  'auto_ets',
+  'damped_adjusted',
+  'holt_adjusted',
   'ets',
   'mstl',
 ] as const;
@@ -39,7 +42,11 @@ export interface FitContext {
   horizon: number;
 }
 
-/** A fitted model: the point forecast for steps 1..h after the last training point. */
-export type Fitted = (h: number) => number[];
+/**
+ * A fitted model: the point forecast for steps 1..h after the last training point. `origins`, when
+ * set, is the fitter to use at the cross-validation origins (a model that chooses its form on the
+ * whole history refits only that form there).
+ */
+export type Fitted = ((h: number) => number[]) & { origins?: Fitter };
 /** Fit a model on `y`; a string says why it cannot be fitted. */
 export type Fitter = (y: number[], ctx: FitContext) => Fitted | string;
