@@ -125,7 +125,11 @@ async function measureServe(prom: Running, policy: Doc): Promise<ServeRun> {
       while (serve.refreshes() === seen) await new Promise((r) => setTimeout(r, 20));
       seen = serve.refreshes();
       const p = await promCounters(prom);
-      body = await (await fetch(`${serve.url}/metrics`)).text();
+      body = await fetch(`${serve.url}/metrics`)
+        .then((r) => r.text())
+        .catch((e: Error) => {
+          throw new Error(`GET /metrics of headroom serve failed (${e.message}); its log ends: ${serve.tail()}`);
+        });
       metrics = parseMetrics(body);
       steps.push({
         ...p,

@@ -22,6 +22,8 @@ export interface ServeChild {
   pid: number;
   /** Refreshes completed so far (counted from the debug log). */
   refreshes: () => number;
+  /** The last few KB of its log (for errors). */
+  tail: () => string;
   stop: () => Promise<void>;
 }
 
@@ -103,13 +105,17 @@ export async function startServeChild(
     } catch {
       /* not listening yet */
     }
-    if (Date.now() > deadline) throw new Error(`headroom serve not ready: ${log}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL'); // never leave it running behind a failed bench
+      throw new Error(`headroom serve not ready: ${log}`);
+    }
     await new Promise((r) => setTimeout(r, 200));
   }
   return {
     url,
     pid: child.pid!,
     refreshes: () => refreshes,
+    tail: () => log,
     stop: async () => {
       const done = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
