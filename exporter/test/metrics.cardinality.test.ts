@@ -5,10 +5,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { METRIC, SCALER_CATALOGUE, SERIES_DETAILS } from '@headroom/contract';
-import { EXAMPLE_POLICY, runCli } from './helpers.js';
+import { EXAMPLE_POLICY, ROOT, runCli } from './helpers.js';
 import { startServe, type ServeHandle } from '../src/server/index.js';
 import { HeadroomMetrics } from '../src/metrics/registry.js';
-import { captureLogger, parseMetrics, seriesKey } from './support/serve.js';
+import { captureLogger, parseMetrics, seriesKey, writePolicy } from './support/serve.js';
+import { tempDir, waitFor } from './support/processes.js';
+import path from 'node:path';
 import { generatedExprs, headroomNames } from './support/generated-exprs.js';
 import { PROCESS_SERIES, type TrimDecision } from '../src/metrics/budget.js';
 
@@ -67,10 +69,10 @@ describe('the default policy on /metrics', () => {
     expect(parseMetrics(text).get(seriesKey(METRIC.series, { service: 'terminal' }))).toBe(terminal.length);
   });
 
-  it('was 452 series per service before trimming (every detail group kept with an unbounded budget)', async () => {
+  it('keeps every detail with an unbounded budget: more than three times as many series (452 before the bound)', async () => {
     const { text, trim } = await publishWith(1e9);
-    expect(ofService(seriesLines(text), 'terminal').length).toBe(453);
     expect(trim.dropped).toEqual([]);
+    expect(ofService(seriesLines(text), 'terminal').length).toBeGreaterThan(3 * 120);
   });
 
   it('keeps every metric the panel, the dashboards and the alert rules read', async () => {
@@ -86,6 +88,36 @@ describe('the default policy on /metrics', () => {
     const r = await runCli(['check', EXAMPLE_POLICY]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain(`(terminal ${served}; process-wide included)`);
+  });
+});
+
+describe('a fleet policy', () => {
+  it('`headroom check` prints at most the series per fleet service, never fewer than /metrics serves for a discovered one (demo)', async () => {
+    const file = path.join(ROOT, 'exporter/test/fixtures/fleet.yml');
+    const s = await startServe({
+      configFile: file,
+      listen: '127.0.0.1:0',
+      logger: captureLogger().logger,
+      version: 'test',
+      scalerFactory: null,
+    });
+    try {
+      await waitFor('the fleet services planned', async () => s.refresher.snapshots.length === 4);
+      const m = parseMetrics(await (await fetch(`${s.url}/metrics`)).text());
+      const served = ['checkout', 'cart', 'search'].map((service) =>
+        m.get(seriesKey(METRIC.series, { service, fleet: 'shop' }))
+      );
+      for (const n of served) expect(n).toBeLessThanOrEqual(120);
+      const most = Math.max(...(served as number[]));
+      const r = await runCli(['check', file]);
+      expect(r.code, r.stderr).toBe(0);
+      const printed = Number(/fleet shop: at most (\d+) per service × services discovered/.exec(r.stdout)?.[1]);
+      // The models that fit differ by service (absent when they do not): check prints the most.
+      expect(printed).toBeGreaterThanOrEqual(most);
+      expect(printed).toBeLessThanOrEqual(120);
+    } finally {
+      await s.close();
+    }
   });
 });
 
@@ -125,5 +157,31 @@ describe('a series budget', () => {
         trim.dropped.find((d) => d.detail === detail)?.series ?? 0
       );
     expect(m.get(seriesKey(METRIC.seriesDropped, { detail: 'model_bands' }))).toBe(144);
+  });
+
+  it('of the policy (series_budget) trims /metrics of a running exporter and says what it dropped in a log line', async () => {
+    const log = captureLogger('info');
+    const file = writePolicy(tempDir('series-budget'), (doc) => {
+      doc.series_budget = 300;
+      doc.scaler.store = { type: 'sqlite', path: path.join(tempDir('series-budget-state'), 'state.db') };
+    });
+    const s = await startServe({
+      configFile: file,
+      listen: '127.0.0.1:0',
+      logger: log.logger,
+      version: 'test',
+      scalerFactory: null,
+    });
+    try {
+      const m = parseMetrics(await (await fetch(`${s.url}/metrics`)).text());
+      expect(m.get(seriesKey(METRIC.seriesBudget))).toBe(300);
+      expect(m.get(seriesKey(METRIC.seriesDropped, { detail: 'model_projections' }))).toBe(72);
+      expect([...m.keys()].some((k) => k.startsWith(`${METRIC.modelCvMase}{`))).toBe(true);
+      expect(log.text()).toMatch(
+        /^series budget: \d+ series of \d+ to fit the budget of 300: dropped model_bands \(144\), model_projections \(72\)$/m
+      );
+    } finally {
+      await s.close();
+    }
   });
 });

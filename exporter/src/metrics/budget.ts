@@ -62,22 +62,43 @@ export const budgetOf = (seriesBudget: number | undefined, services: number, pro
 
 /**
  * Drops whole detail groups (for every service at once, so every service shows the same detail) in
- * the order of SERIES_DETAILS until the series fit the budget. The core is never dropped: when it
- * alone does not fit, every group is dropped and `published` stays above the budget.
+ * the order of SERIES_DETAILS until the series fit: the total within `budget`, and with
+ * `perService` (the default, when the policy sets no series_budget) every service within it too.
+ * The core is never dropped: when it alone does not fit, every group is dropped and `published`
+ * stays above the budget.
  */
-export function decideTrim(counts: readonly SeriesCount[], processSeries: number, budget: number): TrimDecision {
+export function decideTrim(
+  counts: readonly SeriesCount[],
+  processSeries: number,
+  budget: number,
+  perService?: number
+): TrimDecision {
   const total = (d: SeriesDetail | null) =>
     counts.reduce((n, c) => n + (d === null ? c.core : (c.details.get(d) ?? 0)), 0);
   const untrimmed = processSeries + total(null) + SERIES_DETAILS.reduce((n, d) => n + total(d.detail), 0);
+  const kept = new Set<SeriesDetail>(SERIES_DETAILS.map((d) => d.detail));
+  const largest = () =>
+    Math.max(0, ...counts.map((c) => c.core + [...kept].reduce((n, d) => n + (c.details.get(d) ?? 0), 0)));
   let published = untrimmed;
   const dropped: TrimDecision['dropped'] = [];
   for (const { detail } of SERIES_DETAILS) {
-    if (published <= budget) break;
+    if (published <= budget && (perService === undefined || largest() <= perService)) break;
     const series = total(detail);
     dropped.push({ detail, series });
+    kept.delete(detail);
     published -= series;
   }
   return { budget, dropped, published, untrimmed };
+}
+
+/** The trimming of a policy: its series_budget over all series, or DEFAULT_SERIES_PER_SERVICE for every service. */
+export function trimFor(
+  seriesBudget: number | undefined,
+  counts: readonly SeriesCount[],
+  processSeries: number
+): TrimDecision {
+  const budget = budgetOf(seriesBudget, counts.length, processSeries);
+  return decideTrim(counts, processSeries, budget, seriesBudget === undefined ? DEFAULT_SERIES_PER_SERVICE : undefined);
 }
 
 /** How a decision reads in a log line and in `headroom check`. */

@@ -2,15 +2,7 @@ import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import { CATALOGUE, FLEET_LABEL, METRIC, SERIES_DETAILS, type MetricName } from '@headroom/contract';
 import { OPENMETRICS_CONTENT_TYPE, toOpenMetrics } from './openmetrics.js';
 import { inputSeries, serviceSeries, type InputHealth, type Series, type ServiceSnapshot } from './series.js';
-import {
-  budgetOf,
-  countSeries,
-  decideTrim,
-  describeTrim,
-  detailOf,
-  PROCESS_SERIES,
-  type TrimDecision,
-} from './budget.js';
+import { countSeries, describeTrim, detailOf, PROCESS_SERIES, trimFor, type TrimDecision } from './budget.js';
 
 import { QUERIES_SENT } from '../sources/prometheus-client.js';
 
@@ -120,11 +112,10 @@ export class HeadroomMetrics {
       ...services.map(serviceSeries),
       ...failures.map((f) => inputSeries(f.service, f.inputs, f.fleet)),
     ];
-    const budget = budgetOf(opts.seriesBudget, perService.length, PROCESS_SERIES);
-    const trim = decideTrim(
+    const trim = trimFor(
+      opts.seriesBudget,
       perService.map((s) => countSeries(s)),
-      PROCESS_SERIES,
-      budget
+      PROCESS_SERIES
     );
     const dropped = new Set<string>(trim.dropped.map((d) => d.detail));
     for (const [name, gauge] of this.gauges) if (!PROCESS_METRICS.has(name)) gauge.reset();
@@ -133,7 +124,7 @@ export class HeadroomMetrics {
       for (const s of kept) this.g(s.name).set(s.labels, s.value);
       if (series.length > 0) this.g(METRIC.series).set(ownLabels(series[0]), kept.length + 1);
     }
-    this.g(METRIC.seriesBudget).set(budget);
+    this.g(METRIC.seriesBudget).set(trim.budget);
     for (const { detail } of SERIES_DETAILS)
       this.g(METRIC.seriesDropped).set({ detail }, trim.dropped.find((d) => d.detail === detail)?.series ?? 0);
     const key = trim.dropped.map((d) => d.detail).join(',');

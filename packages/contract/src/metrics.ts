@@ -477,7 +477,10 @@ export const SERIES_DETAILS = [
     detail: 'model_projections',
     slices: [{ metric: METRIC.modelProjectedUsers }, { metric: METRIC.modelProjectedInstances }],
   },
-  { detail: 'model_scores', slices: [{ metric: METRIC.modelCvMase }, { metric: METRIC.modelSelected }] },
+  {
+    detail: 'model_scores',
+    slices: [{ metric: METRIC.modelCvMase }, { metric: METRIC.modelSelected }, { metric: METRIC.forecastCvMase }],
+  },
   {
     detail: 'forecast_95',
     slices: [
@@ -496,7 +499,6 @@ export const SERIES_DETAILS = [
   {
     detail: 'forecast_fit',
     slices: [
-      { metric: METRIC.forecastCvMase },
       { metric: METRIC.forecastHistorySeconds },
       { metric: METRIC.forecastHistoryNeededSeconds },
       { metric: METRIC.forecastModelInfo },
