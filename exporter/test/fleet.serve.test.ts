@@ -8,6 +8,8 @@ import yaml from 'js-yaml';
 import { afterEach, describe, expect, it } from 'vitest';
 import { METRIC } from '@headroom/contract';
 import { startServe, type ServeHandle } from '../src/server/index.js';
+import { DemoSource } from '../src/sources/demo.js';
+import type { Source } from '../src/sources/source.js';
 import { FLEET_POLICY } from './helpers.js';
 import { amPayload } from './scaler-fixtures/support.js';
 import { captureLogger, getJson, scrape, seriesKey } from './support/serve.js';
@@ -33,7 +35,8 @@ function writeFleetPolicy(file: string, mutate: (doc: any) => void = () => {}): 
 async function serveFleet(
   name: string,
   mutate?: (doc: any) => void,
-  log: ReturnType<typeof captureLogger> = captureLogger()
+  log: ReturnType<typeof captureLogger> = captureLogger(),
+  source?: Source
 ): Promise<{ file: string; srv: ServeHandle }> {
   const file = path.join(tempDir(name), 'headroom.yml');
   writeFleetPolicy(file, mutate);
@@ -43,6 +46,7 @@ async function serveFleet(
     logger: log.logger,
     version: 'test',
     env: {},
+    source,
   });
   serve = srv;
   await srv.refresher.refresh();
@@ -137,6 +141,31 @@ describe('headroom serve with fleets', () => {
     expect(unknown.status).toBe(422);
     expect(unknown.body.error).toBe(
       'alerts[0].labels.service: expected a service of the policy (billing; or a discovered service of fleet shop), got "nosuch"'
+    );
+  });
+
+  it('keeps every service of a fleet, missing, when its discovery fails', async () => {
+    const source = new DemoSource();
+    let failing = false;
+    const demoDiscover = source.discover.bind(source);
+    source.discover = async (fleet) => (failing ? { ok: false, reason: 'HTTP 503: unavailable' } : demoDiscover(fleet));
+    const log = captureLogger();
+    const { srv } = await serveFleet('fleet-discovery-down', undefined, log, source);
+    failing = true;
+    await srv.refresher.refresh();
+    const plan = await getJson(`${srv.url}/api/v1/plan`);
+    expect(plan.services.map((s: any) => [s.service, s.fleet?.state ?? null, s.fleet?.reason ?? null])).toEqual([
+      ['billing', null, null],
+      ['checkout', 'missing', 'discovery failed: HTTP 503: unavailable'],
+      ['cart', 'missing', 'discovery failed: HTTP 503: unavailable'],
+      ['search', 'missing', 'discovery failed: HTTP 503: unavailable'],
+    ]);
+    expect(plan.services.find((s: any) => s.service === 'cart').decision.action).toBe('none');
+    const m = await scrape(srv.url);
+    expect(m.get(seriesKey(METRIC.fleetDiscoveryUp, { fleet: 'shop' }))).toBe(0);
+    expect(m.get(seriesKey(METRIC.fleetServices, { fleet: 'shop', state: 'missing' }))).toBe(3);
+    expect(log.text()).toContain(
+      'fleet shop: discovery failed (HTTP 503: unavailable); its services are missing, none is dropped'
     );
   });
 });

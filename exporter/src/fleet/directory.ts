@@ -57,21 +57,23 @@ export class FleetDirectory {
     for (const name of [...this.catalogs.keys()]) if (!names.has(name)) this.catalogs.delete(name);
   }
 
-  /** Whether `name` may be a service of `fleet` now: the pattern, no clash, overrides that build. */
-  private check(fleet: Fleet, name: string): NameCheck {
+  /** Whether a name may be a service of `fleet` now: the pattern, no clash, overrides that build (the taken names read once per discovery). */
+  private checker(fleet: Fleet): (name: string) => NameCheck {
     const owner = new Map<string, string>();
     for (const [f, c] of this.catalogs)
       if (f !== fleet.name) for (const e of c.entries.values()) if (e.state !== 'retired') owner.set(e.name, f);
     const explicit = new Set(this.policy.services.map((s) => s.name));
-    const r = checkDiscoveredName(name, { explicit, owner }, fleet.name);
-    if (!r.ok) return r;
-    try {
-      fleetService(fleet, name);
-      return { ok: true };
-    } catch (e) {
-      if (e instanceof FleetServiceError) return { ok: false, reason: e.message };
-      throw e;
-    }
+    return (name) => {
+      const r = checkDiscoveredName(name, { explicit, owner }, fleet.name);
+      if (!r.ok) return r;
+      try {
+        fleetService(fleet, name);
+        return { ok: true };
+      } catch (e) {
+        if (e instanceof FleetServiceError) return { ok: false, reason: e.message };
+        throw e;
+      }
+    };
   }
 
   /** One discovery per fleet, in policy order (an earlier fleet keeps a name two fleets return); returns the retired names. */
@@ -86,7 +88,7 @@ export class FleetDirectory {
         discovery,
         now,
         retireAfter: fleet.retire_after,
-        check: (n) => this.check(fleet, n),
+        check: this.checker(fleet),
       });
       this.catalogs.set(fleet.name, next);
       if (next.failure !== null && next.failure !== prev.failure)
