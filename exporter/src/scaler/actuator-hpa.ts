@@ -13,32 +13,16 @@
  * says so. RBAC: get and patch on horizontalpodautoscalers, resourceNames [name].
  *
  * This module imports nothing from actuators.ts (which registers it): the HTTP client and the
- * connection settings are handed in, so the two share code without an import cycle.
+ * connection settings are handed in, and the API call itself is kube-call.ts's, shared by both.
  */
 import type { ActuatorConfig } from '../config/schema.js';
+import { kubeCall, type KubeConnection, type KubeRequestFn } from './kube-call.js';
 
 export type HpaConfig = Extract<ActuatorConfig, { type: 'kubernetes-hpa' }>;
 
-/** What actuators.ts's kubeConnection() and request() give and take (structurally, without importing them). */
-type Connection = {
-  server: string;
-  token?: () => string;
-  ca?: Buffer;
-  cert?: Buffer;
-  key?: Buffer;
-  insecure?: boolean;
-};
-type HttpRequest = {
-  method: string;
-  url: string;
-  headers?: Record<string, string>;
-  body?: string;
-  timeoutMs: number;
-} & Pick<Connection, 'ca' | 'cert' | 'key'> & { rejectUnauthorized?: boolean };
-
 export interface HpaDeps {
-  connect: () => Connection;
-  request: (o: HttpRequest) => Promise<{ status: number; text: string }>;
+  connect: () => KubeConnection;
+  request: KubeRequestFn;
 }
 
 interface Hpa {
@@ -83,25 +67,13 @@ export class HpaActuator {
     return `/apis/autoscaling/v2/namespaces/${encodeURIComponent(this.cfg.namespace)}/horizontalpodautoscalers/${encodeURIComponent(this.cfg.name)}`;
   }
 
-  private async call(method: 'GET' | 'PATCH', body?: string): Promise<{ status: number; text: string; url: string }> {
-    const c = this.deps.connect();
-    const url = c.server.replace(/\/+$/, '') + this.path();
-    const headers: Record<string, string> = { accept: 'application/json' };
-    const token = c.token?.();
-    if (token) headers.authorization = `Bearer ${token}`;
-    if (body !== undefined) headers['content-type'] = 'application/merge-patch+json';
-    const res = await this.deps.request({
+  private call(method: 'GET' | 'PATCH', body?: string): Promise<{ status: number; text: string; url: string }> {
+    return kubeCall(this.deps.connect(), this.deps.request, {
       method,
-      url,
-      headers,
+      path: this.path(),
       body,
-      timeoutMs: this.cfg.timeout * 1000,
-      ca: c.ca,
-      cert: c.cert,
-      key: c.key,
-      rejectUnauthorized: !c.insecure,
+      timeoutSeconds: this.cfg.timeout,
     });
-    return { ...res, url };
   }
 
   private async read(): Promise<Hpa> {

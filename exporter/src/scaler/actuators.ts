@@ -10,6 +10,7 @@ import yaml from 'js-yaml';
 import type { ActuatorConfig } from '../config/schema.js';
 import { authHeader } from '../sources/prometheus-client.js';
 import { HpaActuator } from './actuator-hpa.js';
+import { kubeCall, type KubeConnection } from './kube-call.js';
 
 export interface ActuationContext {
   service: string;
@@ -197,15 +198,6 @@ type KubeConfig = Extract<ActuatorConfig, { type: 'kubernetes' }>;
 
 export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
-interface KubeConnection {
-  server: string;
-  token?: () => string;
-  ca?: Buffer;
-  cert?: Buffer;
-  key?: Buffer;
-  insecure?: boolean;
-}
-
 interface KubeconfigDoc {
   'current-context'?: string;
   contexts?: { name: string; context: { cluster: string; user: string } }[];
@@ -285,25 +277,13 @@ export class KubernetesActuator implements Actuator {
     const plural = this.cfg.kind === 'StatefulSet' ? 'statefulsets' : 'deployments';
     return `/apis/apps/v1/namespaces/${encodeURIComponent(this.cfg.namespace)}/${plural}/${encodeURIComponent(this.cfg.name)}/scale`;
   }
-  private async call(method: 'GET' | 'PATCH', body?: string): Promise<{ status: number; text: string; url: string }> {
-    const c = kubeConnection(this.cfg, this.env);
-    const url = c.server.replace(/\/+$/, '') + this.scalePath();
-    const headers: Record<string, string> = { accept: 'application/json' };
-    const token = c.token?.();
-    if (token) headers.authorization = `Bearer ${token}`;
-    if (body !== undefined) headers['content-type'] = 'application/merge-patch+json';
-    const res = await request({
+  private call(method: 'GET' | 'PATCH', body?: string): Promise<{ status: number; text: string; url: string }> {
+    return kubeCall(kubeConnection(this.cfg, this.env), request, {
       method,
-      url,
-      headers,
+      path: this.scalePath(),
       body,
-      timeoutMs: this.cfg.timeout * 1000,
-      ca: c.ca,
-      cert: c.cert,
-      key: c.key,
-      rejectUnauthorized: !c.insecure,
+      timeoutSeconds: this.cfg.timeout,
     });
-    return { ...res, url };
   }
   async readCount(): Promise<number | null> {
     const res = await this.call('GET');
