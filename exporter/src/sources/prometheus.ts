@@ -70,14 +70,19 @@ export function rawCoverageQuery(
   };
 }
 
-/** How long a fetched Prometheus start time is reused (one refresh reads it once, not once per service). */
-const START_TIME_TTL_SECONDS = 5;
-
 const fromScalar = (r: ScalarResult): Reading =>
   r.ok ? { ok: true, value: r.value } : { ok: false, reason: r.reason };
 
 type Window = { ok: true; sustained: boolean } | { ok: false; reason: string };
 type Extreme = 'min_over_time' | 'max_over_time';
+/** One trigger window of a service at `now`: its extreme, length, what "held" means for the extreme, and how it is read. */
+interface WindowAsk {
+  fn: Extreme;
+  seconds: number;
+  now: number;
+  held: (v: number) => boolean;
+  reads: Reads;
+}
 
 /**
  * Reads services' inputs from Prometheus's HTTP API. Every failure (HTTP error, timeout, no
@@ -94,7 +99,7 @@ export class PrometheusSource implements Source {
 
   /** refresh.max_sample_age: an input whose newest raw sample is older is missing. */
   readonly maxSampleAge: number;
-  private started: { fetchedAt: number; value: Promise<number | null> } | null = null;
+  private started: { now: number; value: Promise<number | null> } | null = null;
   /** Queries that cannot join a batch (they failed alone, or answer a scalar): sent alone. */
   private readonly solo = new Set<string>();
   private readonly ledger = new SpendLedger();
@@ -124,11 +129,9 @@ export class PrometheusSource implements Source {
     return c;
   }
 
-  /** Prometheus's start time, reused for a few seconds of wall time. */
-  private startTime(): Promise<number | null> {
-    const t = performance.now() / 1000;
-    if (!this.started || t - this.started.fetchedAt > START_TIME_TTL_SECONDS)
-      this.started = { fetchedAt: t, value: this.client.startTime() };
+  /** Prometheus's start time, read once per refresh (per `now`), not once per service or window. */
+  private startTime(now: number): Promise<number | null> {
+    if (this.started?.now !== now) this.started = { now, value: this.client.startTime() };
     return this.started.value;
   }
 
@@ -182,7 +185,7 @@ export class PrometheusSource implements Source {
       svc.signals.map(async (s) => [s.name, await this.readSignal(s.query, now, reads)] as const)
     );
     const window = (signal: string, fn: Extreme, seconds: number, held: (v: number) => boolean) =>
-      this.window(svc, signal, fn, seconds, now, held, reads);
+      this.window(svc, signal, { fn, seconds, now, held, reads });
     const outWindows = Promise.all(
       svc.scaling.scale_out.map((t) => window(t.signal, 'min_over_time', t.for, (v) => v > t.above))
     );
@@ -207,53 +210,40 @@ export class PrometheusSource implements Source {
   }
 
   /** A trigger's window: on the fleet's recorded series when Prometheus records it, else by subqueries. */
-  private async window(
-    svc: Service,
-    signal: string,
-    fn: Extreme,
-    seconds: number,
-    now: number,
-    held: (v: number) => boolean,
-    reads: Reads
-  ): Promise<Window> {
+  private async window(svc: Service, signal: string, w: WindowAsk): Promise<Window> {
     const sig = svc.signals.find((s) => s.name === signal)!;
-    const rec = await this.recordOf(svc, sig);
-    return rec
-      ? this.recordedSustained(rec, fn, seconds, held, reads)
-      : this.sustained(sig.query, fn, seconds, now, held, reads);
+    const rec = await this.recordOf(svc, sig, w.now);
+    return rec ? this.recordedSustained(rec, w) : this.sustained(sig.query, w);
   }
 
   /**
    * The recorded series of a fleet service's signal, when the fleet's rules record it and the
    * service's query is the template's (an override that replaces the query is not what the rule records).
    */
-  private async recordOf(svc: Service, sig: Service['signals'][number]): Promise<RecordedSeries | null> {
+  private async recordOf(svc: Service, sig: Service['signals'][number], now: number): Promise<RecordedSeries | null> {
     const f = svc.fleet;
     const tpl = f && this.fleets.get(f.name)?.template.signals.find((s) => s.name === sig.name);
     if (!f || !tpl || tpl.query !== sig.query || tpl.unit !== sig.unit) return null;
-    return this.recorded.record(f.name, sig.name, sig.unit);
+    return this.recorded.record(f.name, sig.name, sig.unit, now);
   }
 
   private async recordedSustained(
     rec: RecordedSeries,
-    fn: Extreme,
-    window: number,
-    held: (v: number) => boolean,
-    reads: Reads
+    { fn, seconds: window, held, reads }: WindowAsk
   ): Promise<Window> {
     const q = recordedWindow(rec, fn, window);
     const [extreme, count] = await Promise.all([
       reads.value('extreme', q.extreme, RECORDED_SERVICE_LABEL),
       reads.value('count', q.count, RECORDED_SERVICE_LABEL),
     ]);
-    if (!extreme.ok) return { ok: false, reason: `${window}s window (${q.extreme}): ${extreme.reason}` };
-    if (!count.ok) return { ok: false, reason: `${window}s window (${q.count}): ${count.reason}` };
-    if (count.value < q.expected)
+    const v = windowValues(window, q, extreme, count);
+    if (!v.ok) return v;
+    if (v.count < q.expected)
       return {
         ok: false,
-        reason: `${window}s window: ${count.value} rule evaluations of ${rec.selector}, expected at least ${q.expected} (every ${rec.intervalSeconds}s)`,
+        reason: `${window}s window: ${v.count} rule evaluations of ${rec.selector}, expected at least ${q.expected} (every ${rec.intervalSeconds}s)`,
       };
-    return { ok: true, sustained: held(extreme.value) };
+    return { ok: true, sustained: held(v.extreme) };
   }
 
   /**
@@ -264,14 +254,7 @@ export class PrometheusSource implements Source {
    * the lookback repeats the last pre-restart sample into the gap). A window Prometheus has not
    * seen whole is missing (with the reason), so it never counts as held and never scales in.
    */
-  private async sustained(
-    query: string,
-    fn: Extreme,
-    window: number,
-    now: number,
-    held: (v: number) => boolean,
-    reads: Reads
-  ): Promise<Window> {
+  private async sustained(query: string, { fn, seconds: window, now, held, reads }: WindowAsk): Promise<Window> {
     const q = windowQueries(query, fn, window);
     const selectors = selectorsOf(query);
     const bucket = Math.max(windowStep(window), this.maxSampleAge);
@@ -279,11 +262,11 @@ export class PrometheusSource implements Source {
     const [extreme, count, started, ...covered] = await Promise.all([
       reads.value('extreme', q.extreme),
       reads.value('count', q.count),
-      selectors.length ? Promise.resolve(null) : this.startTime(),
+      selectors.length ? Promise.resolve(null) : this.startTime(now),
       ...raw.map((r) => reads.check('coverage', r.query)),
     ]);
-    if (!extreme.ok) return { ok: false, reason: `${window}s window (${q.extreme}): ${extreme.reason}` };
-    if (!count.ok) return { ok: false, reason: `${window}s window (${q.count}): ${count.reason}` };
+    const v = windowValues(window, q, extreme, count);
+    if (!v.ok) return v;
     if (started !== null && started > now - window) {
       return {
         ok: false,
@@ -298,7 +281,7 @@ export class PrometheusSource implements Source {
         reason: `${window}s window: raw samples of ${selectors[gap]} in ${c.ok ? c.value : 0} of ${raw[gap].expected} parts of the window (${raw[gap].query})`,
       };
     }
-    return { ok: true, sustained: count.value >= q.expected && held(extreme.value) };
+    return { ok: true, sustained: v.count >= q.expected && held(v.extreme) };
   }
 
   /** The latest value of a signal; missing when the newest raw sample of one of its selectors is older than refresh.max_sample_age. */
@@ -401,6 +384,18 @@ function memo<T>(f: (k: string) => T, max = 10_000): (k: string) => T {
     }
     return v;
   };
+}
+
+/** A window's extreme and count, or why one of them has no value (with its query). */
+function windowValues(
+  window: number,
+  q: { extreme: string; count: string },
+  extreme: ScalarResult,
+  count: ScalarResult
+): { ok: true; extreme: number; count: number } | { ok: false; reason: string } {
+  if (!extreme.ok) return { ok: false, reason: `${window}s window (${q.extreme}): ${extreme.reason}` };
+  if (!count.ok) return { ok: false, reason: `${window}s window (${q.count}): ${count.reason}` };
+  return { ok: true, extreme: extreme.value, count: count.value };
 }
 
 function observe(value: Reading, window: Window): Observation {
