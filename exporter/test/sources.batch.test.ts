@@ -168,6 +168,9 @@ describe('queries of many services on a real Prometheus', () => {
     }
     // The first refresh also reads the month's spend so far (one query); every later one sends the same queries.
     const steady = counts[SERVICES][1];
+    // 6 signals, their 6 selectors' staleness timestamps (each alone), 8 windows × (extreme, count) on
+    // subqueries, their raw-sample coverage (one batch), the instances and the list of rules.
+    expect(steady).toBe(6 + 6 + 16 + 1 + 1 + 1);
     expect(counts).toEqual({
       3: [steady + 1, steady, steady, steady],
       [SERVICES]: [steady + 1, steady, steady, steady],
