@@ -49,24 +49,32 @@ export function windowQueries(
 }
 
 /**
- * Raw-sample coverage of a window for one selector: the window cut into buckets of `bucket`
- * seconds, the number of buckets in which some series of the selector has a raw sample (per value of
- * a fleet's label with `agg` = `max by (label)`). Unlike
- * the subquery's points (each of which the 5-minute lookback fills from the last sample, however
- * old, e.g. across a Prometheus restart), this sees gaps.
+ * The bucket of a window's raw-sample coverage: refresh.max_sample_age, or the window's subquery
+ * step when longer, and at most the window (a longer bucket would leave the window without points).
  */
-export function rawCoverageQuery(
-  selector: string,
-  windowSeconds: number,
-  bucketSeconds: number,
-  agg = 'max'
-): { query: string; expected: number } {
+export function coverageBucket(windowSeconds: number, maxSampleAge: number): number {
   const w = Math.max(1, Math.round(windowSeconds));
-  // At least one bucket: a bucket longer than the window would leave the subquery without points.
-  const bucket = Math.max(1, Math.min(w, Math.round(bucketSeconds)));
+  return Math.max(1, Math.min(w, Math.round(Math.max(windowStep(windowSeconds), maxSampleAge))));
+}
+
+/**
+ * Raw-sample coverage of one selector over `span` seconds (the longest of its windows that share a
+ * bucket): the points of the subquery `agg(count_over_time(sel[bucket]))[span:bucket]`, one for
+ * each bucket in which some series of the selector has a raw sample (per value of a fleet's label
+ * with `agg` = `max by (label)`). A window of w seconds is covered when the points of its last w
+ * seconds number floor(w / bucket), so one query serves every window of the selector. Unlike the
+ * window's own subquery points (each of which the 5-minute lookback fills from the last sample,
+ * however old, e.g. across a Prometheus restart), this sees gaps.
+ */
+export function coverageQuery(
+  selector: string,
+  spanSeconds: number,
+  bucket: number,
+  agg = 'max'
+): { inner: string; range: string } {
   return {
-    query: `count_over_time((${agg}(count_over_time(${selector}[${bucket}s])))[${w}s:${bucket}s])`,
-    expected: Math.floor(w / bucket),
+    inner: `${agg}(count_over_time(${selector}[${bucket}s]))`,
+    range: `[${Math.max(1, Math.round(spanSeconds))}s:${bucket}s]`,
   };
 }
 
@@ -82,6 +90,8 @@ interface WindowAsk {
   now: number;
   held: (v: number) => boolean;
   reads: Reads;
+  /** The span a selector's coverage is read over at a bucket (the longest of the service's windows on it). */
+  span: (selector: string, bucket: number) => number;
 }
 
 /**
@@ -184,8 +194,10 @@ export class PrometheusSource implements Source {
     const signalReads = Promise.all(
       svc.signals.map(async (s) => [s.name, await this.readSignal(s.query, now, reads)] as const)
     );
+    const spans = this.coverageSpans(svc);
+    const span = (sel: string, bucket: number) => spans.get(`${bucket}\0${sel}`)!;
     const window = (signal: string, fn: Extreme, seconds: number, held: (v: number) => boolean) =>
-      this.window(svc, signal, { fn, seconds, now, held, reads });
+      this.window(svc, signal, { fn, seconds, now, held, reads, span });
     const outWindows = Promise.all(
       svc.scaling.scale_out.map((t) => window(t.signal, 'min_over_time', t.for, (v) => v > t.above))
     );
@@ -207,6 +219,23 @@ export class PrometheusSource implements Source {
       scaleIn: scaleIn && ins ? scaleIn.conditions.map((c, i) => observe(signals[c.signal], ins[i])) : undefined,
       spendToDate: await this.readSpend(svc, now, cur, reads),
     };
+  }
+
+  /** Per bucket and selector of the service's windows (`<bucket>\0<selector>`), the longest window on it. */
+  private coverageSpans(svc: Service): Map<string, number> {
+    const windows = [
+      ...svc.scaling.scale_out.map((t) => [t.signal, t.for] as const),
+      ...(svc.scaling.scale_in?.conditions ?? []).map((c) => [c.signal, svc.scaling.scale_in!.for] as const),
+    ];
+    const spans = new Map<string, number>();
+    for (const [signal, seconds] of windows) {
+      const bucket = coverageBucket(seconds, this.maxSampleAge);
+      for (const sel of selectorsOf(svc.signals.find((s) => s.name === signal)!.query)) {
+        const key = `${bucket}\0${sel}`;
+        spans.set(key, Math.max(spans.get(key) ?? 0, seconds));
+      }
+    }
+    return spans;
   }
 
   /** A trigger's window: on the fleet's recorded series when Prometheus records it, else by subqueries. */
@@ -254,16 +283,16 @@ export class PrometheusSource implements Source {
    * the lookback repeats the last pre-restart sample into the gap). A window Prometheus has not
    * seen whole is missing (with the reason), so it never counts as held and never scales in.
    */
-  private async sustained(query: string, { fn, seconds: window, now, held, reads }: WindowAsk): Promise<Window> {
+  private async sustained(query: string, { fn, seconds: window, now, held, reads, span }: WindowAsk): Promise<Window> {
     const q = windowQueries(query, fn, window);
     const selectors = selectorsOf(query);
-    const bucket = Math.max(windowStep(window), this.maxSampleAge);
-    const raw = selectors.map((sel) => rawCoverageQuery(sel, window, bucket, reads.agg));
+    const bucket = coverageBucket(window, this.maxSampleAge);
+    const raw = selectors.map((sel) => coverageQuery(sel, span(sel, bucket), bucket, reads.agg));
     const [extreme, count, started, ...covered] = await Promise.all([
       reads.value('extreme', q.extreme),
       reads.value('count', q.count),
       selectors.length ? Promise.resolve(null) : this.startTime(now),
-      ...raw.map((r) => reads.check('coverage', r.query)),
+      ...raw.map((r) => reads.points('coverage', r.inner, r.range)),
     ]);
     const v = windowValues(window, q, extreme, count);
     if (!v.ok) return v;
@@ -273,12 +302,15 @@ export class PrometheusSource implements Source {
         reason: `${window}s window: Prometheus started ${Math.round(now - started)}s ago (${new Date(started * 1000).toISOString()}), so no raw samples cover the whole window`,
       };
     }
-    const gap = raw.findIndex((r, i) => !covered[i].ok || covered[i].value < r.expected);
+    // The buckets that end inside the window: floor(window / bucket) of them at least.
+    const expected = Math.floor(Math.max(1, Math.round(window)) / bucket);
+    const inWindow = covered.map((c) => (c.ok ? c.times.filter((t) => t > now - Math.round(window)).length : 0));
+    const gap = raw.findIndex((_, i) => inWindow[i] < expected);
     if (gap >= 0) {
       const c = covered[gap];
       return {
         ok: false,
-        reason: `${window}s window: raw samples of ${selectors[gap]} in ${c.ok ? c.value : 0} of ${raw[gap].expected} parts of the window (${raw[gap].query})`,
+        reason: `${window}s window: raw samples of ${selectors[gap]} in ${inWindow[gap]} of ${expected} parts of the window ((${raw[gap].inner})${raw[gap].range}${c.ok ? '' : `: ${c.reason}`})`,
       };
     }
     return { ok: true, sustained: v.count >= q.expected && held(v.extreme) };
