@@ -148,7 +148,9 @@ scrape_configs:
       const before = requests;
       const r = await runCli(['check', file, '--discover']);
       expect(r.code, r.stderr).toBe(0);
-      expect(r.stdout).toMatch(/ {2}services: discovered at run time \(discovery failed: instances query \(.*\): .*503/);
+      expect(r.stdout).toMatch(
+        / {2}services: discovered at run time \(discovery failed: instances query \(.*\): .*503/
+      );
       expect(r.stdout).toContain('(services: discovered at run time)');
       expect(requests).toBeGreaterThan(before);
     });
