@@ -1,11 +1,7 @@
-// One style for the whole repository: the Grafana plugin scaffold's settings (grafana-plugin/.config/.prettierrc.js).
+// One style for the whole repository: the Grafana plugin scaffold's settings, with LF line endings
+// everywhere (the scaffold says `auto`, which keeps whatever a file has).
 module.exports = {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- prettier loads this file as CommonJS
+  ...require('./grafana-plugin/.config/.prettierrc.js'),
   endOfLine: 'lf',
-  printWidth: 120,
-  trailingComma: 'es5',
-  semi: true,
-  jsxSingleQuote: false,
-  singleQuote: true,
-  useTabs: false,
-  tabWidth: 2,
 };

@@ -4,12 +4,15 @@
 // one output file per source file. Type checking is `npm run typecheck`; this step only strips types, so
 // it takes well under a second and `npm start` can run it every time.
 import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
 import { readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-await import(path.join(root, '../packages/contract/build.mjs'));
+execFileSync('npm', ['run', 'build', '--silent', '--prefix', path.join(root, '../packages/contract')], {
+  stdio: 'inherit',
+});
 const src = path.join(root, 'src');
 const entryPoints = readdirSync(src, { recursive: true })
   .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))

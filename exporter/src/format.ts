@@ -65,3 +65,18 @@ export const roughDuration = (seconds: number): string =>
     : seconds >= 2 * 3600
       ? `${fixed(seconds / 3600)} h`
       : `${fixed(seconds / 60)} min`;
+
+/**
+ * How a value read from outside (a policy file, a webhook body) is named after "got" in an error, one
+ * wording for both: `nothing` (absent), `null`, a string quoted (cut at 80 characters), a number or
+ * boolean as it is, `an array`, `an object` (the JSON Schema's and the zod messages' words; YAML's
+ * lists and mappings are arrays and objects there).
+ */
+export function describeValue(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'object') return 'an object';
+  if (typeof v === 'string') return JSON.stringify(v.length > 80 ? `${v.slice(0, 77)}...` : v);
+  return String(v);
+}

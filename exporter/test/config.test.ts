@@ -72,7 +72,7 @@ describe('policy validation errors name the file, the path, the value and the ex
     {
       name: 'min above max',
       mutate: (d: any) => (d.services[0].scaling.limits.min = 30),
-      expected: 'headroom.yml: services[0].scaling.limits: expected limits.min <= limits.max, got a mapping',
+      expected: 'headroom.yml: services[0].scaling.limits: expected limits.min <= limits.max, got an object',
     },
     {
       name: 'a load-test column of the wrong length',
@@ -100,7 +100,7 @@ describe('policy validation errors name the file, the path, the value and the ex
     {
       name: 'a missing instance source',
       mutate: (d: any) => (d.services[0].instances = {}),
-      expected: 'headroom.yml: services[0].instances: expected exactly one of "query" or "static", got a mapping',
+      expected: 'headroom.yml: services[0].instances: expected exactly one of "query" or "static", got an object',
     },
     {
       name: 'a duplicate service',

@@ -56,7 +56,7 @@ describe('fleet validation errors name the file, the path, the value and the exp
       name: 'a policy with neither services nor fleets',
       mutate: (d: any) => ((d.services = []), delete d.fleets),
       expected:
-        'fleet.yml: services: expected at least one service in "services" or one fleet in "fleets" (a policy plans something), got a list',
+        'fleet.yml: services: expected at least one service in "services" or one fleet in "fleets" (a policy plans something), got an array',
     },
     {
       name: 'a label that is not a Prometheus label name',
@@ -73,7 +73,7 @@ describe('fleet validation errors name the file, the path, the value and the exp
       name: 'a template with a static instance count',
       mutate: (d: any) => (d.fleets[0].template.instances = { static: 3 }),
       expected:
-        'fleet.yml: fleets[0].template.instances: expected instances.query (a vector by the fleet label: discovery reads it), not instances.static, got a mapping',
+        'fleet.yml: fleets[0].template.instances: expected instances.query (a vector by the fleet label: discovery reads it), not instances.static, got an object',
     },
     {
       name: 'a template naming itself',
@@ -89,12 +89,12 @@ describe('fleet validation errors name the file, the path, the value and the exp
     {
       name: 'an override with both match and match_regex',
       mutate: (d: any) => (d.fleets[0].overrides[0].match_regex = 'check.*'),
-      expected: 'fleet.yml: fleets[0].overrides[0]: expected exactly one of "match" or "match_regex", got a mapping',
+      expected: 'fleet.yml: fleets[0].overrides[0]: expected exactly one of "match" or "match_regex", got an object',
     },
     {
       name: 'an override with neither',
       mutate: (d: any) => delete d.fleets[0].overrides[1].match,
-      expected: 'fleet.yml: fleets[0].overrides[1]: expected exactly one of "match" or "match_regex", got a mapping',
+      expected: 'fleet.yml: fleets[0].overrides[1]: expected exactly one of "match" or "match_regex", got an object',
     },
     {
       name: 'an override regex that does not compile',
@@ -121,7 +121,7 @@ describe('fleet validation errors name the file, the path, the value and the exp
     {
       name: 'an override whose min passes the template max',
       mutate: (d: any) => (d.fleets[0].overrides[1].scaling.limits.min = 30),
-      expected: 'fleet.yml: fleets[0].overrides[1].scaling.limits: expected limits.min <= limits.max, got a mapping',
+      expected: 'fleet.yml: fleets[0].overrides[1].scaling.limits: expected limits.min <= limits.max, got an object',
     },
     {
       name: 'an override trigger (patched by name) at the resource limit',

@@ -28,18 +28,13 @@
  * The unit tests and the browser test read this file; after re-recording, run `npm test` and update
  * the expected numbers where the exporter's model changed them.
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const REPO = path.resolve(ROOT, '..');
+import { freePort, HEADROOM_BIN, launch, PLUGIN_ROOT as ROOT, REPO, sleep, waitReady } from './processes.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -144,36 +139,6 @@ function recordingPolicy(dir) {
   return doc;
 }
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function waitReady(base, exporter, deadlineMs = 90000) {
-  const deadline = Date.now() + deadlineMs;
-  while (Date.now() < deadline) {
-    if (exporter.exitCode !== null) {
-      throw new Error(`the exporter exited with code ${exporter.exitCode} before it was ready`);
-    }
-    const ok = await fetch(`${base}/-/ready`, { signal: AbortSignal.timeout(2000) })
-      .then((response) => response.ok)
-      .catch(() => false);
-    if (ok) {
-      return;
-    }
-    await sleep(250);
-  }
-  throw new Error(`${base}/-/ready did not answer 200 within ${deadlineMs / 1000} s`);
-}
-
 /** An Alertmanager v4 notification with one alert, labelled the way the generated rules label it (docs/CONTRACTS.md). */
 function notification({ service, trigger, action, step, value }) {
   const labels = {
@@ -244,26 +209,19 @@ async function postWebhook(base, token, spec) {
 const dir = mkdtempSync(path.join(tmpdir(), 'headroom-fixture-'));
 const policyFile = path.join(dir, 'headroom.yml');
 let exporter;
-let exporterLog = '';
 try {
   writeFileSync(policyFile, yaml.dump(recordingPolicy(dir), { lineWidth: 200, noRefs: true }));
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const token = randomBytes(16).toString('hex');
-  // The `headroom` bin of the exporter workspace (what `npx headroom` runs), started directly so the
-  // process we stop is the exporter itself.
-  exporter = spawn(
+  exporter = launch(
     process.execPath,
-    [path.join(REPO, 'exporter/bin/headroom.js'), 'serve', '--config', policyFile, '--listen', `127.0.0.1:${port}`],
+    [HEADROOM_BIN, 'serve', '--config', policyFile, '--listen', `127.0.0.1:${port}`],
     {
-      cwd: REPO,
-      env: { ...process.env, HEADROOM_WEBHOOK_TOKEN: token },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { HEADROOM_WEBHOOK_TOKEN: token },
     }
   );
-  exporter.stdout.on('data', (chunk) => (exporterLog += chunk));
-  exporter.stderr.on('data', (chunk) => (exporterLog += chunk));
-  log(`started headroom serve (pid ${exporter.pid}) on ${base} with ${policyFile}`);
+  log(`started headroom serve (pid ${exporter.child.pid}) on ${base} with ${policyFile}`);
   await waitReady(base, exporter);
   log('ready');
 
@@ -285,18 +243,13 @@ try {
     samples
   );
 } catch (error) {
-  console.error(exporterLog.split('\n').slice(-30).join('\n'));
+  console.error((exporter?.output() ?? '').split('\n').slice(-30).join('\n'));
   process.exitCode = 1;
   console.error(`record-fixture: ${error.message}`);
 } finally {
-  if (exporter && exporter.exitCode === null) {
-    const exited = new Promise((resolve) => exporter.once('exit', resolve));
-    exporter.kill('SIGTERM');
-    await Promise.race([exited, sleep(10000)]);
-    if (exporter.exitCode === null && exporter.signalCode === null) {
-      exporter.kill('SIGKILL');
-    }
-    log(`stopped the exporter (pid ${exporter.pid})`);
+  if (exporter) {
+    await exporter.stop();
+    log(`stopped the exporter (pid ${exporter.child.pid})`);
   }
   rmSync(dir, { recursive: true, force: true });
 }

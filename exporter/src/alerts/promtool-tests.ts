@@ -622,40 +622,41 @@ function serviceHealthTests(policy: Policy, svc: Service, rules: AlertingRule[])
 
 /** The exporter's last signals or history refresh is too old. */
 function staleTests(policy: Policy, each: EachService): TestCase[] {
-  const staleAfter = policy.refresh.stale_after;
-  const signalsStaleStep = Math.floor(staleAfter / I) + 1;
-  const historyStale = ALERT_TIMING.historyStaleRefits * policy.refresh.history_interval;
-  const historyStaleStep = Math.floor(historyStale / I) + 1;
-  const refreshed = (cadence: string) => `${METRIC.lastRefreshSuccessTimestampSeconds}{cadence="${cadence}"}`;
+  const cadence = (name: 'signals' | 'history', age: number, index: number) => ({
+    name,
+    age,
+    step: Math.floor(age / I) + 1,
+    index,
+  });
+  const signals = cadence('signals', policy.refresh.stale_after, 0);
+  const history = cadence('history', ALERT_TIMING.historyStaleRefits * policy.refresh.history_interval, 1);
+  type Cadence = typeof signals;
+  /** One case: the last-success timestamp of the cadence as `values`, evaluated at `evalStep`. */
+  type Values = Simple['series'][number]['values'];
+  const stale = (c: Cadence, name: string, values: Values, evalStep: number, exp: ExpAlert[]) =>
+    simple({
+      name: `${ALERTS.stale}: ${name}`,
+      series: [{ series: `${METRIC.lastRefreshSuccessTimestampSeconds}{cadence="${c.name}"}`, values }],
+      evalStep,
+      alertname: ALERTS.stale,
+      exp,
+    });
+  const frozen = (c: Cadence) => repeat(0, c.step + 2);
+  const fires = (c: Cadence) =>
+    stale(
+      c,
+      `fires when the last ${c.name} refresh is more than ${promDuration(c.age)} old`,
+      frozen(c),
+      c.step,
+      each(ALERTS.stale, c.step * I, { cadence: c.name }, c.index)
+    );
+  const quiet = (c: Cadence, name: string, values: Values, evalStep: number) =>
+    stale(c, `does not fire ${name}`, values, evalStep, []);
   return [
-    simple({
-      name: `${ALERTS.stale}: fires when the last signals refresh is more than ${promDuration(staleAfter)} old`,
-      series: [{ series: refreshed('signals'), values: repeat(0, signalsStaleStep + 2) }],
-      evalStep: signalsStaleStep,
-      alertname: ALERTS.stale,
-      exp: each(ALERTS.stale, signalsStaleStep * I, { cadence: 'signals' }, 0),
-    }),
-    simple({
-      name: `${ALERTS.stale}: does not fire while the signals refresh succeeds every minute`,
-      series: [{ series: refreshed('signals'), values: `0+${I}x${signalsStaleStep + 2}` }],
-      evalStep: signalsStaleStep,
-      alertname: ALERTS.stale,
-      exp: [],
-    }),
-    simple({
-      name: `${ALERTS.stale}: fires when the last history refresh is more than ${promDuration(historyStale)} old`,
-      series: [{ series: refreshed('history'), values: repeat(0, historyStaleStep + 2) }],
-      evalStep: historyStaleStep,
-      alertname: ALERTS.stale,
-      exp: each(ALERTS.stale, historyStaleStep * I, { cadence: 'history' }, 1),
-    }),
-    simple({
-      name: `${ALERTS.stale}: does not fire when the last history refresh is exactly ${promDuration(historyStale)} old`,
-      series: [{ series: refreshed('history'), values: repeat(0, historyStaleStep + 2) }],
-      evalStep: historyStaleStep - 1,
-      alertname: ALERTS.stale,
-      exp: [],
-    }),
+    fires(signals),
+    quiet(signals, 'while the signals refresh succeeds every minute', `0+${I}x${signals.step + 2}`, signals.step),
+    fires(history),
+    quiet(history, `when the last history refresh is exactly ${promDuration(history.age)} old`, frozen(history), history.step - 1),
   ];
 }
 

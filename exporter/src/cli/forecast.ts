@@ -154,7 +154,7 @@ function renderText(file: string, points: Point[], r: ForecastResult): string {
   if (r.chosen !== null) out.push(`  ${'auto'.padEnd(15)}${at(r.path[h - 1])}${r.cvMase!.toFixed(3).padStart(10)}`);
   out.push(
     r.chosen === 'combination'
-      ? `  auto = median of the models marked * (the combination cross-validates best)`
+      ? `  auto = mean of the models marked * (the cross-validation cannot tell them from the best)`
       : `  auto = the model marked * (lowest cross-validated MASE)`
   );
   return out.join('\n') + '\n';

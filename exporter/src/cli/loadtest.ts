@@ -122,20 +122,22 @@ async function addResources(
 }
 
 const list = (xs: readonly number[]) => `[${xs.join(', ')}]`;
+/** The measurement keys of a loadtest block, in the order they are written. */
+const MEASUREMENT_KEYS = [
+  'users',
+  'response_time_ms',
+  'cpu_percent',
+  'memory_percent',
+  'error_percent',
+  'throughput_rps',
+] as const satisfies readonly (keyof LoadTestCurve)[];
 
 /** The YAML lines of a loadtest block (keys at `indent`), measurement keys only. */
 export function renderLoadtestKeys(curve: LoadTestCurve, indent: string, source: string): string[] {
-  const rows: [string, readonly number[] | undefined][] = [
-    ['users', curve.users],
-    ['response_time_ms', curve.response_time_ms],
-    ['cpu_percent', curve.cpu_percent],
-    ['memory_percent', curve.memory_percent],
-    ['error_percent', curve.error_percent],
-    ['throughput_rps', curve.throughput_rps],
-  ];
+  const rows = MEASUREMENT_KEYS.flatMap((k) => (curve[k] === undefined ? [] : [[k, curve[k]] as const]));
   return [
     `${indent}# imported by \`headroom loadtest import\` from ${source}; p95 response time, error % and throughput from the file${curve.cpu_percent ? ', CPU/memory from Prometheus over each step' : ''}`,
-    ...rows.filter(([, v]) => v !== undefined).map(([k, v]) => `${indent}${`${k}:`.padEnd(18)}${list(v!)}`),
+    ...rows.map(([k, v]) => `${indent}${`${k}:`.padEnd(18)}${list(v)}`),
   ];
 }
 

@@ -2,6 +2,8 @@
  * Every default of headroom.yml, declared once. The schema (schema.ts) reads these; nothing else
  * repeats them as literals. Numbers cite the capacity-planning guide (the seed) where they come from.
  */
+import { DEFAULT_MODELS } from '../model/forecast/types.js';
+
 export const DEFAULTS = {
   /** Default listen address of `headroom serve`. 9778 is free of Prometheus (9090), Alertmanager
    * (9093/9094), node exporter (9100), Grafana (3000) and pushgateway (9091). */
@@ -55,19 +57,8 @@ export const DEFAULTS = {
   growth: {
     horizonsMonths: [1, 3, 6, 12],
     historyDays: 365,
-    /** Candidates by default: the fast ones (bench: forecast). augurs' ets and mstl cost ~40 ms a fit each, so they are
-     * opt-in; linear, polynomial and exponential too (whole-window trends: rarely right, they add noise to the choice). */
-    models: [
-      'naive',
-      'drift',
-      'linear_recent',
-      'damped',
-      'theta',
-      'holt_winters',
-      'auto_ets',
-      'damped_adjusted',
-      'holt_adjusted',
-    ] as const,
+    /** Candidates by default (model/forecast/types.ts). */
+    models: DEFAULT_MODELS,
     /** Seed: 15 % concurrency (concurrent users / daily active users). */
     concurrencyRatio: 0.15,
     planningScenario: 'moderate',

@@ -5,6 +5,7 @@ import { policySchema, type Policy } from './schema.js';
 import { semanticProblems, type Problem } from './semantic.js';
 import { fleetIssues, fleetProblems } from './fleet.js';
 import { formatPath } from './paths.js';
+import { describeValue } from '../format.js';
 
 export { formatPath };
 
@@ -22,18 +23,9 @@ export class ConfigError extends Error {
   }
 }
 
-function describe(v: unknown): string {
-  if (v === undefined) return 'nothing';
-  if (v === null) return 'null';
-  if (typeof v === 'string') return JSON.stringify(v);
-  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  if (Array.isArray(v)) return 'a list';
-  return 'a mapping';
-}
-
 function formatIssue(file: string, issue: z.core.$ZodIssue): string {
   const path = formatPath(issue.path);
-  const got = 'input' in issue ? describe(issue.input) : undefined;
+  const got = 'input' in issue ? describeValue(issue.input) : undefined;
   switch (issue.code) {
     case 'invalid_type':
       return `${file}: ${path}: expected ${issue.expected === 'number' ? 'a number' : issue.expected}, got ${got}`;
@@ -55,7 +47,7 @@ function formatIssue(file: string, issue: z.core.$ZodIssue): string {
           .split(' | ')
           .map((o) => `"${o.replace(/^'|'$/g, '')}"`)
           .join(', ');
-        return `${file}: ${path}: expected one of ${options}, got ${describe(input && typeof input === 'object' ? input[String(key)] : input)}`;
+        return `${file}: ${path}: expected one of ${options}, got ${describeValue(input && typeof input === 'object' ? input[String(key)] : input)}`;
       }
       // A discriminated union with a known discriminator reports the inner issues.
       const inner = issue.errors.flat();
@@ -72,7 +64,7 @@ function formatIssue(file: string, issue: z.core.$ZodIssue): string {
 
 function formatProblem(file: string, p: Problem): string {
   if (p.severity === 'warning') return `${file}: ${formatPath(p.path)}: warning: ${p.message}`;
-  return `${file}: ${formatPath(p.path)}: ${p.message}, got ${describe(p.input)}`;
+  return `${file}: ${formatPath(p.path)}: ${p.message}, got ${describeValue(p.input)}`;
 }
 
 export interface Validated {

@@ -307,6 +307,18 @@ const store = z.discriminatedUnion('type', [
   }),
 ]);
 
+/** The object both Kubernetes actuators patch, and how they reach the API server (scaler/kube-call.ts). */
+const kubernetesTarget = { namespace: z.string(), name: z.string() };
+const kubernetesConnection = {
+  /** Defaults to the in-cluster service account; a kubeconfig path may be given instead. */
+  kubeconfig: z.string().optional(),
+  api_url: z.url().optional(),
+  /** Outside a cluster without a kubeconfig: a bearer token file and a CA bundle for api_url. */
+  token_file: z.string().optional(),
+  ca_file: z.string().optional(),
+  timeout: duration.default(DEFAULTS.scaler.actuatorTimeoutSeconds),
+};
+
 const actuator = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('dry-run'),
@@ -325,27 +337,15 @@ const actuator = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('kubernetes'),
     kind: z.enum(['Deployment', 'StatefulSet']).default('Deployment'),
-    namespace: z.string(),
-    name: z.string(),
-    /** Defaults to the in-cluster service account; a kubeconfig path may be given instead. */
-    kubeconfig: z.string().optional(),
-    api_url: z.url().optional(),
-    /** Outside a cluster without a kubeconfig: a bearer token file and a CA bundle for api_url. */
-    token_file: z.string().optional(),
-    ca_file: z.string().optional(),
-    timeout: duration.default(DEFAULTS.scaler.actuatorTimeoutSeconds),
+    ...kubernetesTarget,
+    ...kubernetesConnection,
   }),
   z.strictObject({
     /** Moves a HorizontalPodAutoscaler's minReplicas (scaler/actuator-hpa.ts) instead of fighting it. */
     type: z.literal('kubernetes-hpa'),
-    namespace: z.string(),
-    name: z.string(),
+    ...kubernetesTarget,
     raise_max: z.boolean().default(false),
-    kubeconfig: z.string().optional(),
-    api_url: z.url().optional(),
-    token_file: z.string().optional(),
-    ca_file: z.string().optional(),
-    timeout: duration.default(DEFAULTS.scaler.actuatorTimeoutSeconds),
+    ...kubernetesConnection,
   }),
   z.strictObject({
     type: z.literal('command'),

@@ -98,49 +98,73 @@ const sum = (metric: MetricName) => `sum(${serviceSelector(metric)})`;
  * Stock panels at the top: sums over the selected services, so they read the same for one service
  * and for a fleet of 1,000 (one number, not one per service).
  */
+interface SumStat {
+  title: string;
+  description: string;
+  x: number;
+  graphMode: 'area' | 'none';
+  unit: string;
+  /** The colour of the value (one threshold step from the start). */
+  color: string;
+  /** Each sum and its legend, in refId order. */
+  sums: [MetricName, string][];
+}
+
+/** A stat panel of sums over the selected services, a quarter of the dashboard wide. */
+function sumStatPanel(panel: Panel, y: number, stat: SumStat): Json {
+  return panel({
+    type: 'stat',
+    title: stat.title,
+    description: stat.description,
+    gridPos: { h: 5, w: 6, x: stat.x, y },
+    options: {
+      ...REDUCE,
+      justifyMode: 'auto',
+      orientation: 'auto',
+      textMode: 'value_and_name',
+      colorMode: 'value',
+      graphMode: stat.graphMode,
+    },
+    fieldConfig: {
+      defaults: {
+        unit: stat.unit,
+        decimals: 0,
+        color: { mode: 'thresholds' },
+        thresholds: { mode: 'absolute', steps: [{ color: stat.color, value: null }] },
+      },
+      overrides: [],
+    },
+    targets: stat.sums.map(([metric, legendFormat], i) =>
+      target(String.fromCharCode(65 + i), sum(metric), { legendFormat })
+    ),
+  });
+}
+
 function summaryPanels(policy: Policy, currency: string, panel: Panel, y: number): Json[] {
-  const stat = { ...REDUCE, justifyMode: 'auto', orientation: 'auto', textMode: 'value_and_name' };
-  const thresholds = (steps: Json[]) => ({ mode: 'absolute', steps });
   return [
-    panel({
-      type: 'stat',
+    sumStatPanel(panel, y, {
       title: 'Instances',
       description: `Running instances (${METRIC.instances}) and the target of the decision Headroom would take now (${METRIC.decisionTargetInstances}), summed over the selected services. Limits from headroom.yml: ${describeLimits(policy)}.`,
-      gridPos: { h: 5, w: 6, x: 0, y },
-      options: { ...stat, colorMode: 'value', graphMode: 'area' },
-      fieldConfig: {
-        defaults: {
-          unit: 'none',
-          decimals: 0,
-          color: { mode: 'thresholds' },
-          thresholds: thresholds([{ color: 'blue', value: null }]),
-        },
-        overrides: [],
-      },
-      targets: [
-        target('A', sum(METRIC.instances), { legendFormat: 'running' }),
-        target('B', sum(METRIC.decisionTargetInstances), { legendFormat: 'target' }),
+      x: 0,
+      graphMode: 'area',
+      unit: 'none',
+      color: 'blue',
+      sums: [
+        [METRIC.instances, 'running'],
+        [METRIC.decisionTargetInstances, 'target'],
       ],
     }),
     budgetGaugePanel(policy, panel, y),
-    panel({
-      type: 'stat',
+    sumStatPanel(panel, y, {
       title: 'Monthly cost',
       description: `Forecast month-end spend (${METRIC.budgetForecastMonthEndSpend}) against the monthly budget (${METRIC.budgetMonthly}), summed over the selected services, in ${currency}.`,
-      gridPos: { h: 5, w: 6, x: 12, y },
-      options: { ...stat, colorMode: 'value', graphMode: 'none' },
-      fieldConfig: {
-        defaults: {
-          unit: `currency${currency}`,
-          decimals: 0,
-          color: { mode: 'thresholds' },
-          thresholds: thresholds([{ color: 'text', value: null }]),
-        },
-        overrides: [],
-      },
-      targets: [
-        target('A', sum(METRIC.budgetForecastMonthEndSpend), { legendFormat: 'forecast' }),
-        target('B', sum(METRIC.budgetMonthly), { legendFormat: 'budget' }),
+      x: 12,
+      graphMode: 'none',
+      unit: `currency${currency}`,
+      color: 'text',
+      sums: [
+        [METRIC.budgetForecastMonthEndSpend, 'forecast'],
+        [METRIC.budgetMonthly, 'budget'],
       ],
     }),
     inputHealthPanel(panel, y),

@@ -15,10 +15,10 @@
  * This module imports nothing from actuators.ts (which registers it): the HTTP client and the
  * connection settings are handed in, and the API call itself is kube-call.ts's, shared by both.
  */
-import type { ActuatorConfig } from '../config/schema.js';
+import { ConfiguredActuator, type ActuatorConfigOf } from './actuator-base.js';
 import { kubeCall, type KubeConnection, type KubeRequestFn } from './kube-call.js';
 
-export type HpaConfig = Extract<ActuatorConfig, { type: 'kubernetes-hpa' }>;
+export type HpaConfig = ActuatorConfigOf<'kubernetes-hpa'>;
 
 export interface HpaDeps {
   connect: () => KubeConnection;
@@ -52,15 +52,12 @@ export function hpaPatch(
   return { ok: true, patch: { spec: { minReplicas: target, maxReplicas: target } } };
 }
 
-export class HpaActuator {
-  readonly type = 'kubernetes-hpa' as const;
-  readonly timeoutSeconds: number;
-
+export class HpaActuator extends ConfiguredActuator<'kubernetes-hpa'> {
   constructor(
-    private readonly cfg: HpaConfig,
+    cfg: HpaConfig,
     private readonly deps: HpaDeps
   ) {
-    this.timeoutSeconds = cfg.timeout;
+    super(cfg);
   }
 
   path(): string {

@@ -9,6 +9,7 @@ import https from 'node:https';
 import yaml from 'js-yaml';
 import type { ActuatorConfig } from '../config/schema.js';
 import { authHeader } from '../sources/prometheus-client.js';
+import { ConfiguredActuator } from './actuator-base.js';
 import { HpaActuator } from './actuator-hpa.js';
 import { kubeCall, type KubeConnection } from './kube-call.js';
 
@@ -143,15 +144,8 @@ export class DryRunActuator implements Actuator {
   }
 }
 
-type HttpConfig = Extract<ActuatorConfig, { type: 'http' }>;
-
 /** The seed's orchestrator contract: POST {action, target_instances, reason, timestamp}. */
-export class HttpActuator implements Actuator {
-  readonly type = 'http' as const;
-  readonly timeoutSeconds: number;
-  constructor(private readonly cfg: HttpConfig) {
-    this.timeoutSeconds = cfg.timeout;
-  }
+export class HttpActuator extends ConfiguredActuator<'http'> implements Actuator {
   private headers(): Record<string, string> {
     const h: Record<string, string> = { accept: 'application/json', ...this.cfg.headers };
     const a = authHeader(this.cfg.auth);
@@ -264,14 +258,12 @@ export function kubeConnection(cfg: KubeConfig, env: NodeJS.ProcessEnv = process
  * PATCH the same path, Content-Type application/merge-patch+json, {"spec":{"replicas":n}}.
  * RBAC: get and patch on deployments/scale (or statefulsets/scale) in that namespace.
  */
-export class KubernetesActuator implements Actuator {
-  readonly type = 'kubernetes' as const;
-  readonly timeoutSeconds: number;
+export class KubernetesActuator extends ConfiguredActuator<'kubernetes'> implements Actuator {
   constructor(
-    private readonly cfg: KubeConfig,
+    cfg: KubeConfig,
     private readonly env: NodeJS.ProcessEnv = process.env
   ) {
-    this.timeoutSeconds = cfg.timeout;
+    super(cfg);
   }
   scalePath(): string {
     const plural = this.cfg.kind === 'StatefulSet' ? 'statefulsets' : 'deployments';
@@ -304,18 +296,11 @@ export class KubernetesActuator implements Actuator {
   }
 }
 
-type CommandConfig = Extract<ActuatorConfig, { type: 'command' }>;
-
 /**
  * Runs an argv array with execFile: no shell, so nothing in the context is ever interpreted. The
  * target and context are passed in HEADROOM_* environment variables; the timeout kills the process.
  */
-export class CommandActuator implements Actuator {
-  readonly type = 'command' as const;
-  readonly timeoutSeconds: number;
-  constructor(private readonly cfg: CommandConfig) {
-    this.timeoutSeconds = cfg.timeout;
-  }
+export class CommandActuator extends ConfiguredActuator<'command'> implements Actuator {
   private run(
     argv: string[],
     env: Record<string, string>

@@ -12,6 +12,7 @@
  * Headroom cannot act on (missing or unknown service / trigger / action labels, bad step or value).
  */
 import { createHash } from 'node:crypto';
+import { describeValue } from '../format.js';
 
 export class PayloadError extends Error {
   constructor(
@@ -42,15 +43,6 @@ export interface ParsedNotification {
   truncatedAlerts: number;
 }
 
-/** How a value is named in an error: `"text"`, `5`, `null`, `an array`, `an object`. */
-export function describe(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'an array';
-  if (typeof v === 'object') return 'an object';
-  if (typeof v === 'string') return JSON.stringify(v.length > 80 ? `${v.slice(0, 77)}...` : v);
-  return String(v);
-}
-
 const bad = (path: string, msg: string) => new PayloadError(400, `${path}: ${msg}`);
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 /** RFC 3339 as Alertmanager and Grafana write it (fractional seconds and offsets allowed). */
@@ -78,22 +70,22 @@ export function rfc3339Instant(text: string): number | null {
 function stringMap(v: unknown, path: string, required: boolean): Record<string, string> {
   if (v === undefined && !required) return {};
   if (v === undefined) throw bad(path, 'missing (expected an object of strings)');
-  if (!isObject(v)) throw bad(path, `expected an object of strings, got ${describe(v)}`);
+  if (!isObject(v)) throw bad(path, `expected an object of strings, got ${describeValue(v)}`);
   for (const [k, val] of Object.entries(v)) {
-    if (typeof val !== 'string') throw bad(`${path}.${k}`, `expected a string, got ${describe(val)}`);
+    if (typeof val !== 'string') throw bad(`${path}.${k}`, `expected a string, got ${describeValue(val)}`);
   }
   return v as Record<string, string>;
 }
 
 function status(v: unknown, path: string): 'firing' | 'resolved' {
   if (v === undefined) throw bad(path, 'missing (expected "firing" or "resolved")');
-  if (v !== 'firing' && v !== 'resolved') throw bad(path, `expected "firing" or "resolved", got ${describe(v)}`);
+  if (v !== 'firing' && v !== 'resolved') throw bad(path, `expected "firing" or "resolved", got ${describeValue(v)}`);
   return v;
 }
 
 function optionalString(v: unknown, path: string): string | null {
   if (v === undefined || v === null) return null;
-  if (typeof v !== 'string') throw bad(path, `expected a string, got ${describe(v)}`);
+  if (typeof v !== 'string') throw bad(path, `expected a string, got ${describeValue(v)}`);
   return v;
 }
 
@@ -116,7 +108,7 @@ export function parsePayload(raw: string | Buffer | unknown): ParsedNotification
       throw bad('body', `malformed JSON (${(e as Error).message})`);
     }
   }
-  if (!isObject(doc)) throw bad('body', `expected a JSON object, got ${describe(doc)}`);
+  if (!isObject(doc)) throw bad('body', `expected a JSON object, got ${describeValue(doc)}`);
 
   let kind: ParsedNotification['kind'];
   if (doc.version === '4') kind = 'alertmanager';
@@ -126,10 +118,10 @@ export function parsePayload(raw: string | Buffer | unknown): ParsedNotification
   else
     throw bad(
       'version',
-      `expected "4" (Alertmanager) or "1" with orgId (Grafana-managed alerting), got ${describe(doc.version)}`
+      `expected "4" (Alertmanager) or "1" with orgId (Grafana-managed alerting), got ${describeValue(doc.version)}`
     );
   if (kind === 'grafana' && typeof doc.orgId !== 'number')
-    throw bad('orgId', `expected a number, got ${describe(doc.orgId)}`);
+    throw bad('orgId', `expected a number, got ${describeValue(doc.orgId)}`);
 
   const receiver = optionalString(doc.receiver, 'receiver') ?? '';
   const groupKey = optionalString(doc.groupKey, 'groupKey');
@@ -138,16 +130,16 @@ export function parsePayload(raw: string | Buffer | unknown): ParsedNotification
   if (doc.truncatedAlerts !== undefined) {
     const t = doc.truncatedAlerts;
     if (typeof t !== 'number' || !Number.isInteger(t) || t < 0)
-      throw bad('truncatedAlerts', `expected a non-negative integer, got ${describe(t)}`);
+      throw bad('truncatedAlerts', `expected a non-negative integer, got ${describeValue(t)}`);
     truncatedAlerts = t;
   }
   if (doc.alerts === undefined) throw bad('alerts', 'missing (expected an array of alerts)');
-  if (!Array.isArray(doc.alerts)) throw bad('alerts', `expected an array of alerts, got ${describe(doc.alerts)}`);
+  if (!Array.isArray(doc.alerts)) throw bad('alerts', `expected an array of alerts, got ${describeValue(doc.alerts)}`);
   if (doc.alerts.length === 0) throw bad('alerts', 'expected at least one alert, got an empty array');
 
   const alerts = doc.alerts.map((a: unknown, i: number): ParsedAlert => {
     const p = `alerts[${i}]`;
-    if (!isObject(a)) throw bad(p, `expected an object, got ${describe(a)}`);
+    if (!isObject(a)) throw bad(p, `expected an object, got ${describeValue(a)}`);
     const labels = stringMap(a.labels, `${p}.labels`, true);
     const annotations = stringMap(a.annotations, `${p}.annotations`, false);
     if (a.startsAt === undefined) throw bad(`${p}.startsAt`, 'missing (expected an RFC 3339 time)');
@@ -155,13 +147,15 @@ export function parsePayload(raw: string | Buffer | unknown): ParsedNotification
     if (startsAtSeconds === null)
       throw bad(
         `${p}.startsAt`,
-        `expected an RFC 3339 time that exists (month 01-12, a day of that month, hh:mm:ss below 24:60:60), got ${describe(a.startsAt)}`
+        `expected an RFC 3339 time that exists (month 01-12, a day of that month, hh:mm:ss below 24:60:60), got ${describeValue(a.startsAt)}`
       );
     const fingerprint = optionalString(a.fingerprint, `${p}.fingerprint`) ?? labelFingerprint(labels);
     if (kind === 'grafana' && a.values !== undefined && a.values !== null) {
-      if (!isObject(a.values)) throw bad(`${p}.values`, `expected an object of numbers, got ${describe(a.values)}`);
+      if (!isObject(a.values))
+        throw bad(`${p}.values`, `expected an object of numbers, got ${describeValue(a.values)}`);
       for (const [k, v] of Object.entries(a.values)) {
-        if (v !== null && typeof v !== 'number') throw bad(`${p}.values.${k}`, `expected a number, got ${describe(v)}`);
+        if (v !== null && typeof v !== 'number')
+          throw bad(`${p}.values.${k}`, `expected a number, got ${describeValue(v)}`);
       }
     }
     return {

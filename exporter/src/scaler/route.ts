@@ -6,7 +6,8 @@
 import { DEFAULTS } from '../config/defaults.js';
 import type { Policy, Service } from '../config/schema.js';
 import type { Lookup } from '../fleet/directory.js';
-import { describe, PayloadError, type ParsedAlert, type ParsedNotification } from './payload.js';
+import { describeValue } from '../format.js';
+import { PayloadError, type ParsedAlert, type ParsedNotification } from './payload.js';
 import { ALERT_CLASS, CLASS_LABEL, SCALING_LABELS, TRIGGER, matcher, scheduleTrigger } from '@headroom/contract';
 
 export type ScalingAction = 'scale_out' | 'scale_in';
@@ -63,10 +64,10 @@ export function alertValue(raw: string, path: string): number {
   if (!GO_FLOAT.test(raw))
     throw unprocessable(
       path,
-      `expected a plain decimal number as Prometheus writes $value (such as 91, 0.25 or 1e+06), got ${describe(raw)}`
+      `expected a plain decimal number as Prometheus writes $value (such as 91, 0.25 or 1e+06), got ${describeValue(raw)}`
     );
   const v = Number(raw);
-  if (!Number.isFinite(v)) throw unprocessable(path, `${describe(raw)} is outside the range of finite numbers`);
+  if (!Number.isFinite(v)) throw unprocessable(path, `${describeValue(raw)} is outside the range of finite numbers`);
   return v;
 }
 
@@ -78,12 +79,12 @@ function checkStartsAt(alert: ParsedAlert, now: number): void {
   if (t > now + skew)
     throw unprocessable(
       path,
-      `${describe(alert.startsAt)} is in the future (more than ${skew}s after the scaler's clock, ${new Date(now * 1000).toISOString()})`
+      `${describeValue(alert.startsAt)} is in the future (more than ${skew}s after the scaler's clock, ${new Date(now * 1000).toISOString()})`
     );
   if (t < now - maxAge)
     throw unprocessable(
       path,
-      `${describe(alert.startsAt)} is more than ${maxAge / 86_400} days before the scaler's clock (${new Date(now * 1000).toISOString()}); a firing scaling alert that old is not acted on`
+      `${describeValue(alert.startsAt)} is more than ${maxAge / 86_400} days before the scaler's clock (${new Date(now * 1000).toISOString()}); a firing scaling alert that old is not acted on`
     );
 }
 
@@ -115,7 +116,7 @@ function serviceOf(policy: Policy, lookup: ServiceLookup | undefined, alert: Par
         const svc = policy.services.find((s) => s.name === name);
         return svc ? { kind: 'service' as const, service: svc } : { kind: 'unknown' as const };
       })();
-  const quoted = describe(name);
+  const quoted = describeValue(name);
   switch (found.kind) {
     case 'service':
       return found.service;
@@ -159,21 +160,21 @@ export function planAlerts(policy: Policy, n: ParsedNotification, now: number, l
     if (!triggers.has(L.trigger)) {
       throw unprocessable(
         `${p}.labels.trigger`,
-        `expected a trigger of service "${svc.name}" (${[...triggers.keys()].join(', ')}), got ${describe(L.trigger)}`
+        `expected a trigger of service "${svc.name}" (${[...triggers.keys()].join(', ')}), got ${describeValue(L.trigger)}`
       );
     }
     if (L.action !== 'scale_out' && L.action !== 'scale_in')
-      throw unprocessable(`${p}.labels.action`, `expected "scale_out" or "scale_in", got ${describe(L.action)}`);
+      throw unprocessable(`${p}.labels.action`, `expected "scale_out" or "scale_in", got ${describeValue(L.action)}`);
     const implied = triggers.get(L.trigger);
     if (implied && implied !== L.action)
       throw unprocessable(
         `${p}.labels.action`,
-        `expected "${implied}" for trigger "${L.trigger}", got ${describe(L.action)}`
+        `expected "${implied}" for trigger "${L.trigger}", got ${describeValue(L.action)}`
       );
     const warnings: string[] = [];
     if (L.step !== undefined) {
       if (!/^[1-9]\d{0,5}$/.test(L.step))
-        throw unprocessable(`${p}.labels.step`, `expected a positive integer, got ${describe(L.step)}`);
+        throw unprocessable(`${p}.labels.step`, `expected a positive integer, got ${describeValue(L.step)}`);
       const policyStep = stepOf(svc, L.trigger);
       if (policyStep !== null && Number(L.step) !== policyStep) {
         warnings.push(

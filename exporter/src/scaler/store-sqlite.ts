@@ -2,16 +2,8 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { emptyState, type DecisionState } from '../model/decision.js';
-import {
-  DEDUP_RETENTION_SECONDS,
-  pageLimit,
-  parseCursor,
-  type CompareAndSet,
-  type ListPage,
-  type ListQuery,
-  type ServiceSnapshot,
-  type StateStore,
-} from './store.js';
+import { DEDUP_RETENTION_SECONDS, pageLimit, parseCursor } from './store.js';
+import type { CompareAndSet, ListPage, ListQuery, ServiceSnapshot, StateStore } from './store.js';
 import { recordBody, type NewRecord, type RecordPatch, type RecordStatus, type RecordedDecision } from './types.js';
 
 interface Row {

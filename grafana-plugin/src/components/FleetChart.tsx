@@ -34,6 +34,12 @@ function serviceColor(theme: GrafanaTheme2, index: number): string {
 
 const last = (series: TimeSeries) => (series.values.length ? series.values[series.values.length - 1] : undefined);
 
+/** The two lines of each service, drawn in this order: the recommendation (dashed) under the running count. */
+const FLEET_LINES: Array<{ series: 'recommended' | 'instances'; width: number; dash?: string }> = [
+  { series: 'recommended', width: 1.5, dash: '4 3' },
+  { series: 'instances', width: 2 },
+];
+
 /**
  * Instances running (solid) and the exporter's final recommendation (dashed) over the dashboard's
  * time range, one colour per service, above the decision lanes and on the same time axis.
@@ -59,25 +65,17 @@ export function FleetChart({ fleet, x, left, right, top, height }: Props) {
       </text>
       {fleet.map((f, i) => (
         <g key={f.service} data-testid={`decisions-fleet-${f.service}`}>
-          {f.recommended.times.length > 0 && (
+          {FLEET_LINES.filter((line) => f[line.series].times.length > 0).map((line) => (
             <path
-              d={stepPath(f.recommended, x, y)}
+              key={line.series}
+              d={stepPath(f[line.series], x, y)}
               fill="none"
               stroke={colorOf(i)}
-              strokeWidth={1.5}
-              strokeDasharray="4 3"
-              data-testid="fleet-recommended"
+              strokeWidth={line.width}
+              strokeDasharray={line.dash}
+              data-testid={`fleet-${line.series}`}
             />
-          )}
-          {f.instances.times.length > 0 && (
-            <path
-              d={stepPath(f.instances, x, y)}
-              fill="none"
-              stroke={colorOf(i)}
-              strokeWidth={2}
-              data-testid="fleet-instances"
-            />
-          )}
+          ))}
         </g>
       ))}
     </g>

@@ -54,6 +54,28 @@ function forecastPoints(plan: PlanModel): Array<{ months: number; point: number;
  * lines; for instances also the history over the dashboard range and the exporter's forecast with
  * its 80 % band.
  */
+interface ReferenceLine {
+  label: string;
+  value: number;
+  color: string;
+  testId: string;
+}
+
+/** Horizontal lines at the limits (instances) or the budget (cost), where the plan has them. */
+function referenceLines(plan: PlanModel, metric: PlanMetric, theme: GrafanaTheme2, currency: string): ReferenceLine[] {
+  const limits: Array<{ name: string; value: number | undefined; color: string }> =
+    metric === 'instances'
+      ? [
+          { name: 'max', value: plan.max, color: theme.colors.error.text },
+          { name: 'min', value: plan.min, color: theme.colors.text.secondary },
+        ]
+      : [{ name: 'budget', value: plan.budget, color: theme.colors.error.text }];
+  const format = (value: number) => (metric === 'instances' ? formatCount(value) : formatMoney(value, currency, true));
+  return limits.flatMap(({ name, value, color }) =>
+    value === undefined ? [] : [{ label: `${name} ${format(value)}`, value, color, testId: `plan-${name}-line` }]
+  );
+}
+
 export function PlanChart({ plan, metric, scale, currency, width, height }: Props) {
   const theme = useTheme2();
   const styles = useStyles2(getStyles);
@@ -83,32 +105,7 @@ export function PlanChart({ plan, metric, scale, currency, width, height }: Prop
     return { name: s.name, planning: s.planning, color: scenarioColor(theme, s.name, index), points };
   });
 
-  const references: Array<{ label: string; value: number; color: string; testId: string }> = [];
-  if (metric === 'instances') {
-    if (plan.max !== undefined) {
-      references.push({
-        label: `max ${formatCount(plan.max)}`,
-        value: plan.max,
-        color: theme.colors.error.text,
-        testId: 'plan-max-line',
-      });
-    }
-    if (plan.min !== undefined) {
-      references.push({
-        label: `min ${formatCount(plan.min)}`,
-        value: plan.min,
-        color: theme.colors.text.secondary,
-        testId: 'plan-min-line',
-      });
-    }
-  } else if (plan.budget !== undefined) {
-    references.push({
-      label: `budget ${formatMoney(plan.budget, currency, true)}`,
-      value: plan.budget,
-      color: theme.colors.error.text,
-      testId: 'plan-budget-line',
-    });
-  }
+  const references = referenceLines(plan, metric, theme, currency);
 
   const values = [
     ...lines.flatMap((l) => l.points.map((p) => p[1])),

@@ -10,6 +10,9 @@ import { PlanMetric, PlanScale } from '../types';
 import { MissingNote } from './EmptyView';
 import { FORECAST_COLOR, PlanChart, scenarioColor } from './PlanChart';
 
+/** Pixel heights of the lines the layout stacks around the chart: a legend line, the missing-data note, a summary line. */
+const LINE_HEIGHT = { legend: 20, note: 18, summary: 18 } as const;
+
 interface Props {
   plan: PlanModel;
   metric: PlanMetric;
@@ -19,10 +22,6 @@ interface Props {
   width: number;
   height: number;
 }
-
-const LEGEND_LINE = 20;
-const NOTE_HEIGHT = 18;
-const SUMMARY_LINE_HEIGHT = 18;
 
 /** The summary reads the 6- and 12-month horizons, or the two furthest horizons the exporter publishes. */
 export function summaryHorizons(horizons: number[]): number[] {
@@ -61,20 +60,20 @@ export function PlanView({ plan, metric, scale, currency, showSummary, width, he
     ? 2 + (hasBudget ? 1 : 0) + (overLimit.length > 0 ? 1 : 0) + (showForecast ? 1 : 0)
     : 0;
   // Small panels drop the summary before the chart gets unreadable.
-  const summaryVisible = summaryLines > 0 && height - summaryLines * SUMMARY_LINE_HEIGHT > 120;
+  const summaryVisible = summaryLines > 0 && height - summaryLines * LINE_HEIGHT.summary > 120;
   const legendItems = [
     ...(plan.service && plan.services.length > 1 ? [plan.service] : []),
     ...plan.scenarios.map((s) => `${humanize(s.name)}${s.planning ? ' (planning)' : ''}`),
     ...(metric === 'instances' && plan.current !== undefined ? [`● now ${formatCount(plan.current)}`] : []),
     ...(showForecast ? [`Forecast (80 % band)${plan.learning ? ' learning' : ''}`] : []),
   ];
-  const legendHeight = legendLines(legendItems, width) * LEGEND_LINE;
+  const legendHeight = legendLines(legendItems, width) * LINE_HEIGHT.legend;
   const chartHeight = Math.max(
     60,
     height -
       legendHeight -
-      (missing.length ? NOTE_HEIGHT : 0) -
-      (summaryVisible ? summaryLines * SUMMARY_LINE_HEIGHT + 6 : 0)
+      (missing.length ? LINE_HEIGHT.note : 0) -
+      (summaryVisible ? summaryLines * LINE_HEIGHT.summary + 6 : 0)
   );
   const money = (value: number | undefined) => formatMoney(value, currency);
   const amount = (value: number | undefined) => (metric === 'cost' ? money(value) : formatCount(value));
@@ -205,7 +204,7 @@ const getStyles = (theme: GrafanaTheme2) => ({
   summary: css({
     marginTop: 6,
     fontSize: theme.typography.bodySmall.fontSize,
-    lineHeight: `${SUMMARY_LINE_HEIGHT}px`,
+    lineHeight: `${LINE_HEIGHT.summary}px`,
     color: theme.colors.text.secondary,
     strong: { color: theme.colors.text.primary },
     '> div': { whiteSpace: 'nowrap', overflow: 'hidden', textOverflow: 'ellipsis' },

@@ -55,59 +55,67 @@ export const PROMETHEUS_DATASOURCE = { type: 'prometheus', uid: `\${${DATASOURCE
 export const serviceSelector = (metric: MetricName, ...matchers: string[]): string =>
   `${metric}{${[SERVICE_MATCHER, ...matchers].join(',')}}`;
 
-function q(refId: string, metric: PanelMetricName, range = false, ...matchers: string[]): PanelQuery {
-  return { refId, expr: serviceSelector(metric, ...matchers), instant: !range, range };
-}
+type ViewQuery = Omit<PanelQuery, 'refId'>;
+
+/** The selector of `metric` as an instant query (the value now) or a range query (drawn over time). */
+const instant = (metric: PanelMetricName, ...matchers: string[]): ViewQuery => ({
+  expr: serviceSelector(metric, ...matchers),
+  instant: true,
+  range: false,
+});
+const range = (metric: PanelMetricName, ...matchers: string[]): ViewQuery => ({
+  ...instant(metric, ...matchers),
+  instant: false,
+  range: true,
+});
+const instants = (...metrics: PanelMetricName[]) => metrics.map((metric) => instant(metric));
+const ranges = (...metrics: PanelMetricName[]) => metrics.map((metric) => range(metric));
+
+/** A view's queries, with refIds A, B, C, … in their order. */
+const view = (...queries: ViewQuery[]): PanelQuery[] =>
+  queries.map((query, i) => ({ refId: String.fromCharCode(65 + i), ...query }));
 
 const M = PANEL_METRICS;
 
 /** The series of `metric` for the planning scenario of each service only. */
-function planningScenarioOnly(refId: string, metric: PanelMetricName): PanelQuery {
-  const expr = `${serviceSelector(metric)} and on (service, scenario) ${serviceSelector(M.planningScenario)}`;
-  return { refId, expr, instant: true, range: false };
-}
+const planningScenarioOnly = (metric: PanelMetricName): ViewQuery => ({
+  ...instant(metric),
+  expr: `${serviceSelector(metric)} and on (service, scenario) ${serviceSelector(M.planningScenario)}`,
+});
 
 export const QUERIES: Record<PanelView, PanelQuery[]> = {
   // A range query for instances: its last sample is the count now, the samples before it the history the plan view draws.
-  plan: [
-    q('A', M.instances, true),
-    q('B', M.limitInstances),
-    q('C', M.projectedInstances),
-    q('D', M.projectedMonthlyCost),
-    q('E', M.planningScenario),
-    q('F', M.budgetMonthly),
-    q('G', M.budgetUsage),
-    q('H', M.budgetForecast),
-    q('I', M.forecastInstances),
-    q('J', M.forecastLearning),
-  ],
-  headroom: [
-    q('A', M.utilization, true),
-    q('B', M.threshold),
-    q('C', M.headroom),
-    q('D', M.exhaustion),
-    q('E', M.resourceLimit),
-  ],
-  decisions: [
-    q('A', M.decisionTimestamp, true),
-    q('B', M.decisionCurrent, true),
-    q('C', M.decisionTarget, true),
-    q('D', M.instances, true),
-    q('E', M.recommendedInstances, true, 'basis="final"'),
-  ],
+  plan: view(
+    range(M.instances),
+    ...instants(
+      M.limitInstances,
+      M.projectedInstances,
+      M.projectedMonthlyCost,
+      M.planningScenario,
+      M.budgetMonthly,
+      M.budgetUsage,
+      M.budgetForecast,
+      M.forecastInstances,
+      M.forecastLearning
+    )
+  ),
+  headroom: view(range(M.utilization), ...instants(M.threshold, M.headroom, M.exhaustion, M.resourceLimit)),
+  decisions: view(
+    ...ranges(M.decisionTimestamp, M.decisionCurrent, M.decisionTarget, M.instances),
+    range(M.recommendedInstances, 'basis="final"')
+  ),
   // Instant queries only, so 1,000 services stay one sample per series. The two exhaustion times are
   // those of the planning scenario (`and on` keeps the left side's name and labels); the inputs only
   // where one is missing (== 0), which is what the fleet view marks a service missing by.
-  fleet: [
-    q('A', M.instances),
-    q('B', M.limitInstances, false, 'limit="max"'),
-    q('C', M.headroom),
-    planningScenarioOnly('D', M.capacityExhaustion),
-    planningScenarioOnly('E', M.budgetExhaustion),
-    q('F', M.budgetMonthly),
-    q('G', M.budgetForecast),
-    { refId: 'H', expr: `${serviceSelector(M.inputUp)} == 0`, instant: true, range: false },
-  ],
+  fleet: view(
+    instant(M.instances),
+    instant(M.limitInstances, 'limit="max"'),
+    instant(M.headroom),
+    planningScenarioOnly(M.capacityExhaustion),
+    planningScenarioOnly(M.budgetExhaustion),
+    ...instants(M.budgetMonthly, M.budgetForecast),
+    { ...instant(M.inputUp), expr: `${serviceSelector(M.inputUp)} == 0` }
+  ),
 };
 
 /** The metric a query reads (the selector's name). */

@@ -1,11 +1,12 @@
 /**
- * Growth forecasts: candidate models (augurs' AutoETS and MSTL, own smoothing and trends), chosen by
- * rolling-origin cross-validation on MASE, or the median of the best few when that cross-validates
- * lower, with bands from the held-out errors.
+ * Growth forecasts: candidate models (augurs' AutoETS and MSTL, own smoothing and trends) scored by
+ * rolling-origin cross-validation on MASE; the forecast is the best one, or the equal-weight mean of
+ * every candidate the cross-validation cannot tell from it, with bands from the held-out errors.
  * Pure and deterministic: the same series gives the same forecast, byte for byte.
  */
 import { fitEts, fitMstl } from './augurs.js';
 import { fitAutoEts, fitEtsForm } from './ets.js';
+import { fitAutoEtsFull } from './ets-family.js';
 import { seasonallyAdjusted } from './seasonal.js';
 import { fitDrift, fitExponential, fitLinear, fitLinearRecent, fitNaive, fitPolynomial } from './regression.js';
 import { bandWidths, crossValidate, crossValidationPlan, maseByStep, withBands, type Errors } from './select.js';
@@ -28,6 +29,7 @@ const FITTERS: Record<ModelName, Fitter> = {
   auto_ets: fitAutoEts,
   damped_adjusted: seasonallyAdjusted(fitEtsForm('Ad')),
   holt_adjusted: seasonallyAdjusted(fitEtsForm('A')),
+  auto_ets_full: fitAutoEtsFull,
   ets: fitEts,
   mstl: fitMstl,
 };
@@ -35,8 +37,11 @@ const FITTERS: Record<ModelName, Fitter> = {
 export const FORECAST_DEFAULTS = {
   /** Rolling origins (the issue asks for at least 5). */
   origins: 10,
-  /** The combination is the median of the best 2 … this many candidates, when it cross-validates lower. */
-  combine: 5,
+  /**
+   * A candidate joins the combination when its mean cross-validated MASE exceeds the best's by at
+   * most this many standard errors of their paired difference over the origins.
+   */
+  standardErrors: 2,
 } as const;
 
 export interface ForecastOptions {
@@ -80,7 +85,7 @@ export interface ForecastResult {
 }
 
 const DAY = 86_400;
-/** The chosen forecast's band is the widest of its own and these best candidates'. */
+/** The chosen forecast's band is the widest of its own, its members' and these best candidates'. */
 const BAND_PEERS = 3;
 
 /** Seasons in steps from the spacing: hourly → 24 and 168, daily → 7 (and 365 with two years), weekly → 52, monthly → 12. */
@@ -122,44 +127,50 @@ function score(
   return { model, cv, mase, mean: mase.reduce((a, v) => a + v, 0) / mase.length, path };
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
+/** MASE of each origin's path. */
+function perOrigin(cv: Errors): number[] {
+  return cv.errors.map((e, j) => e.reduce((a, v) => a + Math.abs(v), 0) / e.length / cv.scales[j]);
+}
+
+/** True when `b`'s mean MASE over the origins exceeds `best`'s by at most `k` standard errors of the paired difference. */
+export function indistinguishable(best: number[], b: number[], k: number): boolean {
+  const d = b.map((v, j) => v - best[j]);
+  const mean = d.reduce((a, v) => a + v, 0) / d.length;
+  const sd = Math.sqrt(d.reduce((a, v) => a + (v - mean) ** 2, 0) / d.length);
+  return mean <= (k * sd) / Math.sqrt(d.length);
+}
 
 /**
- * The median of the best few: the median of forecasts misses by the median of their errors, so its
- * held-out errors are known exactly and it is scored like any candidate.
+ * The equal-weight mean of the members: a mean of forecasts misses by the mean of their errors, so
+ * its held-out errors are known exactly and it is scored like any candidate.
  */
-function combination(best: Scored[]): Scored {
-  const med = (rows: number[][]) => rows[0].map((_, k) => median(rows.map((r) => r[k])));
+function combination(members: Scored[]): Scored {
+  const avg = (rows: number[][]) => rows[0].map((_, k) => rows.reduce((a, r) => a + r[k], 0) / rows.length);
   const cv: Errors = {
-    errors: best[0].cv.errors.map((_, j) => med(best.map((b) => b.cv.errors[j]))),
-    scales: best[0].cv.scales,
+    errors: members[0].cv.errors.map((_, j) => avg(members.map((b) => b.cv.errors[j]))),
+    scales: members[0].cv.scales,
   };
   const mase = maseByStep(cv);
   return {
-    model: best[0].model,
+    model: members[0].model,
     cv,
     mase,
     mean: mase.reduce((a, v) => a + v, 0) / mase.length,
-    path: med(best.map((b) => b.path)),
+    path: avg(members.map((b) => b.path)),
   };
 }
 
-/** The best single candidate or the median of the best 2…`combine`, whichever cross-validates lower. */
-function choose(ranked: Scored[]): { pick: Scored; members: ModelName[] } {
-  let pick = ranked[0];
-  let members: ModelName[] = [ranked[0].model];
-  for (let k = 2; k <= Math.min(FORECAST_DEFAULTS.combine, ranked.length); k++) {
-    const combo = combination(ranked.slice(0, k));
-    if (combo.mean < pick.mean) {
-      pick = combo;
-      members = ranked.slice(0, k).map((r) => r.model);
-    }
-  }
-  return { pick, members };
+/**
+ * The best candidate and every one the cross-validation cannot tell from it (within
+ * `standardErrors` standard errors): when CV errors are this close their order is noise, and their
+ * equal-weight mean is the safer forecast (the forecast-combination puzzle).
+ */
+function choose(ranked: Scored[]): { pick: Scored; members: Scored[] } {
+  const best = perOrigin(ranked[0].cv);
+  const members = ranked.filter(
+    (r, i) => i === 0 || indistinguishable(best, perOrigin(r.cv), FORECAST_DEFAULTS.standardErrors)
+  );
+  return { pick: members.length > 1 ? combination(members) : ranked[0], members };
 }
 
 export function forecast(values: number[], opts: ForecastOptions): ForecastResult {
@@ -195,13 +206,13 @@ export function forecast(values: number[], opts: ForecastOptions): ForecastResul
   const { pick, members } = choose(ranked);
   return {
     ...base,
-    chosen: members.length > 1 ? 'combination' : members[0],
-    members,
+    chosen: members.length > 1 ? 'combination' : members[0].model,
+    members: members.map((m) => m.model),
     cvMase: pick.mean,
     cvMaseByStep: pick.mase,
     path: withBands(
       pick.path,
-      widest([pick, ...ranked.slice(0, BAND_PEERS)].map((r) => bandWidths(r.cv, horizon))),
+      widest([pick, ...members, ...ranked.slice(0, BAND_PEERS)].map((r) => bandWidths(r.cv, horizon))),
       opts.pathAt
     ),
   };
@@ -218,8 +229,9 @@ export function samplingInterval(points: Point[]): number {
 }
 
 /**
- * The chosen forecast's band: the widest of its own and the best few candidates'. Its own held-out
- * errors are the smallest by selection, so alone they understate the error to come (bench: forecast).
+ * The chosen forecast's band: the widest of its own, its members' and the best few candidates'. Its
+ * own held-out errors are the smallest by selection, so alone they understate the error to come
+ * (bench: forecast); the members' spread adds the uncertainty of the model.
  */
 function widest(ws: { w80: number[]; w95: number[] }[]): { w80: number[]; w95: number[] } {
   return {

@@ -9,10 +9,10 @@ import type { Fitter } from './types.js';
 const logistic = (x: number) => 1 / (1 + Math.exp(-x));
 const within = (lo: number, hi: number, x: number) => lo + (hi - lo) * logistic(x);
 
-/** Nelder-Mead minimisation from x0 with a fixed budget of evaluations. */
-export function nelderMead(f: (x: number[]) => number, x0: number[], maxEvals = 100): number[] {
+/** Nelder-Mead minimisation from x0 (initial simplex `step` along each axis) with a fixed budget of evaluations. */
+export function nelderMead(f: (x: number[]) => number, x0: number[], maxEvals = 100, step = 1): number[] {
   const d = x0.length;
-  let simplex = [x0, ...x0.map((_, i) => x0.map((v, j) => (i === j ? v + 1 : v)))].map((x) => ({ x, fx: f(x) }));
+  let simplex = [x0, ...x0.map((_, i) => x0.map((v, j) => (i === j ? v + step : v)))].map((x) => ({ x, fx: f(x) }));
   let evals = simplex.length;
   const comb = (a: number[], b: number[], t: number) => a.map((v, i) => v + t * (b[i] - v));
   while (evals < maxEvals) {

@@ -6,20 +6,29 @@ export interface Point {
   v: number;
 }
 
-/** Every model Headroom can fit; `combination` is the median of the best few by cross-validation. */
-export const MODEL_NAMES = [
+/**
+ * The default candidates (bench: forecast), in tie-break order. The whole ETS family (auto_ets_full)
+ * and augurs' ets and mstl cost 25–50 ms a fit each, so they are opt-in; linear, polynomial and
+ * exponential too (whole-window trends: rarely right, they add noise to the choice).
+ */
+export const DEFAULT_MODELS = [
   'naive',
   'drift',
-  'linear',
   'linear_recent',
-  'polynomial',
-  'exponential',
   'damped',
   'theta',
   'holt_winters',
   'auto_ets',
   'damped_adjusted',
   'holt_adjusted',
+] as const;
+/** Every model Headroom can fit; `combination` is the mean of the candidates the cross-validation cannot tell from the best. */
+export const MODEL_NAMES = [
+  ...DEFAULT_MODELS,
+  'auto_ets_full',
+  'linear',
+  'polynomial',
+  'exponential',
   'ets',
   'mstl',
 ] as const;
