@@ -16,6 +16,7 @@ import {
   present,
   serviceLabels,
   type Add,
+  type Series,
   type ServiceSnapshot,
 } from '../src/metrics/series.js';
 import { countSeries, PROCESS_SERIES, seriesDetail, trimFor } from '../src/metrics/budget.js';
@@ -66,7 +67,7 @@ async function reference(
   );
   const dropped = new Set<string>(trim.dropped.map((d) => d.detail));
   const registry = new Registry();
-  const gauges = new Map(
+  const gauges = new Map<string, Gauge<string>>(
     PER_SERVICE.map((spec) => [
       spec.name,
       new Gauge({ name: spec.name, help: spec.help, labelNames: [...spec.labels, FLEET_LABEL], registers: [registry] }),
@@ -85,7 +86,7 @@ const serviceOf = (l: Labels): Labels =>
   FLEET_LABEL in l ? { service: l.service, [FLEET_LABEL]: l[FLEET_LABEL] } : { service: l.service };
 
 function collect(base: Labels, emit: (add: Add) => void) {
-  const out: { name: string; labels: Labels; value: number }[] = [];
+  const out: Series[] = [];
   emit((name, labels, v) => {
     if (present(v)) out.push({ name, labels: { ...base, ...labels }, value: v });
   });

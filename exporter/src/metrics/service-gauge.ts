@@ -87,15 +87,15 @@ export class ServiceGauge extends Gauge<string> {
   }
 
   /** Series are put by publish only: prom-client's own writes would bypass the entries. */
-  override set(): never {
+  override set(..._: unknown[]): never {
     throw new Error(`${this.metric}: per-service series are published with put(), not set()`);
   }
 
-  override inc(): never {
+  override inc(..._: unknown[]): never {
     throw new Error(`${this.metric}: per-service series are published with put(), not inc()`);
   }
 
-  override dec(): never {
+  override dec(..._: unknown[]): never {
     throw new Error(`${this.metric}: per-service series are published with put(), not dec()`);
   }
 
