@@ -533,7 +533,7 @@ function beyondFloor(run: ServeRun, floor: string[]): string[] {
   const f = new Set(floor);
   return [...run.logged]
     .filter(([q]) => !f.has(q))
-    .map(([q, n]) => `${(n / (STEADY + 1)).toFixed(2)}× ${q.replace(/\s+/g, ' ').slice(0, 160)}`);
+    .map(([q, n]) => `${(n / STEADY).toFixed(2)}× ${q.replace(/\s+/g, ' ').slice(0, 160)}`);
 }
 
 export async function run(): Promise<Figure[]> {
