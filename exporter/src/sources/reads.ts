@@ -61,7 +61,7 @@ export function batchedReads(batcher: QueryBatcher, now: number): Reads {
 
 /**
  * The per-selector checks a fleet sends alone, not batched by role. A fleet's check is already one
- * vector for all its services, so a batch only saves requests, and Prometheus spends about 40 % more
+ * vector for all its services, so a batch only saves requests, and Prometheus spends a third to a half more
  * CPU on the `label_replace(…) or …` of six selectors' vectors of 1,000 series than on the six sent
  * alone (measured with bench/fleet.bench.ts's data): the staleness timestamps, one per selector of
  * the signals, go alone. The raw-sample coverage of the subquery windows (one per selector and
