@@ -66,17 +66,31 @@ export const roughDuration = (seconds: number): string =>
       ? `${fixed(seconds / 3600)} h`
       : `${fixed(seconds / 60)} min`;
 
+/** How a type is named in an error, on either side of "got": `expected an object, got an array`. */
+export const TYPE_WORDS: Readonly<Record<string, string>> = {
+  number: 'a number',
+  int: 'an integer',
+  string: 'a string',
+  boolean: 'a boolean',
+  array: 'an array',
+  object: 'an object',
+  record: 'an object',
+};
+
+/** A type name (zod's, JSON Schema's) as TYPE_WORDS says it; another name as it is. */
+export const typeWord = (type: string): string => TYPE_WORDS[type] ?? type;
+
 /**
  * How a value read from outside (a policy file, a webhook body) is named after "got" in an error, one
  * wording for both: `nothing` (absent), `null`, a string quoted (cut at 80 characters), a number or
- * boolean as it is, `an array`, `an object` (the JSON Schema's and the zod messages' words; YAML's
- * lists and mappings are arrays and objects there).
+ * boolean as it is, and TYPE_WORDS' `an array`, `an object` (the JSON Schema's words; YAML's lists
+ * and mappings are arrays and objects there).
  */
 export function describeValue(v: unknown): string {
   if (v === undefined) return 'nothing';
   if (v === null) return 'null';
-  if (Array.isArray(v)) return 'an array';
-  if (typeof v === 'object') return 'an object';
+  if (Array.isArray(v)) return typeWord('array');
+  if (typeof v === 'object') return typeWord('object');
   if (typeof v === 'string') return JSON.stringify(v.length > 80 ? `${v.slice(0, 77)}...` : v);
   return String(v);
 }

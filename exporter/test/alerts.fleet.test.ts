@@ -12,9 +12,10 @@ import { exec, tempDir } from './support/processes.js';
 import { loadPolicy } from '../src/config/load.js';
 import { allRuleGroups, generateAlerts } from '../src/alerts/index.js';
 import { fleetTestServices } from '../src/alerts/fleet-tests.js';
+import { overrideRegex } from '../src/fleet/expand.js';
 import { isAlert, type AlertingRule, type RecordingRule } from '../src/alerts/rules.js';
 import type { Policy } from '../src/config/schema.js';
-import type { TestFile } from '../src/alerts/promtool-tests.js';
+import type { TestCase, TestFile } from '../src/alerts/promtool-tests.js';
 
 const FIXTURES = path.join(ROOT, 'exporter/test/fixtures');
 const WEB = path.join(FIXTURES, 'fleet-rules.yml');
@@ -168,6 +169,68 @@ describe('promtool on the rules of a fleet', () => {
       'HeadroomScaleOut fleet web/sessions_high: at 121 sessions fires for pay, not for checkout (threshold 160 sessions), cart (threshold 160 sessions), other (threshold 160 sessions)'
     );
   });
+});
+
+/** The services of `fleet` a case feeds series for, and those it expects an alert for. */
+function servicesOf(t: TestCase, fleet: string) {
+  const fed = new Set(
+    t.input_series.flatMap((s) =>
+      s.series.includes(`fleet="${fleet}"`) ? [/service="([^"]+)"/.exec(s.series)?.[1] ?? ''] : []
+    )
+  );
+  const fired = new Set(
+    t.alert_rule_test.flatMap((a) =>
+      a.exp_alerts.flatMap((e) => (e.exp_labels.fleet === fleet ? [e.exp_labels.service] : []))
+    )
+  );
+  return { fed, fired };
+}
+
+describe('the promtool cases of a fleet', () => {
+  it.each([
+    { file: WEB, fleet: 'web' },
+    { file: SHOP, fleet: 'shop' },
+  ])(
+    'cover every alert of fleet $fleet on at least three services, an overridden one included, firing for some and holding back for others',
+    ({ file, fleet }) => {
+      const policy = loadPolicy(file);
+      const overrides = policy.fleets[0].overrides;
+      const overridden = (name: string) =>
+        overrides.some(
+          (o) => o.match === name || (o.match_regex !== undefined && overrideRegex(o.match_regex).test(name))
+        );
+      const files = generateAlerts(policy, { configName: 'x', format: 'prometheus' });
+      for (const kind of ['scaling', 'budget', 'health'] as const) {
+        const tests = (yaml.load(files.get(`tests/${kind}.test.yml`)!) as TestFile).tests;
+        const rules = fleetGroup(policy, kind, fleet).rules.filter(isAlert);
+        for (const alert of new Set(rules.filter((r) => r.labels.fleet === undefined).map((r) => r.alert))) {
+          const cases = tests
+            .filter((t) => t.name.startsWith(`${alert} fleet ${fleet}`))
+            .map((t) => servicesOf(t, fleet));
+          const fed = new Set(cases.flatMap((c) => [...c.fed]));
+          expect(fed.size, `${alert}: services fed`).toBeGreaterThanOrEqual(3);
+          expect([...fed].some(overridden), `${alert}: an overridden service`).toBe(true);
+          expect(
+            cases.some((c) => c.fired.size > 0),
+            `${alert}: a case that fires`
+          ).toBe(true);
+          expect(
+            cases.some((c) => [...c.fed].some((s) => !c.fired.has(s))),
+            `${alert}: a case that holds back`
+          ).toBe(true);
+        }
+        // Exporter-wide alerts (stale refresh, exporter down…) have one copy per fleet, expected in the shared cases.
+        for (const alert of new Set(rules.filter((r) => r.labels.fleet === fleet).map((r) => r.alert))) {
+          const copies = tests.filter((t) =>
+            t.alert_rule_test.some(
+              (a) => a.alertname === alert && a.exp_alerts.some((e) => e.exp_labels.fleet === fleet)
+            )
+          );
+          expect(copies.length, `${alert}: fleet ${fleet}'s copy expected`).toBeGreaterThan(0);
+        }
+      }
+    }
+  );
 });
 
 describe('Alertmanager routing of a fleet (amtool)', () => {

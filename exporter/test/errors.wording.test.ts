@@ -51,6 +51,15 @@ describe('a value read from outside is named the same in every error', () => {
     expect(describeValue(value)).toBe(wording);
   });
 
+  it('names a type the same on both sides of "got": a config error expects an object where it got an array', () => {
+    const doc = example();
+    doc.services[0].scaling.limits = [1];
+    expect(() => validatePolicy(doc)).toThrow(
+      'headroom.yml: services[0].scaling.limits: expected an object, got an array'
+    );
+    expect(() => parsePayload({ ...amPayload(), alerts: [[]] })).toThrow('alerts[0]: expected an object, got an array');
+  });
+
   it.each([
     ['null', null],
     ['a string', 'seventy'],

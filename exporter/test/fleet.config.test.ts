@@ -162,7 +162,7 @@ describe('fleet validation errors name the file, the path, the value and the exp
     {
       name: 'a series budget that is not a whole number',
       mutate: (d: any) => (d.series_budget = 0.5),
-      expected: 'fleet.yml: series_budget: expected int, got 0.5',
+      expected: 'fleet.yml: series_budget: expected an integer, got 0.5',
     },
   ])('reports $name', ({ mutate, expected }) => {
     expect(problems(mutate)).toContain(expected);

@@ -30,6 +30,8 @@ const END = Math.floor(Date.now() / 1000 / STEP) * STEP - 30;
 const NOW = END + 15;
 
 let prom: Running;
+/** Sample times every STEP seconds in [from, to]. */
+const samples = (from: number, to: number) => Array.from({ length: (to - from) / STEP + 1 }, (_, i) => from + i * STEP);
 let policy: Policy;
 let template: Service;
 
@@ -51,6 +53,13 @@ beforeAll(async () => {
     ),
     '# TYPE shop_old gauge',
     `shop_old{job="shop",service="s2"} 1 ${END - 120}`,
+    // cpu 80 every 15 s: for the last 6 minutes only (a new service), and for 25 minutes but 3 (from 11 to 8 minutes ago).
+    '# TYPE shop_fresh_cpu gauge',
+    ...samples(END - 360, END).map((t) => `shop_fresh_cpu{job="shop",service="s0"} 80 ${t}`),
+    '# TYPE shop_gappy_cpu gauge',
+    ...samples(END - 25 * 60, END)
+      .filter((t) => t <= END - 660 || t > END - 480)
+      .map((t) => `shop_gappy_cpu{job="shop",service="s0"} 80 ${t}`),
     '# EOF',
   ].join('\n');
   writeFileSync(path.join(dir, 'extra.om'), `${extra}\n`);
@@ -137,28 +146,48 @@ describe('queries of many services on a real Prometheus', () => {
     const many = source();
     await many.src.readInputsMany(services, NOW);
     expect(one.requests.length / many.requests.length).toBeGreaterThanOrEqual(5);
-    // 38 queries per service alone (6 signals and their selectors' timestamps, 8 windows of 3); 17 batches for all 30.
-    expect({ alone: one.requests.length, batched: many.requests.length }).toEqual({ alone: 30 * 38, batched: 17 });
+    // 35 queries per service alone: 6 signals, their selectors' 6 timestamps, 8 windows × (extreme, count), the raw-sample
+    // coverage of the windows' 5 selectors (one each, over its longest window), instances and spend. Batched for all 30:
+    // signals 2, timestamps 2, extremes 3, counts 3, coverage 3 (one per span: 15, 2 and 1 minutes), instances 1, spend 1.
+    expect({ alone: one.requests.length, batched: many.requests.length }).toEqual({ alone: 30 * 35, batched: 15 });
   }, 60_000);
 
-  it('a fleet costs the same queries at 3 and 30 services, at most 40, and reads what its explicit services read', async () => {
-    const counts: number[] = [];
+  it('a fleet costs the same queries at 3 and 30 services and in every refresh, at most 40, and reads what its explicit services read', async () => {
+    const counts: Record<number, number[]> = {};
     for (const n of [3, SERVICES]) {
       const { src, requests } = source();
       const members = fleet(n);
-      // Discovery's instances query is the one the refresh reads the counts with: sent once for both.
       const shop = members[0].fleet!;
       expect(shop).toEqual({ name: 'shop', label: 'service' });
-      const found = await src.discover(shopFleet(template), NOW);
-      expect(found).toEqual({ ok: true, names: Array.from({ length: SERVICES }, (_, k) => `s${k}`).sort() });
-      const inputs = await src.readInputsMany(members, NOW);
-      counts.push(requests.length);
-      expect(requests.filter((r) => r.query === members[0].instances.query)).toHaveLength(1);
-      const same = await source().src.readInputsMany(explicit(n), NOW);
-      for (let k = 0; k < n; k++) expect(inputs.get(`s${k}`)).toEqual(same.get(`s${k}`));
+      counts[n] = [];
+      // Four refreshes 5 s apart, as the exporter runs them: discovery, then the services' inputs.
+      for (const at of [NOW, NOW + 5, NOW + 10, NOW + 15]) {
+        const before = requests.length;
+        const found = await src.discover(shopFleet(template), at);
+        expect(found).toEqual({ ok: true, names: Array.from({ length: SERVICES }, (_, k) => `s${k}`).sort() });
+        const inputs = await src.readInputsMany(members, at);
+        const sent = requests.slice(before);
+        counts[n].push(sent.length);
+        // Discovery's instances query is the one the refresh reads the counts with: sent once for both.
+        expect(sent.filter((r) => r.query === members[0].instances.query)).toHaveLength(1);
+        // The list of recording rules is read once in every refresh (none here: the windows run on subqueries).
+        expect(sent.filter((r) => r.endpoint === 'rules')).toHaveLength(1);
+        if (at !== NOW) continue;
+        const same = await source().src.readInputsMany(explicit(n), at);
+        for (let k = 0; k < n; k++) expect(inputs.get(`s${k}`)).toEqual(same.get(`s${k}`));
+      }
     }
-    expect(counts[0]).toBe(counts[1]);
-    expect(counts[1]).toBeLessThanOrEqual(40);
+    // The first refresh also reads the month's spend so far (one query); every later one sends the same queries.
+    const steady = counts[SERVICES][1];
+    // 6 signals, their 6 selectors' staleness timestamps (each alone), 8 windows × (extreme, count) on
+    // subqueries, their 5 selectors' raw-sample coverage (one batch per span: 15, 2 and 1 minutes), the
+    // instances and the list of rules.
+    expect(steady).toBe(6 + 6 + 16 + 3 + 1 + 1);
+    expect(counts).toEqual({
+      3: [steady + 1, steady, steady, steady],
+      [SERVICES]: [steady + 1, steady, steady, steady],
+    });
+    expect(steady + 1).toBeLessThanOrEqual(40);
   });
 
   it.each([
@@ -197,6 +226,35 @@ describe('queries of many services on a real Prometheus', () => {
     expect(spendQueries().slice(1)).toEqual([
       `avg_over_time((sum by (service) (shop_instances{job="shop"}))[310s:300s])`,
     ]);
+  });
+
+  it("reads a selector's raw-sample coverage once for all its windows, each covered when its own buckets are", async () => {
+    // cpu has two windows: cpu_high over 5 minutes (scale-out), the scale-in's over 15; both judge 60 s buckets.
+    const withCpu = (name: string, metric: string): Service => {
+      const s = explicitService(template, 0);
+      return { ...s, name, signals: s.signals.map((x) => (x.name === 'cpu' ? { ...x, query: `avg(${metric})` } : x)) };
+    };
+    const services = [withCpu('fresh', 'shop_fresh_cpu{job="shop"}'), withCpu('gappy', 'shop_gappy_cpu{job="shop"}')];
+    const { src, requests } = source();
+    const inputs = await src.readInputsMany(services, NOW);
+    for (const s of services) {
+      expect({ service: s.name, out: inputs.get(s.name)!.scaleOut.cpu_high }).toEqual({
+        service: s.name,
+        out: { ok: true, value: 80, sustained: true },
+      });
+      const scaleIn = inputs.get(s.name)!.scaleIn![0] as { ok: boolean; reason: string };
+      expect(scaleIn.ok).toBe(false);
+      expect(scaleIn.reason).toMatch(
+        new RegExp(`^900s window: raw samples of shop_${s.name}_cpu\\{job="shop"\\} in \\d+ of 15 parts of the window`)
+      );
+    }
+    // Each selector's coverage is one subquery over its longest window, for both windows (batched across the services).
+    const coverage = requests.filter((r) => r.query?.includes('count_over_time(shop_fresh_cpu'));
+    expect(coverage).toHaveLength(1);
+    expect(coverage[0].query).toContain('[900s:60s]');
+    expect(coverage[0].query).toContain('count_over_time(shop_gappy_cpu');
+    // Read alone, each service reads the same.
+    for (const s of services) expect(await source().src.readInputs(s, NOW)).toEqual(inputs.get(s.name));
   });
 
   it('reports a failed discovery with its reason (every service of the fleet is then missing, none dropped)', async () => {

@@ -7,9 +7,10 @@
 import type { Fleet, Policy, Service } from '../config/schema.js';
 import { DISCOVERED_NAME, fleetService, overrideRegex } from '../fleet/expand.js';
 import { plain, promDuration } from './format.js';
-import { fleetRules, ruleFor, type FleetRule } from './fleet.js';
+import { cellHas, fleetRules, ruleFor, type FleetRule } from './fleet.js';
 import {
   expected,
+  firstFire,
   repeat,
   simple,
   steps,
@@ -17,8 +18,17 @@ import {
   type ExpAlert,
   type TestCase,
 } from './promtool-tests.js';
-import { ALERT_TIMING, ALERTS, recordName, signalOf, withUnit, type RuleFileKind } from './rules.js';
-import { FLEET_LABEL, METRIC } from '@headroom/contract';
+import {
+  ALERT_TIMING,
+  ALERTS,
+  recordName,
+  schedulePlan,
+  signalOf,
+  withUnit,
+  type RuleFileKind,
+} from './rules.js';
+import { MONTH_SECONDS } from '../config/defaults.js';
+import { FLEET_LABEL, METRIC, scheduleTrigger } from '@headroom/contract';
 
 const I = TEST_INTERVAL_SECONDS;
 
@@ -199,6 +209,158 @@ function budgetTests(fleet: Fleet, rules: FleetRule[][], ms: Member[]): TestCase
       ALERTS.budgetWarning,
       ms.map((m) => expected(ruleFor(warn, m.name)!, m.svc.cost.budget.warning_ratio, m.labels))
     ),
+    fleetCase(
+      `${ALERTS.budgetWarning} fleet ${fleet.name}: does not fire when each is just below its warning ratio`,
+      ms.map((m) => ({
+        series: seriesOf(METRIC.budgetUsageRatio, m.labels),
+        value: Number((m.svc.cost.budget.warning_ratio - 0.01).toFixed(6)),
+      })),
+      k,
+      ALERTS.budgetWarning,
+      []
+    ),
+  ];
+}
+
+/** The facet of `alert` among a rule file's facets (each facet's rules are one alert, per cell). */
+const facetOf = (facets: FleetRule[][], alert: string) => facets.find((r) => r[0]?.rule.alert === alert);
+
+/** The rule of `facet` for service `name` whose labels include `labels` (a schedule has one per action). */
+const ruleWith = (facet: readonly FleetRule[], name: string, labels: Record<string, string>) =>
+  facet.find(
+    (r) => r.cells.some((c) => cellHas(c, name)) && Object.entries(labels).every(([k, v]) => r.rule.labels[k] === v)
+  )?.rule;
+
+/** Budget forecast: every member over its own budget fires with that budget in the text; at exactly the budget none. */
+function forecastTests(fleet: Fleet, facets: FleetRule[][], ms: Member[]): TestCase[] {
+  const facet = facetOf(facets, ALERTS.budgetForecast);
+  if (!facet) return [];
+  const k = steps(ALERT_TIMING.budgetForecastForSeconds);
+  const at = (ratio: number) => ms.map((m) => ({ series: seriesOf(METRIC.budgetForecastRatio, m.labels), value: ratio }));
+  const label = `${ALERTS.budgetForecast} fleet ${fleet.name}`;
+  return [
+    fleetCase(
+      `${label}: fires for each of ${ms.map((m) => `${m.name} (${plain(m.svc.cost.budget.monthly)} ${m.svc.cost.currency})`).join(', ')} when each is forecast at 110% of its budget`,
+      at(1.1),
+      k,
+      ALERTS.budgetForecast,
+      ms.map((m) => expected(ruleFor(facet, m.name)!, 1.1, m.labels))
+    ),
+    fleetCase(`${label}: does not fire when each is forecast at exactly its budget`, at(1), k, ALERTS.budgetForecast, []),
+  ];
+}
+
+/** Capacity: each member's planning scenario reaching its own limits.max within the horizon fires; at the horizon none. */
+function capacityTests(policy: Policy, fleet: Fleet, facets: FleetRule[][], ms: Member[]): TestCase[] {
+  const facet = facetOf(facets, ALERTS.capacity);
+  if (!facet) return [];
+  const k = steps(policy.refresh.history_interval);
+  const horizon = policy.alerts.capacity_warning_months * MONTH_SECONDS;
+  const soon = horizon - 86_400;
+  const labelsOf = (m: Member) => ({ ...m.labels, scenario: m.svc.growth.planning_scenario });
+  const at = (seconds: number) =>
+    ms.map((m) => ({ series: seriesOf(METRIC.capacityExhaustionSeconds, labelsOf(m)), value: seconds }));
+  const label = `${ALERTS.capacity} fleet ${fleet.name}`;
+  return [
+    fleetCase(
+      `${label}: fires for each of ${ms.map((m) => `${m.name} (limits.max ${m.svc.scaling.limits.max})`).join(', ')} when its planning scenario reaches it in ${plain(soon / 86_400)} days`,
+      at(soon),
+      k,
+      ALERTS.capacity,
+      ms.map((m) => expected(ruleFor(facet, m.name)!, soon, labelsOf(m)))
+    ),
+    fleetCase(
+      `${label}: does not fire when each reaches its limits.max in exactly ${plain(policy.alerts.capacity_warning_months)} months`,
+      at(horizon),
+      k,
+      ALERTS.capacity,
+      []
+    ),
+  ];
+}
+
+/** Per-service health: an input missing (read before) fires for that service only; so does a failed scaler action. */
+function serviceHealthTests(policy: Policy, fleet: Fleet, facets: FleetRule[][], ms: Member[]): TestCase[] {
+  const missing = facetOf(facets, ALERTS.inputMissing);
+  const failing = facetOf(facets, ALERTS.scalerFailing);
+  const out: TestCase[] = [];
+  const [first, ...rest] = ms;
+  if (missing) {
+    const ks = steps(policy.refresh.stale_after);
+    const signal = (m: Member) => m.svc.signals[0].name;
+    const up = (m: Member) => seriesOf(METRIC.inputUp, { ...m.labels, signal: signal(m) });
+    out.push(
+      simple({
+        name: `${ALERTS.inputMissing} fleet ${fleet.name}: fires for ${first.name} only when its input ${signal(first)}, read before, has been missing for ${promDuration(policy.refresh.stale_after)} (${rest.map((m) => m.name).join(', ')} read)`,
+        series: ms.map((m) => ({ series: up(m), values: [1, ...repeat(m === first ? 0 : 1, ks + 2)] })),
+        evalStep: ks + 1,
+        alertname: ALERTS.inputMissing,
+        exp: [expected(ruleFor(missing, first.name)!, 0, { ...first.labels, signal: signal(first) })],
+      })
+    );
+  }
+  if (failing) {
+    const window = steps(ALERT_TIMING.scalerFailureWindowSeconds);
+    const failures = (m: Member) =>
+      seriesOf(METRIC.scalerActionsTotal, { action: 'scale_out', result: 'failure', ...m.labels });
+    const last = ms[ms.length - 1];
+    out.push(
+      simple({
+        name: `${ALERTS.scalerFailing} fleet ${fleet.name}: fires for ${last.name} only when its scale_out action failed in the last ${promDuration(ALERT_TIMING.scalerFailureWindowSeconds)}`,
+        series: ms.map((m) => ({
+          series: failures(m),
+          values: m === last ? [...repeat(0, window + 1), ...repeat(1, 2)] : repeat(0, window + 3),
+        })),
+        evalStep: window + 1,
+        alertname: ALERTS.scalerFailing,
+        exp: [
+          expected(ruleFor(failing, last.name)!, 1, { action: 'scale_out', result: 'failure', ...last.labels }),
+        ],
+      })
+    );
+  }
+  return out;
+}
+
+/**
+ * A schedule of the fleet on its first fire: the members below their own desired count get a
+ * scale_out alert, those above a scale_in, one at it none; after the window none fires.
+ */
+function scheduleTests(fleet: Fleet, facet: FleetRule[], ms: Member[], trigger: string): TestCase[] {
+  const has = ms.flatMap((m) => {
+    const sch = m.svc.scaling.schedules.find((x) => scheduleTrigger(x.name) === trigger);
+    const plan = sch && schedulePlan(m.svc, sch);
+    return sch && plan && typeof plan !== 'string' ? [{ ...m, sch, plan }] : [];
+  });
+  if (has.length === 0) return [];
+  const [head] = has;
+  const { at, when } = firstFire(head.plan.zone, head.sch.timezone, head.plan.fires[0]);
+  const fireStep = Math.round(at / I);
+  const windowSteps = steps(ALERT_TIMING.scheduleWindowSeconds);
+  const action = (i: number) => (['scale_out', 'scale_in', 'none'] as const)[i % 3];
+  const count = (m: (typeof has)[number], i: number) =>
+    action(i) === 'scale_out' ? m.sch.desired - 1 : action(i) === 'scale_in' ? m.sch.desired + 1 : m.sch.desired;
+  const running = has.map((m, i) => ({ ...m, action: action(i), count: Math.max(0, count(m, i)) }));
+  const series = running.map((m) => ({ series: seriesOf(METRIC.instances, m.labels), value: m.count }));
+  const fires = running.filter((m) => m.action !== 'none' && !(m.action === 'scale_out' && m.sch.desired < 1));
+  const label = `${ALERTS.schedule} fleet ${fleet.name}/${trigger}`;
+  const says = (m: (typeof running)[number]) => `${m.name} (${m.count} running, ${m.sch.desired} scheduled)`;
+  const quiet = running.filter((m) => !fires.includes(m));
+  return [
+    fleetCase(
+      `${label}: at ${when} + 5m fires ${fires.map((m) => `${m.action} for ${says(m)}`).join(', ')}${quiet.length ? `, not for ${quiet.map(says).join(', ')}` : ''}`,
+      series,
+      fireStep + 5,
+      ALERTS.schedule,
+      fires.map((m) => expected(ruleWith(facet, m.name, { trigger, action: m.action })!, m.count, m.labels))
+    ),
+    fleetCase(
+      `${label}: does not fire ${promDuration(ALERT_TIMING.scheduleWindowSeconds)} after its fire at ${when}`,
+      series,
+      fireStep + windowSteps,
+      ALERTS.schedule,
+      []
+    ),
   ];
 }
 
@@ -212,9 +374,15 @@ export function fleetTestCases(policy: Policy): Record<RuleFileKind, TestCase[]>
       const r = facet[0]?.rule;
       if (r?.alert === ALERTS.scaleOut) out.scaling.push(...triggerTests(fleet, facet, ms, r.labels.trigger));
       if (r?.alert === ALERTS.belowMinimum) out.scaling.push(...minimumTests(fleet, facet, ms));
+      if (r?.alert === ALERTS.schedule) out.scaling.push(...scheduleTests(fleet, facet, ms, r.labels.trigger));
       if (r?.alert === ALERTS.scaleIn) out.scaling.push(...scaleInTests(fleet, facet, ms));
     }
-    out.budget.push(...budgetTests(fleet, rules.budget, ms));
+    out.budget.push(
+      ...budgetTests(fleet, rules.budget, ms),
+      ...forecastTests(fleet, rules.budget, ms),
+      ...capacityTests(policy, fleet, rules.budget, ms)
+    );
+    out.health.push(...serviceHealthTests(policy, fleet, rules.health, ms));
   }
   return out;
 }

@@ -329,7 +329,7 @@ function scaleInTests(policy: Policy, svc: Service): TestCase[] {
 }
 
 /** UTC second of day 0 at which a schedule first fires, and how test names say it. */
-function firstFire(zone: ZoneRule | null, timezone: string, local: number): { at: number; when: string } {
+export function firstFire(zone: ZoneRule | null, timezone: string, local: number): { at: number; when: string } {
   if (!zone) return { at: local * 60, when: `${promDuration(local * 60)} UTC` };
   let off = zone.standard;
   for (let k = 0; k < 2; k++) off = offsetByRule(zone, ((((local - off) % 1440) + 1440) % 1440) * 60);

@@ -5,7 +5,7 @@ import { policySchema, type Policy } from './schema.js';
 import { semanticProblems, type Problem } from './semantic.js';
 import { fleetIssues, fleetProblems } from './fleet.js';
 import { formatPath } from './paths.js';
-import { describeValue } from '../format.js';
+import { describeValue, typeWord } from '../format.js';
 
 export { formatPath };
 
@@ -28,7 +28,7 @@ function formatIssue(file: string, issue: z.core.$ZodIssue): string {
   const got = 'input' in issue ? describeValue(issue.input) : undefined;
   switch (issue.code) {
     case 'invalid_type':
-      return `${file}: ${path}: expected ${issue.expected === 'number' ? 'a number' : issue.expected}, got ${got}`;
+      return `${file}: ${path}: expected ${typeWord(issue.expected)}, got ${got}`;
     case 'unrecognized_keys':
       return `${file}: ${path}: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`;
     case 'invalid_value':
@@ -106,7 +106,7 @@ function parseYaml(text: string, file: string): unknown {
     throw new ConfigError(file, [`${file}: ${where}: expected valid YAML (${err.reason ?? err.message})`]);
   }
   if (doc === undefined || doc === null)
-    throw new ConfigError(file, [`${file}: (root): expected a mapping with "services", got an empty file`]);
+    throw new ConfigError(file, [`${file}: (root): expected an object with "services" or "fleets", got an empty file`]);
   return doc;
 }
 

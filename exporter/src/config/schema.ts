@@ -369,7 +369,7 @@ export const templateSchema = serviceSchema.omit({ name: true }).refine((t) => t
 
 /** A partial block of a service, merged into the template (validated once merged: config/fleet.ts). */
 const partial = (what: string) =>
-  z.record(z.string(), z.unknown(), { error: `expected a mapping (a partial ${what}, merged into the template)` });
+  z.record(z.string(), z.unknown(), { error: `expected an object (a partial ${what}, merged into the template)` });
 
 const fleetOverride = z
   .strictObject({

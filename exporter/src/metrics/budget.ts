@@ -4,7 +4,7 @@
  * (on the series a refresh produced), so both print the same numbers for the same shape.
  */
 import { DEFAULT_SERIES_PER_SERVICE, SERIES_DETAILS, type SeriesDetail, type SeriesSlice } from '@headroom/contract';
-import type { Series } from './series.js';
+import type { Labels, Series } from './series.js';
 
 /**
  * The exporter's process-wide series once both refresh cadences have run: build info, the config
@@ -29,31 +29,54 @@ export interface TrimDecision {
   untrimmed: number;
 }
 
-const inSlice = (s: Series, slice: SeriesSlice): boolean => {
-  if (s.name !== slice.metric) return false;
+const inSlice = (labels: Labels, slice: SeriesSlice): boolean => {
   if (!slice.label) return true;
-  const v = String(s.labels[slice.label] ?? '');
+  const v = String(labels[slice.label] ?? '');
   if ('only' in slice && slice.only) return slice.only.includes(v);
   if ('except' in slice && slice.except) return !slice.except.includes(v);
   return true;
 };
 
-/** The first detail group a series belongs to (the order of SERIES_DETAILS), or null: never dropped. */
-export function detailOf(s: Series): SeriesDetail | null {
-  for (const d of SERIES_DETAILS) if (d.slices.some((slice: SeriesSlice) => inSlice(s, slice))) return d.detail;
+/** The slices of each metric with their group, in the order of SERIES_DETAILS (a metric without any is never dropped). */
+const SLICES = new Map<string, { detail: SeriesDetail; slice: SeriesSlice }[]>();
+for (const d of SERIES_DETAILS)
+  for (const slice of d.slices as readonly SeriesSlice[]) {
+    const list = SLICES.get(slice.metric) ?? [];
+    list.push({ detail: d.detail, slice });
+    SLICES.set(slice.metric, list);
+  }
+
+/** The first detail group (the order of SERIES_DETAILS) a series of `name` with `labels` belongs to, or null: never dropped. */
+export function seriesDetail(name: string, labels: Labels): SeriesDetail | null {
+  for (const { detail, slice } of SLICES.get(name) ?? []) if (inSlice(labels, slice)) return detail;
   return null;
+}
+
+/**
+ * Whether every series of metric `name` is in one of the `dropped` groups: each of its slices is,
+ * and one of them takes every series (no label condition), so no series' first group is kept.
+ */
+export function droppedWhole(name: string, dropped: ReadonlySet<string>): boolean {
+  const slices = SLICES.get(name) ?? [];
+  return slices.some((x) => !x.slice.label) && slices.every((x) => dropped.has(x.detail));
+}
+
+/** A running count of one service's series; `extra` series (the headroom_series gauge) count as core. */
+export function seriesCounter(extra = 1): { count: (name: string, labels: Labels) => void; result: SeriesCount } {
+  const result: SeriesCount = { core: extra, details: new Map() };
+  const count = (name: string, labels: Labels) => {
+    const d = seriesDetail(name, labels);
+    if (d === null) result.core++;
+    else result.details.set(d, (result.details.get(d) ?? 0) + 1);
+  };
+  return { count, result };
 }
 
 /** Counts of one service's series; `extra` series (the headroom_series gauge) count as core. */
 export function countSeries(series: readonly Series[], extra = 1): SeriesCount {
-  const details = new Map<SeriesDetail, number>();
-  let core = extra;
-  for (const s of series) {
-    const d = detailOf(s);
-    if (d === null) core++;
-    else details.set(d, (details.get(d) ?? 0) + 1);
-  }
-  return { core, details };
+  const c = seriesCounter(extra);
+  for (const s of series) c.count(s.name, s.labels);
+  return c.result;
 }
 
 /** The budget of a policy: its series_budget, or DEFAULT_SERIES_PER_SERVICE per service plus the process-wide series. */

@@ -1,8 +1,28 @@
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import { CATALOGUE, FLEET_LABEL, METRIC, SERIES_DETAILS, type MetricName } from '@headroom/contract';
 import { OPENMETRICS_CONTENT_TYPE, toOpenMetrics } from './openmetrics.js';
-import { inputSeries, serviceSeries, type InputHealth, type Series, type ServiceSnapshot } from './series.js';
-import { countSeries, describeTrim, detailOf, PROCESS_SERIES, trimFor, type TrimDecision } from './budget.js';
+import { labelKey, ServiceGauge } from './service-gauge.js';
+import {
+  emitInputs,
+  emitService,
+  present,
+  serviceLabels,
+  type Add,
+  type InputHealth,
+  type Labels,
+  type ServiceSnapshot,
+  type Wants,
+} from './series.js';
+import {
+  describeTrim,
+  droppedWhole,
+  PROCESS_SERIES,
+  seriesCounter,
+  seriesDetail,
+  trimFor,
+  type SeriesCount,
+  type TrimDecision,
+} from './budget.js';
 
 import { QUERIES_SENT } from '../sources/prometheus-client.js';
 
@@ -55,6 +75,8 @@ export class HeadroomMetrics {
   readonly runtime = new Registry();
   private readonly gauges = new Map<MetricName, Gauge<string>>();
   private readonly counters = new Map<MetricName, Counter<string>>();
+  /** The gauges of per-service series (labelled by service), which only publish writes. */
+  private readonly perService = new Map<MetricName, ServiceGauge>();
   /** The detail groups the last publish dropped (null before the first). */
   private lastDropped: string | null = null;
 
@@ -71,7 +93,11 @@ export class HeadroomMetrics {
         collect: spec.name === METRIC.prometheusQueriesTotal ? readQueriesSent : undefined,
       };
       if (spec.type === 'counter') this.counters.set(spec.name, new Counter(opts));
-      else this.gauges.set(spec.name, new Gauge(opts));
+      else if (isPerService(spec.name, spec.labels)) {
+        const gauge = new ServiceGauge(opts);
+        this.gauges.set(spec.name, gauge);
+        this.perService.set(spec.name, gauge);
+      } else this.gauges.set(spec.name, new Gauge(opts));
     }
     this.g(METRIC.buildInfo).set({ version }, 1);
   }
@@ -79,7 +105,13 @@ export class HeadroomMetrics {
   /** The /metrics body: both registries, as Prometheus text (0.0.4) or OpenMetrics 1.0.0. */
   async exposition(openMetrics: boolean): Promise<{ contentType: string; text: string }> {
     const merged = Registry.merge([this.registry, this.runtime]);
-    const text = await merged.metrics();
+    // What merged.metrics() writes, with the per-service gauges' blocks formatted once per refresh.
+    const blocks = await Promise.all(
+      merged
+        .getMetricsAsArray()
+        .map((m) => (m instanceof ServiceGauge ? m.text() : merged.getSingleMetricAsString(m.name)))
+    );
+    const text = `${blocks.join('\n\n')}\n`;
     return openMetrics
       ? { contentType: OPENMETRICS_CONTENT_TYPE, text: toOpenMetrics(text) }
       : { contentType: merged.contentType, text };
@@ -108,22 +140,26 @@ export class HeadroomMetrics {
     failures: readonly ServiceFailure[] = [],
     opts: PublishOptions = {}
   ): TrimDecision {
-    const perService = [
-      ...services.map(serviceSeries),
-      ...failures.map((f) => inputSeries(f.service, f.inputs, f.fleet)),
+    // Each service's series are produced twice (counted, then published) rather than held all at once:
+    // at 1,000 services most of them are trimmed, and none lives beyond its service's turn.
+    const emitters = [
+      ...services.map((s) => emitter(serviceLabels(s.plan.service, s.fleet?.name), (add, w) => emitService(add, s, w))),
+      ...failures.map((f) => emitter(serviceLabels(f.service, f.fleet), (add) => emitInputs(add, f.inputs))),
     ];
-    const trim = trimFor(
-      opts.seriesBudget,
-      perService.map((s) => countSeries(s)),
-      PROCESS_SERIES
-    );
+    const counts = emitters.map((e) => countEmitted(e.emit));
+    const trim = trimFor(opts.seriesBudget, counts, PROCESS_SERIES);
     const dropped = new Set<string>(trim.dropped.map((d) => d.detail));
+    const wants: Wants = (...names) => names.some((n) => !droppedWhole(n, dropped));
     for (const [name, gauge] of this.gauges) if (!PROCESS_METRICS.has(name)) gauge.reset();
-    for (const series of perService) {
-      const kept = series.filter((s) => !dropped.has(detailOf(s) ?? ''));
-      for (const s of kept) this.g(s.name).set(s.labels, s.value);
-      if (series.length > 0) this.g(METRIC.series).set(ownLabels(series[0]), kept.length + 1);
-    }
+    emitters.forEach((e, i) => {
+      let kept = 0;
+      e.emit((name, labels, v) => {
+        if (!present(v) || dropped.has(seriesDetail(name, labels) ?? '')) return;
+        this.put(name, e.key, e.labels, labels, v);
+        kept++;
+      }, wants);
+      if (total(counts[i]) > 1) this.put(METRIC.series, e.key, e.labels, {}, kept + 1);
+    });
     this.g(METRIC.seriesBudget).set(trim.budget);
     for (const { detail } of SERIES_DETAILS)
       this.g(METRIC.seriesDropped).set({ detail }, trim.dropped.find((d) => d.detail === detail)?.series ?? 0);
@@ -133,18 +169,45 @@ export class HeadroomMetrics {
     return trim;
   }
 
+  /** One series of a service: through its ServiceGauge (a gauge without the service label, if any, as prom-client sets it). */
+  private put(name: MetricName, key: string, service: Labels, own: Labels, v: number): void {
+    const gauge = this.perService.get(name);
+    if (gauge) gauge.put(key, service, own, v);
+    else this.g(name).set({ ...service, ...own }, v);
+  }
+
   /** One more refresh of `service` failed (counters are never reset by publish). */
   countPlanError(service: string): void {
     this.counters.get(METRIC.planErrorsTotal)!.inc({ service });
   }
 }
 
+/** A gauge of per-service series: labelled by service, written by publish only (the process-wide ones are set apart). */
+const isPerService = (name: MetricName, labels: readonly string[]): boolean =>
+  labels.includes('service') && !PROCESS_METRICS.has(name);
+
 /** Per-service metrics also carry the fleet label (set only for fleet services). */
 const labelNames = (labels: readonly string[]): string[] =>
   labels.includes('service') && !labels.includes(FLEET_LABEL) ? [...labels, FLEET_LABEL] : [...labels];
 
-/** The service (and fleet) labels of a series: those of its headroom_series gauge. */
-function ownLabels(s: Series): Record<string, string | number> {
-  const { service } = s.labels;
-  return FLEET_LABEL in s.labels ? { service, [FLEET_LABEL]: s.labels[FLEET_LABEL] } : { service };
+/** The series of one service, produced on demand. */
+interface Emitter {
+  labels: Labels;
+  /** labelKey of its labels. */
+  key: string;
+  emit: (add: Add, wants?: Wants) => void;
+}
+
+const emitter = (labels: Labels, emit: Emitter['emit']): Emitter => ({ labels, key: labelKey(labels), emit });
+
+/** Series counted, the headroom_series gauge included. */
+const total = (c: SeriesCount) => [...c.details.values()].reduce((n, k) => n + k, c.core);
+
+/** The counts of the series `emit` produces (absent values are not series). */
+function countEmitted(emit: (add: Add) => void): SeriesCount {
+  const c = seriesCounter();
+  emit((name, labels, v) => {
+    if (present(v)) c.count(name, labels);
+  });
+  return c.result;
 }

@@ -1,6 +1,6 @@
 /**
- * The per-service series of /metrics as data (pure: a snapshot in, series out), so the exporter can
- * count them and trim detail to the series budget before it sets a single gauge.
+ * The per-service series of /metrics (pure: a snapshot in, series out through a callback), so the
+ * exporter can count them and trim detail to the series budget before it sets a single gauge.
  */
 import { BASES, type ServicePlan } from '../model/plan.js';
 import { BLOCK_REASONS } from '../model/decision.js';
@@ -38,8 +38,26 @@ export interface Series {
   value: number;
 }
 
-type Labels = Record<string, string | number>;
-type Add = (name: MetricName, labels: Labels, v: number | null | undefined) => void;
+export type Labels = Record<string, string | number>;
+/**
+ * Receives one series of a service: its metric, its own labels (without the service's: see
+ * serviceLabels) and its value, which may be absent (null, undefined, NaN, ±Inf: not published).
+ */
+export type Add = (name: MetricName, labels: Labels, v: number | null | undefined) => void;
+
+/**
+ * Whether some series of these metrics may be published (the publisher's trimming): false only when
+ * every one would be dropped, so a producer may skip computing them.
+ */
+export type Wants = (...names: MetricName[]) => boolean;
+
+/** Whether a value is published (absent values, null, undefined, NaN and ±Inf, are skipped). */
+export const present = (v: number | null | undefined): v is number =>
+  v !== null && v !== undefined && Number.isFinite(v);
+
+/** The labels every series of a service carries: service, and fleet for a fleet service (those of its headroom_series gauge). */
+export const serviceLabels = (service: string, fleet: string | undefined): Labels =>
+  fleet === undefined ? { service } : { service, [FLEET_LABEL]: fleet };
 
 const BAND_KEYS = [
   ['point', 'point'],
@@ -72,25 +90,8 @@ export const SERIES_KEYS = {
   loadtest: LOADTEST_KEYS.map(([k]) => k),
 } as const;
 
-/** A collector of series with the service's labels; absent (null, undefined, NaN, ±Inf) values are skipped. */
-function collector(service: string, fleet: string | undefined): { out: Series[]; add: Add } {
-  const out: Series[] = [];
-  const base: Labels = fleet === undefined ? { service } : { service, [FLEET_LABEL]: fleet };
-  const add: Add = (name, labels, v) => {
-    if (v !== null && v !== undefined && Number.isFinite(v))
-      out.push({ name, labels: { ...base, ...labels }, value: v });
-  };
-  return { out, add };
-}
-
-/** The input health series of a service (also published for a service whose refresh failed). */
-export function inputSeries(service: string, inputs: readonly InputHealth[], fleet?: string): Series[] {
-  const { out, add } = collector(service, fleet);
-  addInputs(add, inputs);
-  return out;
-}
-
-function addInputs(add: Add, inputs: readonly InputHealth[]): void {
+/** The input health series of a service, each given to `add` with its own labels. */
+export function emitInputs(add: Add, inputs: readonly InputHealth[]): void {
   for (const i of inputs) {
     add(METRIC.inputUp, { signal: i.signal }, i.ok ? 1 : 0);
     if (i.ok) add(METRIC.inputValue, { signal: i.signal }, i.value);
@@ -98,16 +99,19 @@ function addInputs(add: Add, inputs: readonly InputHealth[]): void {
   }
 }
 
-/** Every series of a service's snapshot, in catalogue order. */
-export function serviceSeries(s: ServiceSnapshot): Series[] {
-  const { out, add } = collector(s.plan.service, s.fleet?.name);
-  addInputs(add, s.inputs);
+/**
+ * Every series of a service's snapshot, in catalogue order, each given to `add` with its own labels
+ * (no array, no copy of the service's labels: the publisher adds them to the series it keeps).
+ */
+export function emitService(add: Add, s: ServiceSnapshot, wants: Wants = () => true): void {
+  emitInputs(add, s.inputs);
   addCapacity(add, s);
   addProjections(add, s.plan);
-  addForecast(add, s.plan.projections.models, s.plan.projections.forecast);
+  if (wants(METRIC.modelCvMase, METRIC.modelSelected, METRIC.modelProjectedUsers, METRIC.modelProjectedInstances))
+    addModels(add, s.plan.projections.models);
+  addForecast(add, s.plan.projections.forecast);
   addCost(add, s.plan);
   addDecision(add, s);
-  return out;
 }
 
 function addCapacity(add: Add, { plan: p, limits, resources = [] }: ServiceSnapshot): void {
@@ -146,8 +150,8 @@ function addProjections(add: Add, p: ServicePlan): void {
   }
 }
 
-/** Candidates, the automatic forecast's band, its exhaustion ranges and the learning state. */
-function addForecast(add: Add, models: ModelProjection[], f: ForecastProjection | null): void {
+/** The candidate models' scores and projections (the largest part of a service's series, and the first trimmed). */
+function addModels(add: Add, models: ModelProjection[]): void {
   for (const m of models) {
     if (!m.ok) continue;
     const model = m.model;
@@ -159,6 +163,10 @@ function addForecast(add: Add, models: ModelProjection[], f: ForecastProjection 
       add(METRIC.modelProjectedInstances, { model, horizon_months: h.months }, h.instances.point);
     }
   }
+}
+
+/** The automatic forecast's band, its exhaustion ranges and the learning state. */
+function addForecast(add: Add, f: ForecastProjection | null): void {
   if (!f) return;
   add(METRIC.forecastModelInfo, { model: f.chosen }, 1);
   for (const h of f.horizons) {

@@ -5,6 +5,7 @@ import { projectionCost } from './cost.js';
 import {
   forecast,
   samplingInterval,
+  type Candidate,
   type ChoiceName,
   type ForecastResult,
   type ModelName,
@@ -178,10 +179,69 @@ export interface HistoryFit {
   lastValue: number;
   /** Sampling interval in seconds. */
   step: number;
-  /** Paths sampled once a day (day 1 … the longest horizon). */
-  result: ForecastResult;
+  /** Paths sampled once a day (day 1 … the longest horizon), stored as columns (PathColumns). */
+  result: FitResult;
   learning: Learning;
 }
+
+const BOUNDS = ['point', 'lower80', 'upper80', 'lower95', 'upper95'] as const;
+
+/**
+ * A forecast path stored as one column of doubles per bound: the same numbers as the PathPoint[]
+ * it is built from (a Float64Array holds a number exactly), without one object and five boxed
+ * numbers per day. A fit holds ten paths of a year of days; at 1,000 services that is 3.6 million
+ * objects the garbage collector would walk on every major collection.
+ */
+export class PathColumns {
+  readonly length: number;
+  private readonly columns: Record<keyof PathPoint, Float64Array>;
+
+  constructor(path: readonly PathPoint[]) {
+    this.length = path.length;
+    const column = (b: keyof PathPoint) => Float64Array.from(path, (p) => p[b]);
+    this.columns = {
+      point: column('point'),
+      lower80: column('lower80'),
+      upper80: column('upper80'),
+      lower95: column('lower95'),
+      upper95: column('upper95'),
+    };
+  }
+
+  /** Day `i` (0-based), or undefined past the end, as the array's index would be. */
+  at(i: number): PathPoint | undefined {
+    if (!(i >= 0 && i < this.length)) return undefined;
+    const c = this.columns;
+    return {
+      point: c.point[i],
+      lower80: c.lower80[i],
+      upper80: c.upper80[i],
+      lower95: c.lower95[i],
+      upper95: c.upper95[i],
+    };
+  }
+
+  map<T>(f: (p: PathPoint) => T): T[] {
+    return Array.from({ length: this.length }, (_, i) => f(this.at(i)!));
+  }
+
+  /** As JSON, the path it was built from. */
+  toJSON(): PathPoint[] {
+    return this.map((p) => p);
+  }
+}
+
+/** A forecast result whose paths are PathColumns. */
+export type FitResult = Omit<ForecastResult, 'path' | 'candidates'> & {
+  path: PathColumns;
+  candidates: (Omit<Candidate, 'path'> & { path: PathColumns })[];
+};
+
+const compact = (r: ForecastResult): FitResult => ({
+  ...r,
+  path: new PathColumns(r.path),
+  candidates: r.candidates.map((c) => ({ ...c, path: new PathColumns(c.path) })),
+});
 
 const DAY = 86_400;
 /** Band widening while learning: √(needed / have), at most this (a guess with one hour of data stays a guess). */
@@ -211,15 +271,15 @@ function seasonsOf(svc: Service, step: number): number[] | undefined {
  * refit runs hourly: an unchanged history (same service object, same points) reuses its fit, which
  * is the same value the refit would give (the forecast is deterministic).
  */
-const lastFits = new WeakMap<Service, { points: Point[]; fit: HistoryFit }>();
-const samePoints = (a: Point[], b: Point[]) =>
-  a.length === b.length && a.every((p, i) => p.t === b[i].t && p.v === b[i].v);
+const lastFits = new WeakMap<Service, { t: Float64Array; v: Float64Array; fit: HistoryFit }>();
+const samePoints = (a: { t: Float64Array; v: Float64Array }, b: Point[]) =>
+  a.t.length === b.length && b.every((p, i) => p.t === a.t[i] && p.v === a.v[i]);
 
 /** Fit the growth models to the daily-users history (any spacing: hourly while learning). Runs on the slow history cadence. */
 export function fitHistory(svc: Service, points: Point[]): HistoryFit | null {
   if (points.length < 2) return null;
   const last = lastFits.get(svc);
-  if (last && samePoints(last.points, points)) return last.fit;
+  if (last && samePoints(last, points)) return last.fit;
   const step = samplingInterval(points);
   const maxDays = Math.max(...svc.growth.horizons_months) * 30;
   const perDay = DAY / step;
@@ -235,8 +295,14 @@ export function fitHistory(svc: Service, points: Point[]): HistoryFit | null {
     }
   );
   const end = points[points.length - 1];
-  const fit = { lastT: end.t, lastValue: end.v, step, result, learning: learningState(svc, points, step) };
-  lastFits.set(svc, { points: points.map((p) => ({ t: p.t, v: p.v })), fit });
+  const fit = {
+    lastT: end.t,
+    lastValue: end.v,
+    step,
+    result: compact(result),
+    learning: learningState(svc, points, step),
+  };
+  lastFits.set(svc, { t: Float64Array.from(points, (p) => p.t), v: Float64Array.from(points, (p) => p.v), fit });
   return fit;
 }
 
@@ -251,11 +317,9 @@ function widen(p: PathPoint, f: number): Band {
   };
 }
 
-const BOUNDS = ['point', 'lower80', 'upper80', 'lower95', 'upper95'] as const;
-
-function bandHorizons(svc: Service, lt: LoadTestThresholds, path: PathPoint[], f: number): ModelHorizon[] {
+function bandHorizons(svc: Service, lt: LoadTestThresholds, path: PathColumns, f: number): ModelHorizon[] {
   return svc.growth.horizons_months.map((m) => {
-    const users = widen(path[m * 30 - 1], f);
+    const users = widen(path.at(m * 30 - 1)!, f);
     const instances = Object.fromEntries(
       BOUNDS.map((b) => [b, instancesForUsers(svc, lt, users[b]).instances])
     ) as unknown as Band;

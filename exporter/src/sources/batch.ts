@@ -1,5 +1,5 @@
 import { QUERY_BATCH_LABEL } from '@headroom/contract';
-import type { InstantResult, InstantSample, PrometheusClient } from './prometheus-client.js';
+import type { InstantResult, PrometheusClient, RangeResult } from './prometheus-client.js';
 
 /** The label a batch tags each member's series with, so the one answer splits back into the members'. */
 export const BATCH_LABEL = QUERY_BATCH_LABEL;
@@ -21,28 +21,38 @@ export function batchQuery(members: readonly string[]): string {
   return members.map((q, i) => `label_replace(\n${q}\n, "${BATCH_LABEL}", "${i}", "", "")`).join('\nor\n');
 }
 
-/** A batch's answer split back into its members' results, each series without the tag. */
-export function splitBatch(series: readonly InstantSample[], members: number): InstantResult[] {
-  const out: InstantSample[][] = Array.from({ length: members }, () => []);
+/** A batch's series split back into its members' (an instant vector's samples, or a subquery's points), each without the tag. */
+export function splitBatch<S extends { labels: Record<string, string> }>(series: readonly S[], members: number): S[][] {
+  const out: S[][] = Array.from({ length: members }, () => []);
   for (const s of series) {
     const { [BATCH_LABEL]: tag, ...labels } = s.labels;
     const i = Number(tag);
-    if (Number.isInteger(i) && i >= 0 && i < members) out[i].push({ labels, value: s.value });
+    if (Number.isInteger(i) && i >= 0 && i < members) out[i].push({ ...s, labels });
   }
-  return out.map((s) => ({ ok: true, scalar: false, series: s }));
+  return out;
 }
 
+type Answer = InstantResult | RangeResult;
+
 interface Pending {
+  /** An instant vector expression; with `range`, the inner expression of the subquery `(query)<range>`. */
   query: string;
   time: number;
+  /** A subquery's range and step (`[900s:60s]`), whose points are the answer; null for an instant query. */
+  range: string | null;
   role: string | null;
-  resolve: (r: InstantResult) => void;
+  resolve: (r: Answer) => void;
 }
+
+/** The PromQL text of a pending query as sent alone. */
+const textOf = (p: { query: string; range: string | null }) => (p.range ? `(${p.query})${p.range}` : p.query);
 
 /**
  * The instant queries of one refresh. The same query text at the same time is sent once, however
  * many services ask for it; queries given a role are sent with the others of that role (and time)
  * as one batch query, of at most MAX_BATCH_MEMBERS members; queries without a role are sent alone.
+ * A subquery whose points are wanted (`subquery`, a range vector) batches the same way inside one
+ * subquery, `(m0 or m1 …)[range:step]`, with the others of its role, time and range.
  * Callers ask in the same tick (Promise.all over the services); each tick's queries are sent
  * together on the next turn of the event loop.
  *
@@ -53,7 +63,7 @@ interface Pending {
  * refresh.
  */
 export class QueryBatcher {
-  private readonly seen = new Map<string, Promise<InstantResult>>();
+  private readonly seen = new Map<string, Promise<Answer>>();
   private pending: Pending[] = [];
   private scheduled = false;
   /** Queries sent by this batcher (HTTP requests). */
@@ -71,11 +81,20 @@ export class QueryBatcher {
   }
 
   instant(query: string, time: number, role: string | null = null): Promise<InstantResult> {
-    const key = `${time}\0${query}`;
+    return this.ask({ query, time, range: null, role }) as Promise<InstantResult>;
+  }
+
+  /** The points of the subquery `(inner)<range>` at `time`, e.g. `[900s:60s]`: one series per series of `inner`. */
+  subquery(inner: string, range: string, time: number, role: string | null = null): Promise<RangeResult> {
+    return this.ask({ query: inner, time, range, role }) as Promise<RangeResult>;
+  }
+
+  private ask(q: Omit<Pending, 'resolve'>): Promise<Answer> {
+    const key = `${q.time}\0${textOf(q)}`;
     let p = this.seen.get(key);
     if (!p) {
-      p = new Promise<InstantResult>((resolve) =>
-        this.pending.push({ query, time, role: this.solo.has(query) ? null : role, resolve })
+      p = new Promise<Answer>((resolve) =>
+        this.pending.push({ ...q, role: this.solo.has(textOf(q)) ? null : q.role, resolve })
       );
       this.seen.set(key, p);
       if (!this.scheduled) {
@@ -97,7 +116,7 @@ export class QueryBatcher {
         alone.push(p);
         continue;
       }
-      const key = `${p.role}\0${p.time}`;
+      const key = `${p.role}\0${p.time}\0${p.range}`;
       const g = groups.get(key);
       if (g) g.push(p);
       else groups.set(key, [p]);
@@ -110,9 +129,9 @@ export class QueryBatcher {
     await Promise.all(sends);
   }
 
-  private async alone(p: Pending): Promise<InstantResult> {
+  private async alone(p: Pending): Promise<Answer> {
     this.sent++;
-    const r = await this.client.instant(p.query, p.time);
+    const r = p.range ? await this.client.matrix(textOf(p), p.time) : await this.client.instant(p.query, p.time);
     p.resolve(r);
     return r;
   }
@@ -123,15 +142,20 @@ export class QueryBatcher {
       return;
     }
     this.sent++;
-    const r = await this.client.instant(batchQuery(members.map((m) => m.query)), members[0].time);
+    const { time, range } = members[0];
+    const joined = batchQuery(members.map((m) => m.query));
+    const r = range ? await this.client.matrix(`(${joined})${range}`, time) : await this.client.instant(joined, time);
     if (r.ok) {
-      splitBatch(r.series, members.length).forEach((res, i) => members[i].resolve(res));
+      const scalar = range ? {} : { scalar: false };
+      splitBatch<(typeof r.series)[number]>(r.series, members.length).forEach((series, i) =>
+        members[i].resolve({ ok: true, ...scalar, series } as Answer)
+      );
       return;
     }
     await Promise.all(
       members.map(async (m) => {
         const own = await this.alone(m);
-        if (!own.ok || own.scalar) this.solo.add(m.query);
+        if (!own.ok || ('scalar' in own && own.scalar)) this.solo.add(textOf(m));
       })
     );
   }

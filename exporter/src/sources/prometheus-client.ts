@@ -234,16 +234,25 @@ export class PrometheusClient {
       end: String(end),
       step: String(step),
     });
-    if (!r.ok) return r;
-    if (r.data.resultType !== 'matrix')
-      return { ok: false, reason: `result type ${r.data.resultType}, expected a matrix` };
-    const m = r.data.result as { metric: Record<string, string>; values: [number, string][] }[];
-    return {
-      ok: true,
-      series: m.map((s) => ({
-        labels: s.metric,
-        points: s.values.map(([t, v]) => ({ t, v: Number(v) })).filter((p) => Number.isFinite(p.v)),
-      })),
-    };
+    return r.ok ? matrixOf(r.data) : r;
   }
+
+  /** An instant query whose result is a range vector (a subquery, `(expr)[900s:60s]`): each series' points, as range(). */
+  async matrix(query: string, time: number): Promise<RangeResult> {
+    const r = await this.call('/api/v1/query', { query, time: String(time) });
+    return r.ok ? matrixOf(r.data) : r;
+  }
+}
+
+/** The series of a matrix answer with their points (NaN and Inf samples dropped). */
+function matrixOf(data: NonNullable<ApiResponse['data']>): RangeResult {
+  if (data.resultType !== 'matrix') return { ok: false, reason: `result type ${data.resultType}, expected a matrix` };
+  const m = data.result as { metric: Record<string, string>; values: [number, string][] }[];
+  return {
+    ok: true,
+    series: m.map((s) => ({
+      labels: s.metric,
+      points: s.values.map(([t, v]) => ({ t, v: Number(v) })).filter((p) => Number.isFinite(p.v)),
+    })),
+  };
 }

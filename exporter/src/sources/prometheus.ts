@@ -49,35 +49,50 @@ export function windowQueries(
 }
 
 /**
- * Raw-sample coverage of a window for one selector: the window cut into buckets of `bucket`
- * seconds, the number of buckets in which some series of the selector has a raw sample (per value of
- * a fleet's label with `agg` = `max by (label)`). Unlike
- * the subquery's points (each of which the 5-minute lookback fills from the last sample, however
- * old, e.g. across a Prometheus restart), this sees gaps.
+ * The bucket of a window's raw-sample coverage: refresh.max_sample_age, or the window's subquery
+ * step when longer, and at most the window (a longer bucket would leave the window without points).
  */
-export function rawCoverageQuery(
-  selector: string,
-  windowSeconds: number,
-  bucketSeconds: number,
-  agg = 'max'
-): { query: string; expected: number } {
+export function coverageBucket(windowSeconds: number, maxSampleAge: number): number {
   const w = Math.max(1, Math.round(windowSeconds));
-  // At least one bucket: a bucket longer than the window would leave the subquery without points.
-  const bucket = Math.max(1, Math.min(w, Math.round(bucketSeconds)));
-  return {
-    query: `count_over_time((${agg}(count_over_time(${selector}[${bucket}s])))[${w}s:${bucket}s])`,
-    expected: Math.floor(w / bucket),
-  };
+  return Math.max(1, Math.min(w, Math.round(Math.max(windowStep(windowSeconds), maxSampleAge))));
 }
 
-/** How long a fetched Prometheus start time is reused (one refresh reads it once, not once per service). */
-const START_TIME_TTL_SECONDS = 5;
+/**
+ * Raw-sample coverage of one selector over `span` seconds (the longest of its windows that share a
+ * bucket): the points of the subquery `agg(count_over_time(sel[bucket]))[span:bucket]`, one for
+ * each bucket in which some series of the selector has a raw sample (per value of a fleet's label
+ * with `agg` = `max by (label)`). A window of w seconds is covered when the points of its last w
+ * seconds number floor(w / bucket), so one query serves every window of the selector. Unlike the
+ * window's own subquery points (each of which the 5-minute lookback fills from the last sample,
+ * however old, e.g. across a Prometheus restart), this sees gaps.
+ */
+export function coverageQuery(
+  selector: string,
+  spanSeconds: number,
+  bucket: number,
+  agg = 'max'
+): { inner: string; range: string } {
+  return {
+    inner: `${agg}(count_over_time(${selector}[${bucket}s]))`,
+    range: `[${Math.max(1, Math.round(spanSeconds))}s:${bucket}s]`,
+  };
+}
 
 const fromScalar = (r: ScalarResult): Reading =>
   r.ok ? { ok: true, value: r.value } : { ok: false, reason: r.reason };
 
 type Window = { ok: true; sustained: boolean } | { ok: false; reason: string };
 type Extreme = 'min_over_time' | 'max_over_time';
+/** One trigger window of a service at `now`: its extreme, length, what "held" means for the extreme, and how it is read. */
+interface WindowAsk {
+  fn: Extreme;
+  seconds: number;
+  now: number;
+  held: (v: number) => boolean;
+  reads: Reads;
+  /** The span a selector's coverage is read over at a bucket (the longest of the service's windows on it). */
+  span: (selector: string, bucket: number) => number;
+}
 
 /**
  * Reads services' inputs from Prometheus's HTTP API. Every failure (HTTP error, timeout, no
@@ -94,7 +109,7 @@ export class PrometheusSource implements Source {
 
   /** refresh.max_sample_age: an input whose newest raw sample is older is missing. */
   readonly maxSampleAge: number;
-  private started: { fetchedAt: number; value: Promise<number | null> } | null = null;
+  private started: { now: number; value: Promise<number | null> } | null = null;
   /** Queries that cannot join a batch (they failed alone, or answer a scalar): sent alone. */
   private readonly solo = new Set<string>();
   private readonly ledger = new SpendLedger();
@@ -124,11 +139,9 @@ export class PrometheusSource implements Source {
     return c;
   }
 
-  /** Prometheus's start time, reused for a few seconds of wall time. */
-  private startTime(): Promise<number | null> {
-    const t = performance.now() / 1000;
-    if (!this.started || t - this.started.fetchedAt > START_TIME_TTL_SECONDS)
-      this.started = { fetchedAt: t, value: this.client.startTime() };
+  /** Prometheus's start time, read once per refresh (per `now`), not once per service or window. */
+  private startTime(now: number): Promise<number | null> {
+    if (this.started?.now !== now) this.started = { now, value: this.client.startTime() };
     return this.started.value;
   }
 
@@ -181,8 +194,10 @@ export class PrometheusSource implements Source {
     const signalReads = Promise.all(
       svc.signals.map(async (s) => [s.name, await this.readSignal(s.query, now, reads)] as const)
     );
+    const spans = this.coverageSpans(svc);
+    const span = (sel: string, bucket: number) => spans.get(`${bucket}\0${sel}`)!;
     const window = (signal: string, fn: Extreme, seconds: number, held: (v: number) => boolean) =>
-      this.window(svc, signal, fn, seconds, now, held, reads);
+      this.window(svc, signal, { fn, seconds, now, held, reads, span });
     const outWindows = Promise.all(
       svc.scaling.scale_out.map((t) => window(t.signal, 'min_over_time', t.for, (v) => v > t.above))
     );
@@ -206,54 +221,58 @@ export class PrometheusSource implements Source {
     };
   }
 
+  /** Per bucket and selector of the service's windows (`<bucket>\0<selector>`), the longest window on it. */
+  private coverageSpans(svc: Service): Map<string, number> {
+    const windows = [
+      ...svc.scaling.scale_out.map((t) => [t.signal, t.for] as const),
+      ...(svc.scaling.scale_in?.conditions ?? []).map((c) => [c.signal, svc.scaling.scale_in!.for] as const),
+    ];
+    const spans = new Map<string, number>();
+    for (const [signal, seconds] of windows) {
+      const bucket = coverageBucket(seconds, this.maxSampleAge);
+      for (const sel of selectorsOf(svc.signals.find((s) => s.name === signal)!.query)) {
+        const key = `${bucket}\0${sel}`;
+        spans.set(key, Math.max(spans.get(key) ?? 0, seconds));
+      }
+    }
+    return spans;
+  }
+
   /** A trigger's window: on the fleet's recorded series when Prometheus records it, else by subqueries. */
-  private async window(
-    svc: Service,
-    signal: string,
-    fn: Extreme,
-    seconds: number,
-    now: number,
-    held: (v: number) => boolean,
-    reads: Reads
-  ): Promise<Window> {
+  private async window(svc: Service, signal: string, w: WindowAsk): Promise<Window> {
     const sig = svc.signals.find((s) => s.name === signal)!;
-    const rec = await this.recordOf(svc, sig);
-    return rec
-      ? this.recordedSustained(rec, fn, seconds, held, reads)
-      : this.sustained(sig.query, fn, seconds, now, held, reads);
+    const rec = await this.recordOf(svc, sig, w.now);
+    return rec ? this.recordedSustained(rec, w) : this.sustained(sig.query, w);
   }
 
   /**
    * The recorded series of a fleet service's signal, when the fleet's rules record it and the
    * service's query is the template's (an override that replaces the query is not what the rule records).
    */
-  private async recordOf(svc: Service, sig: Service['signals'][number]): Promise<RecordedSeries | null> {
+  private async recordOf(svc: Service, sig: Service['signals'][number], now: number): Promise<RecordedSeries | null> {
     const f = svc.fleet;
     const tpl = f && this.fleets.get(f.name)?.template.signals.find((s) => s.name === sig.name);
     if (!f || !tpl || tpl.query !== sig.query || tpl.unit !== sig.unit) return null;
-    return this.recorded.record(f.name, sig.name, sig.unit);
+    return this.recorded.record(f.name, sig.name, sig.unit, now);
   }
 
   private async recordedSustained(
     rec: RecordedSeries,
-    fn: Extreme,
-    window: number,
-    held: (v: number) => boolean,
-    reads: Reads
+    { fn, seconds: window, held, reads }: WindowAsk
   ): Promise<Window> {
     const q = recordedWindow(rec, fn, window);
     const [extreme, count] = await Promise.all([
       reads.value('extreme', q.extreme, RECORDED_SERVICE_LABEL),
       reads.value('count', q.count, RECORDED_SERVICE_LABEL),
     ]);
-    if (!extreme.ok) return { ok: false, reason: `${window}s window (${q.extreme}): ${extreme.reason}` };
-    if (!count.ok) return { ok: false, reason: `${window}s window (${q.count}): ${count.reason}` };
-    if (count.value < q.expected)
+    const v = windowValues(window, q, extreme, count);
+    if (!v.ok) return v;
+    if (v.count < q.expected)
       return {
         ok: false,
-        reason: `${window}s window: ${count.value} rule evaluations of ${rec.selector}, expected at least ${q.expected} (every ${rec.intervalSeconds}s)`,
+        reason: `${window}s window: ${v.count} rule evaluations of ${rec.selector}, expected at least ${q.expected} (every ${rec.intervalSeconds}s)`,
       };
-    return { ok: true, sustained: held(extreme.value) };
+    return { ok: true, sustained: held(v.extreme) };
   }
 
   /**
@@ -264,41 +283,37 @@ export class PrometheusSource implements Source {
    * the lookback repeats the last pre-restart sample into the gap). A window Prometheus has not
    * seen whole is missing (with the reason), so it never counts as held and never scales in.
    */
-  private async sustained(
-    query: string,
-    fn: Extreme,
-    window: number,
-    now: number,
-    held: (v: number) => boolean,
-    reads: Reads
-  ): Promise<Window> {
+  private async sustained(query: string, { fn, seconds: window, now, held, reads, span }: WindowAsk): Promise<Window> {
     const q = windowQueries(query, fn, window);
     const selectors = selectorsOf(query);
-    const bucket = Math.max(windowStep(window), this.maxSampleAge);
-    const raw = selectors.map((sel) => rawCoverageQuery(sel, window, bucket, reads.agg));
+    const bucket = coverageBucket(window, this.maxSampleAge);
+    const raw = selectors.map((sel) => coverageQuery(sel, span(sel, bucket), bucket, reads.agg));
     const [extreme, count, started, ...covered] = await Promise.all([
       reads.value('extreme', q.extreme),
       reads.value('count', q.count),
-      selectors.length ? Promise.resolve(null) : this.startTime(),
-      ...raw.map((r) => reads.check('coverage', r.query)),
+      selectors.length ? Promise.resolve(null) : this.startTime(now),
+      ...raw.map((r) => reads.points('coverage', r.inner, r.range)),
     ]);
-    if (!extreme.ok) return { ok: false, reason: `${window}s window (${q.extreme}): ${extreme.reason}` };
-    if (!count.ok) return { ok: false, reason: `${window}s window (${q.count}): ${count.reason}` };
+    const v = windowValues(window, q, extreme, count);
+    if (!v.ok) return v;
     if (started !== null && started > now - window) {
       return {
         ok: false,
         reason: `${window}s window: Prometheus started ${Math.round(now - started)}s ago (${new Date(started * 1000).toISOString()}), so no raw samples cover the whole window`,
       };
     }
-    const gap = raw.findIndex((r, i) => !covered[i].ok || covered[i].value < r.expected);
+    // The buckets that end inside the window: floor(window / bucket) of them at least.
+    const expected = Math.floor(Math.max(1, Math.round(window)) / bucket);
+    const inWindow = covered.map((c) => (c.ok ? c.times.filter((t) => t > now - Math.round(window)).length : 0));
+    const gap = raw.findIndex((_, i) => inWindow[i] < expected);
     if (gap >= 0) {
       const c = covered[gap];
       return {
         ok: false,
-        reason: `${window}s window: raw samples of ${selectors[gap]} in ${c.ok ? c.value : 0} of ${raw[gap].expected} parts of the window (${raw[gap].query})`,
+        reason: `${window}s window: raw samples of ${selectors[gap]} in ${inWindow[gap]} of ${expected} parts of the window ((${raw[gap].inner})${raw[gap].range}${c.ok ? '' : `: ${c.reason}`})`,
       };
     }
-    return { ok: true, sustained: count.value >= q.expected && held(extreme.value) };
+    return { ok: true, sustained: v.count >= q.expected && held(v.extreme) };
   }
 
   /** The latest value of a signal; missing when the newest raw sample of one of its selectors is older than refresh.max_sample_age. */
@@ -401,6 +416,18 @@ function memo<T>(f: (k: string) => T, max = 10_000): (k: string) => T {
     }
     return v;
   };
+}
+
+/** A window's extreme and count, or why one of them has no value (with its query). */
+function windowValues(
+  window: number,
+  q: { extreme: string; count: string },
+  extreme: ScalarResult,
+  count: ScalarResult
+): { ok: true; extreme: number; count: number } | { ok: false; reason: string } {
+  if (!extreme.ok) return { ok: false, reason: `${window}s window (${q.extreme}): ${extreme.reason}` };
+  if (!count.ok) return { ok: false, reason: `${window}s window (${q.count}): ${count.reason}` };
+  return { ok: true, extreme: extreme.value, count: count.value };
 }
 
 function observe(value: Reading, window: Window): Observation {

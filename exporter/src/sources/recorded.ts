@@ -1,9 +1,6 @@
 import { signalRecord } from '@headroom/contract';
 import type { LoadedRule, PrometheusClient } from './prometheus-client.js';
 
-/** How long the list of loaded recording rules is reused: rules change on a reload, not every refresh. */
-export const RULES_TTL_SECONDS = 60;
-
 /** The label the fleet's recording rules carry the fleet's name in (FLEET.md §4). */
 const FLEET_LABEL = 'fleet';
 /** The label every recorded fleet series carries the service in, whatever the fleet's own label (FLEET.md §4). */
@@ -17,24 +14,26 @@ export interface RecordedSeries {
 
 /**
  * Which fleet signals Prometheus records now: `/api/v1/rules?type=record` lists a rule named
- * signalRecord(signal, unit) with the label fleet=<name>. Read at most once a RULES_TTL_SECONDS;
- * when the list cannot be read, no signal counts as recorded (the windows fall back to subqueries).
+ * signalRecord(signal, unit) with the label fleet=<name>. Read once per refresh (per `now`, shared
+ * by every service and window of it), so every refresh sends the same queries: a read at most once a
+ * minute would fall in some refreshes and not in others, and a reload that removes the rules would
+ * leave the windows reading absent series for up to that minute. When the list cannot be read, no
+ * signal counts as recorded (the windows fall back to subqueries).
  */
 export class RecordedRules {
-  private cached: { at: number; rules: Promise<LoadedRule[]> } | null = null;
+  private cached: { now: number; rules: Promise<LoadedRule[]> } | null = null;
 
   constructor(private readonly client: PrometheusClient) {}
 
-  private rules(): Promise<LoadedRule[]> {
-    const t = performance.now() / 1000;
-    if (!this.cached || t - this.cached.at >= RULES_TTL_SECONDS)
-      this.cached = { at: t, rules: this.client.recordingRules().then((r) => (r.ok ? r.rules : [])) };
+  private rules(now: number): Promise<LoadedRule[]> {
+    if (this.cached?.now !== now)
+      this.cached = { now, rules: this.client.recordingRules().then((r) => (r.ok ? r.rules : [])) };
     return this.cached.rules;
   }
 
-  async record(fleet: string, signal: string, unit: string): Promise<RecordedSeries | null> {
+  async record(fleet: string, signal: string, unit: string, now: number): Promise<RecordedSeries | null> {
     const name = signalRecord(signal, unit);
-    const rule = (await this.rules()).find((r) => r.name === name && r.labels[FLEET_LABEL] === fleet);
+    const rule = (await this.rules(now)).find((r) => r.name === name && r.labels[FLEET_LABEL] === fleet);
     return rule
       ? { selector: `${name}{${FLEET_LABEL}=${JSON.stringify(fleet)}}`, intervalSeconds: rule.intervalSeconds }
       : null;
