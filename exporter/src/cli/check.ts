@@ -17,24 +17,35 @@ export type FleetServices =
 
 /**
  * The series /metrics will carry for the policy (at most: absent values are not published): per
- * explicit service, per fleet service (each is its template: overrides change values, not label
- * sets) times the services discovered, and the trimming. Without series_budget every service is
- * trimmed to DEFAULT_SERIES_PER_SERVICE, whatever the number discovered.
+ * explicit service, per fleet service times the services discovered, and the trimming. A fleet whose
+ * services are known counts each of them (its overrides applied); one that is not counts its
+ * template once. Without series_budget every service is trimmed to DEFAULT_SERIES_PER_SERVICE,
+ * whatever the number discovered.
  */
 export function seriesReport(policy: Policy, discovered: ReadonlyMap<string, FleetServices> = new Map()): string {
-  const templates = policy.fleets.map((f) => fleetService(f, f.name));
-  const { services, trim } = expectedCount({ ...policy, services: [...policy.services, ...templates] });
+  const known = (f: Fleet) => {
+    const found = discovered.get(f.name);
+    return found?.known && found.names.length > 0 ? found.names : null;
+  };
+  const fleetServices = policy.fleets.map((f) => (known(f) ?? [f.name]).map((name) => fleetService(f, name)));
+  const { services, trim } = expectedCount({ ...policy, services: [...policy.services, ...fleetServices.flat()] });
   const explicit = services.slice(0, policy.services.length);
   const per = explicit.map((s) => `${s.name} ${s.series}`).join(', ');
+  const counted = policy.fleets.map((f, i) =>
+    known(f)
+      ? `the ${plural(fleetServices[i].length, 'service')} of fleet ${f.name} discovered now`
+      : `one service of fleet ${f.name}`
+  );
   const lines = [
-    `series: at most ${trim.published} on /metrics (${per || 'no explicit service'}; process-wide included${policy.fleets.length ? '; one service per fleet' : ''}):`,
+    `series: at most ${trim.published} on /metrics (${[per || 'no explicit service', 'process-wide included', ...counted].join('; ')}):`,
     `  ${describeTrim(trim)}`,
   ];
+  let at = policy.services.length;
   policy.fleets.forEach((fleet, i) => {
-    const each = services[policy.services.length + i].series;
-    const found = discovered.get(fleet.name);
-    const total = found?.known
-      ? ` = at most ${each * found.names.length} for the ${plural(found.names.length, 'service')} discovered now`
+    const mine = services.slice(at, (at += fleetServices[i].length));
+    const each = Math.max(...mine.map((s) => s.series));
+    const total = known(fleet)
+      ? ` = at most ${mine.reduce((n, s) => n + s.series, 0)} for the ${plural(mine.length, 'service')} discovered now`
       : ' (services: discovered at run time)';
     const note = policy.series_budget === undefined ? '' : ' (series_budget trims more as more are discovered)';
     lines.push(`  fleet ${fleet.name}: at most ${each} per service × services discovered${total}${note}`);
