@@ -4,7 +4,8 @@
  * garbage collector to walk on every refresh.
  */
 import { describe, expect, it } from 'vitest';
-import { fitHistory, PathColumns } from '../src/model/projection.js';
+import { fitHistory, PathColumns, projectFitScenarios, projectScenarios } from '../src/model/projection.js';
+import { analyzeLoadTest } from '../src/model/loadtest.js';
 import type { PathPoint } from '../src/model/forecast.js';
 import { DemoSource } from '../src/sources/demo.js';
 import { exampleService } from './helpers.js';
@@ -45,5 +46,25 @@ describe('a fit', () => {
       expect(path).toBeInstanceOf(PathColumns);
       expect(path.length).toBe(days);
     }
+  });
+
+  it('projects its growth scenarios once, reused by every signal refresh until the fit or the service changes', async () => {
+    const svc = exampleService();
+    const lt = analyzeLoadTest(svc.capacity.loadtest!);
+    const h = await new DemoSource().readHistory(svc, Date.UTC(2026, 10, 27, 12) / 1000);
+    if (!h.ok) throw new Error(h.reason);
+    const fit = fitHistory(svc, h.points)!;
+    const scenarios = projectFitScenarios(svc, lt, fit);
+    expect(scenarios).toEqual(projectScenarios(svc, lt, fit.lastValue));
+    expect(projectFitScenarios(svc, lt, fit)).toBe(scenarios);
+    const reloaded = { ...svc };
+    expect(projectFitScenarios(reloaded, lt, fit)).not.toBe(scenarios);
+    expect(projectFitScenarios(reloaded, lt, fit)).toEqual(scenarios);
+    const refit = fitHistory(
+      svc,
+      h.points.map((p, i) => (i === h.points.length - 1 ? { ...p, v: p.v * 2 } : p))
+    )!;
+    expect(projectFitScenarios(svc, lt, refit)).toEqual(projectScenarios(svc, lt, refit.lastValue));
+    expect(projectFitScenarios(svc, lt, refit)).not.toEqual(scenarios);
   });
 });

@@ -27,7 +27,7 @@ import { analyzeLoadTest, type LoadTestThresholds } from './loadtest.js';
 import {
   projectForecast,
   projectModels,
-  projectScenarios,
+  projectFitScenarios,
   type ForecastProjection,
   type HistoryFit,
   type ModelProjection,
@@ -177,7 +177,7 @@ function projections(
   return {
     currentDailyUsers,
     planningScenario: svc.growth.planning_scenario,
-    scenarios: currentDailyUsers === null || lt === null ? [] : projectScenarios(svc, lt, currentDailyUsers),
+    scenarios: history === null || lt === null ? [] : projectFitScenarios(svc, lt, history),
     forecast,
     models: history && lt ? projectModels(svc, lt, history) : [],
     selectedModel: forecast?.chosen ?? null,

@@ -356,9 +356,9 @@ function exhaustionRange(path: Band[], over: (users: number) => boolean): Exhaus
  */
 const cache = new WeakMap<
   HistoryFit,
-  { svc: Service; forecast?: ForecastProjection | null; models?: ModelProjection[] }
+  { svc: Service; forecast?: ForecastProjection | null; models?: ModelProjection[]; scenarios?: ScenarioProjection[] }
 >();
-function cached<K extends 'forecast' | 'models'>(
+function cached<K extends 'forecast' | 'models' | 'scenarios'>(
   svc: Service,
   fit: HistoryFit,
   key: K,
@@ -368,6 +368,11 @@ function cached<K extends 'forecast' | 'models'>(
   if (!entry || entry.svc !== svc) cache.set(fit, (entry = { svc }));
   if (!(key in entry)) entry[key] = compute();
   return entry[key]!;
+}
+
+/** The scenarios from the fit's last value (projectScenarios), computed once per fit, not on every signal refresh. */
+export function projectFitScenarios(svc: Service, lt: LoadTestThresholds, fit: HistoryFit): ScenarioProjection[] {
+  return cached(svc, fit, 'scenarios', () => projectScenarios(svc, lt, fit.lastValue));
 }
 
 /** The automatic forecast: bands at the horizons, and the 80 % ranges of capacity and budget exhaustion. */
