@@ -75,13 +75,38 @@ export async function refreshHistories(
   services: readonly Service[],
   now: number
 ): Promise<Map<string, HistoryEntry>> {
+  let read: Map<string, HistoryReading>;
   try {
-    const read = await readHistories(source, services, now);
-    return new Map(services.map((s) => [s.name, historyEntry(s, read.get(s.name)!, now)]));
+    read = await readHistories(source, services, now);
   } catch (e) {
     const reason = `history refresh failed: ${(e as Error).message}`;
     return new Map(services.map((s) => [s.name, { fit: null, reason, fetchedAt: now }]));
   }
+  return fitInSlices(services, read, now);
+}
+
+/**
+ * Longest the history fits run (ms) before they let the event loop serve what waits: a /metrics
+ * scrape, a health check, an Alertmanager notification. A fleet's cold refit is tens of seconds of
+ * model work; done in one go it would hold every webhook for that long.
+ */
+export const FIT_SLICE_MS = 20;
+
+/** Fits every reading, yielding to the event loop after each FIT_SLICE_MS of work (same fits, same order). */
+async function fitInSlices(
+  services: readonly Service[],
+  read: Map<string, HistoryReading>,
+  now: number
+): Promise<Map<string, HistoryEntry>> {
+  const out = new Map<string, HistoryEntry>();
+  let sliceStart = performance.now();
+  for (const s of services) {
+    out.set(s.name, historyEntry(s, read.get(s.name)!, now));
+    if (performance.now() - sliceStart < FIT_SLICE_MS) continue;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    sliceStart = performance.now();
+  }
+  return out;
 }
 
 /** Fetch a service's history and fit the growth models. */

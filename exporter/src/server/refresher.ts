@@ -175,7 +175,10 @@ export class Refresher {
     });
     if (due.length === 0) return null;
     const h0 = performance.now();
-    for (const [name, entry] of await refreshHistories(source, due, now)) this.history.set(name, entry);
+    const fitted = await refreshHistories(source, due, now);
+    // The fits yield to the event loop: a reload meanwhile already dropped what it changed, and its
+    // next refresh refits those services under the new policy; fits made under the old one are not kept.
+    if (this.policy === policy) for (const [name, entry] of fitted) this.history.set(name, entry);
     return (performance.now() - h0) / 1000;
   }
 
