@@ -252,13 +252,16 @@ class CpuSampler {
 const SAMPLE_MS = 100;
 
 /** The query requests Prometheus has answered, from its own /metrics. */
-async function promCounters(prom: Running): Promise<{ requests: number }> {
+async function promCounters(prom: Running): Promise<{ requests: number; ruleEvaluations: number[] }> {
   const m = parseMetrics(await (await fetch(`${prom.url}/metrics`)).text());
   let requests = 0;
-  for (const [k, v] of m)
+  const ruleEvaluations: number[] = [];
+  for (const [k, v] of m) {
     if (/^prometheus_http_requests_total\{.*handler="\/api\/v1\/(query|query_range|rules|status\/runtimeinfo)"/.test(k))
       requests += v;
-  return { requests };
+    if (k.startsWith('prometheus_rule_group_last_evaluation_timestamp_seconds{')) ruleEvaluations.push(v);
+  }
+  return { requests, ruleEvaluations };
 }
 
 interface ServeRun {
@@ -272,6 +275,9 @@ interface ServeRun {
   promRequests: number;
   /** Prometheus CPU over a steady refresh, less its idle rate over that time. */
   promCpuSeconds: number;
+  /** The same over the steady refreshes whose span held no rule evaluation (NaN: none), and how many did. */
+  promCpuSecondsNoRules: number;
+  withRuleEvaluation: number;
   /** The exporter's CPU over a steady refresh, and over a whole refresh cycle (its process_cpu_seconds_total, a /metrics scrape included). */
   exporterCpuSeconds: number;
   exporterCycleCpuSeconds: number;
@@ -322,6 +328,7 @@ function loggedQueries(prom: Running): Map<string, number> {
 const SPAN_MARGIN_SECONDS = 0.3;
 
 type Step = {
+  ruleEvaluated: boolean;
   requests: number;
   queries: number;
   seconds: number;
@@ -342,6 +349,7 @@ async function readStep(
   idleCpuPerSecond: number
 ): Promise<{ step: Step; body: string; metrics: Map<string, number> }> {
   const t = performance.now() / 1000;
+  const wall = Date.now() / 1000;
   const end = { prom: cpuOf(prom.proc.pid!), exporter: cpuOf(serve.pid) };
   const body = await fetch(`${serve.url}/metrics`)
     .then((r) => r.text())
@@ -363,6 +371,8 @@ async function readStep(
       exporterCycleCpu: metrics.get('process_cpu_seconds_total') ?? NaN,
       prom: end.prom - from.prom.cpu - idleCpuPerSecond * (t - from.prom.t),
       exporter: end.exporter - from.exporter.cpu,
+      // A rule group evaluated inside the span: its CPU is in `prom` too.
+      ruleEvaluated: p.ruleEvaluations.some((e) => e >= wall - (t - from.prom.t) && e <= wall),
     },
   };
 }
@@ -402,6 +412,8 @@ async function measureServe(prom: Running, policy: Doc, idleCpuPerSecond: number
       queriesMax: Math.max(...queries),
       promRequests: median(deltas((s) => s.requests)),
       promCpuSeconds: median(steady.map((s) => s.prom)),
+      promCpuSecondsNoRules: median(steady.filter((s) => !s.ruleEvaluated).map((s) => s.prom)),
+      withRuleEvaluation: steady.filter((s) => s.ruleEvaluated).length,
       exporterCpuSeconds: median(steady.map((s) => s.exporter)),
       exporterCycleCpuSeconds: median(deltas((s) => s.exporterCycleCpu)),
       rssBytes: last.metrics.get('process_resident_memory_bytes') ?? NaN,
@@ -677,6 +689,18 @@ function figures(m: Measured): Figure[] {
       unit: 's',
       floor: floor.cpu,
       ratio: f1000.promCpuSeconds / floor.cpu,
+    },
+    {
+      name: `fleet: refreshes at 1,000 whose span held a rule evaluation (of ${STEADY})`,
+      value: f1000.withRuleEvaluation,
+      unit: 'refreshes',
+    },
+    {
+      name: 'fleet: Prometheus CPU per refresh at 1,000 (in the refreshes without a rule evaluation)',
+      value: f1000.promCpuSecondsNoRules,
+      unit: 's',
+      floor: floor.cpu,
+      ratio: f1000.promCpuSecondsNoRules / floor.cpu,
     },
     { name: 'fleet: Prometheus CPU per refresh at 100', value: f100.promCpuSeconds, unit: 's' },
     { name: 'fleet: exporter CPU per refresh at 1,000', value: f1000.exporterCpuSeconds, unit: 's' },
