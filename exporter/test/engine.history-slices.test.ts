@@ -7,10 +7,14 @@ import { describe, expect, it } from 'vitest';
 import { refreshHistories, refreshHistory } from '../src/engine.js';
 import { DemoSource } from '../src/sources/demo.js';
 import type { Source } from '../src/sources/source.js';
-import { exampleService } from './helpers.js';
+import { HeadroomMetrics } from '../src/metrics/registry.js';
+import { Refresher } from '../src/server/refresher.js';
+import { examplePolicy, exampleService } from './helpers.js';
+import { captureLogger } from './support/serve.js';
 
 const NOW = Date.UTC(2026, 10, 27, 12) / 1000;
-const services = Array.from({ length: 12 }, (_, i) => ({ ...exampleService(), name: `svc-${i}` }));
+const manyServices = () => Array.from({ length: 12 }, (_, i) => ({ ...exampleService(), name: `svc-${i}` }));
+const services = manyServices();
 
 /** The demo source with its history already read, so that only the fits remain (no I/O to wait on). */
 async function preread(): Promise<Source> {
@@ -42,5 +46,34 @@ describe('the history refit of many services', () => {
       const alone = await refreshHistory(source, svc, NOW);
       expect(JSON.stringify(together.get(svc.name))).toBe(JSON.stringify(alone));
     }
+  });
+});
+
+describe('a refresh with a history refit due', () => {
+  it('publishes the plans from the current inputs before the refit, then again with the fits, logging each input change once', async () => {
+    const log = captureLogger();
+    const policy = examplePolicy();
+    policy.services = manyServices();
+    const refresher = new Refresher({
+      policy,
+      source: new DemoSource(),
+      metrics: new HeadroomMetrics('test'),
+      logger: log.logger,
+      clock: () => NOW,
+    });
+    const historyOk = () => refresher.snapshots.map((s) => s.inputs.find((i) => i.signal === 'history')?.ok ?? null);
+    const seen: (boolean | null)[][] = [];
+    let running = true;
+    const watch = () => {
+      if (refresher.snapshots.length > 0) seen.push(historyOk());
+      if (running) setImmediate(watch);
+    };
+    setImmediate(watch);
+    await refresher.refresh();
+    running = false;
+    // Before the refit was done: every service planned, its history not fitted yet.
+    expect(seen[0]).toEqual(policy.services.map(() => false));
+    expect(historyOk()).toEqual(policy.services.map(() => true));
+    expect(log.lines().filter((l) => l.signal === 'history' && l.level === 40)).toEqual([]);
   });
 });

@@ -22,7 +22,7 @@ export interface RefresherOptions {
 }
 
 export interface RefreshStats {
-  /** Seconds the last refresh took (inputs, history when due, model, publishing). */
+  /** Seconds the signal part of the last refresh took (discovery, inputs, model, publishing), before any history refit. */
   signalsSeconds: number;
   /** Seconds the history part of the last refresh that read history took. */
   historySeconds: number | null;
@@ -30,9 +30,9 @@ export interface RefreshStats {
 }
 
 /**
- * The refresh loop: every `refresh.interval` it reads every service's inputs, refits history when
- * `refresh.history_interval` has passed (or the last read failed), runs the model and publishes the
- * result. Scrapes and API calls only read `snapshots`; the model never runs on a request.
+ * The refresh loop: every `refresh.interval` it reads every service's inputs, runs the model and publishes the
+ * result; then, when `refresh.history_interval` has passed (or the last read failed), it refits history and
+ * publishes the plans again with the new fits, so the current headroom never waits for a fleet's refit. Scrapes and API calls only read `snapshots`; the model never runs on a request.
  */
 export class Refresher {
   private policy: Policy;
@@ -46,6 +46,8 @@ export class Refresher {
   private running: Promise<void> | null = null;
   private stopped = false;
   private generation = 0;
+  /** True while a refresh publishes the plans it will publish again after a history refit. */
+  private provisional = false;
   snapshots: ServiceSnapshot[] = [];
   /** Services whose last refresh threw, with the error and their input health. */
   failures: ServiceFailure[] = [];
@@ -140,39 +142,43 @@ export class Refresher {
       members.flatMap((m) => (m.entry.state === 'missing' ? [[m.service.name, m.entry.reason] as const] : []))
     );
     const planned = [...policy.services, ...members.map((m) => m.service)];
-    const historySeconds = await this.refreshHistory(
+    const read = await this.readServices(source, planned, missing, now);
+    const due = this.historyDue(
       policy,
       planned.filter((s) => !missing.has(s.name)),
       now
     );
-    const results = await this.refreshServices(policy, source, planned, missing, now);
-    const fleetOf = new Map(members.map((m) => [m.service.name, m]));
-    const snapshots = results.flatMap((r) => ('plan' in r ? [withFleet(r, fleetOf.get(r.plan.service))] : []));
-    const failures = results.flatMap((r) => ('error' in r ? [r] : []));
-    this.snapshots = snapshots;
-    this.failures = failures;
-    metrics.publish(snapshots, failures, {
-      seriesBudget: policy.series_budget,
-      onTrim: (message, trim) =>
-        logger.info({ dropped: trim.dropped, budget: trim.budget }, `series budget: ${message}`),
-    });
-    this.fleets.publish(metrics.registry);
+    // Signals first, with the fits there are: a fleet's cold refit is tens of seconds of model work,
+    // and the current headroom and decisions must not wait for it. When a refit follows, this first
+    // publication is provisional: it neither logs input changes nor counts plan errors (the final one does).
+    this.provisional = due.length > 0;
+    try {
+      await this.plan(policy, planned, read, missing, now);
+    } finally {
+      this.provisional = false;
+    }
     const signalsSeconds = (performance.now() - t0) / 1000;
+    const historySeconds = await this.refreshHistory(policy, due, now);
+    if (historySeconds !== null) await this.plan(policy, planned, read, missing, now);
     const completedAt = clock();
     metrics.setRefresh('signals', signalsSeconds, completedAt);
     if (historySeconds !== null) metrics.setRefresh('history', historySeconds, completedAt);
     this.stats = { signalsSeconds, historySeconds: historySeconds ?? this.stats?.historySeconds ?? null, completedAt };
-    logger.debug({ services: snapshots.length, seconds: signalsSeconds, historySeconds }, 'refresh complete');
+    logger.debug({ services: this.snapshots.length, seconds: signalsSeconds, historySeconds }, 'refresh complete');
   }
 
-  /** Refits the histories that are due (none yet, failed, or older than refresh.history_interval), all in one batch; seconds taken or null. */
-  private async refreshHistory(policy: Policy, services: Service[], now: number): Promise<number | null> {
-    const source = this.source;
-    const due = services.filter((s) => {
+  /** The services whose history is due: none yet, failed, or older than refresh.history_interval. */
+  private historyDue(policy: Policy, services: Service[], now: number): Service[] {
+    return services.filter((s) => {
       if (s.growth.history_query === undefined) return false;
       const h = this.history.get(s.name);
       return !h || h.fit === null || now - h.fetchedAt >= policy.refresh.history_interval;
     });
+  }
+
+  /** Refits the histories that are due, all in one batch; seconds taken, or null when none was due. */
+  private async refreshHistory(policy: Policy, due: Service[], now: number): Promise<number | null> {
+    const source = this.source;
     if (due.length === 0) return null;
     const h0 = performance.now();
     const fitted = await refreshHistories(source, due, now);
@@ -184,26 +190,34 @@ export class Refresher {
 
   /**
    * Every service's inputs in one readInputsMany (missing fleet services are not read: their
-   * inputs are missing with the reason), then each service's plan.
+   * inputs are missing with the reason); a failed read is that error for every service read.
    */
-  private async refreshServices(
-    policy: Policy,
+  private async readServices(
     source: Source,
     services: Service[],
     /** Missing fleet services → why. */
     missing: ReadonlyMap<string, string>,
     now: number
-  ): Promise<(ServiceSnapshot | ServiceFailure)[]> {
-    let read: Map<string, ServiceInputs> | Error;
+  ): Promise<Map<string, ServiceInputs> | Error> {
     try {
-      read = await source.readInputsMany(
+      return await source.readInputsMany(
         services.filter((s) => !missing.has(s.name)),
         now
       );
     } catch (e) {
-      read = e instanceof Error ? e : new Error(String(e));
+      return e instanceof Error ? e : new Error(String(e));
     }
-    return Promise.all(
+  }
+
+  /** Each service's plan from the inputs read and the fits there are now, published. */
+  private async plan(
+    policy: Policy,
+    services: Service[],
+    read: Map<string, ServiceInputs> | Error,
+    missing: ReadonlyMap<string, string>,
+    now: number
+  ): Promise<void> {
+    const results = await Promise.all(
       services.map((s) => {
         const why = missing.get(s.name);
         const inputs = why
@@ -214,6 +228,16 @@ export class Refresher {
         return this.refreshService(policy, s, inputs, now);
       })
     );
+    const { logger, metrics } = this.opts;
+    const fleetOf = new Map(this.fleets.members().map((m) => [m.service.name, m]));
+    this.snapshots = results.flatMap((r) => ('plan' in r ? [withFleet(r, fleetOf.get(r.plan.service))] : []));
+    this.failures = results.flatMap((r) => ('error' in r ? [r] : []));
+    metrics.publish(this.snapshots, this.failures, {
+      seriesBudget: policy.series_budget,
+      onTrim: (message, trim) =>
+        logger.info({ dropped: trim.dropped, budget: trim.budget }, `series budget: ${message}`),
+    });
+    this.fleets.publish(metrics.registry);
   }
 
   /**
@@ -251,11 +275,12 @@ export class Refresher {
       };
     } catch (e) {
       const error = `${health ? 'planning' : 'reading the inputs'} failed: ${(e as Error)?.message ?? String(e)}`;
-      this.opts.logger.error(
-        { service: svc.name, err: e },
-        `refresh of ${svc.name} failed (${error}); its plan is withdrawn until a refresh succeeds, its input health stays published`
-      );
-      this.opts.metrics.countPlanError(svc.name);
+      if (!this.provisional)
+        this.opts.logger.error(
+          { service: svc.name, err: e },
+          `refresh of ${svc.name} failed (${error}); its plan is withdrawn until a refresh succeeds, its input health stays published`
+        );
+      if (!this.provisional) this.opts.metrics.countPlanError(svc.name);
       const inputs = health ?? this.unread(svc, hist, error, now);
       return { service: svc.name, at: now, error, inputs, fleet: svc.fleet?.name };
     }
@@ -282,6 +307,21 @@ export class Refresher {
   }
 
   /** Per input: ok/value/reason, last success; logs a line when an input goes missing (or its reason changes) and when it recovers. */
+  /** Logs an input that went missing, changed its reason or recovered (once per change). */
+  private noteChange(service: string, signal: string, r: Reading): void {
+    const { logger } = this.opts;
+    const key = `${service}\0${signal}`;
+    if (r.ok) {
+      if (this.lastReason.has(key)) logger.info({ service, signal }, `input recovered: ${service}/${signal}`);
+      this.lastReason.delete(key);
+      return;
+    }
+    if (this.lastReason.get(key) !== r.reason)
+      logger.warn({ service, signal, reason: r.reason }, `input missing: ${service}/${signal}: ${r.reason}`);
+    else logger.debug({ service, signal, reason: r.reason }, `input still missing: ${service}/${signal}`);
+    this.lastReason.set(key, r.reason);
+  }
+
   private health(svc: Service, inputs: ServiceInputs, hist: HistoryEntry | undefined, now: number): InputHealth[] {
     const readings: [string, Reading][] = svc.signals.map((s) => [
       s.name,
@@ -310,21 +350,9 @@ export class Refresher {
     const out: InputHealth[] = [];
     for (const [signal, r] of readings) {
       const key = `${svc.name}\0${signal}`;
-      if (r.ok) {
-        this.lastSuccess.set(key, signal === 'history' ? hist!.fetchedAt : now);
-        if (this.lastReason.has(key))
-          logger.info({ service: svc.name, signal }, `input recovered: ${svc.name}/${signal}`);
-        this.lastReason.delete(key);
-      } else {
-        if (this.lastReason.get(key) !== r.reason)
-          logger.warn(
-            { service: svc.name, signal, reason: r.reason },
-            `input missing: ${svc.name}/${signal}: ${r.reason}`
-          );
-        else
-          logger.debug({ service: svc.name, signal, reason: r.reason }, `input still missing: ${svc.name}/${signal}`);
-        this.lastReason.set(key, r.reason);
-      }
+      if (r.ok) this.lastSuccess.set(key, signal === 'history' ? hist!.fetchedAt : now);
+      // A provisional publication logs nothing: the final one of this refresh does, once, with its history.
+      if (!this.provisional) this.noteChange(svc.name, signal, r);
       out.push({
         signal,
         ok: r.ok,
