@@ -3,7 +3,7 @@
  * FIT_SLICE_MS) so that the event loop keeps serving scrapes, health checks and Alertmanager
  * notifications meanwhile, and it gives the same fits as fitting each service on its own.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { refreshHistories, refreshHistory } from '../src/engine.js';
 import { DemoSource } from '../src/sources/demo.js';
 import type { Source } from '../src/sources/source.js';
@@ -75,5 +75,25 @@ describe('a refresh with a history refit due', () => {
     expect(seen[0]).toEqual(policy.services.map(() => false));
     expect(historyOk()).toEqual(policy.services.map(() => true));
     expect(log.lines().filter((l) => l.signal === 'history' && l.level === 40)).toEqual([]);
+  });
+});
+
+describe('a refresh whose refit is of services it has fitted before', () => {
+  it('publishes once, after the refit: only services seen for the first time are published before it', async () => {
+    const policy = examplePolicy();
+    policy.services = manyServices().slice(0, 2);
+    let now = NOW;
+    const metrics = new HeadroomMetrics('test');
+    const publish = vi.spyOn(metrics, 'publish');
+    const source = new DemoSource();
+    const reads = vi.spyOn(source, 'readHistoryMany');
+    const refresher = new Refresher({ policy, source, metrics, logger: captureLogger().logger, clock: () => now });
+    await refresher.refresh();
+    expect(publish).toHaveBeenCalledTimes(2);
+    now += policy.refresh.history_interval;
+    const readsBefore = reads.mock.calls.length;
+    await refresher.refresh();
+    expect(reads.mock.calls.length).toBeGreaterThan(readsBefore); // the histories were refitted
+    expect(publish).toHaveBeenCalledTimes(3);
   });
 });

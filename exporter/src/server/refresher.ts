@@ -22,7 +22,7 @@ export interface RefresherOptions {
 }
 
 export interface RefreshStats {
-  /** Seconds the signal part of the last refresh took (discovery, inputs, model, publishing), before any history refit. */
+  /** Seconds until the last refresh first published its plans (discovery, inputs, model, publishing): before the refit of services seen for the first time, after any other due refit. */
   signalsSeconds: number;
   /** Seconds the history part of the last refresh that read history took. */
   historySeconds: number | null;
@@ -30,9 +30,11 @@ export interface RefreshStats {
 }
 
 /**
- * The refresh loop: every `refresh.interval` it reads every service's inputs, runs the model and publishes the
- * result; then, when `refresh.history_interval` has passed (or the last read failed), it refits history and
- * publishes the plans again with the new fits, so the current headroom never waits for a fleet's refit. Scrapes and API calls only read `snapshots`; the model never runs on a request.
+ * The refresh loop: every `refresh.interval` it reads every service's inputs, refits history when
+ * `refresh.history_interval` has passed (or the last read failed), runs the model and publishes the
+ * result. Services seen for the first time are published before their refit and again after it, so
+ * the current headroom never waits for a fleet's cold refit. Scrapes and API calls only read
+ * `snapshots`; the model never runs on a request.
  */
 export class Refresher {
   private policy: Policy;
@@ -46,8 +48,6 @@ export class Refresher {
   private running: Promise<void> | null = null;
   private stopped = false;
   private generation = 0;
-  /** True while a refresh publishes the plans it will publish again after a history refit. */
-  private provisional = false;
   snapshots: ServiceSnapshot[] = [];
   /** Services whose last refresh threw, with the error and their input health. */
   failures: ServiceFailure[] = [];
@@ -148,18 +148,19 @@ export class Refresher {
       planned.filter((s) => !missing.has(s.name)),
       now
     );
-    // Signals first, with the fits there are: a fleet's cold refit is tens of seconds of model work,
-    // and the current headroom and decisions must not wait for it. When a refit follows, this first
-    // publication is provisional: it neither logs input changes nor counts plan errors (the final one does).
-    this.provisional = due.length > 0;
-    try {
-      await this.plan(policy, planned, read, missing, now);
-    } finally {
-      this.provisional = false;
+    // Services seen for the first time (a start, a new fleet member, a reload that changed them) have
+    // no fit yet, and a fleet's cold refit is tens of seconds of model work: publish the plans with
+    // the fits there are first, so the current headroom and decisions do not wait for it. That
+    // publication is provisional (no input-change logs, no plan-error counts: the final one has them).
+    // Other due refits (a failed or short history retried, the daily points) keep one publication.
+    let signalsSeconds: number | null = null;
+    if (due.some((s) => !this.history.has(s.name))) {
+      await this.plan(policy, planned, read, missing, now, { provisional: true });
+      signalsSeconds = (performance.now() - t0) / 1000;
     }
-    const signalsSeconds = (performance.now() - t0) / 1000;
     const historySeconds = await this.refreshHistory(policy, due, now);
-    if (historySeconds !== null) await this.plan(policy, planned, read, missing, now);
+    await this.plan(policy, planned, read, missing, now, { provisional: false });
+    signalsSeconds ??= (performance.now() - t0) / 1000;
     const completedAt = clock();
     metrics.setRefresh('signals', signalsSeconds, completedAt);
     if (historySeconds !== null) metrics.setRefresh('history', historySeconds, completedAt);
@@ -215,7 +216,9 @@ export class Refresher {
     services: Service[],
     read: Map<string, ServiceInputs> | Error,
     missing: ReadonlyMap<string, string>,
-    now: number
+    now: number,
+    /** Published again after a history refit in this refresh: log and count nothing yet. */
+    { provisional }: { provisional: boolean }
   ): Promise<void> {
     const results = await Promise.all(
       services.map((s) => {
@@ -225,7 +228,7 @@ export class Refresher {
           : read instanceof Error
             ? read
             : (read.get(s.name) ?? new Error(`the source returned no inputs for ${s.name}`));
-        return this.refreshService(policy, s, inputs, now);
+        return this.refreshService(policy, s, inputs, now, provisional);
       })
     );
     const { logger, metrics } = this.opts;
@@ -250,7 +253,8 @@ export class Refresher {
     policy: Policy,
     svc: Service,
     inputs: ServiceInputs | Error,
-    now: number
+    now: number,
+    provisional = false
   ): Promise<ServiceSnapshot | ServiceFailure> {
     const hist = this.history.get(svc.name);
     let health: InputHealth[] | null = null;
@@ -258,7 +262,7 @@ export class Refresher {
       if (inputs instanceof Error) throw inputs;
       const read = inputs;
       const state = await this.readState(svc.name);
-      health = this.health(svc, read, hist, now);
+      health = this.health(svc, read, hist, now, provisional);
       const plan = planService(svc, read, hist?.fit ?? null, state, {
         budgetGuard: policy.scaler.budget_guard,
         historyReason: hist?.reason,
@@ -275,22 +279,29 @@ export class Refresher {
       };
     } catch (e) {
       const error = `${health ? 'planning' : 'reading the inputs'} failed: ${(e as Error)?.message ?? String(e)}`;
-      if (!this.provisional)
+      if (!provisional)
         this.opts.logger.error(
           { service: svc.name, err: e },
           `refresh of ${svc.name} failed (${error}); its plan is withdrawn until a refresh succeeds, its input health stays published`
         );
-      if (!this.provisional) this.opts.metrics.countPlanError(svc.name);
-      const inputs = health ?? this.unread(svc, hist, error, now);
+      if (!provisional) this.opts.metrics.countPlanError(svc.name);
+      const inputs = health ?? this.unread(svc, hist, error, now, provisional);
       return { service: svc.name, at: now, error, inputs, fleet: svc.fleet?.name };
     }
   }
 
   /** Input health when the inputs could not be read at all: every input missing, with the error. */
-  private unread(svc: Service, hist: HistoryEntry | undefined, error: string, now: number): InputHealth[] {
+  private unread(
+    svc: Service,
+    hist: HistoryEntry | undefined,
+    error: string,
+    now: number,
+    provisional: boolean
+  ): InputHealth[] {
     const missing: Reading = { ok: false, reason: error };
     const signals = Object.fromEntries(svc.signals.map((s) => [s.name, missing]));
-    return this.health(svc, { now, current: missing, signals, scaleOut: {}, spendToDate: missing }, hist, now);
+    const inputs = { now, current: missing, signals, scaleOut: {}, spendToDate: missing };
+    return this.health(svc, inputs, hist, now, provisional);
   }
 
   private async readState(service: string): Promise<DecisionState> {
@@ -322,7 +333,14 @@ export class Refresher {
     this.lastReason.set(key, r.reason);
   }
 
-  private health(svc: Service, inputs: ServiceInputs, hist: HistoryEntry | undefined, now: number): InputHealth[] {
+  private health(
+    svc: Service,
+    inputs: ServiceInputs,
+    hist: HistoryEntry | undefined,
+    now: number,
+    /** A provisional publication logs nothing: the final one of this refresh does, once, with its history. */
+    provisional = false
+  ): InputHealth[] {
     const readings: [string, Reading][] = svc.signals.map((s) => [
       s.name,
       inputs.signals[s.name] ?? { ok: false, reason: 'not read' },
@@ -351,8 +369,7 @@ export class Refresher {
     for (const [signal, r] of readings) {
       const key = `${svc.name}\0${signal}`;
       if (r.ok) this.lastSuccess.set(key, signal === 'history' ? hist!.fetchedAt : now);
-      // A provisional publication logs nothing: the final one of this refresh does, once, with its history.
-      if (!this.provisional) this.noteChange(svc.name, signal, r);
+      if (!provisional) this.noteChange(svc.name, signal, r);
       out.push({
         signal,
         ok: r.ok,
