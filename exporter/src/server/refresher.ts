@@ -89,7 +89,8 @@ export class Refresher {
     const after = [...policy.services, ...this.fleets.members().map((m) => m.service)];
     for (const s of after) if (old.get(s.name) !== key(policy, s)) this.history.delete(s.name);
     const names = new Set(after.map((s) => s.name));
-    for (const name of [...this.history.keys()]) if (!names.has(name)) this.forget(name);
+    // Every service that left, fitted or not: a name that comes back later starts with no input's last success.
+    for (const name of new Set([...old.keys(), ...this.history.keys()])) if (!names.has(name)) this.forget(name);
     this.policy = policy;
     this.source = source;
   }
@@ -155,11 +156,11 @@ export class Refresher {
     // Other due refits (a failed or short history retried, the daily points) keep one publication.
     let signalsSeconds: number | null = null;
     if (due.some((s) => !this.history.has(s.name))) {
-      await this.plan(policy, planned, read, missing, now, { provisional: true });
+      if (!(await this.plan(policy, planned, read, missing, now, { provisional: true }))) return;
       signalsSeconds = (performance.now() - t0) / 1000;
     }
-    const historySeconds = await this.refreshHistory(policy, due, now);
-    await this.plan(policy, planned, read, missing, now, { provisional: false });
+    const historySeconds = await this.refreshHistory(policy, source, due, now);
+    if (!(await this.plan(policy, planned, read, missing, now, { provisional: false }))) return;
     signalsSeconds ??= (performance.now() - t0) / 1000;
     const completedAt = clock();
     metrics.setRefresh('signals', signalsSeconds, completedAt);
@@ -178,8 +179,7 @@ export class Refresher {
   }
 
   /** Refits the histories that are due, all in one batch; seconds taken, or null when none was due. */
-  private async refreshHistory(policy: Policy, due: Service[], now: number): Promise<number | null> {
-    const source = this.source;
+  private async refreshHistory(policy: Policy, source: Source, due: Service[], now: number): Promise<number | null> {
     if (due.length === 0) return null;
     const h0 = performance.now();
     const fitted = await refreshHistories(source, due, now);
@@ -210,7 +210,12 @@ export class Refresher {
     }
   }
 
-  /** Each service's plan from the inputs read and the fits there are now, published. */
+  /**
+   * Each service's plan from the inputs read and the fits there are now, published; false (nothing
+   * published) when a reload replaced `policy` meanwhile: the plans of a replaced policy (its removed
+   * services, old limits and scaling rules) are never published after the reload, whose own refresh
+   * publishes the new policy's.
+   */
   private async plan(
     policy: Policy,
     services: Service[],
@@ -219,7 +224,8 @@ export class Refresher {
     now: number,
     /** Published again after a history refit in this refresh: log and count nothing yet. */
     { provisional }: { provisional: boolean }
-  ): Promise<void> {
+  ): Promise<boolean> {
+    if (this.policy !== policy) return false;
     const results = await Promise.all(
       services.map((s) => {
         const why = missing.get(s.name);
@@ -232,6 +238,10 @@ export class Refresher {
       })
     );
     const { logger, metrics } = this.opts;
+    if (this.policy !== policy) {
+      logger.debug('refresh superseded by a reload: its plans are not published, the reload refreshes again');
+      return false;
+    }
     const fleetOf = new Map(this.fleets.members().map((m) => [m.service.name, m]));
     this.snapshots = results.flatMap((r) => ('plan' in r ? [withFleet(r, fleetOf.get(r.plan.service))] : []));
     this.failures = results.flatMap((r) => ('error' in r ? [r] : []));
@@ -241,6 +251,7 @@ export class Refresher {
         logger.info({ dropped: trim.dropped, budget: trim.budget }, `series budget: ${message}`),
     });
     this.fleets.publish(metrics.registry);
+    return true;
   }
 
   /**
