@@ -237,7 +237,7 @@ describe('a reload that fails validation while a refit is in flight', () => {
     }));
     try {
       const { refresher } = serve;
-      await waitFor('the first refresh', async () => refresher.ready);
+      await waitFor('the first refresh', async () => refresher.stats !== null);
       expect(await rejected).toEqual({ ok: false, error: expect.stringContaining('refresh.interval') });
       expect(serve.policy().refresh.interval).toBe(parsePolicy(yaml.dump(doc), file).refresh.interval);
       const names = serve.policy().services.map((s) => s.name);

@@ -48,6 +48,8 @@ export class Refresher {
   private running: Promise<void> | null = null;
   private stopped = false;
   private generation = 0;
+  /** Whether a refresh has published plans (its first publication may precede its history refit). */
+  private published = false;
   snapshots: ServiceSnapshot[] = [];
   /** Services whose last refresh threw, with the error and their input health. */
   failures: ServiceFailure[] = [];
@@ -71,8 +73,14 @@ export class Refresher {
     return [...this.policy.services.map((s) => s.name), ...this.fleets.members().map((m) => m.service.name)];
   }
 
+  /**
+   * Ready (/-/ready) once the first plans are published: the fleets are discovered (the scaler
+   * resolves webhooks through them) and every signal is read. The history refit may still run then:
+   * no decision depends on a fit (planService, the scaler's IntentEngine), and the services awaiting
+   * theirs are counted in headroom_history_pending_services. `stats` is set once a whole refresh is done.
+   */
   get ready(): boolean {
-    return this.stats !== null;
+    return this.published;
   }
 
   get sourceKind(): Source['kind'] {
@@ -250,7 +258,12 @@ export class Refresher {
       onTrim: (message, trim) =>
         logger.info({ dropped: trim.dropped, budget: trim.budget }, `series budget: ${message}`),
     });
+    metrics.setHistoryPending(
+      services.filter((s) => s.growth.history_query !== undefined && !missing.has(s.name) && !this.history.has(s.name))
+        .length
+    );
     this.fleets.publish(metrics.registry);
+    this.published = true;
     return true;
   }
 
