@@ -15,6 +15,7 @@ import {
 import { DemoSource } from '../exporter/src/sources/demo.js';
 import { median, policyWithServices, type Figure } from './common.js';
 import { builtinPaths, loadSeries, startBaseline, type Series } from './forecast-data.js';
+import { REFERENCE_MAX_POINTS, REFERENCE_METHODS, referenceForecasts, type Reference } from './forecast-reference.js';
 
 /** Mean absolute scaled error: MAE on the test points over the in-sample MAE of the one-step naive forecast. */
 export function mase(train: number[], actual: number[], predicted: number[]): number {
@@ -41,6 +42,8 @@ interface Row {
   series: string;
   builtin: Record<string, number>;
   candidates: Record<string, number>;
+  /** MASE of the reference methods (R's forecast package), when this machine has them. */
+  reference: Record<string, number>;
   /** The automatic choice among the default candidates (what the exporter and CLI do). */
   auto: Scored;
   /** The automatic choice among every candidate, augurs' ets and mstl included. */
@@ -94,6 +97,7 @@ function score(
     series: s.name,
     builtin,
     candidates,
+    reference: {},
     auto: scoreChoice(result, train, actual, best),
     all: scoreChoice(all, train, actual, best),
     points: actual.length,
@@ -105,10 +109,12 @@ function score(
 function printRows(rows: Row[]): void {
   const bNames = Object.keys(rows[0].builtin);
   const cNames = [...new Set(rows.flatMap((r) => Object.keys(r.candidates)))];
+  const rNames = [...new Set(rows.flatMap((r) => Object.keys(r.reference)))];
   const head = [
     'series',
     ...bNames,
     ...cNames,
+    ...rNames,
     'auto',
     'chosen',
     'auto/best built-in',
@@ -121,6 +127,7 @@ function printRows(rows: Row[]): void {
     r.series,
     ...bNames.map((b) => f3(r.builtin[b])),
     ...cNames.map((c) => f3(r.candidates[c] ?? NaN)),
+    ...rNames.map((c) => f3(r.reference[c] ?? NaN)),
     f3(r.auto.mase),
     r.auto.chosen,
     f3(r.auto.ratio),
@@ -198,10 +205,13 @@ export async function run(): Promise<Figure[]> {
   } finally {
     await prom.stop();
   }
+  const reference = referenceForecasts(series);
+  if (reference) scoreReference(rows, series, reference);
   printRows(rows);
   const figures = [
     ...summary(rows, (r) => r.auto, 'automatic, default candidates'),
     ...summary(rows, (r) => r.all, 'automatic, every candidate'),
+    ...(reference ? referenceFigures(rows, reference) : []),
   ];
   const daily = await yearOfDaily();
   const year = (models?: readonly ModelName[]) =>
@@ -235,6 +245,34 @@ export async function run(): Promise<Figure[]> {
     },
   ];
 }
+/** The reference methods' MASE on each series, scored like every candidate (the scale is the whole training part's). */
+function scoreReference(rows: Row[], series: Series[], reference: Reference): void {
+  rows.forEach((row, i) => {
+    const s = series[i];
+    const n = s.y.length - s.holdout;
+    const ref = reference.paths.get(s.name);
+    if (!ref) throw new Error(`R reference: no forecast for ${s.name}`);
+    for (const m of REFERENCE_METHODS) row.reference[m] = mase(s.y.slice(0, n), s.y.slice(n), ref[m]);
+  });
+}
+
+/** The anchors measured in the same run: no goal, they say what established methods reach on this bench. */
+function referenceFigures(rows: Row[], reference: Reference): Figure[] {
+  process.stdout.write(
+    `R reference: series longer than ${REFERENCE_MAX_POINTS} points (the hourly one) are fitted on their last ${REFERENCE_MAX_POINTS}; every MASE is scaled by the whole training part\n`
+  );
+  return REFERENCE_METHODS.flatMap((m) => {
+    const ratios = rows.map((r) => r.reference[m] / Math.min(...Object.values(r.builtin)));
+    const worst = Math.max(...ratios);
+    const what = `reference: ${m}, forecast ${reference.version}`;
+    process.stdout.write(`${what}: worst ${rows[ratios.indexOf(worst)].series} (${f3(worst)})\n`);
+    return [
+      { name: `forecast (${what}): geometric mean MASE ratio to the best built-in`, value: geomean(ratios), unit: '×' },
+      { name: `forecast (${what}): worst MASE ratio to the best built-in`, value: worst, unit: '×' },
+    ];
+  });
+}
+
 function cpuMsSync(fn: () => unknown): number {
   const a = process.cpuUsage();
   fn();

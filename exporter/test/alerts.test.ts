@@ -303,8 +303,13 @@ describe('Alertmanager routing (amtool)', () => {
       'headroom-people',
     ],
     [
-      'a health alert',
-      ['alertname=HeadroomExporterDown', 'headroom=health', 'service=terminal', 'severity=critical'],
+      'an exporter-wide health alert (no service label)',
+      ['alertname=HeadroomExporterDown', 'headroom=health', 'scope=exporter', 'severity=critical'],
+      'headroom-people',
+    ],
+    [
+      'a per-service health alert',
+      ['alertname=HeadroomInputMissing', 'headroom=health', 'service=terminal', 'severity=warning'],
       'headroom-people',
     ],
     ["an alert that is not Headroom's", ['alertname=Other', 'severity=page'], 'headroom-people'],

@@ -5,7 +5,7 @@
 import type { Policy } from '../config/schema.js';
 import { promDuration } from './format.js';
 import { fleetRoutes } from './fleet.js';
-import { ALERT_CLASS, classMatcher, matcher } from '@headroom/contract';
+import { ALERT_CLASS, classMatcher, EXPORTER_SCOPE, matcher, SCOPE_LABEL } from '@headroom/contract';
 
 export const RECEIVERS = { scaler: 'headroom-scaler', people: 'headroom-people' } as const;
 
@@ -134,6 +134,9 @@ export function alertmanagerHeader(policy: Policy, webhookUrl: string): string {
     "  the scaler's scaler.token_file / token_env), send_resolved, grouped by service and trigger.",
     `- ${classMatcher(ALERT_CLASS.budget)} and ${classMatcher(ALERT_CLASS.health)} -> ${RECEIVERS.people}: a PLACEHOLDER webhook (${policy.alerts.people_webhook_url},`,
     '  alerts.people_webhook_url). Replace it with your email_configs / slack_configs / pager receiver.',
+    `- the exporter-wide health alerts (${matcher(SCOPE_LABEL, EXPORTER_SCOPE)}: refresh stale, exporter down or absent, reload`,
+    '  failed) carry no service label: one alert per outage, whatever the number of services and fleets,',
+    `  on the ${classMatcher(ALERT_CLASS.health)} route (grouped by alertname). Route ${matcher(SCOPE_LABEL, EXPORTER_SCOPE)} to your pager.`,
     '- inhibit: a firing scale-out silences scale-in of the same service (the rule already excludes it;',
     '  this also covers notifications already in flight).',
     '',

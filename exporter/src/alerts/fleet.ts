@@ -1,7 +1,9 @@
 /**
  * Rules of a fleet (pure): one recording rule per signal over the fleet's vector query, and the
- * explicit path's alerts written once for the whole fleet on the recorded series, `by` the fleet's
- * label (every series carries `service` and `fleet`, so each alert does too).
+ * explicit path's per-service alerts written once for the whole fleet on the recorded series, `by`
+ * the fleet's label (every series carries `service` and `fleet`, so each alert does too). The
+ * exporter-wide alerts (stale refresh, exporter down…) are no fleet's: rules.ts exporterGroup writes
+ * them once per policy.
  *
  * How: the explicit rule builders run on the template as a service named CELL, and the rule's
  * `service="<CELL>"` matcher becomes the fleet's selector. Per-service overrides split a rule into
@@ -127,19 +129,20 @@ export function cellsOf(fleet: Fleet, relevant: readonly number[]): Cell[] {
   return cells;
 }
 
-/** A rule of the template as the fleet's rule for `cell`: the fleet's selector, the service from the series. */
+/** A per-service rule of the template as the fleet's rule for `cell`: the fleet's selector, the service from the series. */
 function forCell(fleet: Fleet, cell: Cell, rule: AlertingRule): AlertingRule {
   const fleetMatcher = `${FLEET_LABEL}=${promString(fleet.name)}`;
-  const perService = rule.expr.includes(CELL_MATCHER);
+  // A rule that does not select the service is exporter-wide: it exists once (exporterGroup), never per fleet.
+  if (!rule.expr.includes(CELL_MATCHER))
+    throw new Error(`${rule.alert}: a fleet's rule must select the service (${CELL_MATCHER}): ${rule.expr}`);
   const expr = rule.expr
     .replaceAll(`${LOCAL_MINUTE_RECORD}{${CELL_MATCHER},`, `${LOCAL_MINUTE_RECORD}{${fleetMatcher},`)
     .replaceAll(CELL_MATCHER, [fleetMatcher, ...cell.matchers].join(','));
   const { service: _service, ...labels } = rule.labels;
-  const who = perService ? '{{ $labels.service }}' : `fleet ${fleet.name}`;
   const annotations = Object.fromEntries(
-    Object.entries(rule.annotations).map(([k, v]) => [k, v.replaceAll(CELL, who)])
+    Object.entries(rule.annotations).map(([k, v]) => [k, v.replaceAll(CELL, '{{ $labels.service }}')])
   );
-  return { ...rule, expr, labels: perService ? labels : { ...labels, [FLEET_LABEL]: fleet.name }, annotations };
+  return { ...rule, expr, labels, annotations };
 }
 
 /** The override label of a rule for `cells`: none when it covers the services no override changes. */

@@ -36,7 +36,7 @@ export const toYaml = (doc: unknown): string => dumpYaml(doc, "'");
 const DESCRIPTIONS = {
   scaling: 'recording rules of the signals, scale-out per trigger and scale-in, per service',
   budget: "budget and capacity alerts on the exporter's metrics, per service",
-  health: 'inputs missing or stale, exporter down, scaler actions failing',
+  health: 'exporter-wide alerts once (refresh stale, exporter down or absent, reload failed), inputs missing and scaler actions failing per service',
 } as const;
 
 /** Example Prometheus configuration that loads the rules (checked with `promtool check config`). */

@@ -15,6 +15,7 @@ import {
   ALERTS,
   belowMinimumRule,
   budgetGroup,
+  exporterGroup,
   healthGroup,
   isAlert,
   recordSelector,
@@ -28,8 +29,7 @@ import {
   type RuleFileKind,
 } from './rules.js';
 import { offsetByRule, transitionIn, type ZoneRule } from './zone.js';
-import { fleetRules } from './fleet.js';
-import { ALERT_CLASS, FLEET_LABEL, METRIC, scheduleTrigger } from '@headroom/contract';
+import { ALERT_CLASS, METRIC, scheduleTrigger } from '@headroom/contract';
 
 /** Step of every test: the evaluation interval and the input series' interval. */
 export const TEST_INTERVAL_SECONDS = 60;
@@ -556,8 +556,8 @@ export function budgetTests(policy: Policy, svc: Service): TestCase[] {
   return cases;
 }
 
-/** The expected alert of every service's copy of an exporter-wide rule. */
-type EachService = (alert: string, value: number, seriesLabels?: Record<string, string>, i?: number) => ExpAlert[];
+/** The one alert an exporter-wide rule fires (the i-th rule named `alert` of the exporter's group). */
+type Once = (alert: string, value: number, seriesLabels?: Record<string, string>, i?: number) => ExpAlert[];
 
 /** Per service: an input missing after it was read, and failing scaler actions. */
 function serviceHealthTests(policy: Policy, svc: Service, rules: AlertingRule[]): TestCase[] {
@@ -621,7 +621,7 @@ function serviceHealthTests(policy: Policy, svc: Service, rules: AlertingRule[])
 }
 
 /** The exporter's last signals or history refresh is too old. */
-function staleTests(policy: Policy, each: EachService): TestCase[] {
+function staleTests(policy: Policy, once: Once): TestCase[] {
   const cadence = (name: 'signals' | 'history', age: number, index: number) => ({
     name,
     age,
@@ -645,10 +645,10 @@ function staleTests(policy: Policy, each: EachService): TestCase[] {
   const fires = (c: Cadence) =>
     stale(
       c,
-      `fires when the last ${c.name} refresh is more than ${promDuration(c.age)} old`,
+      `fires once, not per service or fleet, when the last ${c.name} refresh is more than ${promDuration(c.age)} old`,
       frozen(c),
       c.step,
-      each(ALERTS.stale, c.step * I, { cadence: c.name }, c.index)
+      once(ALERTS.stale, c.step * I, { cadence: c.name }, c.index)
     );
   const quiet = (c: Cadence, name: string, values: Values, evalStep: number) =>
     stale(c, `does not fire ${name}`, values, evalStep, []);
@@ -661,18 +661,18 @@ function staleTests(policy: Policy, each: EachService): TestCase[] {
 }
 
 /** The exporter down or absent, and the policy reload failing. */
-function exporterTests(policy: Policy, each: EachService): TestCase[] {
+function exporterTests(policy: Policy, once: Once): TestCase[] {
   const job = policy.alerts.exporter_job;
   const staleAfter = policy.refresh.stale_after;
   const ks = steps(staleAfter);
   const up = `up{instance="127.0.0.1:9778",job=${JSON.stringify(job)}}`;
   return [
     simple({
-      name: `${ALERTS.exporterDown}: fires when the exporter has been down for ${promDuration(staleAfter)}`,
+      name: `${ALERTS.exporterDown}: fires once, not per service or fleet, when the exporter has been down for ${promDuration(staleAfter)}`,
       series: [{ series: up, values: repeat(0, ks + 2) }],
       evalStep: ks,
       alertname: ALERTS.exporterDown,
-      exp: each(ALERTS.exporterDown, 0, { instance: '127.0.0.1:9778', job }),
+      exp: once(ALERTS.exporterDown, 0, { instance: '127.0.0.1:9778', job }),
     }),
     simple({
       name: `${ALERTS.exporterDown}: does not fire while the exporter is up`,
@@ -682,11 +682,11 @@ function exporterTests(policy: Policy, each: EachService): TestCase[] {
       exp: [],
     }),
     simple({
-      name: `${ALERTS.exporterAbsent}: fires when Prometheus has no target for job ${job}`,
+      name: `${ALERTS.exporterAbsent}: fires once, not per service or fleet, when Prometheus has no target for job ${job}`,
       series: [{ series: `up{instance="127.0.0.1:9100",job="node"}`, values: repeat(1, ks + 2) }],
       evalStep: ks,
       alertname: ALERTS.exporterAbsent,
-      exp: each(ALERTS.exporterAbsent, 1, { job }),
+      exp: once(ALERTS.exporterAbsent, 1, { job }),
     }),
     simple({
       name: `${ALERTS.exporterAbsent}: does not fire while job ${job} has a target`,
@@ -696,11 +696,11 @@ function exporterTests(policy: Policy, each: EachService): TestCase[] {
       exp: [],
     }),
     simple({
-      name: `${ALERTS.configReload}: fires when the last policy reload failed`,
+      name: `${ALERTS.configReload}: fires once, not per service or fleet, when the last policy reload failed`,
       series: [{ series: METRIC.configLastReloadSuccessful, values: repeat(0, 3) }],
       evalStep: 1,
       alertname: ALERTS.configReload,
-      exp: each(ALERTS.configReload, 0),
+      exp: once(ALERTS.configReload, 0),
     }),
     simple({
       name: `${ALERTS.configReload}: does not fire when the last policy reload succeeded`,
@@ -713,26 +713,21 @@ function exporterTests(policy: Policy, each: EachService): TestCase[] {
 }
 
 /**
- * Exporter-wide alerts (stale refresh, exporter down or absent, config reload) are copied into
- * every service's group, so they are tested once, expecting one alert per service.
+ * Per service: its inputs and scaler actions. Exporter-wide (stale refresh, exporter down or absent,
+ * config reload): one rule for the policy, so each case expects exactly one alert (promtool fails
+ * on any other alert that fires), whatever the number of services and fleets.
  */
 export function healthTests(policy: Policy): TestCase[] {
-  const groups = policy.services.map((svc) => ({ svc, rules: healthGroup(policy, svc).rules.filter(isAlert) }));
-  // Each fleet has its own copy too (labelled with the fleet).
-  const fleetCopies = policy.fleets.map((f) =>
-    fleetRules(policy, f)
-      .health.flat()
-      .map((r) => r.rule)
-      .filter((r) => r.labels[FLEET_LABEL] !== undefined)
-  );
-  const each: EachService = (alert, value, seriesLabels = {}, i = 0) =>
-    [...groups.map((g) => g.rules), ...fleetCopies].map((rules) =>
-      expected(rule(rules, alert, i), value, seriesLabels)
-    );
+  const exporter = exporterGroup(policy).rules.filter(isAlert);
+  const once: Once = (alert, value, seriesLabels = {}, i = 0) => [
+    expected(rule(exporter, alert, i), value, seriesLabels),
+  ];
   return [
-    ...groups.flatMap(({ svc, rules }) => serviceHealthTests(policy, svc, rules)),
-    ...staleTests(policy, each),
-    ...exporterTests(policy, each),
+    ...policy.services.flatMap((svc) =>
+      serviceHealthTests(policy, svc, healthGroup(policy, svc).rules.filter(isAlert))
+    ),
+    ...staleTests(policy, once),
+    ...exporterTests(policy, once),
   ];
 }
 

@@ -20,8 +20,10 @@ import {
   ALERT_CLASSES,
   type AlertClass,
   CLASS_LABEL,
+  EXPORTER_SCOPE,
   LOCAL_MINUTE_RECORD,
   METRIC,
+  SCOPE_LABEL,
   scheduleTrigger,
   signalRecord,
   TRIGGER,
@@ -401,7 +403,7 @@ export function budgetGroup(policy: Policy, svc: Service): RuleGroup {
 /** An input that was read before and has been missing for refresh.stale_after (never one that never existed). */
 export function inputMissingRule(policy: Policy, svc: Service): AlertingRule {
   const staleAfter = policy.refresh.stale_after;
-  const impact = blockedByMissing(svc);
+  const impact = blockedByMissing(svc.name);
   return {
     alert: ALERTS.inputMissing,
     // Inputs that were there and stopped: read once since the exporter started, or seen up within the window.
@@ -423,28 +425,45 @@ export function inputMissingRule(policy: Policy, svc: Service): AlertingRule {
   };
 }
 
-const healthLabels = (svc: Service) => (severity: string) => ({
+const blockedByMissing = (who: string) =>
+  `Headroom's decisions for ${who} are blocked by missing data (never a scale-in on missing data).`;
+
+/**
+ * Names an exporter-wide alert lists; the rest are counted. The summary is read in a notification
+ * title or on a phone: a long list would hide the sentence's end (the threshold and the value).
+ */
+export const EXPORTER_SCOPE_NAMES_MAX = 10;
+
+/** The services an exporter-wide alert concerns, for its text: "every service of this exporter: a, b, fleet x". */
+export function everyServiceOf(policy: Policy): string {
+  const names = [...policy.services.map((s) => s.name), ...policy.fleets.map((f) => `fleet ${f.name}`)];
+  const shown = names.slice(0, EXPORTER_SCOPE_NAMES_MAX);
+  const more = names.length > shown.length ? ` and ${names.length - shown.length} more` : '';
+  return `every service of this exporter${names.length ? `: ${shown.join(', ')}${more}` : ''}`;
+}
+
+const ONCE = 'One alert for the exporter, not one per service or fleet.';
+
+/** Labels of an exporter-wide alert: the health class and `scope="exporter"`, no `service`. */
+const exporterLabels = (severity: string) => ({
   [CLASS_LABEL]: ALERT_CLASS.health,
-  service: svc.name,
+  [SCOPE_LABEL]: EXPORTER_SCOPE,
   severity,
 });
-const blockedByMissing = (svc: Service) =>
-  `Headroom's decisions for ${svc.name} are blocked by missing data (never a scale-in on missing data).`;
 
-/** The exporter's last signals or history refresh is too old. */
-function staleRules(policy: Policy, svc: Service): AlertingRule[] {
+/** The exporter's last signals or history refresh is too old (one rule per cadence, for every service). */
+function staleRules(policy: Policy): AlertingRule[] {
   const staleAfter = policy.refresh.stale_after;
   const historyStale = ALERT_TIMING.historyStaleRefits * policy.refresh.history_interval;
-  const labels = healthLabels(svc);
-  const impact = blockedByMissing(svc);
+  const every = everyServiceOf(policy);
   return [
     {
       alert: ALERTS.stale,
       expr: `time() - ${sel(METRIC.lastRefreshSuccessTimestampSeconds, { cadence: 'signals' })} > ${staleAfter}`,
-      labels: { ...labels('warning'), cadence: 'signals' },
+      labels: { ...exporterLabels('warning'), cadence: 'signals' },
       annotations: {
-        summary: `${svc.name}: the exporter's last successful signals refresh was {{ $value | humanizeDuration }} ago, more than ${promDuration(staleAfter)}`,
-        description: `The refresh loop has not completed for longer than refresh.stale_after (${promDuration(staleAfter)}); every metric of ${svc.name} is stale. ${impact}`,
+        summary: `The Headroom exporter's last successful signals refresh was {{ $value | humanizeDuration }} ago, more than ${promDuration(staleAfter)} (${every})`,
+        description: `The refresh loop has not completed for longer than refresh.stale_after (${promDuration(staleAfter)}): every metric the exporter publishes is stale. ${blockedByMissing('every service')} Affected: ${every}. ${ONCE}`,
         runbook_url: runbook(policy, ALERTS.stale),
         value: '{{ $value }}',
       },
@@ -452,10 +471,10 @@ function staleRules(policy: Policy, svc: Service): AlertingRule[] {
     {
       alert: ALERTS.stale,
       expr: `time() - ${sel(METRIC.lastRefreshSuccessTimestampSeconds, { cadence: 'history' })} > ${historyStale}`,
-      labels: { ...labels('warning'), cadence: 'history' },
+      labels: { ...exporterLabels('warning'), cadence: 'history' },
       annotations: {
-        summary: `${svc.name}: the exporter's last successful history refresh was {{ $value | humanizeDuration }} ago, more than ${promDuration(historyStale)}`,
-        description: `The history of ${svc.name} has not been refitted for ${ALERT_TIMING.historyStaleRefits} × refresh.history_interval (${promDuration(historyStale)}); projections, capacity and budget dates are out of date.`,
+        summary: `The Headroom exporter's last successful history refresh was {{ $value | humanizeDuration }} ago, more than ${promDuration(historyStale)} (${every})`,
+        description: `The history has not been refitted for ${ALERT_TIMING.historyStaleRefits} × refresh.history_interval (${promDuration(historyStale)}): projections, capacity and budget dates are out of date. Affected: ${every}. ${ONCE}`,
         runbook_url: runbook(policy, ALERTS.stale),
         value: '{{ $value }}',
       },
@@ -463,20 +482,20 @@ function staleRules(policy: Policy, svc: Service): AlertingRule[] {
   ];
 }
 
-/** The exporter is down or not scraped, the scaler's actions fail, or the policy reload failed. */
-function exporterRules(policy: Policy, svc: Service): AlertingRule[] {
+/** The exporter is down or not scraped, or the policy reload failed: one rule each, for every service. */
+function exporterRules(policy: Policy): AlertingRule[] {
   const staleAfter = policy.refresh.stale_after;
   const job = policy.alerts.exporter_job;
-  const labels = healthLabels(svc);
+  const every = everyServiceOf(policy);
   return [
     {
       alert: ALERTS.exporterDown,
       expr: `${sel('up', { job })} == 0`,
       for: promDuration(staleAfter),
-      labels: labels('critical'),
+      labels: exporterLabels('critical'),
       annotations: {
-        summary: `${svc.name}: the Headroom exporter {{ $labels.instance }} has been down for ${promDuration(staleAfter)}`,
-        description: `Prometheus cannot scrape the Headroom exporter (job ${job}); ${svc.name} is neither measured nor scaled, and the webhook scaler may be unreachable.`,
+        summary: `The Headroom exporter {{ $labels.instance }} has been down for ${promDuration(staleAfter)} (${every})`,
+        description: `Prometheus cannot scrape the Headroom exporter (job ${job}): no service is measured or scaled, and the webhook scaler may be unreachable. Affected: ${every}. ${ONCE}`,
         runbook_url: runbook(policy, ALERTS.exporterDown),
         value: '{{ $value }}',
       },
@@ -485,33 +504,21 @@ function exporterRules(policy: Policy, svc: Service): AlertingRule[] {
       alert: ALERTS.exporterAbsent,
       expr: `absent(${sel('up', { job })})`,
       for: promDuration(staleAfter),
-      labels: labels('critical'),
+      labels: exporterLabels('critical'),
       annotations: {
-        summary: `${svc.name}: Prometheus has had no target for job ${job} (the Headroom exporter) for ${promDuration(staleAfter)}`,
-        description: `No scrape target with job="${job}" exists: the exporter is not in Prometheus' scrape configuration or its discovery failed, so ${svc.name} is neither measured nor scaled.`,
+        summary: `Prometheus has had no target for job ${job} (the Headroom exporter) for ${promDuration(staleAfter)} (${every})`,
+        description: `No scrape target with job="${job}" exists: the exporter is not in Prometheus' scrape configuration or its discovery failed, so no service is measured or scaled. Affected: ${every}. ${ONCE}`,
         runbook_url: runbook(policy, ALERTS.exporterAbsent),
-        value: '{{ $value }}',
-      },
-    },
-    {
-      alert: ALERTS.scalerFailing,
-      expr: `increase(${sel(METRIC.scalerActionsTotal, { service: svc.name, result: 'failure' })}[${promDuration(ALERT_TIMING.scalerFailureWindowSeconds)}]) > 0`,
-      labels: labels('critical'),
-      annotations: {
-        summary: `${svc.name}: {{ $value | humanize }} {{ $labels.action }} action(s) failed in the last ${promDuration(ALERT_TIMING.scalerFailureWindowSeconds)}`,
-        description: `The scaler's actuator failed to apply {{ $labels.action }} to ${svc.name}. The decision is recorded with the actuator's error; see the scaler's decision history and logs, and the orchestrator the actuator calls.`,
-        runbook_url: runbook(policy, ALERTS.scalerFailing),
         value: '{{ $value }}',
       },
     },
     {
       alert: ALERTS.configReload,
       expr: `${METRIC.configLastReloadSuccessful} == 0`,
-      labels: labels('warning'),
+      labels: exporterLabels('warning'),
       annotations: {
-        summary: `${svc.name}: the exporter failed to reload headroom.yml and keeps the previous policy`,
-        description:
-          'The last reload of the policy failed validation; the exporter and the scaler keep using the previous policy. Run `npx headroom check` on the file.',
+        summary: `The Headroom exporter failed to reload headroom.yml and keeps the previous policy (${every})`,
+        description: `The last reload of the policy failed validation; the exporter and the scaler keep using the previous policy for every service. Run \`npx headroom check\` on the file. Affected: ${every}. ${ONCE}`,
         runbook_url: runbook(policy, ALERTS.configReload),
         value: '{{ $value }}',
       },
@@ -519,18 +526,40 @@ function exporterRules(policy: Policy, svc: Service): AlertingRule[] {
   ];
 }
 
-export function healthGroup(policy: Policy, svc: Service): RuleGroup {
+/** The scaler's actions for a service fail. */
+function scalerFailingRule(policy: Policy, svc: Service): AlertingRule {
+  const window = promDuration(ALERT_TIMING.scalerFailureWindowSeconds);
   return {
-    name: `headroom.${svc.name}.health`,
-    rules: [inputMissingRule(policy, svc), ...staleRules(policy, svc), ...exporterRules(policy, svc)],
+    alert: ALERTS.scalerFailing,
+    expr: `increase(${sel(METRIC.scalerActionsTotal, { service: svc.name, result: 'failure' })}[${window}]) > 0`,
+    labels: { [CLASS_LABEL]: ALERT_CLASS.health, service: svc.name, severity: 'critical' },
+    annotations: {
+      summary: `${svc.name}: {{ $value | humanize }} {{ $labels.action }} action(s) failed in the last ${window}`,
+      description: `The scaler's actuator failed to apply {{ $labels.action }} to ${svc.name}. The decision is recorded with the actuator's error; see the scaler's decision history and logs, and the orchestrator the actuator calls.`,
+      runbook_url: runbook(policy, ALERTS.scalerFailing),
+      value: '{{ $value }}',
+    },
   };
 }
 
-/** All rule groups of the policy, by file. */
+/** Per service: an input missing, the scaler's actions failing. */
+export function healthGroup(policy: Policy, svc: Service): RuleGroup {
+  return { name: `headroom.${svc.name}.health`, rules: [inputMissingRule(policy, svc), scalerFailingRule(policy, svc)] };
+}
+
+/**
+ * The exporter-wide alerts, once per policy (not per service or fleet): stale refresh, exporter
+ * down or absent, reload failed. No service takes the group's name (theirs end in `.health`).
+ */
+export function exporterGroup(policy: Policy): RuleGroup {
+  return { name: 'headroom.exporter', rules: [...staleRules(policy), ...exporterRules(policy)] };
+}
+
+/** All rule groups of the explicit services, by file; health starts with the exporter-wide group. */
 export function ruleGroups(policy: Policy): Record<RuleFileKind, RuleGroup[]> {
   return {
     scaling: policy.services.map((s) => scalingGroup(policy, s)),
     budget: policy.services.map((s) => budgetGroup(policy, s)),
-    health: policy.services.map((s) => healthGroup(policy, s)),
+    health: [exporterGroup(policy), ...policy.services.map((s) => healthGroup(policy, s))],
   };
 }

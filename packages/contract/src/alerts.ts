@@ -11,6 +11,15 @@ export const ALERT_CLASS = { scaling: 'scaling', budget: 'budget', health: 'heal
 export type AlertClass = (typeof ALERT_CLASS)[keyof typeof ALERT_CLASS];
 export const ALERT_CLASSES: readonly AlertClass[] = Object.values(ALERT_CLASS);
 
+/**
+ * The label of the exporter-wide alerts (refresh stale, exporter down or absent, reload failed):
+ * `scope="exporter"`. They are about the exporter, not a service: one rule per policy, without a
+ * `service` (or `fleet`) label, so one outage is one alert however many services the exporter has.
+ * Route on it (`scope="exporter"`) to page whoever runs the exporter.
+ */
+export const SCOPE_LABEL = 'scope';
+export const EXPORTER_SCOPE = 'exporter';
+
 /** Labels every scaling alert carries: what the scaler needs to act. */
 export const SCALING_LABELS = ['service', 'trigger', 'action'] as const;
 
