@@ -43,13 +43,14 @@ const rules = Object.values(allRuleGroups(policy))
   .flat()
   .flatMap((g) => g.rules.filter(isAlert).map((rule) => ({ group: g.name, rule })));
 
+/** [name, rule] rows: each exporter-wide rule, told apart by its alert name and cadence. */
 const EXPORTER_WIDE = [
   { alert: ALERTS.stale, cadence: 'signals' },
   { alert: ALERTS.stale, cadence: 'history' },
   { alert: ALERTS.exporterDown },
   { alert: ALERTS.exporterAbsent },
   { alert: ALERTS.configReload },
-];
+].map((r) => [r.cadence ? `${r.alert} (${r.cadence})` : r.alert, r] as const);
 
 describe('the exporter-wide alerts of a policy with three services and two fleets', () => {
   it('has the services and fleets the cases below count on', () => {
@@ -58,8 +59,8 @@ describe('the exporter-wide alerts of a policy with three services and two fleet
   });
 
   it.each(EXPORTER_WIDE)(
-    '$alert $cadence appears exactly once in the generated rules, scope="exporter", without a service or fleet label',
-    ({ alert, cadence }) => {
+    '%s appears exactly once in the generated rules, scope="exporter", without a service or fleet label',
+    (_name, { alert, cadence }) => {
       const copies = rules.filter((r) => r.rule.alert === alert && r.rule.labels.cadence === cadence);
       expect(copies.map((c) => c.group)).toEqual(['headroom.exporter']);
       const { labels } = copies[0].rule;
@@ -71,14 +72,14 @@ describe('the exporter-wide alerts of a policy with three services and two fleet
   );
 
   it.each([
-    { alert: ALERTS.inputMissing, kind: 'health' },
-    { alert: ALERTS.scalerFailing, kind: 'health' },
-    { alert: ALERTS.scaleOut, kind: 'scaling' },
-    { alert: ALERTS.belowMinimum, kind: 'scaling' },
-    { alert: ALERTS.budgetWarning, kind: 'budget' },
-    { alert: ALERTS.budgetForecast, kind: 'budget' },
-    { alert: ALERTS.capacity, kind: 'budget' },
-  ])('$alert keeps its copy per explicit service and per fleet', ({ alert, kind }) => {
+    [ALERTS.inputMissing, 'health'],
+    [ALERTS.scalerFailing, 'health'],
+    [ALERTS.scaleOut, 'scaling'],
+    [ALERTS.belowMinimum, 'scaling'],
+    [ALERTS.budgetWarning, 'budget'],
+    [ALERTS.budgetForecast, 'budget'],
+    [ALERTS.capacity, 'budget'],
+  ])('%s keeps its copy per explicit service and per fleet (%s rules)', (alert, kind) => {
     const groups = (name: string) => rules.filter((r) => r.rule.alert === alert && r.group === name);
     for (const svc of SERVICES) {
       const copies = groups(`headroom.${svc}.${kind}`);
@@ -93,8 +94,8 @@ describe('the exporter-wide alerts of a policy with three services and two fleet
   });
 
   it.each(EXPORTER_WIDE)(
-    '$alert $cadence says in its summary and description that every service and fleet is affected, naming none alone',
-    ({ alert, cadence }) => {
+    '%s says in its summary and description that every service and fleet is affected, naming none alone',
+    (_name, { alert, cadence }) => {
       const r = rules.find((x) => x.rule.alert === alert && x.rule.labels.cadence === cadence)!.rule;
       expect(r.annotations.summary).toContain(`(${EVERY})`);
       expect(r.annotations.description).toContain(`Affected: ${EVERY}.`);
@@ -108,14 +109,14 @@ describe('the exporter-wide alerts of a policy with three services and two fleet
       fleets: Array.from({ length: fleets }, (_, i) => ({ name: `f${i + 1}` })),
     }) as unknown as Policy;
   it.each([
-    { what: 'one service', p: named(1, 0), text: 'every service of this exporter: s1' },
-    { what: 'fleets only', p: named(0, 2), text: 'every service of this exporter: fleet f1, fleet f2' },
-    {
-      what: `more names than the ${EXPORTER_SCOPE_NAMES_MAX} it lists`,
-      p: named(9, 3),
-      text: 'every service of this exporter: s1, s2, s3, s4, s5, s6, s7, s8, s9, fleet f1 and 2 more',
-    },
-  ])('lists the affected services for $what', ({ p, text }) => {
+    ['one service', named(1, 0), 'every service of this exporter: s1'],
+    ['fleets only', named(0, 2), 'every service of this exporter: fleet f1, fleet f2'],
+    [
+      `more names than the ${EXPORTER_SCOPE_NAMES_MAX} it lists`,
+      named(9, 3),
+      'every service of this exporter: s1, s2, s3, s4, s5, s6, s7, s8, s9, fleet f1 and 2 more',
+    ],
+  ] as const)('lists the affected services for %s', (_what, p, text) => {
     expect(everyServiceOf(p)).toBe(text);
   });
 });
@@ -139,31 +140,33 @@ describe('promtool on the rules of that policy', () => {
     expect(r.stdout.match(/SUCCESS/g)).toHaveLength(3);
   });
 
+  const down = {
+    headroom: 'health',
+    scope: 'exporter',
+    severity: 'critical',
+    instance: '127.0.0.1:9778',
+    job: 'headroom',
+  };
+  const stale = (cadence: string) => ({ headroom: 'health', scope: 'exporter', severity: 'warning', cadence });
   it.each([
-    {
-      what: 'one exporter down',
-      name: 'HeadroomExporterDown: fires once, not per service or fleet, when the exporter has been down for 5m',
-      labels: {
-        headroom: 'health',
-        scope: 'exporter',
-        severity: 'critical',
-        instance: '127.0.0.1:9778',
-        job: 'headroom',
-      },
-    },
-    {
-      what: 'a stale signals refresh',
-      name: 'HeadroomDataStale: fires once, not per service or fleet, when the last signals refresh is more than 5m old',
-      labels: { headroom: 'health', scope: 'exporter', severity: 'warning', cadence: 'signals' },
-    },
-    {
-      what: 'a stale history refresh',
-      name: 'HeadroomDataStale: fires once, not per service or fleet, when the last history refresh is more than 2h old',
-      labels: { headroom: 'health', scope: 'exporter', severity: 'warning', cadence: 'history' },
-    },
-  ])(
-    '$what fires exactly one alert: the generated case expects one, and promtool fails it when two are expected',
-    async ({ name, labels }) => {
+    [
+      'one exporter down',
+      'HeadroomExporterDown: fires once, not per service or fleet, when the exporter has been down for 5m',
+      down,
+    ],
+    [
+      'a stale signals refresh',
+      'HeadroomDataStale: fires once, not per service or fleet, when the last signals refresh is more than 5m old',
+      stale('signals'),
+    ],
+    [
+      'a stale history refresh',
+      'HeadroomDataStale: fires once, not per service or fleet, when the last history refresh is more than 2h old',
+      stale('history'),
+    ],
+  ] as const)(
+    '%s fires exactly one alert: the generated case expects one, and promtool fails it when two are expected',
+    async (_what, name, labels: Record<string, string>) => {
       const c = healthCase(name);
       const [test] = c.alert_rule_test;
       expect(test.exp_alerts).toHaveLength(1);
@@ -202,14 +205,17 @@ describe('Alertmanager routing of the exporter-wide alerts (amtool)', () => {
   const config = path.join(out, 'alertmanager.yml');
   const firing = exporterGroup(policy)
     .rules.filter(isAlert)
-    .map((r) => ({
-      name: `${r.alert}${r.labels.cadence ? ` ${r.labels.cadence}` : ''}`,
-      labels: { alertname: r.alert, ...r.labels, ...(r.alert === ALERTS.exporterDown ? { instance: 'a:9778' } : {}) },
-    }));
+    .map(
+      (r) =>
+        [
+          `${r.alert}${r.labels.cadence ? ` (${r.labels.cadence})` : ''}`,
+          { alertname: r.alert, ...r.labels, ...(r.alert === ALERTS.exporterDown ? { instance: 'a:9778' } : {}) },
+        ] as const
+    );
 
   it.each(firing)(
-    '`amtool config routes test` sends $name, labelled as its rule, to the health route and its receiver',
-    async ({ labels }) => {
+    '`amtool config routes test` sends %s, labelled as its rule, to the health route and its receiver',
+    async (_name, labels) => {
       const args = Object.entries(labels).map(([k, v]) => `${k}=${v}`);
       const r = await exec(
         'amtool',
@@ -229,9 +235,9 @@ describe('Alertmanager routing of the exporter-wide alerts (amtool)', () => {
     }
   );
 
-  it('groups them by alert name only: one outage, one notification', () => {
+  it('groups them by alert name alone, as they carry no service label: one outage, one notification', () => {
     const am = yaml.load(readFileSync(config, 'utf8')) as { route: { group_by: string[] } };
     expect(am.route.group_by).toEqual(['alertname', 'service']);
-    for (const { labels } of firing) expect(Object.keys(labels)).not.toContain('service');
+    for (const [, labels] of firing) expect(Object.keys(labels)).not.toContain('service');
   });
 });
