@@ -48,7 +48,7 @@ export async function startServeChild(
     nodeArgs?: string[];
     /** A whole policy document instead of the example's service copied n times (refresh, scaler and extra still apply). */
     policy?: Record<string, unknown>;
-    /** How long to wait for /-/ready (the first refresh), default 120 s. */
+    /** How long to wait for /-/ready and the first whole refresh, default 120 s. */
     readyTimeoutMs?: number;
   } = {}
 ): Promise<ServeChild> {
@@ -101,7 +101,8 @@ export async function startServeChild(
   for (;;) {
     if (child.exitCode !== null) throw new Error(`headroom serve exited ${child.exitCode}: ${log}`);
     try {
-      if ((await fetch(`${url}/-/ready`)).ok) break;
+      // /-/ready answers before the first history refit is done; the figures start after it ("refresh complete", debug).
+      if ((await fetch(`${url}/-/ready`)).ok && ((opts.logLevel ?? 'debug') !== 'debug' || refreshes > 0)) break;
     } catch {
       /* not listening yet */
     }

@@ -39,7 +39,7 @@ beforeAll(async () => {
       })
     )
   );
-  for (const s of serves) await waitFor('the first refresh', async () => s.refresher.ready);
+  for (const s of serves) await waitFor('the first refresh', async () => s.refresher.stats !== null);
   snapshots = serves.flatMap((s) => s.refresher.snapshots);
   expect(snapshots.length).toBeGreaterThan(3);
 }, 60_000);

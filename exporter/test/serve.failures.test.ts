@@ -44,7 +44,7 @@ beforeAll(async () => {
     version: 'test',
     scalerFactory: null,
   });
-  await waitFor('first refresh', async () => serve.refresher.ready);
+  await waitFor('first refresh', async () => serve.refresher.stats !== null);
 });
 
 afterAll(async () => {
@@ -123,9 +123,11 @@ describe('a Prometheus slower than the timeout', () => {
     await new Promise((r) => slow?.close(r));
   });
 
-  it('is not ready until the first refresh completes, then reports every input timed out', async () => {
+  it('is not ready until the first refresh publishes its plans, then reports every input timed out', async () => {
     expect((await fetch(`${handle.url}/-/ready`)).status).toBe(503);
     await waitFor('first refresh', async () => (await fetch(`${handle.url}/-/ready`)).status === 200, 10_000);
+    // Ready at the publication before the history refit; the input changes are logged once the refresh is whole.
+    await waitFor('the whole first refresh', async () => handle.refresher.stats !== null, 10_000);
     expect(slowLog.text()).toContain('input missing: terminal/cpu: timeout after 0.3s');
     const m = await scrape(handle.url);
     expect(m.get(seriesKey('headroom_input_up', { service: 'terminal', signal: 'cpu' }))).toBe(0);

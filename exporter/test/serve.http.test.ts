@@ -72,7 +72,7 @@ describe('headroom serve on the demo workload', () => {
       scalerFactory: fakeScaler,
       env: { HEADROOM_WEBHOOK_TOKEN: 'test-token' },
     });
-    await waitFor('first refresh', async () => serve.refresher.ready);
+    await waitFor('first refresh', async () => serve.refresher.stats !== null);
   });
   afterAll(() => serve?.close());
 
@@ -215,7 +215,7 @@ describe('headroom serve options', () => {
       });
     try {
       expect(serve.url).toMatch(/^https:/);
-      await waitFor('first refresh', async () => serve.refresher.ready);
+      await waitFor('first refresh', async () => serve.refresher.stats !== null);
       expect((await get()).status).toBe(401);
       expect((await get('prometheus:wrong')).status).toBe(401);
       const ok = await get('prometheus:s3cret');

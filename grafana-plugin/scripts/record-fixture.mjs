@@ -6,9 +6,11 @@
  *
  *   node scripts/record-fixture.mjs --start [--spacing 20] [--out tests/fixtures/exporter-scrape.prom]
  *   node scripts/record-fixture.mjs --url http://127.0.0.1:9464/metrics [--out …]
+ *   node scripts/record-fixture.mjs --help
  *
  * --start (what the committed fixture is): writes a temporary policy — the repository's example
- * headroom.yml (built-in demo workload, no `prometheus:` section) with its service `terminal` plus a
+ * headroom.yml (built-in demo workload, no `prometheus:` section, `series_budget` lifted so every
+ * detail group is published) with its service `terminal` plus a
  * copy named `api` with other instances, limits, budget, planning scenario and no schedules — with a temporary SQLite
  * scaler store and the dry-run actuator; starts `headroom serve` on a free loopback port; waits for
  * /-/ready; posts Alertmanager v4 notifications to POST /webhook so the scaler makes real decisions
@@ -16,8 +18,12 @@
  *
  *   1. terminal cpu_high fires (cpu 91 %)        → scale out, acted (dry run)
  *   2. api scale_in fires (all low)              → scale in, acted (dry run)
- *   3. terminal memory_high fires (memory 82 %)  → scale out blocked by cooldown (of step 1)
+ *   3. terminal cpu_high fires again (cpu 93 %)  → scale out blocked by cpu_high's own cooldown (of step 1)
  *   4. api errors_high fires (errors 3.5 %)      → scale out by the trigger's step, acted (dry run)
+ *
+ * Step 3 repeats step 1's trigger on purpose: a *different* trigger asking for a larger target inside
+ * step 1's cooldown acts (the largest recommendation wins, README "Scaler safety"), so only the same
+ * trigger inside its own cooldown is a cooldown block the scaler really records.
  *
  * then scrapes /metrics once and stops the exporter. The demo workload is seeded, so the plan is the
  * same on every run of the same day; utilization follows the demo's time of day, and the decision
@@ -38,6 +44,7 @@ import { freePort, HEADROOM_BIN, launch, PLUGIN_ROOT as ROOT, REPO, sleep, waitR
 
 const { values } = parseArgs({
   options: {
+    help: { type: 'boolean', short: 'h', default: false },
     url: { type: 'string' },
     start: { type: 'boolean', default: false },
     policy: { type: 'string', default: path.join(REPO, 'headroom.yml') },
@@ -47,11 +54,27 @@ const { values } = parseArgs({
   },
 });
 
+const USAGE = `usage: node scripts/record-fixture.mjs --start [--policy FILE] [--spacing SECONDS] [--out FILE] [--timeout MS]
+       node scripts/record-fixture.mjs --url http://127.0.0.1:PORT/metrics [--out FILE] [--timeout MS]
+
+Records the headroom_* lines of one scrape of the Headroom exporter into a fixture file.
+
+  --start            start \`headroom serve\` on a temporary copy of the policy (services terminal and api,
+                     dry-run scaler), post 4 Alertmanager notifications to its webhook, scrape, stop it
+  --url URL          scrape an exporter that is already running instead
+  --policy FILE      policy to copy for --start (default: the repository's headroom.yml)
+  --spacing SECONDS  seconds between the webhook notifications (default: 20)
+  --out FILE         where to write (default: tests/fixtures/exporter-scrape.prom)
+  --timeout MS       timeout of each HTTP request (default: 10000)
+  -h, --help         print this help`;
+
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+
 if (!values.url === !values.start) {
-  console.error(
-    'usage: node scripts/record-fixture.mjs --start [--policy ../headroom.yml] [--spacing SECONDS] [--out FILE]\n' +
-      '       node scripts/record-fixture.mjs --url http://127.0.0.1:PORT/metrics [--out FILE]'
-  );
+  console.error(USAGE);
   process.exit(2);
 }
 
@@ -115,6 +138,9 @@ const yaml = createRequire(path.join(REPO, 'exporter/package.json'))('js-yaml');
 function recordingPolicy(dir) {
   const doc = yaml.load(readFileSync(values.policy, 'utf8'));
   delete doc.prometheus; // the built-in demo workload
+  // Every detail group: without a budget the exporter trims each service to 120 series and drops the
+  // model, forecast and decision-detail families the panel and its tests read (README "series_budget").
+  doc.series_budget = 1_000_000;
   doc.scaler = {
     ...doc.scaler,
     store: { type: 'sqlite', path: path.join(dir, 'state.db') },
@@ -177,7 +203,7 @@ function notification({ service, trigger, action, step, value }) {
 const NOTIFICATIONS = [
   { service: 'terminal', trigger: 'cpu_high', action: 'scale_out', step: 1, value: 91, expect: 'acted' },
   { service: 'api', trigger: 'scale_in', action: 'scale_in', step: 1, value: 20, expect: 'acted' },
-  { service: 'terminal', trigger: 'memory_high', action: 'scale_out', step: 1, value: 82, expect: 'blocked' },
+  { service: 'terminal', trigger: 'cpu_high', action: 'scale_out', step: 1, value: 93, expect: 'blocked' },
   { service: 'api', trigger: 'errors_high', action: 'scale_out', step: 2, value: 3.5, expect: 'acted' },
 ];
 

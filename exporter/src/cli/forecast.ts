@@ -170,11 +170,11 @@ export function registerForecast(program: Command, io: Io): void {
     .option('--horizon <n>', "steps ahead to forecast, in the series' sampling interval", '30')
     .option(
       '--season <n>',
-      'season length in samples (default: from the spacing: hourly 24 and 168, daily 7, monthly 12)'
+      'season length in samples (default: from the spacing: hourly 24 and 168, daily 7 (and 365 with two years), weekly 52, monthly 12)'
     )
     .option(
       '--models <list>',
-      `comma-separated candidates (default ${DEFAULTS.growth.models.join(',')}; also ets, mstl from augurs)`
+      `comma-separated candidates (default ${DEFAULTS.growth.models.join(',')}; opt-in ${MODEL_NAMES.filter((m) => !(DEFAULTS.growth.models as readonly string[]).includes(m)).join(',')}: ets and mstl from augurs)`
     )
     .option('--format <format>', 'text, json or csv', 'text')
     .action((opts: { input: string; horizon: string; season?: string; models?: string; format: string }) => {

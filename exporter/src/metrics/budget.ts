@@ -8,9 +8,10 @@ import type { Labels, Series } from './series.js';
 
 /**
  * The exporter's process-wide series once both refresh cadences have run: build info, the config
- * reload pair, duration and last success per cadence, the budget and one dropped count per group.
+ * reload pair, duration and last success per cadence, the budget, the histories pending and one
+ * dropped count per group.
  */
-export const PROCESS_SERIES = 1 + 2 + 2 * 2 + 1 + SERIES_DETAILS.length;
+export const PROCESS_SERIES = 1 + 2 + 2 * 2 + 1 + 1 + SERIES_DETAILS.length;
 
 /** Series counts of one service: per detail group, and the rest (never dropped). */
 export interface SeriesCount {

@@ -126,6 +126,11 @@ export class HeadroomMetrics {
     if (ok) this.g(METRIC.configLastReloadSuccessTimestampSeconds).set(at);
   }
 
+  /** Services awaiting their first history fit; set with every publish (which resets it). */
+  setHistoryPending(services: number): void {
+    this.g(METRIC.historyPendingServices).set(services);
+  }
+
   setRefresh(cadence: Cadence, durationSeconds: number, completedAt: number): void {
     this.g(METRIC.refreshDurationSeconds).set({ cadence }, durationSeconds);
     this.g(METRIC.lastRefreshSuccessTimestampSeconds).set({ cadence }, completedAt);

@@ -50,7 +50,11 @@ function statusRoutes(app: Express, d: AppDeps): void {
   });
   app.get('/-/ready', (_req, res) => {
     if (d.refresher.ready) res.type('text/plain').send('Headroom is Ready.\n');
-    else res.status(503).type('text/plain').send('Headroom is not ready: the first refresh has not completed.\n');
+    else
+      res
+        .status(503)
+        .type('text/plain')
+        .send('Headroom is not ready: the first refresh has not published its plans.\n');
   });
   app.post('/-/reload', async (_req, res) => {
     if (!d.enableLifecycle) {

@@ -48,6 +48,8 @@ export class Refresher {
   private running: Promise<void> | null = null;
   private stopped = false;
   private generation = 0;
+  /** Whether a refresh has published plans (its first publication may precede its history refit). */
+  private published = false;
   snapshots: ServiceSnapshot[] = [];
   /** Services whose last refresh threw, with the error and their input health. */
   failures: ServiceFailure[] = [];
@@ -71,8 +73,14 @@ export class Refresher {
     return [...this.policy.services.map((s) => s.name), ...this.fleets.members().map((m) => m.service.name)];
   }
 
+  /**
+   * Ready (/-/ready) once the first plans are published: the fleets are discovered (the scaler
+   * resolves webhooks through them) and every signal is read. The history refit may still run then:
+   * no decision depends on a fit (planService, the scaler's IntentEngine), and the services awaiting
+   * theirs are counted in headroom_history_pending_services. `stats` is set once a whole refresh is done.
+   */
   get ready(): boolean {
-    return this.stats !== null;
+    return this.published;
   }
 
   get sourceKind(): Source['kind'] {
@@ -89,7 +97,8 @@ export class Refresher {
     const after = [...policy.services, ...this.fleets.members().map((m) => m.service)];
     for (const s of after) if (old.get(s.name) !== key(policy, s)) this.history.delete(s.name);
     const names = new Set(after.map((s) => s.name));
-    for (const name of [...this.history.keys()]) if (!names.has(name)) this.forget(name);
+    // Every service that left, fitted or not: a name that comes back later starts with no input's last success.
+    for (const name of new Set([...old.keys(), ...this.history.keys()])) if (!names.has(name)) this.forget(name);
     this.policy = policy;
     this.source = source;
   }
@@ -155,11 +164,11 @@ export class Refresher {
     // Other due refits (a failed or short history retried, the daily points) keep one publication.
     let signalsSeconds: number | null = null;
     if (due.some((s) => !this.history.has(s.name))) {
-      await this.plan(policy, planned, read, missing, now, { provisional: true });
+      if (!(await this.plan(policy, planned, read, missing, now, { provisional: true }))) return;
       signalsSeconds = (performance.now() - t0) / 1000;
     }
-    const historySeconds = await this.refreshHistory(policy, due, now);
-    await this.plan(policy, planned, read, missing, now, { provisional: false });
+    const historySeconds = await this.refreshHistory(policy, source, due, now);
+    if (!(await this.plan(policy, planned, read, missing, now, { provisional: false }))) return;
     signalsSeconds ??= (performance.now() - t0) / 1000;
     const completedAt = clock();
     metrics.setRefresh('signals', signalsSeconds, completedAt);
@@ -178,8 +187,7 @@ export class Refresher {
   }
 
   /** Refits the histories that are due, all in one batch; seconds taken, or null when none was due. */
-  private async refreshHistory(policy: Policy, due: Service[], now: number): Promise<number | null> {
-    const source = this.source;
+  private async refreshHistory(policy: Policy, source: Source, due: Service[], now: number): Promise<number | null> {
     if (due.length === 0) return null;
     const h0 = performance.now();
     const fitted = await refreshHistories(source, due, now);
@@ -210,7 +218,12 @@ export class Refresher {
     }
   }
 
-  /** Each service's plan from the inputs read and the fits there are now, published. */
+  /**
+   * Each service's plan from the inputs read and the fits there are now, published; false (nothing
+   * published) when a reload replaced `policy` meanwhile: the plans of a replaced policy (its removed
+   * services, old limits and scaling rules) are never published after the reload, whose own refresh
+   * publishes the new policy's.
+   */
   private async plan(
     policy: Policy,
     services: Service[],
@@ -219,7 +232,8 @@ export class Refresher {
     now: number,
     /** Published again after a history refit in this refresh: log and count nothing yet. */
     { provisional }: { provisional: boolean }
-  ): Promise<void> {
+  ): Promise<boolean> {
+    if (this.policy !== policy) return false;
     const results = await Promise.all(
       services.map((s) => {
         const why = missing.get(s.name);
@@ -232,6 +246,10 @@ export class Refresher {
       })
     );
     const { logger, metrics } = this.opts;
+    if (this.policy !== policy) {
+      logger.debug('refresh superseded by a reload: its plans are not published, the reload refreshes again');
+      return false;
+    }
     const fleetOf = new Map(this.fleets.members().map((m) => [m.service.name, m]));
     this.snapshots = results.flatMap((r) => ('plan' in r ? [withFleet(r, fleetOf.get(r.plan.service))] : []));
     this.failures = results.flatMap((r) => ('error' in r ? [r] : []));
@@ -240,7 +258,13 @@ export class Refresher {
       onTrim: (message, trim) =>
         logger.info({ dropped: trim.dropped, budget: trim.budget }, `series budget: ${message}`),
     });
+    metrics.setHistoryPending(
+      services.filter((s) => s.growth.history_query !== undefined && !missing.has(s.name) && !this.history.has(s.name))
+        .length
+    );
     this.fleets.publish(metrics.registry);
+    this.published = true;
+    return true;
   }
 
   /**

@@ -28,7 +28,7 @@ const LANES: Array<{ kind: Exclude<DecisionKind, 'none'>; label: string; color: 
 
 /**
  * "4 → 7" for an action; a blocked one did not happen, so it never reads as a change:
- * "stays 7 (wanted 9)".
+ * "stays 7 (wanted 11)".
  */
 export function transition(e: DecisionEvent): string {
   if (isBlocked(e)) {

@@ -60,7 +60,7 @@ describe('plan view', () => {
       'Planning scenario conservative: 9 at 6 mo, 20 at 12 mo ($7,200/month)'
     );
     expect(screen.getByTestId('plan-budget')).toHaveTextContent(
-      'Budget $3,000/month · forecast month-end $2,232 · spent 1%'
+      'Budget $3,000/month · forecast month-end $2,232 · spent 2%'
     );
     expect(screen.getByTestId('plan-over-limit')).toHaveTextContent(
       'Over max 12: conservative from 12 mo, moderate from 6 mo, aggressive from 6 mo, hockey stick from 3 mo'
@@ -91,7 +91,7 @@ describe('plan view', () => {
     );
     expect(screen.getByTestId('plan-max-line')).toHaveTextContent('max 20');
     expect(screen.getByTestId('plan-budget')).toHaveTextContent(
-      'Budget $5,000/month · forecast month-end $1,488 · spent 0%'
+      'Budget $5,000/month · forecast month-end $1,488 · spent 1%'
     );
   });
 
@@ -146,7 +146,7 @@ describe('headroom view', () => {
     );
     expect(screen.getByTestId('headroom-warning-cpu')).toHaveAttribute('x', '70%');
     expect(screen.getByTestId('headroom-critical-cpu')).toHaveAttribute('x', '85%');
-    expect(screen.getByTestId('headroom-exhaustion-cpu')).toHaveTextContent('10 mo');
+    expect(screen.getByTestId('headroom-exhaustion-cpu')).toHaveTextContent('9 mo');
     expect(screen.getByTestId('headroom-exhaustion-memory')).toHaveTextContent('7 mo');
     expect(screen.getByTestId('headroom-exhaustion-latency')).toHaveTextContent('9 mo');
   });
@@ -305,24 +305,24 @@ describe('decisions view', () => {
     const [t1, t2, t3, t4] = FIXTURE_WINDOW.decisionTimes.map(hms);
     expect(rows).toEqual([
       `${t4}apiscale out5 → 7errors_high`,
-      `${t3}terminalblocked scale outstays 7 (wanted 9)memory_high · blocked by cooldown`,
+      `${t3}terminalblocked scale outstays 7 (wanted 11)cpu_high · blocked by cooldown`,
       `${t2}apiscale in6 → 5scale_in`,
       `${t1}terminalscale out4 → 7cpu_high`,
     ]);
   });
 
-  it('draws a blocked decision apart from the actions: hollow, dashed, crossed out, and never as "7 → 9"', () => {
+  it('draws a blocked decision apart from the actions: hollow, dashed, crossed out, and never as "7 → 11"', () => {
     renderPanel(fixtureFrames(), { view: 'decisions', service: 'terminal' });
     const [blocked] = screen.getAllByTestId('decision-marker-blocked');
     expect(blocked.querySelector('rect')).toHaveAttribute('fill', 'none');
     expect(blocked.querySelector('rect')).toHaveAttribute('stroke-dasharray');
-    expect(blocked.querySelector('text')).toHaveTextContent('stays 7 (wanted 9)');
+    expect(blocked.querySelector('text')).toHaveTextContent('stays 7 (wanted 11)');
     const [action] = screen.getAllByTestId('decision-marker-scale_out');
     expect(action.querySelector('path')?.getAttribute('fill')).not.toBe('none');
     expect(action.querySelector('text')).toHaveTextContent('4 → 7');
-    expect(screen.getByTestId('decisions-chart')).not.toHaveTextContent('7 → 9');
+    expect(screen.getByTestId('decisions-chart')).not.toHaveTextContent('7 → 11');
     expect(screen.getAllByTestId('decision-row').find((row) => row.dataset.kind === 'blocked')).toHaveTextContent(
-      'blocked scale outstays 7 (wanted 9)memory_high · blocked by cooldown'
+      'blocked scale outstays 7 (wanted 11)cpu_high · blocked by cooldown'
     );
   });
 
@@ -356,7 +356,7 @@ describe('decisions view', () => {
     const titles = screen.getAllByTestId('decision-marker-blocked').map((m) => m.querySelector('title')?.textContent);
     const day = new Date(FIXTURE_WINDOW.decisionTimes[2]).toISOString().slice(0, 10);
     expect(titles).toEqual([
-      `${day} ${hms(FIXTURE_WINDOW.decisionTimes[2])} · terminal\nBLOCKED by cooldown: scale out not carried out, stays 7 (wanted 9)\ntrigger: memory_high\nblocked by: cooldown`,
+      `${day} ${hms(FIXTURE_WINDOW.decisionTimes[2])} · terminal\nBLOCKED by cooldown: scale out not carried out, stays 7 (wanted 11)\ntrigger: cpu_high\nblocked by: cooldown`,
     ]);
     expect(screen.getAllByTestId(/^decision-marker-/)).toHaveLength(2);
   });

@@ -159,8 +159,9 @@ describe('buildDecisions', () => {
     expect(model.events.map((e) => [e.service, e.kind, e.trigger, e.blockedBy, e.current, e.target])).toEqual([
       ['terminal', 'scale_out', 'cpu_high', 'none', 4, 7],
       ['api', 'scale_in', 'scale_in', 'none', 6, 5],
-      // blocked: the target is the one the cooldown held back (ceil(7 × 82 / 65) = 9)
-      ['terminal', 'blocked', 'memory_high', 'cooldown', 7, 9],
+      // blocked: cpu_high again inside its own cooldown; the target is the one the cooldown held back
+      // (ceil(7 × 93 / 60) = 11, the trigger's target 60 % in headroom.yml)
+      ['terminal', 'blocked', 'cpu_high', 'cooldown', 7, 11],
       ['api', 'scale_out', 'errors_high', 'none', 5, 7],
     ]);
     expect(model.events.map((e) => e.time)).toEqual(FIXTURE_WINDOW.decisionTimes);
@@ -177,10 +178,7 @@ describe('buildDecisions', () => {
   it('drops decisions outside the dashboard time range', () => {
     const [, second, third] = FIXTURE_WINDOW.decisionTimes;
     const range = { from: second - 1000, to: third + 1000 };
-    expect(buildDecisions(fixtureSeries(), [], range).events.map((e) => e.trigger)).toEqual([
-      'scale_in',
-      'memory_high',
-    ]);
+    expect(buildDecisions(fixtureSeries(), [], range).events.map((e) => e.trigger)).toEqual(['scale_in', 'cpu_high']);
   });
 
   it('finds one event per distinct timestamp value of a range query and reads the counts at that sample', () => {

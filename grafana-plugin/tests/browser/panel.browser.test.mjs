@@ -199,11 +199,14 @@ after(async () => {
  * recording, so they are read from the fixture.
  */
 const FIXTURE = readFileSync(path.join(ROOT, 'tests/fixtures/exporter-scrape.prom'), 'utf8');
-function decisionTime(trigger) {
+function decisionTime(trigger, blockedBy = 'none') {
   const line = FIXTURE.split('\n').find(
-    (l) => l.startsWith('headroom_scaler_last_decision_timestamp_seconds{') && l.includes(`trigger="${trigger}"`)
+    (l) =>
+      l.startsWith('headroom_scaler_last_decision_timestamp_seconds{') &&
+      l.includes(`trigger="${trigger}"`) &&
+      l.includes(`blocked_by="${blockedBy}"`)
   );
-  assert.ok(line, `no ${trigger} decision in the fixture`);
+  assert.ok(line, `no ${trigger} decision blocked by ${blockedBy} in the fixture`);
   // The panel's time zone is UTC in the host page.
   return new Date(Number(line.split(' ').pop()) * 1000).toISOString().replace('T', ' ').slice(0, 19);
 }
@@ -274,10 +277,10 @@ const VIEWS = {
     text: [
       '4 → 7',
       '6 → 5',
-      'stays 7 (wanted 9)',
+      'stays 7 (wanted 11)',
       '5 → 7',
       'cpu_high',
-      'memory_high',
+      'cpu_high · blocked by cooldown',
       'blocked scale out',
       'blocked by cooldown',
       'scale_in',
@@ -361,13 +364,13 @@ describe('the built panel in Chromium', () => {
   it('explains a decision in a tooltip when its row is hovered', async () => {
     const { page } = await openPanel({ options: { view: 'decisions' } });
     try {
-      await page.getByTestId('decision-row').filter({ hasText: 'memory_high' }).hover();
+      await page.locator('[data-testid="decision-row"][data-kind="blocked"]').hover();
       const tooltip = page.locator('[role="tooltip"]');
       await tooltip.waitFor();
       const text = await tooltip.innerText();
-      assert.ok(text.includes(`${decisionTime('memory_high')} · terminal`), text);
-      assert.match(text, /BLOCKED by cooldown: scale out not carried out, stays 7 \(wanted 9\)/);
-      assert.match(text, /trigger: memory_high/);
+      assert.ok(text.includes(`${decisionTime('cpu_high', 'cooldown')} · terminal`), text);
+      assert.match(text, /BLOCKED by cooldown: scale out not carried out, stays 7 \(wanted 11\)/);
+      assert.match(text, /trigger: cpu_high/);
       assert.match(text, /blocked by: cooldown/);
       await screenshot(page, 'decisions-tooltip');
     } finally {

@@ -66,6 +66,12 @@ export const EXPORTER_METRICS = {
     'seconds',
     'Unix time at which the last refresh of this cadence completed. Missing inputs do not fail a refresh; see headroom_input_up.'
   ),
+  historyPendingServices: g(
+    'headroom_history_pending_services',
+    '',
+    'services',
+    'Services whose growth history awaits its first fit under the current policy (at start, after a reload that changed them, when discovered): their plans are published from the current inputs, without projections or forecast (input history missing, "not read yet"), until the refit in progress completes. 0 once every fit is made.'
+  ),
   planErrorsTotal: c(
     'headroom_plan_errors_total',
     'service',
