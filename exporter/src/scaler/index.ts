@@ -20,6 +20,7 @@ import { webhookRouter } from './router.js';
 import type { ServiceLookup } from './route.js';
 import { fleetActuator } from '../fleet/expand.js';
 import type { ListPage, ListQuery, StateStore } from './store.js';
+import type { SpendStore } from '../sources/spend.js';
 
 export { assertSafeListen, resolveWebhookToken, InsecureListenError, TokenSourceError } from './auth.js';
 export type { AlertOutcome, RecordedDecision } from './types.js';
@@ -53,6 +54,8 @@ export interface Scaler {
   reconcile(): Promise<number>;
   /** Replaces the source (a reload that changed `prometheus`). */
   setSource(source: Source | undefined): void;
+  /** The state store, where the exporter also keeps its month-to-date spend integrals (sources/spend.ts). */
+  readonly spendStore: SpendStore;
 }
 
 /** Test-only hook: `crash` kills the process with SIGKILL right after the intent is committed. */
@@ -154,6 +157,7 @@ export async function createScaler(opts: ScalerOptions): Promise<Scaler> {
       source = next;
     },
     reconcile,
+    spendStore: store,
     async close() {
       clearInterval(timer);
       await store.close();

@@ -59,6 +59,9 @@ redis.call('HINCRBY', KEYS[1], 'version', 1)
 return 1
 `;
 
+/** A month and a few days: the spend hash of an exporter that stopped writing outlives its month, then goes. */
+const SPEND_RETENTION_SECONDS = 35 * 86_400;
+
 type Scripted = Redis & {
   headroomUpdate(...args: (string | number)[]): Promise<number>;
   headroomCommit(...args: (string | number)[]): Promise<number>;
@@ -187,6 +190,25 @@ export class RedisStore implements StateStore {
 
   async pendingIds(): Promise<string[]> {
     return (await this.redis.smembers(this.k('pending'))).sort((a, b) => Number(a) - Number(b));
+  }
+
+  async loadSpend(): Promise<Map<string, string>> {
+    return new Map(Object.entries(await this.redis.hgetall(this.k('spend'))));
+  }
+
+  /**
+   * One hash for all services, one MULTI per flush. Replicas sharing the Redis overwrite each
+   * other's entries (last writer wins per service): they integrate the same Prometheus series, so
+   * either entry is a valid integral up to its own `until`.
+   */
+  async saveSpend(put: Map<string, string>, remove: string[]): Promise<void> {
+    const tx = this.redis.multi();
+    if (remove.length) tx.hdel(this.k('spend'), ...remove);
+    if (put.size) tx.hset(this.k('spend'), put);
+    tx.expire(this.k('spend'), SPEND_RETENTION_SECONDS);
+    const res = (await tx.exec()) ?? [];
+    const failed = res.find(([err]) => err);
+    if (failed) throw failed[0];
   }
 
   async close(): Promise<void> {

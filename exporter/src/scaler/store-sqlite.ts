@@ -31,6 +31,7 @@ CREATE INDEX IF NOT EXISTS decisions_service ON decisions (service, seq);
 CREATE INDEX IF NOT EXISTS decisions_status ON decisions (status);
 CREATE TABLE IF NOT EXISTS services (service TEXT PRIMARY KEY, version INTEGER NOT NULL, state TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS dedup (key TEXT PRIMARY KEY, seq INTEGER NOT NULL, expires_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS spend (service TEXT PRIMARY KEY, entry TEXT NOT NULL);
 `;
 
 function toRecord(r: Row): RecordedDecision {
@@ -177,6 +178,23 @@ export class SqliteStore implements StateStore {
     return (this.q("SELECT seq FROM decisions WHERE status = 'pending' ORDER BY seq").all() as { seq: number }[]).map(
       (r) => String(r.seq)
     );
+  }
+
+  async loadSpend(): Promise<Map<string, string>> {
+    const rows = this.q('SELECT service, entry FROM spend').all() as { service: string; entry: string }[];
+    return new Map(rows.map((r) => [r.service, String(r.entry)]));
+  }
+
+  async saveSpend(put: Map<string, string>, remove: string[]): Promise<void> {
+    this.db
+      .transaction(() => {
+        for (const n of remove) this.q('DELETE FROM spend WHERE service = ?').run(n);
+        for (const [n, entry] of put)
+          this.q(
+            'INSERT INTO spend (service, entry) VALUES (?, ?) ON CONFLICT (service) DO UPDATE SET entry = excluded.entry'
+          ).run(n, entry);
+      })
+      .immediate();
   }
 
   async close(): Promise<void> {

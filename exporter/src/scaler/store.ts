@@ -1,4 +1,5 @@
 import type { DecisionState } from '../model/decision.js';
+import type { SpendStore } from '../sources/spend.js';
 import type { NewRecord, RecordPatch, RecordStatus, RecordedDecision } from './types.js';
 
 export interface ServiceSnapshot {
@@ -27,9 +28,10 @@ export interface CompareAndSet {
 
 /**
  * Durable decision history and per-service state. One contract, two implementations (SQLite,
- * Redis) and one test suite (test/scaler.store.test.ts).
+ * Redis) and one test suite (test/scaler.store.test.ts). It also keeps the exporter's month-to-date
+ * spend integrals (SpendStore, sources/spend.ts), so a restart does not re-scan the month.
  */
-export interface StateStore {
+export interface StateStore extends SpendStore {
   readonly kind: 'sqlite' | 'redis';
   snapshot(service: string): Promise<ServiceSnapshot>;
   /**

@@ -107,6 +107,12 @@ async function startScaler(
   return scaler;
 }
 
+/** The source, keeping its spend integrals in the scaler's state store when there is one (a restart then catches up only the gap). */
+function keepSpend(source: Source, scaler: ScalerApi | null, logger: Logger, policy: Policy): Source {
+  if (scaler?.spendStore) source.persistSpend?.(scaler.spendStore, logger.child({ component: 'spend' }), policy);
+  return source;
+}
+
 type ReloadResult = { ok: true } | { ok: false; error: string };
 
 /**
@@ -141,7 +147,7 @@ function reloader(
     const sourceChanged =
       JSON.stringify([next.prometheus ?? null, next.refresh.max_sample_age]) !==
       JSON.stringify([live.policy.prometheus ?? null, live.policy.refresh.max_sample_age]);
-    if (!opts.source && sourceChanged) live.source = await createSource(next);
+    if (!opts.source && sourceChanged) live.source = keepSpend(await createSource(next), d.scaler, logger, next);
     live.policy = next;
     d.scaler?.setSource?.(live.source);
     d.refresher.setPolicy(live.policy, live.source);
@@ -177,6 +183,7 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
   const late: { refresher?: Refresher } = {};
   const lookup: ServiceLookup = (name) => late.refresher?.lookup(name) ?? { kind: 'unknown' };
   const scaler = factory ? await startScaler(opts, factory, policy, source, clock, metrics, lookup) : null;
+  keepSpend(source, scaler, logger, policy);
   if (!factory) logger.warn('running without the webhook scaler; /webhook is not served');
 
   const refresher = new Refresher({

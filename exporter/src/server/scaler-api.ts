@@ -2,6 +2,7 @@ import type { Router } from 'express';
 import type { Policy } from '../config/schema.js';
 import type { DecisionState } from '../model/decision.js';
 import { createScaler, type ScalerOptions } from '../scaler/index.js';
+import type { SpendStore } from '../sources/spend.js';
 
 export type { ScalerOptions };
 
@@ -24,6 +25,8 @@ export interface ScalerApi {
   readonly authEnabled: boolean;
   /** Replaces the source after a reload changed it. */
   setSource?(source: ScalerOptions['source']): void;
+  /** Where the source keeps its month-to-date spend integrals across restarts (the scaler's state store). */
+  readonly spendStore?: SpendStore;
 }
 
 export type ScalerFactory = (opts: ScalerOptions) => Promise<ScalerApi>;

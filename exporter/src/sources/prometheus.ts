@@ -1,4 +1,4 @@
-import type { Fleet, PrometheusConfig, Service } from '../config/schema.js';
+import type { Fleet, Policy, PrometheusConfig, Service } from '../config/schema.js';
 import { DAY_SECONDS, DEFAULTS } from '../config/defaults.js';
 import type { Observation } from '../model/decision.js';
 import type { Reading, ServiceInputs } from '../model/plan.js';
@@ -11,7 +11,7 @@ import { vectorSelectors } from './selectors.js';
 
 /** Selectors per query text: a fleet's services share their queries, so each is tokenized once, not once per service. */
 const selectorsOf = memo((q: string) => vectorSelectors(q) ?? []);
-import { SpendLedger } from './spend.js';
+import { SpendLedger, type SpendLog, type SpendStore } from './spend.js';
 import type { Discovery, HistoryReading, HistoryStep, Source } from './source.js';
 
 /**
@@ -150,16 +150,31 @@ export class PrometheusSource implements Source {
    * alone, a fleet service's read as its fleet's vectors split, so it reads what a refresh reads.
    */
   async readInputs(svc: Service, now: number): Promise<ServiceInputs> {
-    if (svc.fleet) return (await this.readInputsMany([svc], now)).get(svc.name)!;
+    if (svc.fleet) return (await this.readMany([svc], now)).get(svc.name)!;
     return this.inputs(svc, now, directReads(this.client, now));
   }
 
   /**
    * Many services in one refresh, with exactly the answers each would get alone: the same query
    * text is sent once, explicit services' queries of one role are batched (sources/batch.ts), a
-   * fleet's vector queries are sent once and split by the fleet's label.
+   * fleet's vector queries are sent once and split by the fleet's label. The spend integrals it
+   * changed are then written to the store (persistSpend), once per refresh.
    */
   async readInputsMany(services: Service[], now: number): Promise<Map<string, ServiceInputs>> {
+    const out = await this.readMany(services, now);
+    await this.ledger.flush();
+    return out;
+  }
+
+  /**
+   * Keeps the month-to-date spend integrals in `store` (the scaler's state store): read back at
+   * start, so a restart catches up only the gap since the last refresh written (sources/spend.ts).
+   */
+  persistSpend(store: SpendStore, log: SpendLog, policy: Policy): void {
+    this.ledger.persist(store, log, policy);
+  }
+
+  private async readMany(services: Service[], now: number): Promise<Map<string, ServiceInputs>> {
     const batcher = new QueryBatcher(this.client, this.solo);
     for (const [key, r] of this.discovered) {
       const [time, query] = key.split('\0', 2);

@@ -1,6 +1,7 @@
-import type { Fleet, Service } from '../config/schema.js';
+import type { Fleet, Policy, Service } from '../config/schema.js';
 import type { Point } from '../model/forecast.js';
 import type { Reading, ServiceInputs } from '../model/plan.js';
+import type { SpendLog, SpendStore } from './spend.js';
 
 export type HistoryReading = { ok: true; points: Point[] } | { ok: false; reason: string };
 
@@ -25,6 +26,8 @@ export interface Source {
   discover(fleet: Fleet, now: number): Promise<Discovery>;
   /** Histories of many services, by service name (as readHistory each). */
   readHistoryMany(services: Service[], now: number, step?: HistoryStep): Promise<Map<string, HistoryReading>>;
+  /** Keep the month-to-date spend integrals in `store` across restarts (a source that integrates the spend). */
+  persistSpend?(store: SpendStore, log: SpendLog, policy: Policy): void;
 }
 
 /** readInputsMany / readHistoryMany of a source that reads one service at a time. */
