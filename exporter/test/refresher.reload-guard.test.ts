@@ -13,6 +13,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import yaml from 'js-yaml';
+import { METRIC } from '@headroom/contract';
 import { FIT_SLICE_MS, missingInputs } from '../src/engine.js';
 import { parsePolicy } from '../src/config/load.js';
 import type { Policy, Service } from '../src/config/schema.js';
@@ -24,7 +25,8 @@ import { DemoSource } from '../src/sources/demo.js';
 import type { Source } from '../src/sources/source.js';
 import { EXAMPLE_POLICY, FLEET_POLICY, examplePolicy, exampleService } from './helpers.js';
 import { tempDir, waitFor } from './support/processes.js';
-import { captureLogger, parseMetrics } from './support/serve.js';
+import { amPayload } from './scaler-fixtures/support.js';
+import { captureLogger, getJson, parseMetrics, scrape, seriesKey } from './support/serve.js';
 
 const NOW = Date.UTC(2026, 10, 27, 12) / 1000;
 const named = (name: string): Service => ({ ...exampleService(), name });
@@ -315,6 +317,74 @@ describe('a reload that fails validation while a refit is in flight', () => {
       await refresher.refresh();
       expect(source.historyReads()).toBe(reads);
     } finally {
+      await serve.close();
+    }
+  });
+});
+
+describe('a reload through headroom serve while the first refit is in flight', () => {
+  it('decides a webhook that comes before that refit ends under the new policy, and publishes only the new limits', async () => {
+    const dir = tempDir('reload-webhook');
+    const file = path.join(dir, 'headroom.yml');
+    const doc = yaml.load(readFileSync(EXAMPLE_POLICY, 'utf8')) as any;
+    doc.scaler = { store: { type: 'sqlite', path: path.join(dir, 'state.db') }, actuator: { type: 'dry-run' } };
+    writeFileSync(file, yaml.dump(doc));
+    const demo = new DemoSource();
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const source = Object.assign(Object.create(demo) as Source, {
+      async readHistoryMany(...args: Parameters<Source['readHistoryMany']>) {
+        await held; // the first refresh's refit waits here, under the policy the reload replaces
+        return demo.readHistoryMany(...args);
+      },
+    });
+    const serve = await startServe({
+      configFile: file,
+      listen: '127.0.0.1:0',
+      logger: captureLogger().logger,
+      version: 'test',
+      env: {},
+      source,
+    });
+    try {
+      await waitFor('the first publication', async () => serve.refresher.ready);
+      const current = (await getJson(`${serve.url}/api/v1/plan`)).services[0].current as number;
+      expect(current).toBeLessThan(doc.services[0].scaling.limits.max);
+      // The reload caps terminal at the count it runs.
+      doc.services[0].scaling.limits.max = current;
+      writeFileSync(file, yaml.dump(doc));
+      const seen = publications(serve.metrics);
+      const reloaded = serve.reload();
+      await waitFor('the new policy', async () => serve.policy().services[0].scaling.limits.max === current);
+      const res = await fetch(`${serve.url}/webhook`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(
+          amPayload({
+            labels: {
+              alertname: 'HeadroomScaling',
+              headroom: 'scaling',
+              service: 'terminal',
+              trigger: 'cpu_high',
+              action: 'scale_out',
+            },
+            annotations: { value: '95' },
+            startsAt: new Date(Date.now() - 5000).toISOString(),
+            fingerprint: 'fp-terminal',
+          })
+        ),
+      });
+      const outcome = (await res.json()).results[0];
+      expect([outcome.action, outcome.blocked_by]).toEqual(['none', ['max_instances']]);
+      release();
+      expect(await reloaded).toEqual({ ok: true });
+      expect(seen.length).toBeGreaterThan(0);
+      for (const snaps of seen)
+        expect(snaps.map((x) => [x.plan.service, x.limits.max])).toEqual([['terminal', current]]);
+      const m = await scrape(serve.url);
+      expect(m.get(seriesKey(METRIC.limitInstances, { service: 'terminal', limit: 'max' }))).toBe(current);
+    } finally {
+      release();
       await serve.close();
     }
   });
