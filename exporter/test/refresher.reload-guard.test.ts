@@ -25,7 +25,7 @@ import { DemoSource } from '../src/sources/demo.js';
 import type { Source } from '../src/sources/source.js';
 import { EXAMPLE_POLICY, FLEET_POLICY, examplePolicy, exampleService } from './helpers.js';
 import { tempDir, waitFor } from './support/processes.js';
-import { amPayload } from './scaler-fixtures/support.js';
+import { firingNow, post } from './scaler-fixtures/support.js';
 import { captureLogger, getJson, parseMetrics, scrape, seriesKey } from './support/serve.js';
 
 const NOW = Date.UTC(2026, 10, 27, 12) / 1000;
@@ -356,25 +356,8 @@ describe('a reload through headroom serve while the first refit is in flight', (
       const seen = publications(serve.metrics);
       const reloaded = serve.reload();
       await waitFor('the new policy', async () => serve.policy().services[0].scaling.limits.max === current);
-      const res = await fetch(`${serve.url}/webhook`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(
-          amPayload({
-            labels: {
-              alertname: 'HeadroomScaling',
-              headroom: 'scaling',
-              service: 'terminal',
-              trigger: 'cpu_high',
-              action: 'scale_out',
-            },
-            annotations: { value: '95' },
-            startsAt: new Date(Date.now() - 5000).toISOString(),
-            fingerprint: 'fp-terminal',
-          })
-        ),
-      });
-      const outcome = (await res.json()).results[0];
+      const res = await post(serve.url, firingNow('terminal'));
+      const outcome = res.body.results[0];
       expect([outcome.action, outcome.blocked_by]).toEqual(['none', ['max_instances']]);
       release();
       expect(await reloaded).toEqual({ ok: true });

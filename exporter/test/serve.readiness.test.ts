@@ -17,7 +17,7 @@ import { startServe, type ServeHandle } from '../src/server/index.js';
 import { DemoSource } from '../src/sources/demo.js';
 import type { Source } from '../src/sources/source.js';
 import { EXAMPLE_POLICY, FLEET_POLICY, examplePolicy } from './helpers.js';
-import { amPayload } from './scaler-fixtures/support.js';
+import { firingNow, post } from './scaler-fixtures/support.js';
 import { tempDir, waitFor } from './support/processes.js';
 import { captureLogger, getJson, scrape, seriesKey } from './support/serve.js';
 
@@ -115,26 +115,8 @@ describe('/-/ready at start', () => {
     });
     await waitFor('the first publication', async () => (await fetch(`${serve!.url}/-/ready`)).ok);
     expect((await scrape(serve.url)).get(METRIC.historyPendingServices)).toBeGreaterThan(0);
-    const res = await fetch(`${serve.url}/webhook`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(
-        amPayload({
-          labels: {
-            alertname: 'HeadroomScaling',
-            headroom: 'scaling',
-            service: 'cart',
-            trigger: 'cpu_high',
-            action: 'scale_out',
-          },
-          annotations: { value: '95' },
-          startsAt: new Date(Date.now() - 5000).toISOString(),
-          fingerprint: 'fp-cart',
-        })
-      ),
-    });
-    const body = await res.json();
-    expect([res.status, body.results[0].action]).toEqual([200, 'scale_out']);
+    const res = await post(serve.url, firingNow('cart'));
+    expect([res.status, res.body.results[0].action]).toEqual([200, 'scale_out']);
     expect(serve.refresher.stats).toBeNull(); // the refit had not completed
   });
 });

@@ -63,6 +63,15 @@ export function amPayload(...specs: AlertSpec[]): Record<string, any> {
   };
 }
 
+/** A firing scale-out of `service`'s cpu_high (value 95) that started 5 s ago by the real clock. */
+export const firingNow = (service: string) =>
+  amPayload({
+    labels: { ...SCALING_LABELS, service },
+    annotations: { value: '95' },
+    startsAt: new Date(Date.now() - 5000).toISOString(),
+    fingerprint: `fp-${service}`,
+  });
+
 export async function post(
   url: string,
   body: unknown,
