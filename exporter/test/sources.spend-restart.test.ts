@@ -19,7 +19,7 @@ import { SqliteStore } from '../src/scaler/store-sqlite.js';
 import type { StateStore } from '../src/scaler/store.js';
 import { PrometheusSource } from '../src/sources/prometheus.js';
 import { SPEND_STEP_SECONDS } from '../src/sources/spend.js';
-import { backfill, startPrometheus, startRedis, tempDir, type Running } from './support/processes.js';
+import { backfill, exec, startPrometheus, startRedis, tempDir, type Running } from './support/processes.js';
 import { basePolicy, explicitService, fleetMember, INSTANCES_METRIC, shopFleet } from './support/fleet-data.js';
 import { captureLogger, scrape, seriesKey } from './support/serve.js';
 
@@ -255,7 +255,7 @@ describe.each(Object.keys(stores))('the month-to-date spend with the %s store', 
     expect(catchUpSpans(mark)).toEqual([AFTER - LAST]);
     expect(log.lines().find((l) => l.service === 'gone')).toMatchObject({
       level: 40,
-      msg: 'spend: persisted integral of gone discarded (not a service of the policy (removed, or its fleet has another instances query)); catching up from the start of the month',
+      msg: 'spend: persisted integral of gone discarded (not a service of the policy (removed, or its fleet has another instances query)); deleted from the state store',
     });
     expect([...(await store.loadSpend()).keys()].sort()).toEqual(['s0', 's1', 's2']);
     await store.close();
@@ -291,6 +291,18 @@ async function fullMonthAverage(svc: Service): Promise<number> {
 }
 
 describe('two replicas sharing a Redis', () => {
+  it('write the integrals once per refresh, every service in one HSET (Redis commandstats)', async () => {
+    const { services, policy } = shapes['explicit services']();
+    const hsets = async () => {
+      const { stdout } = await exec('redis-cli', ['-p', String(redis.port), 'info', 'commandstats']);
+      return Number(/cmdstat_hset:calls=(\d+)/.exec(stdout)?.[1] ?? 0);
+    };
+    const { src } = persisting(stores.Redis().open(), policy);
+    const before = await hsets();
+    for (const t of BEFORE) await spends(src, services, t);
+    expect((await hsets()) - before).toBe(BEFORE.length);
+  });
+
   it("overwrite each other's entries whole (last writer wins per service), and a restarted one resumes from the last one written", async () => {
     const { services, policy } = shapes['explicit services']();
     const ns = stores.Redis();
