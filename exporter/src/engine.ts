@@ -69,11 +69,16 @@ function historyEntry(svc: Service, h: HistoryReading, now: number): HistoryEntr
     : { fit: null, reason: `history has ${h.points.length} points, need at least 2`, fetchedAt: now };
 }
 
-/** Fetch many services' histories and fit the growth models (the slow cadence); a failed read fails them all, with the error. */
+/**
+ * Fetch many services' histories and fit the growth models (the slow cadence); a failed read fails
+ * them all, with the error. `abandoned` is asked between slices: once true, the fits stop there and
+ * what is returned is partial (the caller drops it: a reload replaced the policy it was made under).
+ */
 export async function refreshHistories(
   source: Source,
   services: readonly Service[],
-  now: number
+  now: number,
+  abandoned: () => boolean = () => false
 ): Promise<Map<string, HistoryEntry>> {
   let read: Map<string, HistoryReading>;
   try {
@@ -82,7 +87,7 @@ export async function refreshHistories(
     const reason = `history refresh failed: ${(e as Error).message}`;
     return new Map(services.map((s) => [s.name, { fit: null, reason, fetchedAt: now }]));
   }
-  return fitInSlices(services, read, now);
+  return fitInSlices(services, read, now, abandoned);
 }
 
 /**
@@ -92,11 +97,12 @@ export async function refreshHistories(
  */
 export const FIT_SLICE_MS = 20;
 
-/** Fits every reading, yielding to the event loop after each FIT_SLICE_MS of work (same fits, same order). */
+/** Fits every reading, yielding to the event loop after each FIT_SLICE_MS of work (same fits, same order) until `abandoned`. */
 async function fitInSlices(
   services: readonly Service[],
   read: Map<string, HistoryReading>,
-  now: number
+  now: number,
+  abandoned: () => boolean
 ): Promise<Map<string, HistoryEntry>> {
   const out = new Map<string, HistoryEntry>();
   let sliceStart = performance.now();
@@ -104,6 +110,7 @@ async function fitInSlices(
     out.set(s.name, historyEntry(s, read.get(s.name)!, now));
     if (performance.now() - sliceStart < FIT_SLICE_MS) continue;
     await new Promise<void>((resolve) => setImmediate(resolve));
+    if (abandoned()) break;
     sliceStart = performance.now();
   }
   return out;

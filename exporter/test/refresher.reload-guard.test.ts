@@ -2,8 +2,9 @@
  * A reload (SIGHUP, POST /-/reload: server/index.ts reloader) can replace the policy while a
  * refresh's history refit is in flight: the fits run in slices that yield to the event loop
  * (engine.ts FIT_SLICE_MS). Fits made under the replaced policy are never kept for the new one
- * (the reload guard of refresher.ts refreshHistory), the refresh that was in flight publishes
- * nothing of the replaced policy, and the reload's own refresh refits and publishes the new one.
+ * (the reload guard of refresher.ts refreshHistory) and stop at the next slice, the refresh that was
+ * in flight publishes nothing of the replaced policy (nor does its discovery write a catalog), and
+ * the reload's own refresh refits and publishes the new one.
  *
  * Deterministic: performance.now advances FIT_SLICE_MS per read, so the refit yields after every
  * fit, and the reload runs in the first of those yields (queued when the history read returns).
@@ -21,7 +22,7 @@ import { Refresher } from '../src/server/refresher.js';
 import { startServe, type ServeHandle } from '../src/server/index.js';
 import { DemoSource } from '../src/sources/demo.js';
 import type { Source } from '../src/sources/source.js';
-import { EXAMPLE_POLICY, examplePolicy, exampleService } from './helpers.js';
+import { EXAMPLE_POLICY, FLEET_POLICY, examplePolicy, exampleService } from './helpers.js';
 import { tempDir, waitFor } from './support/processes.js';
 import { captureLogger, parseMetrics } from './support/serve.js';
 
@@ -174,6 +175,74 @@ describe('a reload while a refit is in flight', () => {
     expect(byName(refresher.snapshots, 'b')!.plan.projections).toEqual(
       byName(await plansOf(after), 'b')!.plan.projections
     );
+  });
+});
+
+describe('a reload while a refit of many services is in flight', () => {
+  it('stops the refit of the replaced policy at its next slice: the reload does not wait for the rest of it', async () => {
+    const many = Array.from({ length: 12 }, (_, i) => named(`svc-${i}`));
+    const source = refitSource();
+    const refresher = new Refresher({
+      policy: policyOf(many),
+      source,
+      metrics: new HeadroomMetrics('test'),
+      logger: captureLogger().logger,
+      clock: () => NOW,
+    });
+    let inFlight = true;
+    let turns = 0;
+    const tick = () => {
+      if (!inFlight) return;
+      turns++;
+      setImmediate(tick);
+    };
+    source.during(() => {
+      refresher.setPolicy(policyOf(many.slice(1)), source);
+      setImmediate(tick);
+    });
+    await refresher.refresh();
+    inFlight = false;
+    // Each fit is a slice here: refitting the 11 services left would take 11 more turns of the event loop.
+    expect(turns).toBeLessThanOrEqual(1);
+    await refresher.refresh();
+    expect(refresher.snapshots.map((s) => [s.plan.service, historyOk(s)])).toEqual(
+      many.slice(1).map((s) => [s.name, true])
+    );
+  });
+});
+
+describe("a reload during the fleets' discovery", () => {
+  it('that renames a fleet leaves no catalog of the old name to claim its services: the renamed fleet has them all', async () => {
+    const doc = yaml.load(readFileSync(FLEET_POLICY, 'utf8')) as any;
+    const renamed = parsePolicy(yaml.dump({ ...doc, fleets: [{ ...doc.fleets[0], name: 'store' }] }), 'fleet.yml');
+    const demo = new DemoSource();
+    let during: (() => void) | null = null;
+    const source = Object.assign(Object.create(demo) as Source, {
+      async discover(...args: Parameters<Source['discover']>) {
+        const found = await demo.discover(args[0]);
+        const fn = during;
+        during = null;
+        fn?.();
+        return found;
+      },
+    });
+    const refresher = new Refresher({
+      policy: parsePolicy(readFileSync(FLEET_POLICY, 'utf8'), 'fleet.yml'),
+      source,
+      metrics: new HeadroomMetrics('test'),
+      logger: captureLogger().logger,
+      clock: () => NOW,
+    });
+    during = () => refresher.setPolicy(renamed, source);
+    await refresher.refresh();
+    await refresher.refresh();
+    expect(refresher.snapshots.map((s) => [s.plan.service, s.fleet?.name ?? null])).toEqual([
+      ['billing', null],
+      ['checkout', 'store'],
+      ['cart', 'store'],
+      ['search', 'store'],
+    ]);
+    expect(refresher.lookup('cart').kind).toBe('service');
   });
 });
 

@@ -76,13 +76,19 @@ export class FleetDirectory {
     };
   }
 
-  /** One discovery per fleet, in policy order (an earlier fleet keeps a name two fleets return); returns the retired names. */
+  /**
+   * One discovery per fleet, in policy order (an earlier fleet keeps a name two fleets return); returns
+   * the retired names. A reload meanwhile ends it: the catalogs stay the reload's (a fleet it removed
+   * is not brought back to claim names), and the reload's own refresh discovers again.
+   */
   async discover(source: Source, now: number, retirements?: Counter<string>): Promise<string[]> {
     const retired: string[] = [];
-    for (const fleet of this.policy.fleets) {
+    const policy = this.policy;
+    for (const fleet of policy.fleets) {
       const discovery: Discovery = await source
         .discover(fleet, now)
         .catch((e: Error) => ({ ok: false as const, reason: e.message }));
+      if (this.policy !== policy) break;
       const prev = this.catalogs.get(fleet.name) ?? emptyCatalog;
       const { next, events } = observe(prev, {
         discovery,

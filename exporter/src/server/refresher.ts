@@ -152,6 +152,7 @@ export class Refresher {
     );
     const planned = [...policy.services, ...members.map((m) => m.service)];
     const read = await this.readServices(source, planned, missing, now);
+    if (this.policy !== policy) return; // a reload meanwhile: its own refresh follows, under the new policy
     const due = this.historyDue(
       policy,
       planned.filter((s) => !missing.has(s.name)),
@@ -190,10 +191,12 @@ export class Refresher {
   private async refreshHistory(policy: Policy, source: Source, due: Service[], now: number): Promise<number | null> {
     if (due.length === 0) return null;
     const h0 = performance.now();
-    const fitted = await refreshHistories(source, due, now);
     // The fits yield to the event loop: a reload meanwhile already dropped what it changed, and its
-    // next refresh refits those services under the new policy; fits made under the old one are not kept.
-    if (this.policy === policy) for (const [name, entry] of fitted) this.history.set(name, entry);
+    // next refresh refits those services under the new policy; fits made under the old one are not
+    // kept, and they stop at the next slice (a fleet's refit is tens of seconds the reload would wait).
+    const superseded = () => this.policy !== policy;
+    const fitted = await refreshHistories(source, due, now, superseded);
+    if (!superseded()) for (const [name, entry] of fitted) this.history.set(name, entry);
     return (performance.now() - h0) / 1000;
   }
 
