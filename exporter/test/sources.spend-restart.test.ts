@@ -6,7 +6,10 @@
  * uninterrupted exporter reports, and every persisted entry that cannot be trusted is discarded
  * with a log line naming the service and why, the month then caught up whole.
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import yaml from 'js-yaml';
+import { METRIC } from '@headroom/contract';
+import { startServe } from '../src/server/index.js';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Policy, Service } from '../src/config/schema.js';
@@ -16,9 +19,9 @@ import { SqliteStore } from '../src/scaler/store-sqlite.js';
 import type { StateStore } from '../src/scaler/store.js';
 import { PrometheusSource } from '../src/sources/prometheus.js';
 import { SPEND_STEP_SECONDS } from '../src/sources/spend.js';
-import { backfill, startPrometheus, startRedis, tempDir, type Running } from './support/processes.js';
+import { backfill, exec, startPrometheus, startRedis, tempDir, type Running } from './support/processes.js';
 import { basePolicy, explicitService, fleetMember, INSTANCES_METRIC, shopFleet } from './support/fleet-data.js';
-import { captureLogger } from './support/serve.js';
+import { captureLogger, scrape, seriesKey } from './support/serve.js';
 
 /** A month in the past, so the times are fixed: 1 October 2026, 00:00 UTC. */
 const MONTH = Date.UTC(2026, 9, 1) / 1000;
@@ -36,6 +39,8 @@ let redis: Running;
 const dir = tempDir('spend-restart');
 let template: Service;
 let n = 0;
+/** Every store handle a test opened, closed after the tests (closing twice is harmless). */
+const opened: StateStore[] = [];
 
 beforeAll(async () => {
   const lines = ['# TYPE shop_instances gauge'];
@@ -50,6 +55,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  await Promise.all(opened.map((s) => s.close()));
   await Promise.all([prom?.stop(), redis?.stop()]);
   rmSync(dir, { recursive: true, force: true });
 });
@@ -93,6 +99,7 @@ function persisting(store: StateStore, policy: Policy) {
   const log = captureLogger();
   const src = new PrometheusSource(policy.prometheus!);
   src.persistSpend(store, log.logger, policy);
+  opened.push(store);
   return { src, log };
 }
 
@@ -248,7 +255,7 @@ describe.each(Object.keys(stores))('the month-to-date spend with the %s store', 
     expect(catchUpSpans(mark)).toEqual([AFTER - LAST]);
     expect(log.lines().find((l) => l.service === 'gone')).toMatchObject({
       level: 40,
-      msg: 'spend: persisted integral of gone discarded (not a service of the policy (removed, or its fleet has another instances query)); catching up from the start of the month',
+      msg: 'spend: persisted integral of gone discarded (not a service of the policy (removed, or its fleet has another instances query)); deleted from the state store',
     });
     expect([...(await store.loadSpend()).keys()].sort()).toEqual(['s0', 's1', 's2']);
     await store.close();
@@ -282,3 +289,81 @@ async function fullMonthAverage(svc: Service): Promise<number> {
   const body = (await res.json()) as { data: { result: { value: [number, string] }[] } };
   return Number(body.data.result[0].value[1]);
 }
+
+describe('two replicas sharing a Redis', () => {
+  it('write the integrals once per refresh, every service in one HSET (Redis commandstats)', async () => {
+    const { services, policy } = shapes['explicit services']();
+    const hsets = async () => {
+      const { stdout } = await exec('redis-cli', ['-p', String(redis.port), 'info', 'commandstats']);
+      return Number(/cmdstat_hset:calls=(\d+)/.exec(stdout)?.[1] ?? 0);
+    };
+    const { src } = persisting(stores.Redis().open(), policy);
+    const before = await hsets();
+    for (const t of BEFORE) await spends(src, services, t);
+    expect((await hsets()) - before).toBe(BEFORE.length);
+  });
+
+  it("overwrite each other's entries whole (last writer wins per service), and a restarted one resumes from the last one written", async () => {
+    const { services, policy } = shapes['explicit services']();
+    const ns = stores.Redis();
+    const a = persisting(ns.open(), policy);
+    const b = persisting(ns.open(), policy);
+    // A refreshes at T1 and LAST; B, a minute behind, writes last with its own (older) until.
+    await spends(a.src, services, T1);
+    await spends(b.src, services, T1 + 60);
+    await spends(a.src, services, LAST);
+    await spends(b.src, services, LAST - 60 + 1);
+    const store = ns.open();
+    const { src } = persisting(store, policy);
+    const mark = logSize();
+    const got = await spends(src, services, AFTER);
+    expect(catchUpSpans(mark)).toEqual([AFTER - (LAST - 60 + 1)]);
+    const want = await uninterruptedSpend('explicit services');
+    for (const s of services) expect(Math.abs(got.get(s.name)! - want.get(s.name)!)).toBeLessThanOrEqual(oneStep(s));
+    await store.close();
+  });
+});
+
+describe('headroom serve with the default SQLite state store', () => {
+  it('restarted, catches up only the gap since its last refresh and publishes the spend an uninterrupted exporter publishes', async () => {
+    const file = path.join(dir, 'serve.yml');
+    const { doc } = basePolicy(prom.url, (d) => {
+      Object.assign(d.services[0], { name: 's0', instances: { query: explicitService(template, 0).instances.query } });
+      d.refresh = { ...d.refresh, interval: '1h' };
+      d.scaler = { store: { type: 'sqlite', path: path.join(dir, 'serve-state.db') }, actuator: { type: 'dry-run' } };
+    });
+    writeFileSync(file, yaml.dump(doc));
+    let now = T1;
+    const serve = async () => {
+      const log = captureLogger();
+      const srv = await startServe({
+        configFile: file,
+        listen: '127.0.0.1:0',
+        logger: log.logger,
+        version: 'test',
+        env: {},
+        clock: () => now,
+      });
+      await srv.refresher.refresh();
+      return { srv, log };
+    };
+    let mark = logSize();
+    const first = await serve();
+    for (const t of BEFORE.slice(1)) {
+      now = t;
+      await first.srv.refresher.refresh();
+    }
+    expect(catchUpSpans(mark)).toEqual([T1 - MONTH]);
+    await first.srv.close();
+
+    now = AFTER;
+    mark = logSize();
+    const second = await serve();
+    expect(catchUpSpans(mark)).toEqual([AFTER - LAST]);
+    const spend = (await scrape(second.srv.url)).get(seriesKey(METRIC.budgetMonthToDateSpend, { service: 's0' }))!;
+    const want = (await uninterruptedSpend('explicit services')).get('s0')!;
+    expect(Math.abs(spend - want)).toBeLessThanOrEqual(oneStep(template));
+    expect(second.log.text()).toContain('spend: 1 persisted month-to-date integrals read from the state store');
+    await second.srv.close();
+  }, 60_000);
+});

@@ -125,7 +125,8 @@ export class SpendLedger {
               log,
               service,
               m,
-              'not a service of the policy (removed, or its fleet has another instances query)'
+              'not a service of the policy (removed, or its fleet has another instances query)',
+              'deleted from the state store'
             );
         log.info({ services: m.size }, `spend: ${m.size} persisted month-to-date integrals read from the state store`);
         return m;
@@ -141,13 +142,11 @@ export class SpendLedger {
     this.persisted = { store, log, loaded };
   }
 
-  private discard(log: SpendLog, service: string, from: Map<string, string>, reason: string): void {
+  /** Drops a persisted entry (and deletes it from the store at the next flush), saying why. */
+  private discard(log: SpendLog, service: string, from: Map<string, string>, reason: string, then: string): void {
     from.delete(service);
     this.removed.add(service);
-    log.warn(
-      { service, reason },
-      `spend: persisted integral of ${service} discarded (${reason}); catching up from the start of the month`
-    );
+    log.warn({ service, reason }, `spend: persisted integral of ${service} discarded (${reason}); ${then}`);
   }
 
   /** The integral to continue: this process's, else the persisted one when it passes checkPersisted (taken once). */
@@ -163,7 +162,7 @@ export class SpendLedger {
       this.integrals.set(svc.name, c.integral);
       return c.integral;
     }
-    this.discard(this.persisted.log, svc.name, pending, c.reason);
+    this.discard(this.persisted.log, svc.name, pending, c.reason, 'catching up from the start of the month');
     return undefined;
   }
 
