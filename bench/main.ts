@@ -11,7 +11,7 @@ import { benchModel } from './model.bench.js';
 
 const only = process.argv[2];
 const sections: [string, () => Promise<Figure[]>][] = [['model', () => benchModel()]];
-for (const extra of ['startup', 'scrape', 'webhook', 'memory', 'panel', 'forecast', 'fleet']) {
+for (const extra of ['startup', 'scrape', 'webhook', 'memory', 'panel', 'forecast', 'forecast-cuts', 'fleet']) {
   sections.push([
     extra,
     async () => {
