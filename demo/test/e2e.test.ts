@@ -214,7 +214,14 @@ beforeAll(async () => {
   });
   exporter.stdout!.on('data', (d) => (exporterLog += d));
   exporter.stderr!.on('data', (d) => (exporterLog += d));
-  await waitFor('the exporter to be ready', async () => (await fetch(`${exporterUrl}/-/ready`)).ok, 30_000, 200);
+  // A start-up that fails says why: its exit and its log, not only the timeout.
+  await waitFor('the exporter to be ready', async () => (await fetch(`${exporterUrl}/-/ready`)).ok, 30_000, 200).catch(
+    (e: Error) => {
+      throw new Error(
+        `${e.message}; exporter ${exporter?.exitCode == null ? 'still running' : `exited with ${exporter.exitCode}`}, log (tail):\n${exporterLog.slice(-6000)}`
+      );
+    }
+  );
   await waitForTargets(prom, 2, 30_000);
   // The exporter has read the fleet through Prometheus.
   await waitFor(

@@ -4,9 +4,9 @@
  * Prometheus scrapes the fleet, and the import reads Locust's CSV stats history plus CPU and memory
  * from Prometheus over each step. The fleet serves the response times and error rates of a curve it
  * was configured with, so the thresholds the import derives must be the thresholds of that curve.
- * Bounded: 4 steps of 12 s (~50 s of Locust). It measures response times, so `npm test` runs it after
- * the demo's other tests, alone on the machine's cores (package.json: two vitest runs), never beside
- * the e2e tests' Prometheus, Alertmanager and exporters.
+ * Bounded: 4 steps of 12 s (~50 s of Locust). It measures response times, so it never runs beside the
+ * e2e tests' Prometheus, Alertmanager and exporters: the demo's test files run one at a time
+ * (vitest.config.ts).
  */
 import { copyFileSync, readFileSync } from 'node:fs';
 import path from 'node:path';
