@@ -261,6 +261,38 @@ describe.each(Object.keys(stores))('the month-to-date spend with the %s store', 
     await store.close();
   });
 
+  it('deletes the entries of a month that is over, read back or held, so the store keeps one month of services', async () => {
+    const { services, policy } = shapes['a fleet']();
+    const query = policy.fleets[0].template.instances.query!;
+    const SEPTEMBER = Date.UTC(2026, 8, 1) / 1000;
+    const NOVEMBER = Date.UTC(2026, 10, 1) / 1000;
+    const ns = stores[storeName]();
+    const seed = ns.open();
+    opened.push(seed);
+    // Two fleet services no longer discovered, so never read again: one kept in September, one in October.
+    const entry = (month: number, until: number) =>
+      JSON.stringify({ month, query, until, instanceSeconds: 3600, count: 2 });
+    await seed.saveSpend(
+      new Map([
+        ['retired', entry(SEPTEMBER, SEPTEMBER + 3600)],
+        ['resting', entry(MONTH, T1)],
+      ]),
+      []
+    );
+    const store = ns.open();
+    const { src, log } = persisting(store, policy);
+    await spends(src, services, AFTER);
+    expect([...(await store.loadSpend()).keys()].sort()).toEqual(['resting', 's0', 's1', 's2']);
+    expect(log.lines().find((l) => l.service === 'retired')).toMatchObject({
+      level: 40,
+      msg: 'spend: persisted integral of retired discarded (kept for a past month, or unreadable); deleted from the state store',
+    });
+    // The first refresh of November: October's integrals, held or never read, leave the store.
+    await src.readInputsMany([], NOVEMBER + 3600);
+    expect([...(await store.loadSpend()).keys()]).toEqual([]);
+    await store.close();
+  });
+
   it('leaves the spend missing while the count is missing, keeping the persisted entry for when it returns', async () => {
     const { services, policy } = shapes['explicit services']();
     const ns = stores[storeName]();

@@ -95,6 +95,16 @@ export function checkPersisted(
   return { ok: true, integral: { month, query, until: i.until, instanceSeconds: i.instanceSeconds, count: i.count } };
 }
 
+/** The month a persisted entry was kept for, NaN when it has none (checkPersisted says why when it is read). */
+function persistedMonth(raw: string): number {
+  try {
+    const m = (JSON.parse(raw) as { month?: unknown } | null)?.month;
+    return typeof m === 'number' ? m : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
 /**
  * Month-to-date instance-seconds per service, integrated between refreshes, so a refresh does not
  * re-scan the month: the first read of a month (or after a gap) sends one bounded
@@ -107,6 +117,8 @@ export function checkPersisted(
 export class SpendLedger {
   private readonly integrals = new Map<string, Integral>();
   private persisted: { store: SpendStore; log: SpendLog; loaded: Promise<Map<string, string>> } | null = null;
+  /** The persisted entries not yet taken by a read, once loaded (dropBefore deletes those of past months). */
+  private unread: Map<string, string> | null = null;
   /** Services whose integral changed since the last flush, and persisted ones to delete. */
   private readonly dirty = new Set<string>();
   private readonly removed = new Set<string>();
@@ -129,6 +141,7 @@ export class SpendLedger {
               'deleted from the state store'
             );
         log.info({ services: m.size }, `spend: ${m.size} persisted month-to-date integrals read from the state store`);
+        this.unread = m;
         return m;
       },
       (e: unknown) => {
@@ -204,10 +217,28 @@ export class SpendLedger {
     return { ok: true, value: (hourlyRate(svc.capacity, svc.cost, i.instanceSeconds / elapsed) * elapsed) / 3600 };
   }
 
-  /** Forget the integrals of past months (services no longer planned, retired ones). */
+  /**
+   * Forget the integrals of past months (services no longer planned, retired ones), in memory and
+   * in the store: persisted entries that no read took (a retired fleet service) are deleted once
+   * their month is over, so the store holds one month of services, not every one ever seen.
+   */
   dropBefore(now: number): void {
     const month = monthBounds(now).start;
-    for (const [n, i] of this.integrals) if (i.month < month) this.integrals.delete(n);
+    for (const [n, i] of this.integrals)
+      if (i.month < month) {
+        this.integrals.delete(n);
+        if (this.persisted) this.removed.add(n);
+      }
+    if (!this.persisted || !this.unread) return;
+    for (const [n, raw] of this.unread)
+      if (!(persistedMonth(raw) >= month))
+        this.discard(
+          this.persisted.log,
+          n,
+          this.unread,
+          'kept for a past month, or unreadable',
+          'deleted from the state store'
+        );
   }
 
   /**
