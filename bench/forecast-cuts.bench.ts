@@ -8,9 +8,9 @@
  * `HEADROOM_CUT_MODELS=a,b,c` scores another candidate set.
  */
 import { forecast, type ModelName } from '../exporter/src/model/forecast/index.js';
-import { median, type Figure } from './common.js';
-import { mase } from './forecast.bench.js';
-import { loadSeries, type Series } from './forecast-data.js';
+import type { Figure } from './common.js';
+import { geomean, mase } from './forecast.bench.js';
+import { loadSeries, stepOf, type Series } from './forecast-data.js';
 import { REFERENCE_METHODS, referenceForecasts } from './forecast-reference.js';
 
 /** Prometheus's predict_linear: least squares of value on (t − at) over the samples in [at − range, at], at `at + d`. */
@@ -61,7 +61,6 @@ function builtins(s: Series, n: number, h: number): number[][] {
 
 /** A cut is scored only where at least this many hold-outs of training remain (GOOG starts in 2004). */
 const MIN_TRAIN = 3;
-const geomean = (xs: number[]) => Math.exp(xs.reduce((a, x) => a + Math.log(x), 0) / xs.length);
 
 /** The series as they were `cut` hold-outs before the benchmark's split: the points after it dropped. */
 export function cutSeries(series: Series[], cut: number): Series[] {
@@ -81,7 +80,7 @@ export function ratios(series: Series[], predict: Predict): number[] {
     const n = s.y.length - s.holdout;
     const train = s.y.slice(0, n);
     const actual = s.y.slice(n);
-    const step = median(s.t.slice(1, n).map((t, i) => t - s.t[i]));
+    const step = stepOf(s, n);
     const best = Math.min(...builtins(s, n, s.holdout).map((p) => mase(train, actual, p)));
     return mase(train, actual, predict(s, train, step)) / best;
   });

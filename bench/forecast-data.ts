@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { backfill, startPrometheus, type Running } from '../exporter/test/support/processes.js';
+import { median } from './common.js';
 
 export interface Series {
   name: string;
@@ -87,6 +88,9 @@ export function loadSeries(): Series[] {
   }
   return out;
 }
+
+/** The median spacing (seconds) of the first `n` points of a series: its sampling interval. */
+export const stepOf = (s: Series, n: number) => median(s.t.slice(1, n).map((t, i) => t - s.t[i]));
 
 const label = (i: number) => `s${i}`;
 

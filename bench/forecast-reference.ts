@@ -10,8 +10,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { seasonsFor } from '../exporter/src/model/forecast/index.js';
-import { median, ROOT } from './common.js';
-import type { Series } from './forecast-data.js';
+import { ROOT } from './common.js';
+import { stepOf, type Series } from './forecast-data.js';
 
 /** The longest training part given to R: the hourly series' last 8 weeks (auto.arima on a year of hours takes too long). */
 export const REFERENCE_MAX_POINTS = 24 * 7 * 8;
@@ -47,12 +47,11 @@ export function referenceForecasts(series: Series[]): Reference | null {
   try {
     const input = series.map((s) => {
       const n = s.y.length - s.holdout;
-      const step = median(s.t.slice(1, n).map((t, i) => t - s.t[i]));
       return {
         name: s.name,
         train: s.y.slice(Math.max(0, n - REFERENCE_MAX_POINTS), n),
         h: s.holdout,
-        freq: seasonsFor(step, n)[0] ?? 1,
+        freq: seasonsFor(stepOf(s, n), n)[0] ?? 1,
       };
     });
     writeFileSync(path.join(dir, 'in.json'), JSON.stringify(input));

@@ -14,7 +14,7 @@ import {
 } from '../exporter/src/model/forecast/index.js';
 import { DemoSource } from '../exporter/src/sources/demo.js';
 import { median, policyWithServices, type Figure } from './common.js';
-import { builtinPaths, loadSeries, startBaseline, type Series } from './forecast-data.js';
+import { builtinPaths, loadSeries, startBaseline, stepOf, type Series } from './forecast-data.js';
 import { REFERENCE_MAX_POINTS, REFERENCE_METHODS, referenceForecasts, type Reference } from './forecast-reference.js';
 
 /** Mean absolute scaled error: MAE on the test points over the in-sample MAE of the one-step naive forecast. */
@@ -27,7 +27,7 @@ export function mase(train: number[], actual: number[], predicted: number[]): nu
   return err / actual.length / (scale || 1);
 }
 
-const geomean = (xs: number[]) => Math.exp(xs.reduce((a, x) => a + Math.log(x), 0) / xs.length);
+export const geomean = (xs: number[]) => Math.exp(xs.reduce((a, x) => a + Math.log(x), 0) / xs.length);
 const f3 = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : 'n/a');
 
 interface Scored {
@@ -74,7 +74,7 @@ function score(
   const n = s.y.length - s.holdout;
   const train = s.y.slice(0, n);
   const actual = s.y.slice(n);
-  const opts = { stepSeconds: median(s.t.slice(1, n).map((t, i) => t - s.t[i])), horizon: s.holdout };
+  const opts = { stepSeconds: stepOf(s, n), horizon: s.holdout };
   const t0 = performance.now();
   const result = forecast(train, opts);
   const fitMs = performance.now() - t0;
